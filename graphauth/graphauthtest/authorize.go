@@ -1,0 +1,226 @@
+package graphauthtest
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// codeLifetime is how long an authorization code can be redeemed.
+const codeLifetime = 10 * time.Minute
+
+// authCode is an issued authorization code.
+type authCode struct {
+	clientID, redirectURI string
+	tenantID, pathTenant  string
+	userOID               string
+	scopes                []string
+	nonce                 string
+	challenge, method     string
+	issued                time.Time
+	redeemed              bool
+}
+
+// authzRequest is a validated request to /authorize or /adminconsent: its
+// client and redirect URI are known good, so errors can go to the redirect.
+type authzRequest struct {
+	q          url.Values
+	tenant     *tenant // nil for common/organizations
+	alias      string
+	app        *app
+	redirect   string
+	mode       string // query, fragment or form_post
+	adminFlow  bool
+	pathTenant string
+}
+
+// pageError is a refusal shown on the platform's own page because it cannot
+// be sent to the app: an unknown client or a redirect URI that is not
+// registered.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, e *oauthError) {
+	rec := recordOf(r)
+	rec.AADSTS, rec.Error = e.aadsts, e.code
+	renderError(w, e, correlationID(r), s.clk.now())
+}
+
+// validateAuthz checks the tenant, client and redirect URI that an error
+// redirect would depend on.
+func (s *Server) validateAuthz(r *http.Request, p []string, admin bool) (*authzRequest, *oauthError) {
+	_ = r.ParseForm()
+	q := r.Form
+	t, alias, oerr := s.tenantPath(p[0])
+	if oerr != nil {
+		return nil, oerr
+	}
+	if admin && alias != "" && alias != "organizations" {
+		return nil, errf(400, "invalid_request", 90130, "Application is not supported over the /%s endpoint. Please use the /organizations or tenant-specific endpoint.", alias)
+	}
+	clientID := q.Get("client_id")
+	if clientID == "" {
+		return nil, errf(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
+	}
+	s.mu.Lock()
+	a := s.dir.apps[strings.ToLower(clientID)]
+	s.mu.Unlock()
+	if a == nil {
+		where := alias
+		if t != nil {
+			where = t.ID
+		}
+		return nil, errAppNotFound(clientID, where)
+	}
+	redirect := q.Get("redirect_uri")
+	switch {
+	case len(a.RedirectURIs) == 0:
+		return nil, errf(400, "invalid_request", 500113, "No reply address is registered for the application.")
+	case redirect == "":
+		return nil, errf(400, "invalid_request", 900971, "No reply address provided.")
+	case !redirectRegistered(a.RedirectURIs, redirect):
+		return nil, errf(400, "invalid_request", 50011, "The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.", redirect, a.ClientID)
+	}
+	if !a.MultiTenant && t == nil {
+		return nil, errf(400, "invalid_request", 50194, "Application '%s'(%s) is not configured as a multi-tenant application. Usage of the /%s endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.", a.ClientID, a.DisplayName, alias)
+	}
+	mode := q.Get("response_mode")
+	if mode == "" {
+		mode = "query"
+	}
+	if mode != "query" && mode != "fragment" && mode != "form_post" {
+		mode = "query"
+	}
+	pathTenant := alias
+	if t != nil {
+		pathTenant = t.ID
+	}
+	recordOf(r).ClientID = a.ClientID
+	return &authzRequest{q: q, tenant: t, alias: alias, app: a, redirect: redirect, mode: mode, adminFlow: admin, pathTenant: pathTenant}, nil
+}
+
+// redirectRegistered matches exactly, except that a loopback redirect may use
+// any port (RFC 8252 §7.3), as the platform allows for http://localhost.
+func redirectRegistered(registered []string, got string) bool {
+	for _, uri := range registered {
+		if uri == got {
+			return true
+		}
+	}
+	g, err := url.Parse(got)
+	if err != nil || g.Scheme != "http" || !isLoopback(g.Hostname()) {
+		return false
+	}
+	for _, uri := range registered {
+		u, err := url.Parse(uri)
+		if err == nil && u.Scheme == "http" && u.Hostname() == g.Hostname() && u.Path == g.Path && u.Port() == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// respond sends params to the app's redirect URI in the request's response
+// mode.
+func (s *Server) respond(w http.ResponseWriter, ar *authzRequest, params url.Values) {
+	if st := ar.q.Get("state"); st != "" {
+		params.Set("state", st)
+	}
+	switch ar.mode {
+	case "form_post":
+		renderFormPost(w, ar.redirect, params)
+	case "fragment":
+		http.Redirect(w, &http.Request{Method: http.MethodGet}, ar.redirect+"#"+params.Encode(), http.StatusFound)
+	default:
+		u, _ := url.Parse(ar.redirect)
+		q := u.Query()
+		for k, v := range params {
+			q[k] = v
+		}
+		u.RawQuery = q.Encode()
+		w.Header().Set("Location", u.String())
+		w.WriteHeader(http.StatusFound)
+	}
+}
+
+// redirectError sends an OAuth error to the app.
+func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authzRequest, e *oauthError) {
+	rec := recordOf(r)
+	rec.AADSTS, rec.Error = e.aadsts, e.code
+	body := e.body(baseURL(r), correlationID(r), s.clk.now())
+	params := url.Values{"error": {e.code}, "error_description": {body.ErrorDescription}, "error_uri": {body.ErrorURI}}
+	if ar.adminFlow {
+		params.Set("admin_consent", "True")
+	}
+	s.respond(w, ar, params)
+}
+
+// signedInUser decides who is signing in: the user named on the sign-in page,
+// the login_hint, the session, or (auto-approve) the first suitable user.
+func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := ar.q.Get("login")
+	if name == "" {
+		name = ar.q.Get("login_hint")
+	}
+	var t *tenant
+	var u *User
+	switch {
+	case name != "":
+		t, u = s.dir.userByUPN(name)
+		if u == nil {
+			return nil, nil, errf(400, "invalid_request", 50034, "The user account %s does not exist in the directory. To sign into this application, the account must be added to the directory.", name)
+		}
+	case s.dir.session != "":
+		t, u = s.dir.userByOID(s.dir.session)
+	case ar.q.Get("prompt") == "none":
+		return nil, nil, errf(400, "login_required", 50058, "A silent sign-in request was sent but no user is signed in.")
+	default:
+		t, u = s.defaultUser(ar)
+	}
+	if u == nil {
+		return nil, nil, errf(400, "invalid_request", 50034, "The user account does not exist in the directory.")
+	}
+	if ar.tenant != nil && ar.tenant.ID != t.ID {
+		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s' in that tenant.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID)
+	}
+	s.dir.session = u.ID
+	return t, u, nil
+}
+
+// defaultUser picks, for auto-approval, the first administrator (admin
+// consent) or the first user of the path's tenant, or of the first tenant.
+func (s *Server) defaultUser(ar *authzRequest) (*tenant, *User) {
+	t := ar.tenant
+	if t == nil {
+		t = s.dir.tenants[ar.app.HomeTenant]
+	}
+	if t == nil || len(t.Users) == 0 {
+		return nil, nil
+	}
+	if ar.adminFlow {
+		for _, u := range t.Users {
+			if u.Admin {
+				return t, t.byOID[u.ID]
+			}
+		}
+	}
+	return t, t.byOID[t.Users[0].ID]
+}
+
+func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request, _ []string) {
+	s.mu.Lock()
+	s.dir.session = ""
+	s.mu.Unlock()
+	if to := r.URL.Query().Get("post_logout_redirect_uri"); to != "" {
+		if u, err := url.Parse(to); err == nil && (u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			w.Header().Set("Location", u.String())
+			w.WriteHeader(http.StatusFound)
+			return
+		}
+	}
+	renderSignedOut(w)
+}

@@ -1,0 +1,268 @@
+package graphauthtest
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/entrakit/entrakit/internal/graphperm"
+)
+
+func (s *Server) graphOrganization(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if !s.require(w, r, c, permOrgRead) {
+		return
+	}
+	t := c.tenant
+	writeJSON(w, http.StatusOK, map[string]any{
+		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization",
+		"value": []map[string]any{{
+			"id":          t.ID,
+			"displayName": t.DisplayName,
+			"verifiedDomains": []map[string]any{{
+				"name": t.Domain, "isDefault": true, "isInitial": true, "type": "Managed",
+				"capabilities": "Email, OfficeCommunicationsOnline",
+			}},
+		}},
+	})
+}
+
+func userJSON(u User) map[string]any {
+	return map[string]any{"id": u.ID, "userPrincipalName": u.UPN, "displayName": u.DisplayName, "mail": u.UPN}
+}
+
+func (s *Server) graphUsers(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if !s.require(w, r, c, permUsersRead) {
+		return
+	}
+	s.mu.Lock()
+	var items []map[string]any
+	for _, u := range c.tenant.Users {
+		items = append(items, userJSON(u))
+	}
+	s.mu.Unlock()
+	s.page(w, r, "users", items)
+}
+
+func (s *Server) graphMe(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if c.appOnly() {
+		s.writeGraphError(w, r, 400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+		return
+	}
+	if !s.require(w, r, c, permMe) {
+		return
+	}
+	s.mu.Lock()
+	u := c.tenant.byOID[c.userOID]
+	s.mu.Unlock()
+	if u == nil {
+		s.writeGraphError(w, r, 404, "Request_ResourceNotFound", "Resource '"+c.userOID+"' does not exist or one of its queried reference-property objects are not present.")
+		return
+	}
+	writeJSON(w, http.StatusOK, userJSON(*u))
+}
+
+func (s *Server) graphGroups(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if !s.require(w, r, c, permGroupsRead) {
+		return
+	}
+	s.mu.Lock()
+	var items []map[string]any
+	for _, g := range c.tenant.groups {
+		items = append(items, map[string]any{"id": g.ID, "displayName": g.DisplayName, "securityEnabled": true, "mailEnabled": false})
+	}
+	s.mu.Unlock()
+	s.page(w, r, "groups", items)
+}
+
+// spInCallerTenant finds the service principal the path names in the
+// caller's tenant, answering 404 when there is none.
+func (s *Server) spInCallerTenant(w http.ResponseWriter, r *http.Request, c *caller, p []string) *servicePrincipal {
+	appID, id := keyOf(p)
+	s.mu.Lock()
+	var sp *servicePrincipal
+	if appID != "" {
+		sp = s.dir.sp(c.tenant.ID, appID)
+	} else if found := s.dir.spByID(id); found != nil && found.Tenant == c.tenant.ID {
+		sp = found
+	}
+	s.mu.Unlock()
+	if sp == nil {
+		s.writeGraphError(w, r, 404, "Request_ResourceNotFound", "Resource '"+appID+id+"' does not exist or one of its queried reference-property objects are not present.")
+	}
+	return sp
+}
+
+func (s *Server) spJSON(sp *servicePrincipal, withPermissions bool) map[string]any {
+	name := "Microsoft Graph"
+	if a := s.dir.apps[sp.AppID]; a != nil {
+		name = a.DisplayName
+	}
+	out := map[string]any{"id": sp.ID, "appId": sp.AppID, "displayName": name, "accountEnabled": true, "servicePrincipalType": "Application"}
+	if sp.AppID == graphperm.GraphAppID && withPermissions {
+		var roles, scopes []map[string]any
+		for _, p := range graphperm.All(graphperm.Application) {
+			roles = append(roles, map[string]any{"id": p.ID, "value": p.Value, "displayName": p.DisplayName, "isEnabled": p.Enabled, "allowedMemberTypes": []string{"Application"}, "origin": "Application"})
+		}
+		for _, p := range graphperm.All(graphperm.Delegated) {
+			typ := "User"
+			if p.AdminConsent {
+				typ = "Admin"
+			}
+			scopes = append(scopes, map[string]any{"id": p.ID, "value": p.Value, "adminConsentDisplayName": p.DisplayName, "isEnabled": p.Enabled, "type": typ})
+		}
+		out["appRoles"], out["oauth2PermissionScopes"] = roles, scopes
+	}
+	return out
+}
+
+func (s *Server) graphGetSP(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
+	if !s.require(w, r, c, permAppRead) {
+		return
+	}
+	sp := s.spInCallerTenant(w, r, c, p)
+	if sp == nil {
+		return
+	}
+	sel := r.URL.Query().Get("$select")
+	s.mu.Lock()
+	body := s.spJSON(sp, sel == "" || strings.Contains(sel, "appRoles") || strings.Contains(sel, "oauth2PermissionScopes"))
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) graphAssignments(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
+	if !s.require(w, r, c, [2][]string{append(permAppRead[0], "AppRoleAssignment.ReadWrite.All"), permAppRead[1]}) {
+		return
+	}
+	sp := s.spInCallerTenant(w, r, c, p)
+	if sp == nil {
+		return
+	}
+	s.mu.Lock()
+	graphSP := s.dir.sp(c.tenant.ID, graphperm.GraphAppID)
+	var items []map[string]any
+	for _, g := range s.dir.roleGrants {
+		if g.Tenant != c.tenant.ID || g.AppID != sp.AppID || graphSP == nil {
+			continue
+		}
+		perm, _ := graphperm.ByValue(graphperm.Application, g.Role)
+		items = append(items, assignmentJSON(g, perm.ID, sp.ID, graphSP.ID))
+	}
+	s.mu.Unlock()
+	s.page(w, r, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items)
+}
+
+func assignmentJSON(g roleGrant, roleID, principalID, resourceID string) map[string]any {
+	return map[string]any{
+		"id": g.ID, "appRoleId": roleID, "principalId": principalID, "principalType": "ServicePrincipal",
+		"resourceId": resourceID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": isoTime(g.Created),
+	}
+}
+
+func (s *Server) graphCreateSP(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if !s.require(w, r, c, permSPCreate) {
+		return
+	}
+	var body struct {
+		AppID string `json:"appId"`
+	}
+	if !decodeBody(r, &body) || body.AppID == "" {
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "The request body must contain the property 'appId'.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.dir.apps[strings.ToLower(body.AppID)]
+	switch {
+	case s.dir.sp(c.tenant.ID, body.AppID) != nil:
+		s.writeGraphError(w, r, 409, "Request_MultipleObjectsWithSameKeyValue", "The service principal cannot be created, updated, or restored because the service principal name "+body.AppID+" is already in use.")
+		return
+	case strings.EqualFold(body.AppID, graphperm.GraphAppID):
+	case a == nil || (!a.MultiTenant && a.HomeTenant != c.tenant.ID):
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "The appId '"+body.AppID+"' of the service principal does not reference a valid application object.")
+		return
+	}
+	sp := s.dir.ensureSP(c.tenant.ID, body.AppID, s.clk.now())
+	writeJSON(w, http.StatusCreated, s.spJSON(sp, false))
+}
+
+func (s *Server) graphAssignRole(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
+	if !s.require(w, r, c, permRoleAssign) {
+		return
+	}
+	var body struct {
+		PrincipalID string `json:"principalId"`
+		ResourceID  string `json:"resourceId"`
+		AppRoleID   string `json:"appRoleId"`
+	}
+	if !decodeBody(r, &body) {
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "The request body is not valid JSON.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resource := s.dir.spByID(p[1])
+	principal := s.dir.spByID(body.PrincipalID)
+	perm, known := graphperm.ByID(graphperm.Application, body.AppRoleID)
+	switch {
+	case resource == nil || resource.Tenant != c.tenant.ID || !strings.EqualFold(resource.ID, body.ResourceID):
+		s.writeGraphError(w, r, 404, "Request_ResourceNotFound", "Resource '"+p[1]+"' does not exist or one of its queried reference-property objects are not present.")
+	case principal == nil || principal.Tenant != c.tenant.ID:
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "Invalid principalId '"+body.PrincipalID+"': no service principal with that ID in this tenant.")
+	case resource.AppID != graphperm.GraphAppID || !known:
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "Permission being assigned was not found on application '"+resource.AppID+"'.")
+	default:
+		g := s.grantRoleLocked(c.tenant.ID, principal.AppID, perm.Value)
+		writeJSON(w, http.StatusCreated, assignmentJSON(g, perm.ID, principal.ID, resource.ID))
+	}
+}
+
+func (s *Server) graphGrantScopes(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if !s.require(w, r, c, permDelegatedGrt) {
+		return
+	}
+	var body struct {
+		ClientID    string `json:"clientId"`
+		ConsentType string `json:"consentType"`
+		PrincipalID string `json:"principalId"`
+		ResourceID  string `json:"resourceId"`
+		Scope       string `json:"scope"`
+	}
+	if !decodeBody(r, &body) || body.Scope == "" || (body.ConsentType != "AllPrincipals" && body.ConsentType != "Principal") {
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "clientId, consentType (AllPrincipals or Principal), resourceId and scope are required.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	client, resource := s.dir.spByID(body.ClientID), s.dir.spByID(body.ResourceID)
+	if client == nil || resource == nil || client.Tenant != c.tenant.ID || resource.AppID != graphperm.GraphAppID {
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "clientId and resourceId must be service principal IDs in this tenant, the resource Microsoft Graph.")
+		return
+	}
+	user := ""
+	if body.ConsentType == "Principal" {
+		if c.tenant.byOID[strings.ToLower(body.PrincipalID)] == nil {
+			s.writeGraphError(w, r, 400, "Request_BadRequest", "principalId must name a user in this tenant when consentType is Principal.")
+			return
+		}
+		user = strings.ToLower(body.PrincipalID)
+	}
+	for _, sc := range strings.Fields(body.Scope) {
+		if p, ok := graphperm.ByValue(graphperm.Delegated, sc); !ok || !p.Enabled {
+			s.writeGraphError(w, r, 400, "Request_BadRequest", "Scope '"+sc+"' is not a delegated permission of Microsoft Graph.")
+			return
+		}
+	}
+	for _, sc := range strings.Fields(body.Scope) {
+		p, _ := graphperm.ByValue(graphperm.Delegated, sc)
+		s.grantScopeLocked(c.tenant.ID, client.AppID, user, p.Value)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": newGrantID()[:32], "clientId": client.ID, "consentType": body.ConsentType,
+		"principalId": nilIfEmpty(user), "resourceId": resource.ID, "scope": body.Scope})
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
