@@ -37,7 +37,15 @@ func (s *Server) authorizationCode(r *http.Request, req *tokenRequest) (any, *oa
 	if oerr != nil {
 		return nil, oerr
 	}
-	return s.userGrant(r, req, auth, c.tenantID, c.userOID, c.scopes, c.nonce)
+	// The OIDC scopes may also be asked for at redemption (MSAL does so
+	// rather than on /authorize); they need no consent.
+	scopes := append([]string(nil), c.scopes...)
+	for _, sc := range strings.Fields(req.form.Get("scope")) {
+		if oidcScopes[strings.ToLower(sc)] {
+			scopes = appendUnique(scopes, strings.ToLower(sc))
+		}
+	}
+	return s.userGrant(r, req, auth, c.tenantID, c.userOID, scopes, c.nonce)
 }
 
 // redeemCode checks a code against the request and marks it used.

@@ -13,13 +13,12 @@ import (
 
 // caller is who a Graph request's bearer token speaks for.
 type caller struct {
-	tenant   *tenant
-	appID    string
-	userOID  string // empty for app-only tokens
-	roles    []string
-	scopes   []string
-	reqID    string
-	clientID string // client-request-id
+	tenant  *tenant
+	appID   string
+	userOID string // empty for app-only tokens
+	roles   []string
+	scopes  []string
+	reqID   string
 }
 
 func (c *caller) appOnly() bool { return c.userOID == "" }

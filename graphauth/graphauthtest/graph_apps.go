@@ -47,7 +47,7 @@ type applicationBody struct {
 
 // apply copies the fields present in b onto a; it returns a message for the
 // first field Graph would refuse.
-func (b *applicationBody) apply(a *App, now time.Time) string {
+func (b *applicationBody) apply(a *App) string {
 	if b.DisplayName != nil {
 		a.DisplayName = *b.DisplayName
 	}
@@ -200,7 +200,7 @@ func (s *Server) graphCreateApp(w http.ResponseWriter, r *http.Request, c *calle
 		return
 	}
 	a := App{HomeTenant: c.tenant.ID}
-	if msg := body.apply(&a, s.clk.now()); msg != "" {
+	if msg := body.apply(&a); msg != "" {
 		s.writeGraphError(w, r, 400, "Request_BadRequest", msg)
 		return
 	}
@@ -239,7 +239,7 @@ func (s *Server) graphPatchApp(w http.ResponseWriter, r *http.Request, c *caller
 		return
 	}
 	updated := a.App
-	if msg := body.apply(&updated, s.clk.now()); msg != "" {
+	if msg := body.apply(&updated); msg != "" {
 		s.writeGraphError(w, r, 400, "Request_BadRequest", msg)
 		return
 	}
