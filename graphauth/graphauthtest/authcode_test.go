@@ -143,7 +143,7 @@ func TestAuthorizationCodeRefusals(t *testing.T) {
 			path := base + "/oauth2/v2.0/token"
 			if c.mutate == nil {
 				path = "/contoso.onmicrosoft.com/oauth2/v2.0/token"
-				f.Set("client_id", srv.ClientID) // same app, other spelling of the tenant is fine...
+				f.Set("client_id", srv.ClientID)          // same app, other spelling of the tenant is fine...
 				path = "/organizations/oauth2/v2.0/token" // ...but another path is not
 			} else {
 				c.mutate(f)

@@ -1,8 +1,10 @@
 package graphauthtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -113,7 +115,7 @@ func (fs *faultSet) take(ep Endpoint) (Fault, bool) {
 // applyFault answers r with f unless f only adds latency. It reports whether
 // the request was answered.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, ep Endpoint, f Fault) bool {
-	if f.Latency > 0 && !sleepCtx(r.Context(), f.Latency) {
+	if f.Latency > 0 && !delay(r, f.Latency) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return true
 	}
@@ -198,6 +200,15 @@ func graphCodeFor(status int) string {
 		return "generalException"
 	}
 	return "BadRequest"
+}
+
+// delay waits d for a request, ending early when the client goes away. The
+// body is read into memory first, because the server only notices a closed
+// connection once the body has been consumed; the handler then reads the copy.
+func delay(r *http.Request, d time.Duration) bool {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxFormBytes+1))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return sleepCtx(r.Context(), d)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

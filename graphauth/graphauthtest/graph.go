@@ -158,7 +158,7 @@ func graphShape(p []string) string {
 		switch {
 		case strings.Contains(seg, "(appId="):
 			out[i] = seg[:strings.Index(seg, "(")] + "(appId)"
-		case i%2 == 1 && (i == 1 || isGUID(seg)):
+		case i > 0 && isGUID(seg) && !strings.HasSuffix(out[i-1], ")") && out[i-1] != "{id}":
 			out[i] = "{id}"
 		default:
 			out[i] = seg

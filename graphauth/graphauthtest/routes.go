@@ -58,7 +58,7 @@ func (s *Server) routes() http.Handler {
 				return
 			}
 		}
-		if ep == EndpointToken && s.opts.TokenLatency > 0 && !sleepCtx(r.Context(), s.opts.TokenLatency) {
+		if ep == EndpointToken && s.opts.TokenLatency > 0 && !delay(r, s.opts.TokenLatency) {
 			sw.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
