@@ -5,8 +5,11 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 )
@@ -45,6 +48,10 @@ type Options struct {
 	// SigningKey signs the tokens the server issues. Nil means a new
 	// 2048-bit RSA key.
 	SigningKey *rsa.PrivateKey
+	// Addr is the loopback address to listen on, such as "127.0.0.1:8443".
+	// Empty means 127.0.0.1 on a free port. Other hosts are refused: the
+	// fake never listens beyond this machine.
+	Addr string
 }
 
 // Server is a fake Microsoft identity platform and the slice of Microsoft
@@ -119,6 +126,18 @@ func NewUnstartedServer(opts *Options) *Server {
 	}
 	s.handler = s.routes()
 	s.ts = httptest.NewUnstartedServer(s.handler)
+	if s.opts.Addr != "" {
+		host, _, err := net.SplitHostPort(s.opts.Addr)
+		if err != nil || !isLoopback(strings.Trim(host, "[]")) {
+			panic(fmt.Sprintf("graphauthtest: Addr %q is not a loopback host:port", s.opts.Addr))
+		}
+		l, err := net.Listen("tcp", s.opts.Addr)
+		if err != nil {
+			panic("graphauthtest: " + err.Error())
+		}
+		s.ts.Listener.Close()
+		s.ts.Listener = l
+	}
 	return s
 }
 
