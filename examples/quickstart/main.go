@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -21,16 +22,16 @@ import (
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
+func run(ctx context.Context, out io.Writer) error {
 	srv := graphauthtest.NewServer(nil)
 	defer srv.Close()
-	fmt.Printf("fake platform: tenant %s (%s), app %s\n", srv.TenantDomain, srv.TenantID, srv.ClientID)
+	fmt.Fprintf(out, "fake platform: tenant %s (%s), app %s\n", srv.TenantDomain, srv.TenantID, srv.ClientID)
 
 	secret, err := confidential.NewCredFromSecret(srv.Secret)
 	if err != nil {
@@ -53,12 +54,12 @@ func run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("token with %s: %w", c.name, err)
 		}
-		fmt.Printf("token with %s: roles %s\n", c.name, strings.Join(roles(res.AccessToken), ", "))
+		fmt.Fprintf(out, "token with %s: roles %s\n", c.name, strings.Join(roles(res.AccessToken), ", "))
 		org, err := organization(ctx, srv, res.AccessToken)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("GET /v1.0/organization: %s\n", org)
+		fmt.Fprintf(out, "GET /v1.0/organization: %s\n", org)
 	}
 	return nil
 }

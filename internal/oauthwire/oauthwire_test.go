@@ -1,0 +1,49 @@
+package oauthwire
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSecondsAcceptsNumbersAndStrings(t *testing.T) {
+	t.Parallel()
+	var v1 TokenResponse
+	require.NoError(t, json.Unmarshal([]byte(`{"token_type":"Bearer","expires_in":"3599","ext_expires_in":"3599","access_token":"x"}`), &v1))
+	assert.Equal(t, Seconds(3599), v1.ExpiresIn)
+	var v2 TokenResponse
+	require.NoError(t, json.Unmarshal([]byte(`{"token_type":"Bearer","expires_in":3599,"refresh_in":1800,"access_token":"x"}`), &v2))
+	assert.Equal(t, Seconds(3599), v2.ExpiresIn)
+	assert.Equal(t, Seconds(1800), v2.RefreshIn)
+	var absent TokenResponse
+	require.NoError(t, json.Unmarshal([]byte(`{"expires_in":null}`), &absent))
+	assert.Zero(t, absent.ExpiresIn)
+	out, err := json.Marshal(v2)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"expires_in":3599`)
+}
+
+func TestSecondsRefusesGarbage(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{`"soon"`, `-5`, `"1e3"`, `{}`, `99999999999999999999999`} {
+		var s Seconds
+		err := json.Unmarshal([]byte(in), &s)
+		assert.Error(t, err, in)
+	}
+}
+
+func FuzzTokenResponse(f *testing.F) {
+	f.Add([]byte(`{"token_type":"Bearer","expires_in":"3599","access_token":"x"}`))
+	f.Add([]byte(`{"error":"invalid_client","error_codes":[7000215],"error_description":"AADSTS7000215: x"}`))
+	f.Add([]byte(`{"expires_in":`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var tr TokenResponse
+		if json.Unmarshal(data, &tr) == nil {
+			assert.GreaterOrEqual(t, int64(tr.ExpiresIn), int64(0))
+		}
+		var er ErrorResponse
+		_ = json.Unmarshal(data, &er)
+	})
+}
