@@ -1,0 +1,162 @@
+package graphauth
+
+import (
+	"hash/maphash"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The token cache in front of MSAL. Reads take no lock and allocate nothing:
+// a key's hash picks one of 256 shards, whose map is swapped whole
+// (copy-on-write) by the rare writer that adds a key, and each entry holds
+// its current token behind an atomic pointer.
+
+const cacheShards = 256
+
+type tokenCache struct {
+	seed   maphash.Seed
+	shards [cacheShards]cacheShard
+}
+
+type cacheShard struct {
+	mu sync.Mutex // serialises writers; readers never take it
+	m  atomic.Pointer[map[uint64][]*entry]
+}
+
+// entry is one (tenant, scopes) key.
+type entry struct {
+	tenant     string
+	scopes     []string
+	flightKey  string // singleflight key
+	tok        atomic.Pointer[cachedToken]
+	refreshing atomic.Bool
+}
+
+// Token states. Timers move a cached token from fresh to due (refresh it in
+// the background) to expired (fetch anew), so that a cache hit reads an
+// atomic instead of the clock: on the machines this kit runs on, time.Now
+// costs more than the whole rest of a hit.
+const (
+	stateFresh uint32 = iota
+	stateDue
+	stateExpired
+)
+
+// cachedToken is a token and its state; the token never changes.
+type cachedToken struct {
+	token       Token
+	usableUntil time.Time // ExpiresOn less a safety margin
+	state       atomic.Uint32
+	timers      [2]*time.Timer
+}
+
+// stateAt computes the state from a clock reading, for callers that have one.
+func (p *cachedToken) stateAt(now time.Time) uint32 {
+	switch {
+	case !now.Before(p.usableUntil):
+		return stateExpired
+	case !now.Before(p.token.RefreshOn):
+		return stateDue
+	}
+	return stateFresh
+}
+
+// arm starts the timers that move the state on. A clock that is not the
+// real one (in tests) arms nothing: callers then use stateAt.
+func (p *cachedToken) arm(now time.Time) {
+	p.state.Store(p.stateAt(now))
+	p.timers[0] = time.AfterFunc(p.token.RefreshOn.Sub(now), func() { p.state.CompareAndSwap(stateFresh, stateDue) })
+	p.timers[1] = time.AfterFunc(p.usableUntil.Sub(now), func() { p.state.Store(stateExpired) })
+}
+
+// disarm stops the timers of a token that has been replaced.
+func (p *cachedToken) disarm() {
+	for _, t := range p.timers {
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
+
+func newTokenCache() *tokenCache { return &tokenCache{seed: maphash.MakeSeed()} }
+
+func (c *tokenCache) hash(tenant string, scopes []string) uint64 {
+	h := maphash.String(c.seed, tenant)
+	for _, s := range scopes {
+		h = h*1099511628211 ^ maphash.String(c.seed, s)
+	}
+	return h
+}
+
+func (e *entry) matches(tenant string, scopes []string) bool {
+	if e.tenant != tenant || len(e.scopes) != len(scopes) {
+		return false
+	}
+	for i, s := range scopes {
+		if e.scopes[i] != s {
+			return false
+		}
+	}
+	return true
+}
+
+// get returns the entry for the key, or nil. It is lock-free.
+func (c *tokenCache) get(tenant string, scopes []string) *entry {
+	h := c.hash(tenant, scopes)
+	m := c.shards[h%cacheShards].m.Load()
+	if m == nil {
+		return nil
+	}
+	for _, e := range (*m)[h] {
+		if e.matches(tenant, scopes) {
+			return e
+		}
+	}
+	return nil
+}
+
+// getOrCreate returns the entry for the key, adding it if needed.
+func (c *tokenCache) getOrCreate(tenant string, scopes []string) *entry {
+	if e := c.get(tenant, scopes); e != nil {
+		return e
+	}
+	h := c.hash(tenant, scopes)
+	sh := &c.shards[h%cacheShards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	old := sh.m.Load()
+	if old != nil {
+		for _, e := range (*old)[h] {
+			if e.matches(tenant, scopes) {
+				return e
+			}
+		}
+	}
+	e := &entry{tenant: tenant, scopes: append([]string(nil), scopes...)}
+	e.flightKey = tenant + "\x00" + strings.Join(e.scopes, " ")
+	next := make(map[uint64][]*entry, 1)
+	if old != nil {
+		next = make(map[uint64][]*entry, len(*old)+1)
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	next[h] = append(append([]*entry(nil), next[h]...), e)
+	sh.m.Store(&next)
+	return e
+}
+
+// len counts the keys, for tests.
+func (c *tokenCache) len() int {
+	n := 0
+	for i := range c.shards {
+		if m := c.shards[i].m.Load(); m != nil {
+			for _, es := range *m {
+				n += len(es)
+			}
+		}
+	}
+	return n
+}

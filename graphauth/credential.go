@@ -1,0 +1,228 @@
+package graphauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"golang.org/x/sync/singleflight"
+)
+
+// credential is the engine every app-only credential shares: validation,
+// the tenant allow-list, the fast cache, one request per key, background
+// refresh, and MSAL underneath.
+type credential struct {
+	kind     string // "secret", "certificate", "assertion": for logs
+	tenantID string
+	clientID string
+	opts     resolved
+	msal     confidential.Client
+	scopes   []string // the default scopes
+	cache    *tokenCache
+	home     *entry // the (own tenant, default scopes) entry, found without hashing
+	flights  singleflight.Group
+	now      func() time.Time
+	manual   bool // now is not the real clock: compute token states from it
+
+	refreshTimeout time.Duration // bound on one background attempt
+	retryBase      time.Duration // first pause between background attempts
+}
+
+func newCredential(kind, tenantID, clientID string, cred confidential.Credential, opts resolved, extra ...confidential.Option) (*credential, error) {
+	if err := checkTenantID(tenantID); err != nil {
+		return nil, &ConfigError{Field: "TenantID", Reason: err.Error()}
+	}
+	if err := checkClientID(clientID); err != nil {
+		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
+	}
+	msalOpts := append([]confidential.Option{
+		confidential.WithHTTPClient(msalHTTP{opts.http}),
+		confidential.WithCache(noCache{}),
+		confidential.WithInstanceDiscovery(opts.known),
+	}, extra...)
+	client, err := confidential.New(opts.authority+"/"+tenantID, clientID, cred, msalOpts...)
+	if err != nil {
+		return nil, &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
+	}
+	c := &credential{
+		kind: kind, tenantID: tenantID, clientID: clientID, opts: opts, msal: client,
+		scopes: []string{opts.cloud.DefaultScope()}, cache: newTokenCache(), now: time.Now,
+		refreshTimeout: 30 * time.Second, retryBase: time.Second,
+	}
+	c.home = c.cache.getOrCreate(tenantID, c.scopes)
+	return c, nil
+}
+
+// state reads a cached token's state: from its timers, or from the injected
+// clock in tests.
+func (c *credential) state(p *cachedToken) uint32 {
+	if c.manual {
+		return p.stateAt(c.now())
+	}
+	return p.state.Load()
+}
+
+// allowed reports whether tenant may be asked for.
+func (c *credential) allowed(tenant string) bool {
+	if c.opts.allowAny || strings.EqualFold(tenant, c.tenantID) {
+		return true
+	}
+	for _, t := range c.opts.allowed {
+		if strings.EqualFold(t, tenant) {
+			return true
+		}
+	}
+	return false
+}
+
+// Token returns a cached token while one is valid and fetches otherwise.
+func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error) {
+	tenant := c.tenantID
+	if req.TenantID != "" && req.TenantID != c.tenantID {
+		if !c.allowed(req.TenantID) {
+			return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, req.TenantID)
+		}
+		tenant = req.TenantID
+	}
+	scopes := req.Scopes
+	if scopes == nil {
+		scopes = c.scopes
+	}
+	if req.Claims == "" {
+		e := c.home
+		if tenant != c.tenantID || req.Scopes != nil {
+			e = c.cache.get(tenant, scopes)
+		}
+		if e != nil {
+			if p := e.tok.Load(); p != nil {
+				if st := c.state(p); st != stateExpired {
+					if st == stateDue && e.refreshing.CompareAndSwap(false, true) {
+						go c.refreshInBackground(e)
+					}
+					return p.token, nil
+				}
+			}
+		}
+	}
+	return c.fetchShared(ctx, tenant, scopes, req.Claims)
+}
+
+// fetchShared makes one request per key however many callers miss at once;
+// each caller waits for it or for its own context.
+func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []string, claims string) (Token, error) {
+	if len(scopes) == 0 {
+		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
+	}
+	e := c.cache.getOrCreate(tenant, scopes)
+	key := e.flightKey + "\x00" + claims
+	ch := c.flights.DoChan(key, func() (any, error) {
+		// The request outlives any one caller: the others still wait for it.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.refreshTimeout)
+		defer cancel()
+		return c.fetch(fctx, e, claims, false)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return Token{}, res.Err
+		}
+		return res.Val.(Token), nil
+	case <-ctx.Done():
+		return Token{}, fmt.Errorf("graphauth: waiting for a token: %w", ctx.Err())
+	}
+}
+
+// fetch asks MSAL for a token and caches it. Unless force is set, a token
+// that another caller has just cached is returned instead.
+func (c *credential) fetch(ctx context.Context, e *entry, claims string, force bool) (Token, error) {
+	if p := e.tok.Load(); !force && claims == "" && p != nil && c.state(p) != stateExpired {
+		return p.token, nil
+	}
+	cp := &capture{}
+	ctx = context.WithValue(ctx, captureKey{}, cp)
+	var opts []confidential.AcquireByCredentialOption
+	if e.tenant != c.tenantID {
+		opts = append(opts, confidential.WithTenantID(e.tenant))
+	}
+	if claims != "" {
+		opts = append(opts, confidential.WithClaims(claims))
+	}
+	start := c.now()
+	res, err := c.msal.AcquireTokenByCredential(ctx, e.scopes, opts...)
+	if err != nil {
+		aerr := classify(err, cp)
+		c.opts.log.LogAttrs(ctx, levelFor(aerr), "graphauth: token request failed",
+			logAttrs(c, e, "error", aerr.Error())...)
+		return Token{}, aerr
+	}
+	tok := c.tokenFrom(res, cp, start, e)
+	lifetime := tok.ExpiresOn.Sub(start)
+	next := &cachedToken{token: tok, usableUntil: tok.ExpiresOn.Add(-min(2*time.Minute, lifetime/10))}
+	if !c.manual {
+		next.arm(start)
+	}
+	if old := e.tok.Swap(next); old != nil {
+		old.disarm()
+	}
+	c.opts.log.LogAttrs(ctx, levelDebug, "graphauth: token acquired",
+		logAttrs(c, e, "expires_on", tok.ExpiresOn.UTC().Format(time.RFC3339), "refresh_on", tok.RefreshOn.UTC().Format(time.RFC3339))...)
+	return tok, nil
+}
+
+// tokenFrom builds the Token, timing it by the credential's clock from the
+// expires_in and refresh_in the platform sent.
+func (c *credential) tokenFrom(res confidential.AuthResult, cp *capture, start time.Time, e *entry) Token {
+	lifetime := res.ExpiresOn.Sub(time.Now())
+	var refreshIn time.Duration
+	if tr, ok := cp.tokenResponse(); ok && tr.ExpiresIn > 0 {
+		lifetime = time.Duration(tr.ExpiresIn) * time.Second
+		refreshIn = time.Duration(tr.RefreshIn) * time.Second
+	}
+	if refreshIn <= 0 || refreshIn >= lifetime {
+		jitter := time.Duration(rand.Int64N(int64(lifetime/10) + 1))
+		refreshIn = time.Duration(float64(lifetime)*c.opts.share) - jitter
+	}
+	return Token{
+		AccessToken: res.AccessToken,
+		ExpiresOn:   start.Add(lifetime),
+		RefreshOn:   start.Add(refreshIn),
+		TenantID:    e.tenant,
+		Scopes:      e.scopes,
+	}
+}
+
+// refreshInBackground fetches the successor of a token that is due for
+// refresh, retrying with backoff while the current token stays valid.
+// Callers keep getting the current token meanwhile.
+func (c *credential) refreshInBackground(e *entry) {
+	defer e.refreshing.Store(false)
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), c.refreshTimeout)
+		_, err, _ := c.flights.Do(e.flightKey+"\x00", func() (any, error) { return c.fetch(ctx, e, "", true) })
+		cancel()
+		if err == nil {
+			return
+		}
+		p := e.tok.Load()
+		if p == nil || c.state(p) == stateExpired {
+			return // nothing valid left: the next caller fetches and sees the error
+		}
+		pause := min(c.retryBase<<min(attempt, 6), time.Minute)
+		pause += time.Duration(rand.Int64N(int64(pause)/2 + 1))
+		if left := p.usableUntil.Sub(c.now()); pause > left {
+			pause = left
+		}
+		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: background refresh failed; the current token is still valid",
+			logAttrs(c, e, "attempt", attempt+1, "retry_in", pause.String())...)
+		time.Sleep(pause)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimSpace(line)
+}

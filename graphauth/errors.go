@@ -1,0 +1,170 @@
+package graphauth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/entrakit/entrakit/internal/oauthwire"
+)
+
+// Sentinel errors that callers test with errors.Is.
+var (
+	// ErrTenantNotAllowed means a TokenRequest named a tenant that the
+	// credential's allow-list does not include. No request was sent.
+	ErrTenantNotAllowed = errors.New("graphauth: tenant not allowed")
+	// ErrUnexpectedResponse means the platform's answer was not the JSON it
+	// documents: an HTML page from a proxy, an empty or truncated body.
+	ErrUnexpectedResponse = errors.New("graphauth: unexpected response from the identity platform")
+)
+
+// AuthError reports that Microsoft Entra ID refused a token request, or that
+// its answer could not be read. Its fields come from the platform's error
+// body; none of them holds a secret.
+type AuthError struct {
+	StatusCode    int       // HTTP status of the token response; 0 if none arrived
+	Code          string    // OAuth "error", e.g. "invalid_client"
+	AADSTS        []int     // "error_codes", e.g. [7000215]
+	Description   string    // the first line of "error_description"
+	TraceID       string    // "trace_id"
+	CorrelationID string    // "correlation_id"
+	Timestamp     time.Time // "timestamp"; zero if absent
+	Claims        string    // "claims": a claims challenge to send with the next request
+	RetryAfter    time.Duration
+	Err           error // the transport or parse cause, if any
+}
+
+// Error returns one line: "graphauth: invalid_client (AADSTS7000215): Invalid
+// client secret provided. ...".
+func (e *AuthError) Error() string {
+	var b strings.Builder
+	b.WriteString("graphauth: ")
+	switch {
+	case e.Code != "":
+		b.WriteString(e.Code)
+	case e.StatusCode != 0:
+		fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	default:
+		b.WriteString("token request failed")
+	}
+	if len(e.AADSTS) > 0 {
+		fmt.Fprintf(&b, " (AADSTS%d)", e.AADSTS[0])
+	}
+	if e.Description != "" {
+		b.WriteString(": ")
+		b.WriteString(strings.TrimPrefix(e.Description, fmt.Sprintf("AADSTS%d: ", first(e.AADSTS))))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func first(codes []int) int {
+	if len(codes) == 0 {
+		return 0
+	}
+	return codes[0]
+}
+
+// Unwrap returns the cause.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// HasCode reports whether the platform sent the AADSTS number n.
+func (e *AuthError) HasCode(n int) bool {
+	for _, c := range e.AADSTS {
+		if c == n {
+			return true
+		}
+	}
+	return false
+}
+
+// transientAADSTS are the codes Microsoft documents as transient.
+var transientAADSTS = [...]int{50033, 90006, 90024, 90033, 90090, 90055, 50087}
+
+// Retryable reports whether sending the same request again may succeed:
+// throttling (429), server errors (5xx), temporarily_unavailable and
+// server_error, the transient AADSTS codes, and transport failures. A wrong
+// secret, a missing grant or a bad request is not retryable.
+func (e *AuthError) Retryable() bool {
+	if e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 {
+		return true
+	}
+	if e.Code == "temporarily_unavailable" || e.Code == "server_error" {
+		return true
+	}
+	for _, n := range transientAADSTS {
+		if e.HasCode(n) {
+			return true
+		}
+	}
+	return e.StatusCode == 0 && e.Err != nil && !errors.Is(e.Err, ErrUnexpectedResponse)
+}
+
+// authErrorFromBody turns a refused token response into an AuthError.
+func authErrorFromBody(status int, header http.Header, body []byte) *AuthError {
+	e := &AuthError{StatusCode: status, RetryAfter: retryAfter(header)}
+	var w oauthwire.ErrorResponse
+	if err := json.Unmarshal(body, &w); err != nil || w.Error == "" {
+		e.Err = fmt.Errorf("%w: HTTP %d, %s, %d bytes", ErrUnexpectedResponse, status, contentType(header), len(body))
+		return e
+	}
+	e.Code, e.AADSTS, e.TraceID, e.CorrelationID, e.Claims = w.Error, w.ErrorCodes, w.TraceID, w.CorrelationID, w.Claims
+	e.Description, _, _ = strings.Cut(w.ErrorDescription, "\r\n")
+	e.Description = strings.TrimSpace(strings.SplitN(e.Description, "\n", 2)[0])
+	if ts, err := time.Parse("2006-01-02 15:04:05Z", w.Timestamp); err == nil {
+		e.Timestamp = ts
+	}
+	return e
+}
+
+func contentType(h http.Header) string {
+	if ct := h.Get("Content-Type"); ct != "" {
+		return ct
+	}
+	return "no content type"
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(h http.Header) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// ConfigError reports configuration that cannot work: a malformed ID, a
+// missing or contradictory setting. Field names the Config field or
+// environment variable at fault.
+type ConfigError struct {
+	Field  string // e.g. "AZURE_CLIENT_ID" or "TenantID"
+	Reason string // what is wrong and what to do
+	Err    error
+}
+
+// Error returns "graphauth: <field>: <reason>".
+func (e *ConfigError) Error() string {
+	msg := "graphauth: " + e.Field + ": " + e.Reason
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }

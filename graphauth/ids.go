@@ -1,0 +1,73 @@
+package graphauth
+
+import (
+	"errors"
+	"strings"
+)
+
+// isGUID reports whether s is a GUID in the 8-4-4-4-12 form.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isDomain reports whether s is a DNS name such as contoso.onmicrosoft.com.
+func isDomain(s string) bool {
+	if len(s) < 3 || len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkTenantID accepts a tenant GUID or verified domain. App-only tokens
+// need a real tenant, so "common", "organizations" and "consumers" are
+// refused with the reason.
+func checkTenantID(t string) error {
+	switch strings.ToLower(t) {
+	case "":
+		return errors.New("is empty: set the directory (tenant) ID, a GUID from the app's Overview page")
+	case "common", "organizations", "consumers":
+		return errors.New("is " + t + ": app-only tokens need the tenant's own ID (AADSTS9001023 otherwise)")
+	}
+	if isGUID(t) || isDomain(t) {
+		return nil
+	}
+	return errors.New("is neither a GUID nor a domain name")
+}
+
+// checkClientID accepts a GUID.
+func checkClientID(c string) error {
+	if c == "" {
+		return errors.New("is empty: set the application (client) ID, a GUID from the app's Overview page")
+	}
+	if !isGUID(c) {
+		return errors.New("is not a GUID: use the application (client) ID, not the app's name or object ID URI")
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package graphauth
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Options configures a credential. Every field's zero value is the right
+// default.
+type Options struct {
+	// Cloud is the national cloud. The zero value means AzurePublic.
+	Cloud Cloud
+	// AuthorityHost overrides the cloud's authority host, for a private
+	// deployment or the fake platform of package graphauthtest. It must be
+	// an https URL. Empty means Cloud.AuthorityHost.
+	AuthorityHost string
+	// HTTPClient sends every request. Nil means a client of the credential's
+	// own with a 30-second timeout; http.DefaultClient is never used.
+	HTTPClient *http.Client
+	// AllowedTenants are the tenants, besides the credential's own, that a
+	// TokenRequest may name. "*" allows any tenant. Nil allows only the
+	// credential's own tenant.
+	AllowedTenants []string
+	// Logger receives the credential's log records. Nil means silent. No
+	// record ever holds a secret, an assertion or a token.
+	Logger *slog.Logger
+	// RefreshShare is the share of a token's lifetime after which it is
+	// refreshed in the background, when the platform sends no refresh_in. Zero
+	// means 0.5. Up to a tenth of the lifetime of random jitter is taken off,
+	// so that a fleet does not refresh in step.
+	RefreshShare float64
+}
+
+// CertificateOptions configures a CertificateCredential.
+type CertificateOptions struct {
+	Options
+	// SendCertificateChain sends the certificate chain in the assertion's x5c
+	// header, for subject name and issuer authentication. False means only
+	// the thumbprint is sent, which is what third-party apps need.
+	SendCertificateChain bool
+	// LegacyRS256 signs assertions with RS256 and an x5t (SHA-1) thumbprint
+	// instead of the PS256 and x5t#S256 that Microsoft recommends, for older
+	// stacks such as ADFS. False means PS256.
+	LegacyRS256 bool
+}
+
+// resolved holds validated options.
+type resolved struct {
+	cloud     Cloud
+	authority string // https://host, no trailing slash
+	known     bool   // the authority host is a Microsoft cloud's, so MSAL may use instance discovery
+	http      *http.Client
+	allowAny  bool
+	allowed   []string
+	log       *slog.Logger
+	share     float64
+}
+
+// resolve validates opts (nil allowed) and fills in defaults.
+func resolve(opts *Options) (resolved, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	r := resolved{cloud: o.Cloud, http: o.HTTPClient, log: o.Logger, share: o.RefreshShare}
+	if r.cloud.AuthorityHost == "" {
+		r.cloud = AzurePublic
+	}
+	r.authority = strings.TrimSuffix(r.cloud.AuthorityHost, "/")
+	if o.AuthorityHost != "" {
+		r.authority = strings.TrimSuffix(o.AuthorityHost, "/")
+	}
+	if err := checkAuthorityHost(r.authority); err != nil {
+		return r, err
+	}
+	for _, c := range []Cloud{AzurePublic, AzureGovernment, AzureChina} {
+		if strings.EqualFold(r.authority, c.AuthorityHost) {
+			r.known = true
+		}
+	}
+	if r.http == nil {
+		r.http = &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.share <= 0 || r.share >= 1 {
+		if r.share != 0 {
+			return r, &ConfigError{Field: "RefreshShare", Reason: "must be between 0 and 1 (zero means 0.5)"}
+		}
+		r.share = 0.5
+	}
+	for _, t := range o.AllowedTenants {
+		if t == "*" {
+			r.allowAny = true
+			continue
+		}
+		if err := checkTenantID(t); err != nil {
+			return r, &ConfigError{Field: "AllowedTenants", Reason: err.Error()}
+		}
+		r.allowed = append(r.allowed, strings.ToLower(t))
+	}
+	return r, nil
+}
+
+// checkAuthorityHost enforces https. MSAL refuses http even on loopback, so
+// the fake platform serves TLS.
+func checkAuthorityHost(host string) error {
+	u, err := url.Parse(host)
+	if err != nil || u.Host == "" {
+		return &ConfigError{Field: "AuthorityHost", Reason: "must be an absolute URL such as https://login.microsoftonline.com"}
+	}
+	if u.Scheme != "https" {
+		return &ConfigError{Field: "AuthorityHost", Reason: "must use https (" + u.Scheme + " given)"}
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
+		return &ConfigError{Field: "AuthorityHost", Reason: "must be only scheme and host, without a path, query or user"}
+	}
+	return nil
+}
+
+// isLoopback reports whether host (no port) is a loopback name or address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

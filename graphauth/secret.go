@@ -1,0 +1,56 @@
+package graphauth
+
+import (
+	"context"
+	"strings"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+)
+
+// ClientSecretCredential gets app-only tokens with a client secret. It is safe
+// for concurrent use and caches tokens until shortly before they expire,
+// refreshing them in the background.
+type ClientSecretCredential struct{ c *credential }
+
+// NewClientSecretCredential returns a credential for the app clientID in
+// tenantID. A nil opts uses the defaults. It returns a *ConfigError if an ID
+// is malformed, if the secret is empty, or if the secret is shaped like a
+// GUID: that is the secret's ID, which the portal shows beside its value, and
+// the platform would refuse it with AADSTS7000215.
+func NewClientSecretCredential(tenantID, clientID string, secret Secret, opts *Options) (*ClientSecretCredential, error) {
+	if err := checkSecret(string(secret)); err != nil {
+		return nil, err
+	}
+	r, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := confidential.NewCredFromSecret(string(secret))
+	if err != nil {
+		return nil, &ConfigError{Field: "ClientSecret", Reason: "MSAL refused the secret"}
+	}
+	c, err := newCredential("secret", tenantID, clientID, cred, r)
+	if err != nil {
+		return nil, err
+	}
+	return &ClientSecretCredential{c}, nil
+}
+
+func checkSecret(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return &ConfigError{Field: "ClientSecret", Reason: "is empty: copy the secret's Value from Certificates & secrets"}
+	case isGUID(strings.TrimSpace(s)):
+		return &ConfigError{Field: "ClientSecret", Reason: "looks like a GUID, which is the secret's ID: copy its Value instead (the portal shows it only once, when the secret is created)"}
+	case strings.TrimSpace(s) != s:
+		return &ConfigError{Field: "ClientSecret", Reason: "has leading or trailing white space: it was probably copied with a line break"}
+	}
+	return nil
+}
+
+// Token returns an access token for req. See [TokenRequest] for the defaults.
+// Errors are *AuthError for refusals by the platform and for transport
+// failures, or wrap ErrTenantNotAllowed.
+func (c *ClientSecretCredential) Token(ctx context.Context, req TokenRequest) (Token, error) {
+	return c.c.Token(ctx, req)
+}

@@ -1,0 +1,97 @@
+package graphauth
+
+import (
+	"encoding/json"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// A TokenCredential obtains access tokens. Token must be safe for concurrent
+// use. Every credential in this package implements it.
+type TokenCredential interface {
+	Token(ctx context.Context, req TokenRequest) (Token, error)
+}
+
+// TokenRequest says which token to get. The zero value asks for the default
+// scope of the credential's cloud (Microsoft Graph's "/.default") in the
+// credential's own tenant.
+type TokenRequest struct {
+	// Scopes of one resource. Nil means the Graph "/.default" scope of the
+	// configured cloud.
+	Scopes []string
+	// TenantID overrides the credential's tenant, for multi-tenant apps. It
+	// must be on Options.AllowedTenants, or the request is refused with
+	// ErrTenantNotAllowed before anything is sent.
+	TenantID string
+	// Claims is a claims challenge (JSON) from a resource, for continuous
+	// access evaluation; a token with claims is never served from the cache.
+	Claims string
+}
+
+// Token is an access token and what is known about it. Printing a Token with
+// any fmt verb, or marshalling it to JSON, shows everything but the access
+// token itself.
+type Token struct {
+	AccessToken string
+	ExpiresOn   time.Time // when the platform stops accepting it
+	RefreshOn   time.Time // when the credential fetches its successor
+	TenantID    string
+	Scopes      []string
+}
+
+// String describes the token without revealing it.
+func (t Token) String() string {
+	return fmt.Sprintf("graphauth.Token{TenantID: %q, Scopes: [%s], ExpiresOn: %s, RefreshOn: %s, AccessToken: %s}",
+		t.TenantID, strings.Join(t.Scopes, " "), t.ExpiresOn.UTC().Format(time.RFC3339), t.RefreshOn.UTC().Format(time.RFC3339), redacted(t.AccessToken))
+}
+
+// Format prints String for every verb, so that %v, %+v, %#v and %s all redact.
+func (t Token) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
+
+// GoString is String.
+func (t Token) GoString() string { return t.String() }
+
+// MarshalJSON writes the token's metadata with the access token redacted.
+func (t Token) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		TenantID    string    `json:"tenantId"`
+		Scopes      []string  `json:"scopes"`
+		ExpiresOn   time.Time `json:"expiresOn"`
+		RefreshOn   time.Time `json:"refreshOn"`
+		AccessToken string    `json:"accessToken"`
+	}{t.TenantID, t.Scopes, t.ExpiresOn, t.RefreshOn, redacted(t.AccessToken)})
+}
+
+func redacted(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return "REDACTED"
+}
+
+// Secret is a client secret. It is a string so that a literal or a
+// conversion makes one, and it prints as "REDACTED" with every fmt verb and
+// in JSON, so that a Config or an error that holds one cannot leak it.
+type Secret string
+
+// String returns "REDACTED", or "" for an empty secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// Format prints String for every verb.
+func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
+
+// GoString is String.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalJSON writes "REDACTED".
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// MarshalText writes "REDACTED", for encoders that use text marshalling.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
