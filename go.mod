@@ -8,8 +8,10 @@ require (
 	github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/stretchr/testify v1.12.1
+	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
 	golang.org/x/oauth2 v0.37.0
 	golang.org/x/sync v0.24.0
+	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
 require (

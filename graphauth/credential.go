@@ -176,7 +176,7 @@ func (c *credential) fetch(ctx context.Context, e *entry, claims string, force b
 // tokenFrom builds the Token, timing it by the credential's clock from the
 // expires_in and refresh_in the platform sent.
 func (c *credential) tokenFrom(res confidential.AuthResult, cp *capture, start time.Time, e *entry) Token {
-	lifetime := res.ExpiresOn.Sub(time.Now())
+	lifetime := time.Until(res.ExpiresOn)
 	var refreshIn time.Duration
 	if tr, ok := cp.tokenResponse(); ok && tr.ExpiresIn > 0 {
 		lifetime = time.Duration(tr.ExpiresIn) * time.Second
@@ -225,4 +225,10 @@ func (c *credential) refreshInBackground(e *entry) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.TrimSpace(line)
+}
+
+// describe is what every credential prints as: which app, which tenant,
+// never the credential itself.
+func (c *credential) describe(typ string) string {
+	return fmt.Sprintf("graphauth.%s{TenantID: %q, ClientID: %q}", typ, c.tenantID, c.clientID)
 }

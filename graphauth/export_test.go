@@ -2,13 +2,32 @@ package graphauth
 
 import "time"
 
-// Test hooks, for the _test package.
+// Test hooks for the _test package. Each credential exposes its engine.
 
-// SetNow replaces the credential's clock.
-func (c *ClientSecretCredential) SetNow(now func() time.Time) { c.c.now, c.c.manual = now, true }
+// Engine is the shared engine of a credential.
+type Engine = credential
+
+// EngineOf returns the engine behind a credential of this package.
+func EngineOf(c TokenCredential) *Engine {
+	switch v := c.(type) {
+	case *ClientSecretCredential:
+		return v.c
+	case *CertificateCredential:
+		return v.c
+	case *ClientAssertionCredential:
+		return v.c
+	}
+	panic("graphauth: not a credential of this package")
+}
+
+// SetNow replaces the clock; token states are then computed from it.
+func (c *credential) SetNow(now func() time.Time) { c.now, c.manual = now, true }
 
 // SetRetryBase shortens the pause between background refresh attempts.
-func (c *ClientSecretCredential) SetRetryBase(d time.Duration) { c.c.retryBase = d }
+func (c *credential) SetRetryBase(d time.Duration) { c.retryBase = d }
 
-// CachedKeys counts the keys in the credential's cache.
-func (c *ClientSecretCredential) CachedKeys() int { return c.c.cache.len() }
+// CachedKeys counts the keys in the cache.
+func (c *credential) CachedKeys() int { return c.cache.len() }
+
+// Refreshing reports whether a background refresh of the default key runs.
+func (c *credential) Refreshing() bool { return c.home.refreshing.Load() }

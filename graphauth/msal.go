@@ -36,10 +36,20 @@ type captureKey struct{}
 
 // capture holds the last identity platform response of one call.
 type capture struct {
-	mu     sync.Mutex
-	status int
-	header http.Header
-	body   []byte
+	mu           sync.Mutex
+	status       int
+	header       http.Header
+	body         []byte
+	assertionErr error // the AssertionFunc's error, kept with its type
+}
+
+// noteAssertionError records an assertion callback's failure for classify.
+func noteAssertionError(ctx context.Context, err error) {
+	if cp, ok := ctx.Value(captureKey{}).(*capture); ok {
+		cp.mu.Lock()
+		cp.assertionErr = err
+		cp.mu.Unlock()
+	}
 }
 
 func (c *capture) set(status int, h http.Header, body []byte) {
@@ -98,6 +108,12 @@ func classify(err error, cp *capture) *AuthError {
 		return ae
 	}
 	status, header, body := cp.get()
+	cp.mu.Lock()
+	aerr := cp.assertionErr
+	cp.mu.Unlock()
+	if aerr != nil {
+		return &AuthError{Err: fmt.Errorf("graphauth: getting the client assertion: %w", aerr)}
+	}
 	switch {
 	case status >= 400:
 		return authErrorFromBody(status, header, body)

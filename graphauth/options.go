@@ -2,7 +2,6 @@ package graphauth
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -121,13 +120,4 @@ func checkAuthorityHost(host string) error {
 		return &ConfigError{Field: "AuthorityHost", Reason: "must be only scheme and host, without a path, query or user"}
 	}
 	return nil
-}
-
-// isLoopback reports whether host (no port) is a loopback name or address.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
@@ -54,3 +55,9 @@ func checkSecret(s string) error {
 func (c *ClientSecretCredential) Token(ctx context.Context, req TokenRequest) (Token, error) {
 	return c.c.Token(ctx, req)
 }
+
+// String names the app and tenant; it never shows the credential.
+func (c *ClientSecretCredential) String() string { return c.c.describe("ClientSecretCredential") }
+
+// Format prints String for every verb, so no verb can reach the secret.
+func (c *ClientSecretCredential) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }

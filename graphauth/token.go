@@ -1,8 +1,8 @@
 package graphauth
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"

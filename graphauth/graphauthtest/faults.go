@@ -3,6 +3,7 @@ package graphauthtest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,10 +62,14 @@ type Fault struct {
 	RetryAfter string
 	// Body is the shape of the response body.
 	Body FaultBody
+	// Claims, for a Graph fault with Status 401, makes the answer a
+	// continuous access evaluation challenge: WWW-Authenticate carries
+	// error="insufficient_claims" and these claims (JSON), base64-encoded.
+	Claims string
 }
 
 func (f Fault) passThrough() bool {
-	return f.Status == 0 && f.AADSTS == 0 && f.Error == "" && f.Body == BodyError && f.RetryAfter == ""
+	return f.Status == 0 && f.AADSTS == 0 && f.Error == "" && f.Body == BodyError && f.RetryAfter == "" && f.Claims == ""
 }
 
 type faultSet struct {
@@ -159,6 +164,11 @@ func (s *Server) writeFaultError(w http.ResponseWriter, r *http.Request, ep Endp
 		if code == "" {
 			code = graphCodeFor(status)
 		}
+		if f.Claims != "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+baseURL(r)+`/common/oauth2/authorize", error="insufficient_claims", claims="`+base64.StdEncoding.EncodeToString([]byte(f.Claims))+`"`)
+			s.writeGraphError(w, r, status, code, "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp")
+			return
+		}
 		s.writeGraphError(w, r, status, code, http.StatusText(status))
 		return
 	}
@@ -235,6 +245,7 @@ type Request struct {
 	Error     string // OAuth or Graph error code answered, if any
 	AADSTS    int    // AADSTS number answered, if any
 	Faulted   bool   // answered by an injected fault
+	Claims    bool   // token requests: a claims parameter was sent
 }
 
 type requestLog struct {

@@ -43,7 +43,7 @@ func (s *Server) writeGraphError(w http.ResponseWriter, r *http.Request, status 
 	rec.Error = code
 	reqID := newGUID()
 	w.Header().Set("request-id", reqID)
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+baseURL(r)+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]any{

@@ -71,6 +71,7 @@ func (s *Server) parseTokenRequest(w http.ResponseWriter, r *http.Request, p []s
 	req := &tokenRequest{v1: v1, form: r.PostForm, endpoint: baseURL(r) + r.URL.Path}
 	rec := recordOf(r)
 	rec.GrantType = req.form.Get("grant_type")
+	rec.Claims = req.form.Get("claims") != ""
 	req.clientID = req.form.Get("client_id")
 	req.secret = req.form.Get("client_secret")
 	if user, pass, ok := r.BasicAuth(); ok {

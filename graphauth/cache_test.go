@@ -1,0 +1,203 @@
+package graphauth_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+func TestStampedeMakesOneRequestPerKey(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLatency: 50 * time.Millisecond})
+	defer srv.Close()
+	var tenants []string
+	for i := range 20 {
+		tn := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Customer" + string(rune('A'+i))})
+		srv.AddServicePrincipal(tn.ID, srv.ClientID)
+		tenants = append(tenants, tn.ID)
+	}
+	opts := fakeOpts(srv)
+	opts.AllowedTenants = []string{"*"}
+	cred := secretCred(t, srv, opts)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	tokens := make([]string, 200)
+	for i := range 200 {
+		wg.Go(func() {
+			<-start
+			tok, err := cred.Token(context.Background(), graphauth.TokenRequest{TenantID: tenants[i%20]})
+			assert.NoError(t, err)
+			tokens[i] = tok.AccessToken
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, 20, srv.Count(graphauthtest.EndpointToken), "one request per tenant")
+	for i := range tokens {
+		assert.Equal(t, tokens[i%20], tokens[i], "callers of one key share its token")
+	}
+	assert.Equal(t, 21, graphauth.EngineOf(cred).CachedKeys(), "20 tenants and the home key")
+}
+
+func TestAWaiterGivesUpOnItsOwnContextAlone(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLatency: 200 * time.Millisecond})
+	defer srv.Close()
+	cred := secretCred(t, srv, nil)
+	var wg sync.WaitGroup
+	var patientErr error
+	wg.Go(func() { _, patientErr = cred.Token(context.Background(), graphauth.TokenRequest{}) })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := cred.Token(ctx, graphauth.TokenRequest{})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	wg.Wait()
+	assert.NoError(t, patientErr, "the shared request was not cancelled with the impatient caller")
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken))
+}
+
+// clocked returns a credential whose clock is the fake's, so that Advance
+// moves both.
+func clocked(t *testing.T, srv *graphauthtest.Server, opts *graphauth.Options) (*graphauth.ClientSecretCredential, *graphauth.Engine) {
+	cred := secretCred(t, srv, opts)
+	eng := graphauth.EngineOf(cred)
+	eng.SetNow(srv.Now)
+	eng.SetRetryBase(time.Millisecond)
+	return cred, eng
+}
+
+func TestRefreshInTheBackgroundWhileServingTheValidToken(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, eng := clocked(t, srv, nil)
+	ctx := context.Background()
+	first, err := cred.Token(ctx, graphauth.TokenRequest{})
+	require.NoError(t, err)
+	lifetime := first.ExpiresOn.Sub(srv.Now())
+	assert.InDelta(t, 0.5, float64(first.RefreshOn.Sub(srv.Now()))/float64(lifetime), 0.11, "refresh at half the lifetime, less jitter")
+
+	srv.Advance(first.RefreshOn.Sub(srv.Now()) + time.Second)
+	due, err := cred.Token(ctx, graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, first.AccessToken, due.AccessToken, "the valid token is served while its successor is fetched")
+	require.Eventually(t, func() bool { return !eng.Refreshing() }, 5*time.Second, time.Millisecond)
+	next, err := cred.Token(ctx, graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, next.AccessToken)
+	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken))
+}
+
+func TestRefreshInFollowsThePlatform(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLifetime: 4 * time.Hour, RefreshIn: time.Hour})
+	defer srv.Close()
+	cred, _ := clocked(t, srv, nil)
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, srv.Now().Add(time.Hour).Unix(), tok.RefreshOn.Unix())
+	assert.Equal(t, srv.Now().Add(4*time.Hour).Unix(), tok.ExpiresOn.Unix())
+}
+
+func TestFailedBackgroundRefreshIsRetriedAndCallersSeeNoErrorWhileAValidTokenRemains(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	var logs bytes.Buffer
+	opts := fakeOpts(srv)
+	opts.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	cred, eng := clocked(t, srv, opts)
+	ctx := context.Background()
+	first, err := cred.Token(ctx, graphauth.TokenRequest{})
+	require.NoError(t, err)
+
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 503, Times: -1})
+	srv.Advance(first.RefreshOn.Sub(srv.Now()) + time.Second)
+	for range 20 {
+		tok, err := cred.Token(ctx, graphauth.TokenRequest{})
+		require.NoError(t, err)
+		assert.Equal(t, first.AccessToken, tok.AccessToken)
+	}
+	require.Eventually(t, func() bool { return srv.Count(graphauthtest.EndpointToken) >= 4 }, 5*time.Second, time.Millisecond, "retried")
+	assert.True(t, eng.Refreshing())
+
+	srv.Advance(first.ExpiresOn.Sub(srv.Now()))
+	require.Eventually(t, func() bool { return !eng.Refreshing() }, 5*time.Second, time.Millisecond, "gives up once nothing valid is left")
+	_, err = cred.Token(ctx, graphauth.TokenRequest{})
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae, "an error only now that no valid token remains")
+	assert.True(t, ae.Retryable())
+	assert.Equal(t, 503, ae.StatusCode)
+
+	srv.ClearFaults()
+	tok, err := cred.Token(ctx, graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, tok.AccessToken)
+	assert.Contains(t, logs.String(), "background refresh failed")
+}
+
+func TestAnExpiredTokenIsNeverReturned(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, _ := clocked(t, srv, nil)
+	first, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	srv.Advance(first.ExpiresOn.Sub(srv.Now()) - time.Minute) // inside the safety margin
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, tok.AccessToken)
+	assert.True(t, tok.ExpiresOn.After(srv.Now().Add(30*time.Minute)))
+}
+
+// Without an injected clock, timers move the state: a token with a short
+// life is replaced once it is due.
+func TestTimersMoveTheStateOnTheRealClock(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLifetime: 3 * time.Second})
+	defer srv.Close()
+	cred := secretCred(t, srv, nil)
+	first, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+		return err == nil && tok.AccessToken != first.AccessToken
+	}, 10*time.Second, 20*time.Millisecond)
+}
+
+func TestClaimsBypassTheCache(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := secretCred(t, srv, nil)
+	first, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	withClaims, err := cred.Token(context.Background(), graphauth.TokenRequest{Claims: `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`})
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, withClaims.AccessToken)
+	reqs := srv.Requests()
+	assert.True(t, reqs[len(reqs)-1].Claims, "the claims were sent")
+	after, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, withClaims.AccessToken, after.AccessToken, "the newer token serves later calls")
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -1,0 +1,129 @@
+package graphauth
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/youmark/pkcs8"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// ErrCertificatePassword means a PFX file or an encrypted private key could
+// not be opened with the password given (or without one).
+var ErrCertificatePassword = errors.New("graphauth: wrong or missing certificate password")
+
+// LoadCertificate reads a certificate and its private key from a file: PEM
+// (certificates and key in any order; PKCS#1, PKCS#8 or encrypted PKCS#8
+// keys) or PFX/PKCS#12, including the AES-256 files that Windows and Key
+// Vault export. See [ParseCertificate].
+func LoadCertificate(path string, password Secret) ([]*x509.Certificate, crypto.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, &ConfigError{Field: "ClientCertificatePath", Reason: "cannot be read", Err: err}
+	}
+	return ParseCertificate(data, password)
+}
+
+// ParseCertificate parses PEM or PFX data into a chain, leaf first, and the
+// leaf's RSA private key. It returns an error wrapping
+// ErrCertificatePassword for a wrong password, and a *ConfigError when there
+// is no certificate, no key, a key that is not RSA, or a key that matches no
+// certificate. Validity dates are not checked here; credentials check them.
+func ParseCertificate(data []byte, password Secret) ([]*x509.Certificate, crypto.Signer, error) {
+	var certs []*x509.Certificate
+	var key crypto.PrivateKey
+	var err error
+	if bytes.Contains(data, []byte("-----BEGIN")) {
+		certs, key, err = parsePEM(data, string(password))
+	} else {
+		certs, key, err = parsePFX(data, string(password))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return orderChain(certs, key)
+}
+
+func parsePEM(data []byte, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
+	var certs []*x509.Certificate
+	var key crypto.PrivateKey
+	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
+		var err error
+		switch block.Type {
+		case "CERTIFICATE":
+			var c *x509.Certificate
+			if c, err = x509.ParseCertificate(block.Bytes); err == nil {
+				certs = append(certs, c)
+			}
+		case "RSA PRIVATE KEY":
+			if _, encrypted := block.Headers["DEK-Info"]; encrypted {
+				return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "legacy OpenSSL-encrypted keys are not supported: convert with 'openssl pkcs8 -topk8' to encrypted PKCS#8"}
+			}
+			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+		case "PRIVATE KEY":
+			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+		case "ENCRYPTED PRIVATE KEY":
+			if password == "" {
+				return nil, nil, fmt.Errorf("%w: the private key is encrypted", ErrCertificatePassword)
+			}
+			key, err = pkcs8.ParsePKCS8PrivateKey(block.Bytes, []byte(password))
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: the encrypted private key did not decrypt", ErrCertificatePassword)
+			}
+		}
+		if err != nil {
+			return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "a " + block.Type + " block is malformed", Err: errors.New(firstLine(err.Error()))}
+		}
+	}
+	return certs, key, nil
+}
+
+func parsePFX(data []byte, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
+	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
+	switch {
+	case errors.Is(err, pkcs12.ErrIncorrectPassword):
+		return nil, nil, fmt.Errorf("%w: the PFX file did not open", ErrCertificatePassword)
+	case err != nil:
+		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "is neither PEM nor a PFX (PKCS#12) file", Err: errors.New(firstLine(err.Error()))}
+	}
+	return append([]*x509.Certificate{leaf}, chain...), key, nil
+}
+
+// orderChain finds the certificate that matches the key and puts it first.
+func orderChain(certs []*x509.Certificate, key crypto.PrivateKey) ([]*x509.Certificate, crypto.Signer, error) {
+	if len(certs) == 0 {
+		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "holds no certificate"}
+	}
+	if key == nil {
+		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "holds no private key: use the PEM or PFX with the key, not the .cer uploaded to the app"}
+	}
+	rk, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: fmt.Sprintf("the private key is %T: Microsoft Entra ID needs an RSA key", key)}
+	}
+	for i, c := range certs {
+		if rk.PublicKey.Equal(c.PublicKey) {
+			chain := append([]*x509.Certificate{c}, certs[:i]...)
+			return append(chain, certs[i+1:]...), rk, nil
+		}
+	}
+	return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "the private key does not match any certificate in the file"}
+}
+
+// checkValidity refuses a certificate outside its validity period.
+func checkValidity(leaf *x509.Certificate, now time.Time) error {
+	switch {
+	case now.After(leaf.NotAfter):
+		return &ConfigError{Field: "ClientCertificate", Reason: fmt.Sprintf("expired on %s: create a new certificate and upload it to the app", leaf.NotAfter.UTC().Format(time.DateOnly))}
+	case now.Before(leaf.NotBefore):
+		return &ConfigError{Field: "ClientCertificate", Reason: fmt.Sprintf("is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))}
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package graphauth
+
+import (
+	"os"
+	"sort"
+	"strings"
+)
+
+// Config says how to authenticate, in the terms of the settings an
+// administrator fills in. The flow is chosen from what is set, or named in
+// Flow. Printing a Config never shows its secrets.
+type Config struct {
+	TenantID            string // AZURE_TENANT_ID
+	ClientID            string // AZURE_CLIENT_ID
+	ClientSecret        Secret // AZURE_CLIENT_SECRET
+	CertificatePath     string // AZURE_CLIENT_CERTIFICATE_PATH: PEM or PFX with the private key
+	CertificatePassword Secret // AZURE_CLIENT_CERTIFICATE_PASSWORD
+	FederatedTokenFile  string // AZURE_FEDERATED_TOKEN_FILE
+	AuthorityHost       string // AZURE_AUTHORITY_HOST; empty means the cloud's
+	// Flow names the flow: "secret", "certificate", "federated", or a name
+	// in the Flows passed to Flows.NewCredential. Empty means the one flow
+	// whose setting is present.
+	Flow string
+}
+
+// The built-in flow names.
+const (
+	FlowSecret      = "secret"
+	FlowCertificate = "certificate"
+	FlowFederated   = "federated"
+)
+
+// FromEnv reads the environment variables azidentity users already set:
+// AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+// AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_CERTIFICATE_PASSWORD,
+// AZURE_FEDERATED_TOKEN_FILE and AZURE_AUTHORITY_HOST. It is the only place
+// the package reads the environment. It validates nothing: NewCredential
+// does, naming the variable at fault.
+func FromEnv() Config {
+	return Config{
+		TenantID:            os.Getenv("AZURE_TENANT_ID"),
+		ClientID:            os.Getenv("AZURE_CLIENT_ID"),
+		ClientSecret:        Secret(os.Getenv("AZURE_CLIENT_SECRET")),
+		CertificatePath:     os.Getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
+		CertificatePassword: Secret(os.Getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD")),
+		FederatedTokenFile:  os.Getenv("AZURE_FEDERATED_TOKEN_FILE"),
+		AuthorityHost:       os.Getenv("AZURE_AUTHORITY_HOST"),
+	}
+}
+
+// FlowFunc builds a credential for a Config. opts is never nil.
+type FlowFunc func(cfg Config, opts *Options) (TokenCredential, error)
+
+// Flows are an application's own flows, by name, to select with
+// Config.Flow: a secret fetched from a vault at start-up, say. The built-in
+// names cannot be taken.
+type Flows map[string]FlowFunc
+
+// NewCredential builds the credential cfg describes with the built-in flows.
+// See [Flows.NewCredential].
+func NewCredential(cfg Config, opts *Options) (TokenCredential, error) {
+	return Flows(nil).NewCredential(cfg, opts)
+}
+
+// NewCredential builds the credential cfg describes. A nil opts uses the
+// defaults; cfg.AuthorityHost, when set, overrides opts.AuthorityHost. It
+// returns a *ConfigError that names the field and its environment variable
+// when the configuration is incomplete or contradictory: no credential,
+// two credentials without a Flow to choose, a password without a
+// certificate, an unknown Flow.
+func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error) {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	if cfg.AuthorityHost != "" {
+		o.AuthorityHost = cfg.AuthorityHost
+	}
+	for name := range f {
+		if name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == "" {
+			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(name) + " is taken by a built-in flow"}
+		}
+	}
+	flow, err := cfg.pickFlow(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.checkIDs(); err != nil {
+		return nil, err
+	}
+	switch flow {
+	case FlowSecret:
+		return NewClientSecretCredential(cfg.TenantID, cfg.ClientID, cfg.ClientSecret, &o)
+	case FlowCertificate:
+		chain, key, err := LoadCertificate(cfg.CertificatePath, cfg.CertificatePassword)
+		if err != nil {
+			return nil, err
+		}
+		return NewCertificateCredential(cfg.TenantID, cfg.ClientID, chain, key, &CertificateOptions{Options: o})
+	case FlowFederated:
+		return NewClientAssertionCredential(cfg.TenantID, cfg.ClientID, NewTokenFile(cfg.FederatedTokenFile).Assertion, &o)
+	}
+	return f[flow](cfg, &o)
+}
+
+// pickFlow applies Config.Flow, or infers the flow from the one credential
+// setting present.
+func (c Config) pickFlow(custom Flows) (string, error) {
+	if c.CertificatePassword != "" && c.CertificatePath == "" {
+		return "", &ConfigError{Field: "CertificatePassword (AZURE_CLIENT_CERTIFICATE_PASSWORD)", Reason: "is set without CertificatePath (AZURE_CLIENT_CERTIFICATE_PATH): set the certificate's path too, or unset the password"}
+	}
+	set := map[string]string{}
+	if c.ClientSecret != "" {
+		set[FlowSecret] = "ClientSecret (AZURE_CLIENT_SECRET)"
+	}
+	if c.CertificatePath != "" {
+		set[FlowCertificate] = "CertificatePath (AZURE_CLIENT_CERTIFICATE_PATH)"
+	}
+	if c.FederatedTokenFile != "" {
+		set[FlowFederated] = "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)"
+	}
+	if c.Flow != "" {
+		if _, ok := custom[c.Flow]; ok {
+			return c.Flow, nil
+		}
+		need := map[string]string{FlowSecret: "ClientSecret (AZURE_CLIENT_SECRET)", FlowCertificate: "CertificatePath (AZURE_CLIENT_CERTIFICATE_PATH)", FlowFederated: "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)"}
+		field, builtin := need[c.Flow]
+		if !builtin {
+			names := []string{FlowSecret, FlowCertificate, FlowFederated}
+			for n := range custom {
+				names = append(names, n)
+			}
+			sort.Strings(names[3:])
+			return "", &ConfigError{Field: "Flow", Reason: quote(c.Flow) + " is not a known flow; use one of " + strings.Join(names, ", ")}
+		}
+		if _, ok := set[c.Flow]; !ok {
+			return "", &ConfigError{Field: field, Reason: "is required by Flow " + quote(c.Flow)}
+		}
+		return c.Flow, nil
+	}
+	switch len(set) {
+	case 0:
+		return "", &ConfigError{Field: "ClientSecret, CertificatePath or FederatedTokenFile", Reason: "none is set: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"}
+	case 1:
+		for flow := range set {
+			return flow, nil
+		}
+	}
+	var fields []string
+	for _, fld := range set {
+		fields = append(fields, fld)
+	}
+	sort.Strings(fields)
+	return "", &ConfigError{Field: strings.Join(fields, " and "), Reason: "more than one credential is set: unset all but one, or choose with Flow"}
+}
+
+func (c Config) checkIDs() error {
+	if err := checkTenantID(c.TenantID); err != nil {
+		return &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: err.Error()}
+	}
+	if err := checkClientID(c.ClientID); err != nil {
+		return &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: err.Error()}
+	}
+	return nil
+}
+
+func quote(s string) string { return `"` + s + `"` }
