@@ -88,7 +88,9 @@ func selfSigned(t *testing.T, tmpl x509.Certificate) (*rsaKey, *x509.Certificate
 	return key, cert
 }
 
-func pemOf(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
+func pemOf(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
 
 func TestParseCertificateFormats(t *testing.T) {
 	t.Parallel()

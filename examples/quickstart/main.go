@@ -1,6 +1,6 @@
 // Command quickstart starts the fake Microsoft identity platform in-process,
-// gets an app-only token for Microsoft Graph from it with a client secret and
-// with a certificate, and calls Graph with the token.
+// gets app-only tokens for Microsoft Graph from it with a client secret and
+// with a certificate, and calls Graph with each.
 //
 //	go run ./examples/quickstart
 package main
@@ -15,9 +15,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 )
 
@@ -32,30 +32,28 @@ func run(ctx context.Context, out io.Writer) error {
 	srv := graphauthtest.NewServer(nil)
 	defer srv.Close()
 	fmt.Fprintf(out, "fake platform: tenant %s (%s), app %s\n", srv.TenantDomain, srv.TenantID, srv.ClientID)
+	opts := graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}
 
-	secret, err := confidential.NewCredFromSecret(srv.Secret)
+	secret, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), &opts)
 	if err != nil {
 		return err
 	}
-	cert, err := confidential.NewCredFromCert([]*x509.Certificate{srv.ClientCertificate}, srv.ClientKey)
+	cert, err := graphauth.NewCertificateCredential(srv.TenantID, srv.ClientID,
+		[]*x509.Certificate{srv.ClientCertificate}, srv.ClientKey, &graphauth.CertificateOptions{Options: opts})
 	if err != nil {
 		return err
 	}
 	for _, c := range []struct {
 		name string
-		cred confidential.Credential
+		cred graphauth.TokenCredential
 	}{{"client secret", secret}, {"certificate", cert}} {
-		app, err := confidential.New(srv.URL+"/"+srv.TenantID, srv.ClientID, c.cred,
-			confidential.WithHTTPClient(srv.Client()), confidential.WithInstanceDiscovery(false))
-		if err != nil {
-			return err
-		}
-		res, err := app.AcquireTokenByCredential(ctx, []string{"https://graph.microsoft.com/.default"})
+		tok, err := c.cred.Token(ctx, graphauth.TokenRequest{})
 		if err != nil {
 			return fmt.Errorf("token with %s: %w", c.name, err)
 		}
-		fmt.Fprintf(out, "token with %s: roles %s\n", c.name, strings.Join(roles(res.AccessToken), ", "))
-		org, err := organization(ctx, srv, res.AccessToken)
+		fmt.Fprintf(out, "token with %s: roles %s\n", c.name, strings.Join(roles(tok.AccessToken), ", "))
+		client := &http.Client{Transport: &graphauth.Transport{Credential: c.cred, Base: srv.Client().Transport}}
+		org, err := organization(ctx, client, srv.URL)
 		if err != nil {
 			return err
 		}
@@ -80,24 +78,25 @@ func roles(token string) []string {
 	return out
 }
 
-func organization(ctx context.Context, srv *graphauthtest.Server, token string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1.0/organization", nil)
+// organization calls Graph; graphURL is https://graph.microsoft.com in
+// production and the fake's URL here.
+func organization(ctx context.Context, client *http.Client, graphURL string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, graphURL+"/v1.0/organization", nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := srv.Client().Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET /v1.0/organization: %s", resp.Status)
+	}
 	var body struct {
 		Value []struct {
 			DisplayName string `json:"displayName"`
 		} `json:"value"`
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET /v1.0/organization: %s", resp.Status)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || len(body.Value) == 0 {
 		return "", fmt.Errorf("GET /v1.0/organization: unexpected body")

@@ -1,0 +1,34 @@
+// Package graphauth gets access tokens for Microsoft Graph from Microsoft
+// Entra ID, for services that call Graph as themselves (app-only) with a
+// client secret, a certificate or a federated assertion.
+//
+//	cred, err := graphauth.NewClientSecretCredential(tenantID, clientID, graphauth.Secret(secret), nil)
+//	if err != nil { ... } // a *ConfigError names the setting at fault
+//	tok, err := cred.Token(ctx, graphauth.TokenRequest{}) // Graph's /.default in the app's tenant
+//	client := &http.Client{Transport: &graphauth.Transport{Credential: cred}}
+//
+// Every credential implements [TokenCredential]. It validates its inputs in
+// the constructor, so a credential that exists can work: a secret shaped
+// like a GUID (the secret's ID, pasted instead of its value) is refused
+// there, not by the platform later.
+//
+// Tokens are cached per (tenant, scopes). A cached Token call takes no lock
+// and allocates nothing; concurrent misses for one key make one request; a
+// token is refreshed in the background once due (the platform's refresh_in,
+// or half its lifetime less jitter) while callers keep the valid one, and an
+// expired token is never returned. MSAL Go does the protocol underneath,
+// with its own cache turned off.
+//
+// [FromEnv] and [NewCredential] pick the flow from the AZURE_* variables
+// azidentity users already set; [Flows] adds an application's own. Adapters
+// make a credential an azcore.TokenCredential ([AzCore]), an
+// oauth2.TokenSource ([OAuth2]) or an http.RoundTripper ([Transport]) that
+// answers continuous access evaluation challenges.
+//
+// Refusals are *[AuthError] values carrying the OAuth error, the AADSTS
+// codes, trace and correlation IDs, and whether retrying can help. No error,
+// log record or printed value holds a secret, an assertion or a token.
+//
+// Tests run against the fake platform in package graphauthtest: set
+// Options.AuthorityHost to its URL and Options.HTTPClient to its Client.
+package graphauth
