@@ -201,3 +201,26 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+func TestDiscoveryDoesNotGrowWithTenants(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	opts := fakeOpts(srv)
+	opts.AllowedTenants = []string{"*"}
+	cred := secretCred(t, srv, opts)
+	_, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	for i := range 10 {
+		tn := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Discovery" + string(rune('A'+i))})
+		srv.AddServicePrincipal(tn.ID, srv.ClientID)
+		_, err := cred.Token(context.Background(), graphauth.TokenRequest{TenantID: tn.ID})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointDiscovery), "the first tenant's document serves the others")
+	assert.Equal(t, 11, srv.Count(graphauthtest.EndpointToken))
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{TenantID: "nosuch.onmicrosoft.com"})
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae)
+	assert.True(t, ae.HasCode(90002), "an unknown tenant is still refused, by the token endpoint")
+}

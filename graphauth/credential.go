@@ -40,7 +40,7 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
 	}
 	msalOpts := append([]confidential.Option{
-		confidential.WithHTTPClient(msalHTTP{opts.http}),
+		confidential.WithHTTPClient(msalHTTP{c: opts.http, dis: &discovery{}}),
 		confidential.WithCache(noCache{}),
 		confidential.WithInstanceDiscovery(opts.known),
 	}, extra...)

@@ -74,10 +74,17 @@ func (c *capture) tokenResponse() (oauthwire.TokenResponse, bool) {
 }
 
 // msalHTTP is the HTTP client MSAL gets: the caller's client, with bodies
-// capped and recorded for the call's capture.
-type msalHTTP struct{ c *http.Client }
+// capped and recorded for the call's capture, and tenant discovery answered
+// from the first tenant's document (see discovery).
+type msalHTTP struct {
+	c   *http.Client
+	dis *discovery
+}
 
 func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
+	if resp, ok := m.dis.answer(req); ok {
+		return resp, nil
+	}
 	resp, err := m.c.Do(req)
 	if err != nil {
 		return nil, err
@@ -93,6 +100,7 @@ func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
 	if cp, ok := req.Context().Value(captureKey{}).(*capture); ok {
 		cp.set(resp.StatusCode, resp.Header, body)
 	}
+	m.dis.learn(req, resp.StatusCode, body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }

@@ -9,19 +9,23 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// issueAppToken signs an app-only access token for Microsoft Graph in tenant
-// t, carrying the app roles granted there, and returns it with its lifetime
-// in seconds. Graph tokens are v1.0 tokens, as Microsoft issues them.
-func (s *Server) issueAppToken(r *http.Request, t *tenant, auth clientAuth) (string, int64) {
+// issueAppToken signs an app-only access token for aud (Microsoft Graph or
+// an app's API) in tenant t, carrying the Graph app roles granted there, and
+// returns it with its lifetime in seconds. Graph tokens are v1.0 tokens, as
+// Microsoft issues them.
+func (s *Server) issueAppToken(r *http.Request, t *tenant, auth clientAuth, aud string) (string, int64) {
 	now := s.clk.now()
 	s.mu.Lock()
 	sp := s.dir.ensureSP(t.ID, auth.app.ClientID, now)
-	roles := s.dir.rolesAt(t.ID, auth.app.ClientID, now)
+	var roles []string
+	if aud == graphResource {
+		roles = s.dir.rolesAt(t.ID, auth.app.ClientID, now)
+	}
 	s.mu.Unlock()
 	lifetime := int64(s.opts.TokenLifetime.Seconds())
 	iss := baseURL(r) + "/" + t.ID + "/"
 	claims := jwt.MapClaims{
-		"aud":             graphResource,
+		"aud":             aud,
 		"iss":             iss,
 		"iat":             now.Unix(),
 		"nbf":             now.Unix(),

@@ -176,6 +176,23 @@ func (s *Server) checkSecret(a *app, secret string) (clientAuth, *oauthError) {
 // platform ignores them where they do not apply.
 var oidcScopes = map[string]bool{"openid": true, "profile": true, "email": true, "offline_access": true}
 
+// resourceOf resolves a resource identifier to the token audience and the
+// resource's app ID: Microsoft Graph, or an app registered on the server,
+// named by its client ID or "api://{client ID}".
+func (s *Server) resourceOf(resource string) (aud, appID string) {
+	if graphResourceOf(resource) != "" {
+		return graphResource, "00000003-0000-0000-c000-000000000000"
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(resource), "api://"), "/")
+	s.mu.Lock()
+	_, ok := s.dir.apps[id]
+	s.mu.Unlock()
+	if !ok {
+		return "", ""
+	}
+	return "api://" + id, id
+}
+
 // graphResourceOf maps a resource identifier (App ID URI or app ID) to
 // Microsoft Graph's, or "" for any other resource.
 func graphResourceOf(resource string) string {
@@ -204,14 +221,14 @@ func (s *Server) clientCredentials(r *http.Request, req *tokenRequest) (any, *oa
 	if oerr != nil {
 		return nil, oerr
 	}
-	aud := graphResourceOf(resource)
+	aud, resourceApp := s.resourceOf(resource)
 	s.mu.Lock()
-	graphSP := s.dir.sp(req.tenant.ID, "00000003-0000-0000-c000-000000000000")
+	resourceSP := s.dir.sp(req.tenant.ID, resourceApp)
 	s.mu.Unlock()
-	if aud == "" || graphSP == nil {
+	if aud == "" || resourceSP == nil {
 		return nil, errf(400, "invalid_resource", 500011, "The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", resource, req.tenant.DisplayName)
 	}
-	access, lifetime := s.issueAppToken(r, req.tenant, auth)
+	access, lifetime := s.issueAppToken(r, req.tenant, auth, aud)
 	if req.v1 {
 		return v1Response(access, lifetime, s.clk.now().Unix(), resource), nil
 	}
