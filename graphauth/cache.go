@@ -22,11 +22,12 @@ type tokenCache struct {
 
 type cacheShard struct {
 	mu sync.Mutex // serialises writers; readers never take it
-	m  atomic.Pointer[map[uint64][]*entry]
+	m  atomic.Pointer[map[uint64]*entry]
 }
 
 // entry is one (tenant, scopes) key.
 type entry struct {
+	next       *entry // another key with the same hash; immutable once published
 	tenant     string
 	scopes     []string
 	flightKey  string // singleflight key
@@ -82,8 +83,13 @@ func (p *cachedToken) disarm() {
 
 func newTokenCache() *tokenCache { return &tokenCache{seed: maphash.MakeSeed()} }
 
-func (c *tokenCache) hash(tenant string, scopes []string) uint64 {
-	h := maphash.String(c.seed, tenant)
+// hash mixes the tenant's hash with the scopes' (see scopesHash).
+func (c *tokenCache) hash(tenant string, scopesHash uint64) uint64 {
+	return maphash.String(c.seed, tenant)*1099511628211 ^ scopesHash
+}
+
+func (c *tokenCache) scopesHash(scopes []string) uint64 {
+	var h uint64
 	for _, s := range scopes {
 		h = h*1099511628211 ^ maphash.String(c.seed, s)
 	}
@@ -102,14 +108,15 @@ func (e *entry) matches(tenant string, scopes []string) bool {
 	return true
 }
 
-// get returns the entry for the key, or nil. It is lock-free.
-func (c *tokenCache) get(tenant string, scopes []string) *entry {
-	h := c.hash(tenant, scopes)
+// get returns the entry for the key, or nil. It is lock-free. scopesHash
+// is c.scopesHash(scopes), which callers with fixed scopes compute once.
+func (c *tokenCache) get(tenant string, scopes []string, scopesHash uint64) *entry {
+	h := c.hash(tenant, scopesHash)
 	m := c.shards[h%cacheShards].m.Load()
 	if m == nil {
 		return nil
 	}
-	for _, e := range (*m)[h] {
+	for e := (*m)[h]; e != nil; e = e.next {
 		if e.matches(tenant, scopes) {
 			return e
 		}
@@ -119,31 +126,34 @@ func (c *tokenCache) get(tenant string, scopes []string) *entry {
 
 // getOrCreate returns the entry for the key, adding it if needed.
 func (c *tokenCache) getOrCreate(tenant string, scopes []string) *entry {
-	if e := c.get(tenant, scopes); e != nil {
+	sh64 := c.scopesHash(scopes)
+	if e := c.get(tenant, scopes, sh64); e != nil {
 		return e
 	}
-	h := c.hash(tenant, scopes)
+	h := c.hash(tenant, sh64)
 	sh := &c.shards[h%cacheShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	old := sh.m.Load()
+	var head *entry
 	if old != nil {
-		for _, e := range (*old)[h] {
+		head = (*old)[h]
+		for e := head; e != nil; e = e.next {
 			if e.matches(tenant, scopes) {
 				return e
 			}
 		}
 	}
-	e := &entry{tenant: tenant, scopes: append([]string(nil), scopes...)}
+	e := &entry{next: head, tenant: tenant, scopes: append([]string(nil), scopes...)}
 	e.flightKey = tenant + "\x00" + strings.Join(e.scopes, " ")
-	next := make(map[uint64][]*entry, 1)
+	next := make(map[uint64]*entry, 1)
 	if old != nil {
-		next = make(map[uint64][]*entry, len(*old)+1)
+		next = make(map[uint64]*entry, len(*old)+1)
 		for k, v := range *old {
 			next[k] = v
 		}
 	}
-	next[h] = append(append([]*entry(nil), next[h]...), e)
+	next[h] = e
 	sh.m.Store(&next)
 	return e
 }
@@ -153,8 +163,10 @@ func (c *tokenCache) len() int {
 	n := 0
 	for i := range c.shards {
 		if m := c.shards[i].m.Load(); m != nil {
-			for _, es := range *m {
-				n += len(es)
+			for _, e := range *m {
+				for ; e != nil; e = e.next {
+					n++
+				}
 			}
 		}
 	}

@@ -22,6 +22,7 @@ type credential struct {
 	opts     resolved
 	msal     confidential.Client
 	scopes   []string // the default scopes
+	scopesH  uint64   // their hash
 	cache    *tokenCache
 	home     *entry // the (own tenant, default scopes) entry, found without hashing
 	flights  singleflight.Group
@@ -54,6 +55,7 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 		refreshTimeout: 30 * time.Second, retryBase: time.Second,
 	}
 	c.home = c.cache.getOrCreate(tenantID, c.scopes)
+	c.scopesH = c.cache.scopesHash(c.scopes)
 	return c, nil
 }
 
@@ -94,8 +96,10 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 	}
 	if req.Claims == "" {
 		e := c.home
-		if tenant != c.tenantID || req.Scopes != nil {
-			e = c.cache.get(tenant, scopes)
+		if req.Scopes != nil {
+			e = c.cache.get(tenant, scopes, c.cache.scopesHash(scopes))
+		} else if tenant != c.tenantID {
+			e = c.cache.get(tenant, scopes, c.scopesH)
 		}
 		if e != nil {
 			if p := e.tok.Load(); p != nil {
