@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
@@ -26,6 +27,7 @@ type credential struct {
 	cache    *tokenCache
 	home     *entry // the (own tenant, default scopes) entry, found without hashing
 	flights  singleflight.Group
+	inflight flightTable
 	now      func() time.Time
 	manual   bool // now is not the real clock: compute token states from it
 
@@ -123,12 +125,21 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 	}
 	e := c.cache.getOrCreate(tenant, scopes)
 	key := e.flightKey + "\x00" + claims
-	ch := c.flights.DoChan(key, func() (any, error) {
-		// The request outlives any one caller: the others still wait for it.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.refreshTimeout)
-		defer cancel()
-		return c.fetch(fctx, e, claims, false)
-	})
+	for attempt := 0; ; attempt++ {
+		tok, err := c.awaitFlight(ctx, e, key, claims)
+		// A caller can join a request whose own callers all gave up just
+		// before it finished, cancelling it; such a caller asks again.
+		if err != nil && attempt == 0 && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+			continue
+		}
+		return tok, err
+	}
+}
+
+func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims string) (Token, error) {
+	f := c.inflight.join(key, ctx, c.refreshTimeout)
+	defer c.inflight.leave(key, f)
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, false) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -137,6 +148,48 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 		return res.Val.(Token), nil
 	case <-ctx.Done():
 		return Token{}, fmt.Errorf("graphauth: waiting for a token: %w", ctx.Err())
+	}
+}
+
+// flightTable gives each shared request a context that outlives any one
+// caller but ends when the last caller waiting for it has gone, so that a
+// request nobody wants any more is cancelled rather than left running.
+type flightTable struct {
+	mu      sync.Mutex
+	flights map[string]*flight
+}
+
+type flight struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	waiters int
+}
+
+func (t *flightTable) join(key string, ctx context.Context, timeout time.Duration) *flight {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.flights == nil {
+		t.flights = map[string]*flight{}
+	}
+	f := t.flights[key]
+	if f == nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		f = &flight{ctx: fctx, cancel: cancel}
+		t.flights[key] = f
+	}
+	f.waiters++
+	return f
+}
+
+func (t *flightTable) leave(key string, f *flight) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f.waiters--
+	if f.waiters == 0 {
+		f.cancel()
+		if t.flights[key] == f {
+			delete(t.flights, key)
+		}
 	}
 }
 

@@ -63,6 +63,8 @@ func TestContextDeadlineIsHonoured(t *testing.T) {
 	defer cancel()
 	_, err := secretCred(t, srv, nil).Token(ctx, graphauth.TokenRequest{})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Eventually(t, func() bool { return srv.Count(graphauthtest.EndpointToken) == 1 }, 10*time.Second, 10*time.Millisecond,
+		"with no caller left waiting, the request is cancelled rather than left running")
 }
 
 func TestCloudsGiveTheirGraphScope(t *testing.T) {
