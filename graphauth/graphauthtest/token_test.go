@@ -330,3 +330,17 @@ func TestTokenLifetimeAndRefreshInFollowOptions(t *testing.T) {
 	claims := verifyWithJWKS(t, srv, body["access_token"].(string))
 	assert.EqualValues(t, start.Add(2*time.Hour).Unix(), claims["exp"])
 }
+
+func TestTokenForAnAppsOwnAPI(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	api := srv.AddApp(graphauthtest.App{DisplayName: "orders API"})
+	for _, scope := range []string{"api://" + api.ClientID + "/.default", api.ClientID + "/.default"} {
+		r := postForm(t, srv, "/"+srv.TenantID+"/oauth2/v2.0/token", set1(secretForm(srv), "scope", scope))
+		require.Equal(t, 200, r.Status, r.ErrorDescription)
+		claims := verifyWithJWKS(t, srv, r.AccessToken)
+		assert.Equal(t, "api://"+api.ClientID, claims["aud"])
+		assert.Nil(t, claims["roles"], "Graph roles are not an API's roles")
+	}
+}
