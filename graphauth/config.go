@@ -1,6 +1,7 @@
 package graphauth
 
 import (
+	"github.com/entrakit/entrakit/internal/ids"
 	"os"
 	"sort"
 	"strings"
@@ -155,10 +156,10 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 }
 
 func (c Config) checkIDs() error {
-	if err := checkTenantID(c.TenantID); err != nil {
+	if err := ids.Tenant(c.TenantID); err != nil {
 		return &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: err.Error()}
 	}
-	if err := checkClientID(c.ClientID); err != nil {
+	if err := ids.Client(c.ClientID); err != nil {
 		return &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: err.Error()}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/ids"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -36,10 +37,10 @@ type credential struct {
 }
 
 func newCredential(kind, tenantID, clientID string, cred confidential.Credential, opts resolved, extra ...confidential.Option) (*credential, error) {
-	if err := checkTenantID(tenantID); err != nil {
+	if err := ids.Tenant(tenantID); err != nil {
 		return nil, &ConfigError{Field: "TenantID", Reason: err.Error()}
 	}
-	if err := checkClientID(clientID); err != nil {
+	if err := ids.Client(clientID); err != nil {
 		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
 	}
 	msalOpts := append([]confidential.Option{

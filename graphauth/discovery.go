@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"bytes"
+	"github.com/entrakit/entrakit/internal/ids"
 	"io"
 	"net/http"
 	"strings"
@@ -35,7 +36,7 @@ func tenantOf(req *http.Request) (string, bool) {
 
 func (d *discovery) answer(req *http.Request) (*http.Response, bool) {
 	tenant, ok := tenantOf(req)
-	if !ok || !(isGUID(tenant) || isDomain(tenant)) {
+	if !ok || !(ids.IsGUID(tenant) || ids.IsDomain(tenant)) {
 		return nil, false
 	}
 	d.mu.Lock()
@@ -58,7 +59,7 @@ func (d *discovery) answer(req *http.Request) (*http.Response, bool) {
 // template.
 func (d *discovery) learn(req *http.Request, status int, body []byte) {
 	tenant, ok := tenantOf(req)
-	if !ok || status != http.StatusOK || !isGUID(tenant) || !bytes.Contains(body, []byte("/"+tenant+"/")) {
+	if !ok || status != http.StatusOK || !ids.IsGUID(tenant) || !bytes.Contains(body, []byte("/"+tenant+"/")) {
 		return
 	}
 	d.mu.Lock()

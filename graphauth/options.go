@@ -1,6 +1,7 @@
 package graphauth
 
 import (
+	"github.com/entrakit/entrakit/internal/ids"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -98,7 +99,7 @@ func resolve(opts *Options) (resolved, error) {
 			r.allowAny = true
 			continue
 		}
-		if err := checkTenantID(t); err != nil {
+		if err := ids.Tenant(t); err != nil {
 			return r, &ConfigError{Field: "AllowedTenants", Reason: err.Error()}
 		}
 		r.allowed = append(r.allowed, strings.ToLower(t))

@@ -3,7 +3,7 @@ package graphauth
 import (
 	"context"
 	"fmt"
-	"strings"
+	"github.com/entrakit/entrakit/internal/ids"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 )
@@ -38,13 +38,8 @@ func NewClientSecretCredential(tenantID, clientID string, secret Secret, opts *O
 }
 
 func checkSecret(s string) error {
-	switch {
-	case strings.TrimSpace(s) == "":
-		return &ConfigError{Field: "ClientSecret", Reason: "is empty: copy the secret's Value from Certificates & secrets"}
-	case isGUID(strings.TrimSpace(s)):
-		return &ConfigError{Field: "ClientSecret", Reason: "looks like a GUID, which is the secret's ID: copy its Value instead (the portal shows it only once, when the secret is created)"}
-	case strings.TrimSpace(s) != s:
-		return &ConfigError{Field: "ClientSecret", Reason: "has leading or trailing white space: it was probably copied with a line break"}
+	if err := ids.Secret(s); err != nil {
+		return &ConfigError{Field: "ClientSecret", Reason: err.Error()}
 	}
 	return nil
 }

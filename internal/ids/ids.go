@@ -1,12 +1,14 @@
-package graphauth
+// Package ids checks the identifiers an administrator copies from the portal:
+// tenant IDs, client IDs and secrets, with reasons that say what to do.
+package ids
 
 import (
 	"errors"
 	"strings"
 )
 
-// isGUID reports whether s is a GUID in the 8-4-4-4-12 form.
-func isGUID(s string) bool {
+// IsGUID reports whether s is a GUID in the 8-4-4-4-12 form.
+func IsGUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
@@ -26,8 +28,8 @@ func isGUID(s string) bool {
 	return true
 }
 
-// isDomain reports whether s is a DNS name such as contoso.onmicrosoft.com.
-func isDomain(s string) bool {
+// IsDomain reports whether s is a DNS name such as contoso.onmicrosoft.com.
+func IsDomain(s string) bool {
 	if len(s) < 3 || len(s) > 253 || !strings.Contains(s, ".") {
 		return false
 	}
@@ -45,29 +47,44 @@ func isDomain(s string) bool {
 	return true
 }
 
-// checkTenantID accepts a tenant GUID or verified domain. App-only tokens
+// Tenant accepts a tenant GUID or verified domain. App-only tokens
 // need a real tenant, so "common", "organizations" and "consumers" are
 // refused with the reason.
-func checkTenantID(t string) error {
+func Tenant(t string) error {
 	switch strings.ToLower(t) {
 	case "":
 		return errors.New("is empty: set the directory (tenant) ID, a GUID from the app's Overview page")
 	case "common", "organizations", "consumers":
 		return errors.New("is " + t + ": app-only tokens need the tenant's own ID (AADSTS9001023 otherwise)")
 	}
-	if isGUID(t) || isDomain(t) {
+	if IsGUID(t) || IsDomain(t) {
 		return nil
 	}
 	return errors.New("is neither a GUID nor a domain name")
 }
 
-// checkClientID accepts a GUID.
-func checkClientID(c string) error {
+// Client accepts a GUID.
+func Client(c string) error {
 	if c == "" {
 		return errors.New("is empty: set the application (client) ID, a GUID from the app's Overview page")
 	}
-	if !isGUID(c) {
+	if !IsGUID(c) {
 		return errors.New("is not a GUID: use the application (client) ID, not the app's name or object ID URI")
+	}
+	return nil
+}
+
+// Secret checks a client secret's shape: not empty, not the secret's ID (a
+// GUID, which the portal shows beside the value), no stray white space. It
+// returns nil for a plausible value; only the platform can say it is right.
+func Secret(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return errors.New("is empty: copy the secret's Value from Certificates & secrets")
+	case IsGUID(strings.TrimSpace(s)):
+		return errors.New("looks like a GUID, which is the secret's ID: copy its Value instead (the portal shows it only once, when the secret is created)")
+	case strings.TrimSpace(s) != s:
+		return errors.New("has leading or trailing white space: it was probably copied with a line break")
 	}
 	return nil
 }
