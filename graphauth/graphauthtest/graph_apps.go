@@ -131,7 +131,10 @@ func keyCredentials(in []keyCredential, existing []Certificate) ([]Certificate, 
 	return out, ""
 }
 
-func applicationJSON(a *app) map[string]any {
+// applicationJSON renders an application; withKeys includes each
+// certificate's public key, which Graph returns only when keyCredentials is
+// $selected on a single application.
+func applicationJSON(a *app, withKeys bool) map[string]any {
 	audience := "AzureADMyOrg"
 	if a.MultiTenant {
 		audience = "AzureADMultipleOrgs"
@@ -158,7 +161,7 @@ func applicationJSON(a *app) map[string]any {
 	for _, c := range a.Certificates {
 		thumb := sha1.Sum(c.Certificate.Raw)
 		keys = append(keys, map[string]any{"keyId": c.KeyID, "displayName": c.DisplayName, "type": "AsymmetricX509Cert", "usage": "Verify",
-			"customKeyIdentifier": base64.StdEncoding.EncodeToString(thumb[:]), "key": nil,
+			"customKeyIdentifier": base64.StdEncoding.EncodeToString(thumb[:]), "key": keyOrNil(c.Certificate.Raw, withKeys),
 			"startDateTime": isoTime(c.Certificate.NotBefore), "endDateTime": isoTime(c.Certificate.NotAfter)})
 	}
 	return map[string]any{
@@ -209,7 +212,7 @@ func (s *Server) graphCreateApp(w http.ResponseWriter, r *http.Request, c *calle
 	created := s.addAppLocked(a, "graph")
 	stored := s.dir.apps[created.ClientID]
 	stored.owners = append(stored.owners, c.appID)
-	writeJSON(w, http.StatusCreated, applicationJSON(stored))
+	writeJSON(w, http.StatusCreated, applicationJSON(stored, false))
 }
 
 func (s *Server) graphGetApp(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
@@ -219,7 +222,7 @@ func (s *Server) graphGetApp(w http.ResponseWriter, r *http.Request, c *caller, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a := s.appForCaller(w, r, c, p, false); a != nil {
-		writeJSON(w, http.StatusOK, applicationJSON(a))
+		writeJSON(w, http.StatusOK, applicationJSON(a, strings.Contains(r.URL.Query().Get("$select"), "keyCredentials")))
 	}
 }
 
@@ -277,4 +280,11 @@ func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *cal
 	a.Secrets = append(a.Secrets, sec)
 	writeJSON(w, http.StatusOK, map[string]any{"customKeyIdentifier": nil, "displayName": sec.DisplayName, "hint": sec.Value[:3],
 		"keyId": sec.KeyID, "secretText": sec.Value, "startDateTime": isoTime(sec.Start), "endDateTime": isoTime(sec.End)})
+}
+
+func keyOrNil(der []byte, include bool) any {
+	if !include {
+		return nil
+	}
+	return base64.StdEncoding.EncodeToString(der)
 }

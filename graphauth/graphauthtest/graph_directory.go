@@ -95,6 +95,8 @@ func (s *Server) spJSON(sp *servicePrincipal, withPermissions bool) map[string]a
 	name := "Microsoft Graph"
 	if a := s.dir.apps[sp.AppID]; a != nil {
 		name = a.DisplayName
+	} else if fp := firstParty(sp.AppID); fp != "" {
+		name = fp
 	}
 	out := map[string]any{"id": sp.ID, "appId": sp.AppID, "displayName": name, "accountEnabled": true, "servicePrincipalType": "Application"}
 	if sp.AppID == graphperm.GraphAppID && withPermissions {
@@ -176,7 +178,7 @@ func (s *Server) graphCreateSP(w http.ResponseWriter, r *http.Request, c *caller
 	case s.dir.sp(c.tenant.ID, body.AppID) != nil:
 		s.writeGraphError(w, r, 409, "Request_MultipleObjectsWithSameKeyValue", "The service principal cannot be created, updated, or restored because the service principal name "+body.AppID+" is already in use.")
 		return
-	case strings.EqualFold(body.AppID, graphperm.GraphAppID):
+	case strings.EqualFold(body.AppID, graphperm.GraphAppID), firstParty(body.AppID) != "":
 	case a == nil || (!a.MultiTenant && a.HomeTenant != c.tenant.ID):
 		s.writeGraphError(w, r, 400, "Request_BadRequest", "The appId '"+body.AppID+"' of the service principal does not reference a valid application object.")
 		return
@@ -265,4 +267,22 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// firstParty names the Microsoft resources, besides Graph, whose service
+// principal a tenant may lack and an administrator may create.
+func firstParty(appID string) string {
+	switch strings.ToLower(appID) {
+	case "00000002-0000-0ff1-ce00-000000000000":
+		return "Office 365 Exchange Online"
+	case "00000003-0000-0ff1-ce00-000000000000":
+		return "Office 365 SharePoint Online"
+	case "797f4846-ba00-4fd7-ba43-dac1f8f63013":
+		return "Windows Azure Service Management API"
+	case "48ac35b8-9aa8-4d74-927d-1f4a14a0b239":
+		return "Skype and Teams Tenant Admin API"
+	case "c5393580-f805-4401-95e8-94b7a6ef2fc2":
+		return "Office 365 Management APIs"
+	}
+	return ""
 }

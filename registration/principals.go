@@ -1,0 +1,178 @@
+package registration
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// ServicePrincipal is an app's instance in a tenant.
+type ServicePrincipal struct {
+	ID          string `json:"id"`
+	AppID       string `json:"appId"`
+	DisplayName string `json:"displayName"`
+	AppRoles    []struct {
+		ID    string `json:"id"`
+		Value string `json:"value"`
+	} `json:"appRoles,omitempty"`
+}
+
+var (
+	needAppRead   = []string{"Application.Read.All", "Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.Read.All"}
+	needAppWrite  = []string{"Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"}
+	needSPCreate  = []string{"Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.ReadWrite.All"}
+	needAssign    = []string{"AppRoleAssignment.ReadWrite.All"}
+	needDelegated = []string{"DelegatedPermissionGrant.ReadWrite.All"}
+)
+
+func byAppID(appID string) string {
+	return "/servicePrincipals(appId='" + url.PathEscape(appID) + "')"
+}
+
+// ServicePrincipal returns the service principal of appID in the tenant, or
+// a *GraphError whose NotFound is true. Needs Application.Read.All.
+func (c *Client) ServicePrincipal(ctx context.Context, appID string) (ServicePrincipal, error) {
+	var sp ServicePrincipal
+	err := c.do(ctx, "GET", byAppID(appID)+"?$select=id,appId,displayName,appRoles", nil, &sp, needAppRead...)
+	return sp, err
+}
+
+// EnsureServicePrincipal returns the service principal of appID, creating it
+// when the tenant has none: the fix for AADSTS700016 in an app's own tenant
+// and for AADSTS500011/650052 when a resource such as Microsoft Graph is
+// missing in a customer tenant. created reports whether it was made. Needs
+// Application.ReadWrite.OwnedBy or Application.ReadWrite.All.
+func (c *Client) EnsureServicePrincipal(ctx context.Context, appID string) (sp ServicePrincipal, created bool, err error) {
+	sp, err = c.ServicePrincipal(ctx, appID)
+	if ge, ok := err.(*GraphError); !ok || !ge.NotFound() {
+		return sp, false, err
+	}
+	err = c.do(ctx, "POST", "/servicePrincipals", map[string]string{"appId": appID}, &sp, needSPCreate...)
+	return sp, err == nil, err
+}
+
+// GrantAppRoles grants application permissions of a resource (by name, e.g.
+// "User.Read.All" of Microsoft Graph) to the app clientAppID in the tenant:
+// programmatic admin consent. Roles already granted are left alone; the
+// client's service principal is created if needed. Needs
+// AppRoleAssignment.ReadWrite.All and Application.Read.All. Tokens issued
+// before the grant do not carry it: get a new one.
+func (c *Client) GrantAppRoles(ctx context.Context, clientAppID, resourceAppID string, roles ...string) error {
+	resource, err := c.ServicePrincipal(ctx, resourceAppID)
+	if err != nil {
+		return err
+	}
+	client, _, err := c.EnsureServicePrincipal(ctx, clientAppID)
+	if err != nil {
+		return err
+	}
+	have, err := c.assignedRoleIDs(ctx, client.ID)
+	if err != nil {
+		return err
+	}
+	for _, role := range roles {
+		id := ""
+		for _, r := range resource.AppRoles {
+			if strings.EqualFold(r.Value, role) {
+				id = r.ID
+			}
+		}
+		if id == "" {
+			if strings.EqualFold(resourceAppID, MicrosoftGraphAppID) {
+				if _, err := GraphPermission(ApplicationPermission, role); err != nil {
+					return err
+				}
+			}
+			return fmt.Errorf("registration: %s has no application permission %q", resource.DisplayName, role)
+		}
+		if have[strings.ToLower(id)] {
+			continue
+		}
+		body := map[string]string{"principalId": client.ID, "resourceId": resource.ID, "appRoleId": id}
+		if err := c.do(ctx, "POST", "/servicePrincipals/"+url.PathEscape(resource.ID)+"/appRoleAssignedTo", body, nil, needAssign...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AppRoleAssignment is an application permission granted to a service
+// principal.
+type AppRoleAssignment struct {
+	ID                  string `json:"id"`
+	AppRoleID           string `json:"appRoleId"`
+	PrincipalID         string `json:"principalId"`
+	ResourceID          string `json:"resourceId"`
+	ResourceDisplayName string `json:"resourceDisplayName"`
+}
+
+// AppRoleAssignments lists the application permissions granted to the app
+// clientAppID in the tenant. Needs Application.Read.All.
+func (c *Client) AppRoleAssignments(ctx context.Context, clientAppID string) ([]AppRoleAssignment, error) {
+	var out []AppRoleAssignment
+	next := byAppID(clientAppID) + "/appRoleAssignments"
+	for next != "" {
+		var page struct {
+			Value    []AppRoleAssignment `json:"value"`
+			NextLink string              `json:"@odata.nextLink"`
+		}
+		if err := c.do(ctx, "GET", next, nil, &page, needAppRead...); err != nil {
+			return nil, err
+		}
+		out = append(out, page.Value...)
+		next = c.relative(page.NextLink)
+	}
+	return out, nil
+}
+
+// relative turns an @odata.nextLink into a path under /v1.0, or "" when
+// there is no next page or it points elsewhere.
+func (c *Client) relative(link string) string {
+	rest, ok := strings.CutPrefix(link, c.base+"/v1.0")
+	if !ok {
+		return ""
+	}
+	return rest
+}
+
+func (c *Client) assignedRoleIDs(ctx context.Context, principalID string) (map[string]bool, error) {
+	var page struct {
+		Value []AppRoleAssignment `json:"value"`
+	}
+	if err := c.do(ctx, "GET", "/servicePrincipals/"+url.PathEscape(principalID)+"/appRoleAssignments?$top=999", nil, &page, needAppRead...); err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, a := range page.Value {
+		have[strings.ToLower(a.AppRoleID)] = true
+	}
+	return have, nil
+}
+
+// GrantDelegated grants delegated permissions of a resource (e.g. "User.Read
+// Mail.Send" of Microsoft Graph) to the app clientAppID: for every user when
+// userID is empty, else for that user. Needs
+// DelegatedPermissionGrant.ReadWrite.All and Application.Read.All.
+func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID, userID string, scopes ...string) error {
+	if strings.EqualFold(resourceAppID, MicrosoftGraphAppID) {
+		for _, s := range scopes {
+			if _, err := GraphPermission(DelegatedPermission, s); err != nil {
+				return err
+			}
+		}
+	}
+	resource, err := c.ServicePrincipal(ctx, resourceAppID)
+	if err != nil {
+		return err
+	}
+	client, _, err := c.EnsureServicePrincipal(ctx, clientAppID)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"clientId": client.ID, "consentType": "AllPrincipals", "resourceId": resource.ID, "scope": strings.Join(scopes, " ")}
+	if userID != "" {
+		body["consentType"], body["principalId"] = "Principal", userID
+	}
+	return c.do(ctx, "POST", "/oauth2PermissionGrants", body, nil, needDelegated...)
+}
