@@ -107,6 +107,14 @@ func (e *AuthError) Retryable() bool {
 	return e.StatusCode == 0 && e.Err != nil && !errors.Is(e.Err, ErrUnexpectedResponse)
 }
 
+// ParseAuthError turns an identity platform error response (its status,
+// headers and JSON body) into an *AuthError, for code that talks to the
+// platform directly. A body that is not the platform's error JSON gives an
+// AuthError wrapping ErrUnexpectedResponse.
+func ParseAuthError(status int, header http.Header, body []byte) *AuthError {
+	return authErrorFromBody(status, header, body)
+}
+
 // authErrorFromBody turns a refused token response into an AuthError.
 func authErrorFromBody(status int, header http.Header, body []byte) *AuthError {
 	e := &AuthError{StatusCode: status, RetryAfter: retryAfter(header)}

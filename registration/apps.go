@@ -158,3 +158,18 @@ func (c *Client) Credentials(ctx context.Context, objectID string) ([]Credential
 	}
 	return out, nil
 }
+
+// ApplicationByAppID returns an app registration by its application (client)
+// ID. Needs what Application needs.
+func (c *Client) ApplicationByAppID(ctx context.Context, appID string) (Application, error) {
+	var out Application
+	err := c.do(ctx, "GET", "/applications(appId='"+url.PathEscape(appID)+"')?$select=id,appId,displayName,signInAudience,requiredResourceAccess,passwordCredentials,keyCredentials", nil, &out, needAppRead...)
+	return out, err
+}
+
+// Get sends GET to a Graph v1.0 path (such as "/organization") and decodes
+// the JSON answer into out, for calls this package has no method for. need
+// lists the permissions the call accepts, reported on a 403.
+func (c *Client) Get(ctx context.Context, path string, out any, need ...string) error {
+	return c.do(ctx, "GET", path, nil, out, need...)
+}

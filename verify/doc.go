@@ -1,0 +1,22 @@
+// Package verify is what a "Verify" button next to the tenant ID and client
+// ID fields runs: it checks an app registration and its credential, and
+// turns any failure into a Diagnosis that tells the administrator what to
+// fix, where.
+//
+//	report := verify.Run(ctx, cred, verify.Requirements{Roles: []string{"User.Read.All"}, ProbeGraph: true},
+//		&verify.Options{Config: &cfg})
+//	fmt.Print(report.Text()) // or report.JSON() for a product's UI
+//	if report.Failed() { ... }
+//
+// Run's checks, in order: configuration (IDs, the secret's shape — a GUID is
+// the secret's ID pasted by mistake —, the certificate's validity, expiry
+// and key, the permission names), authentication (a token, and from which
+// tenant), the token's identity and roles against the required permissions
+// (missing ones fail, extra ones warn), an optional Graph call per
+// permission family, and the credentials registered on the app with their
+// expiry, when the app may read its registration.
+//
+// Diagnose explains any error from the kit: ~75 AADSTS codes of app-only,
+// sign-in and consent flows, Microsoft Graph's 401/403/404/429/5xx (a 403
+// names the permissions to grant), configuration and network failures.
+package verify
