@@ -100,7 +100,7 @@ func TestLatencyFaultHonoursTheClientsDeadline(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)
 	defer srv.Close()
-	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Latency: time.Minute})
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Latency: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/"+srv.TenantID+"/oauth2/v2.0/token", strings.NewReader(secretForm(srv).Encode()))
