@@ -111,7 +111,7 @@ func redirectRegistered(registered []string, got string) bool {
 	}
 	for _, uri := range registered {
 		u, err := url.Parse(uri)
-		if err == nil && u.Scheme == "http" && u.Hostname() == g.Hostname() && u.Path == g.Path && u.Port() == "" {
+		if err == nil && u.Scheme == "http" && u.Hostname() == g.Hostname() && strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(g.Path, "/") && u.Port() == "" {
 			return true
 		}
 	}

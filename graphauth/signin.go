@@ -1,0 +1,470 @@
+package graphauth
+
+import (
+	"context"
+	"crypto"
+	"crypto/subtle"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+
+	"github.com/entrakit/entrakit/internal/ids"
+	"github.com/entrakit/entrakit/internal/jwtsign"
+	"github.com/entrakit/entrakit/internal/pkce"
+)
+
+// Sentinel errors of the sign-in flow.
+var (
+	// ErrStateMismatch means the callback's state is not the one this
+	// sign-in sent: a forged, replayed or crossed callback. Nothing was
+	// redeemed.
+	ErrStateMismatch = errors.New("graphauth: the callback's state does not match this sign-in")
+	// ErrLoginExpired means the sign-in was started too long ago.
+	ErrLoginExpired = errors.New("graphauth: the sign-in took too long; start again")
+	// ErrMissingCode means the callback carries neither a code nor an error.
+	ErrMissingCode = errors.New("graphauth: the callback has no authorization code")
+	// ErrNoAccount means no tokens are held for the account: sign the user
+	// in (again).
+	ErrNoAccount = errors.New("graphauth: no signed-in account with that ID")
+)
+
+// loginLifetime bounds how long a started sign-in can be completed.
+const loginLifetime = 10 * time.Minute
+
+// ClientAuth is how a web app proves itself: a secret, or a certificate and
+// its key. The zero value is a public client (a native or CLI app with a
+// loopback redirect), which sends no credential.
+type ClientAuth struct {
+	Secret Secret
+	Chain  []*x509.Certificate
+	Key    crypto.Signer
+}
+
+// SignInOptions configures a SignIn.
+type SignInOptions struct {
+	Options
+	// RedirectURI is the registered redirect URI the platform sends the
+	// user back to; required. It must be https, or http on a loopback
+	// host.
+	RedirectURI string
+	// Scopes are the delegated permissions asked for at sign-in, such as
+	// "User.Read" (Graph's) or full URLs of another resource. openid,
+	// profile and offline_access are always added. Nil means "User.Read".
+	Scopes []string
+}
+
+// SignIn signs users in with the authorization-code flow and PKCE, and keeps
+// their tokens (through MSAL's cache) for later calls without a prompt. It
+// is safe for concurrent use.
+type SignIn struct {
+	tenant   string // GUID, domain, "organizations" or "common"
+	clientID string
+	redirect string
+	scopes   []string
+	opts     resolved
+	keys     *keySet
+	now      func() time.Time
+	conf     *confidential.Client
+	pub      *public.Client
+}
+
+// NewSignIn returns a sign-in client for the app clientID. tenant is a tenant
+// GUID or domain for a single-tenant app, or "organizations" (or "common")
+// for a multi-tenant one; then Options.AllowedTenants says whose users may
+// sign in ("*" for anyone). It returns a *ConfigError for malformed IDs, a
+// redirect URI that is not https (loopback excepted), or a bad credential.
+func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*SignIn, error) {
+	var o SignInOptions
+	if opts != nil {
+		o = *opts
+	}
+	r, err := resolve(&o.Options)
+	if err != nil {
+		return nil, err
+	}
+	alias := strings.ToLower(tenant) == "organizations" || strings.ToLower(tenant) == "common"
+	if err := ids.Tenant(tenant); err != nil && !alias {
+		return nil, &ConfigError{Field: "TenantID", Reason: err.Error()}
+	}
+	if err := ids.Client(clientID); err != nil {
+		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
+	}
+	if err := checkRedirectURI(o.RedirectURI); err != nil {
+		return nil, err
+	}
+	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r, now: time.Now}
+	if s.scopes == nil {
+		s.scopes = []string{"User.Read"}
+	}
+	keysTenant := tenant
+	if alias {
+		keysTenant = "common"
+	}
+	s.keys = &keySet{url: r.authority + "/" + keysTenant + "/discovery/v2.0/keys", http: r.http, now: func() time.Time { return s.now() }}
+	if err := s.newMSAL(auth); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *SignIn) newMSAL(auth ClientAuth) error {
+	authority := s.opts.authority + "/" + s.tenant
+	httpc := msalHTTP{c: s.opts.http, dis: &discovery{}}
+	switch {
+	case auth.Secret != "" && auth.Key != nil:
+		return &ConfigError{Field: "ClientAuth", Reason: "set a secret or a certificate, not both"}
+	case auth.Secret != "":
+		if err := checkSecret(string(auth.Secret)); err != nil {
+			return err
+		}
+		cred, err := confidential.NewCredFromSecret(string(auth.Secret))
+		if err != nil {
+			return &ConfigError{Field: "ClientSecret", Reason: "MSAL refused the secret"}
+		}
+		return s.confidential(authority, cred, httpc)
+	case auth.Key != nil:
+		if len(auth.Chain) == 0 {
+			return &ConfigError{Field: "ClientCertificate", Reason: "the certificate is missing"}
+		}
+		if _, _, err := orderChain(auth.Chain[:1], auth.Key); err != nil {
+			return err
+		}
+		sign := func(_ context.Context, o confidential.AssertionRequestOptions) (string, error) {
+			return jwtsign.Sign(jwtsign.Assertion{ClientID: o.ClientID, Audience: o.TokenEndpoint, Chain: auth.Chain, Signer: auth.Key,
+				Alg: jwtsign.PS256, Now: s.now(), JTI: newJTI()})
+		}
+		return s.confidential(authority, confidential.NewCredFromAssertionCallback(sign), httpc)
+	}
+	p, err := public.New(s.clientID, public.WithAuthority(authority), public.WithHTTPClient(httpc), public.WithInstanceDiscovery(s.opts.known))
+	if err != nil {
+		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
+	}
+	s.pub = &p
+	return nil
+}
+
+func (s *SignIn) confidential(authority string, cred confidential.Credential, httpc msalHTTP) error {
+	c, err := confidential.New(authority, s.clientID, cred, confidential.WithHTTPClient(httpc), confidential.WithInstanceDiscovery(s.opts.known))
+	if err != nil {
+		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
+	}
+	s.conf = &c
+	return nil
+}
+
+// checkRedirectURI enforces https, except on loopback hosts.
+func checkRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		return &ConfigError{Field: "RedirectURI", Reason: "is required: use the URI registered under Authentication"}
+	case err != nil || u.Host == "":
+		return &ConfigError{Field: "RedirectURI", Reason: "is not an absolute URI"}
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+		return nil
+	}
+	return &ConfigError{Field: "RedirectURI", Reason: "must use https (http only for localhost, 127.0.0.1 or [::1])"}
+}
+
+// AuthRequest shapes one sign-in.
+type AuthRequest struct {
+	// Scopes asked for on top of SignInOptions.Scopes: incremental consent.
+	Scopes []string
+	// Prompt is "", "login", "consent", "select_account" or "none".
+	Prompt string
+	// LoginHint pre-fills the user name; DomainHint skips home realm
+	// discovery (a tenant's domain).
+	LoginHint, DomainHint string
+	// ResponseMode is "" (query) or "form_post".
+	ResponseMode string
+}
+
+// Pending is the state of one sign-in between AuthCodeURL and Complete. Keep
+// it where the callback can find it and nobody else can read or change it:
+// the Handler keeps it in an encrypted cookie.
+type Pending struct {
+	State    string    `json:"s"`
+	Nonce    string    `json:"n"`
+	Verifier string    `json:"v"`
+	Scopes   []string  `json:"sc"`
+	Created  time.Time `json:"t"`
+}
+
+// AuthCodeURL returns the URL to send the user to, with a new state, nonce
+// and PKCE S256 challenge, and the Pending sign-in to keep for the callback.
+// It sends nothing.
+func (s *SignIn) AuthCodeURL(req AuthRequest) (string, Pending, error) {
+	switch req.Prompt {
+	case "", "login", "consent", "select_account", "none":
+	default:
+		return "", Pending{}, &ConfigError{Field: "Prompt", Reason: "must be login, consent, select_account or none"}
+	}
+	switch req.ResponseMode {
+	case "", "query", "form_post":
+	default:
+		return "", Pending{}, &ConfigError{Field: "ResponseMode", Reason: "must be query or form_post"}
+	}
+	p := Pending{State: pkce.Random(24), Nonce: pkce.Random(24), Verifier: pkce.Verifier(), Created: s.now(),
+		Scopes: s.allScopes(req.Scopes)}
+	q := url.Values{
+		"client_id":             {s.clientID},
+		"response_type":         {"code"},
+		"redirect_uri":          {s.redirect},
+		"scope":                 {strings.Join(append([]string{"openid", "profile", "offline_access"}, p.Scopes...), " ")},
+		"state":                 {p.State},
+		"nonce":                 {p.Nonce},
+		"code_challenge":        {pkce.Challenge(p.Verifier)},
+		"code_challenge_method": {"S256"},
+	}
+	for k, v := range map[string]string{"prompt": req.Prompt, "login_hint": req.LoginHint, "domain_hint": req.DomainHint, "response_mode": req.ResponseMode} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return s.opts.authority + "/" + s.tenant + "/oauth2/v2.0/authorize?" + q.Encode(), p, nil
+}
+
+func (s *SignIn) allScopes(extra []string) []string {
+	var out []string
+	for _, sc := range append(append([]string(nil), s.scopes...), extra...) {
+		if !containsScope(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+func containsScope(list []string, v string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// graphScopes turns short Graph scope names into the full form MSAL and the
+// platform expect for the code redemption.
+func (s *SignIn) graphScopes(scopes []string) []string {
+	out := make([]string, len(scopes))
+	for i, sc := range scopes {
+		if strings.Contains(sc, "/") || strings.Contains(sc, "://") {
+			out[i] = sc
+		} else {
+			out[i] = s.opts.cloud.GraphEndpoint + "/" + sc
+		}
+	}
+	return out
+}
+
+// User is a signed-in user and the token obtained at sign-in.
+type User struct {
+	AccountID string // keys the user's tokens in this SignIn: pass it to Token and SignOut
+	TenantID  string
+	ObjectID  string
+	Username  string // preferred_username, usually the UPN
+	Name      string
+	Token     Token // an access token for the sign-in scopes
+}
+
+// Complete finishes a sign-in from the callback's parameters (the query, or
+// the form for form_post): it checks the state in constant time, turns an
+// error the platform sent into an *AuthError, redeems the code with the PKCE
+// verifier, and validates the ID token (signature, issuer, audience, tenant,
+// nonce, lifetime). Errors: ErrStateMismatch, ErrLoginExpired,
+// ErrMissingCode, *AuthError, *IDTokenError. On any error no account is
+// kept.
+func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (*User, error) {
+	if p.State == "" || subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(p.State)) != 1 {
+		return nil, ErrStateMismatch
+	}
+	if s.now().Sub(p.Created) > loginLifetime {
+		return nil, ErrLoginExpired
+	}
+	if e := callback.Get("error"); e != "" {
+		return nil, callbackError(e, callback.Get("error_description"))
+	}
+	code := callback.Get("code")
+	if code == "" {
+		return nil, ErrMissingCode
+	}
+	cp := &capture{}
+	cctx := context.WithValue(ctx, captureKey{}, cp)
+	scopes := s.graphScopes(p.Scopes)
+	var res confidential.AuthResult
+	var err error
+	if s.conf != nil {
+		res, err = s.conf.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, confidential.WithChallenge(p.Verifier))
+	} else {
+		var pr public.AuthResult
+		pr, err = s.pub.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, public.WithChallenge(p.Verifier))
+		res = confidential.AuthResult(pr)
+	}
+	if err != nil {
+		return nil, classify(err, cp)
+	}
+	u, err := s.userFrom(ctx, res, p.Nonce)
+	if err != nil {
+		_ = s.remove(ctx, res.Account.HomeAccountID)
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, nonce string) (*User, error) {
+	if res.IDToken.RawToken == "" {
+		return nil, &IDTokenError{Reason: "the platform sent no ID token"}
+	}
+	claims, err := validateIDToken(ctx, s.keys, res.IDToken.RawToken, idTokenCheck{
+		authority: s.opts.authority, clientID: s.clientID, nonce: nonce, now: s.now(), allowed: s.tenantAllowed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	str := func(k string) string { v, _ := claims[k].(string); return v }
+	return &User{
+		AccountID: res.Account.HomeAccountID, TenantID: str("tid"), ObjectID: str("oid"),
+		Username: str("preferred_username"), Name: str("name"),
+		Token: Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: str("tid"), Scopes: res.GrantedScopes},
+	}, nil
+}
+
+// tenantAllowed checks an ID token's tid against the configured tenant.
+func (s *SignIn) tenantAllowed(tid string) bool {
+	switch {
+	case strings.EqualFold(tid, s.tenant):
+		return true
+	case ids.IsGUID(s.tenant):
+		return false // a single-tenant app: only its own tenant
+	case s.opts.allowAny:
+		return true
+	case !strings.EqualFold(s.tenant, "organizations") && !strings.EqualFold(s.tenant, "common"):
+		return true // a domain: the platform resolved it to tid; the issuer check holds
+	}
+	for _, t := range s.opts.allowed {
+		if strings.EqualFold(t, tid) {
+			return true
+		}
+	}
+	return false
+}
+
+// callbackError builds an *AuthError from an error redirect. The AADSTS
+// code and trace ID are read from the description, where the platform puts
+// them.
+func callbackError(code, description string) *AuthError {
+	e := &AuthError{Code: code}
+	lines := strings.Split(strings.ReplaceAll(description, "\r\n", "\n"), "\n")
+	e.Description = strings.TrimSpace(lines[0])
+	if rest, ok := strings.CutPrefix(e.Description, "AADSTS"); ok {
+		num, _, _ := strings.Cut(rest, ":")
+		if n, err := strconv.Atoi(num); err == nil {
+			e.AADSTS = []int{n}
+		}
+	}
+	for _, l := range lines[1:] {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Trace ID: "); ok {
+			e.TraceID = v
+		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Correlation ID: "); ok {
+			e.CorrelationID = v
+		}
+	}
+	if len(e.Description) > 500 {
+		e.Description = e.Description[:500] + "…"
+	}
+	return e
+}
+
+// Token returns an access token for the signed-in account, from the cache or
+// by redeeming its refresh token, without a prompt. Scopes beyond those
+// consented need a new sign-in with AuthRequest.Scopes (incremental
+// consent). Errors: ErrNoAccount, *AuthError (interaction_required,
+// invalid_grant: sign the user in again).
+func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (Token, error) {
+	if len(scopes) == 0 {
+		scopes = s.scopes
+	}
+	cp := &capture{}
+	cctx := context.WithValue(ctx, captureKey{}, cp)
+	var res confidential.AuthResult
+	var err error
+	if s.conf != nil {
+		acct, aerr := s.conf.Account(ctx, accountID)
+		if aerr != nil || acct.HomeAccountID == "" {
+			return Token{}, ErrNoAccount
+		}
+		res, err = s.conf.AcquireTokenSilent(cctx, s.graphScopes(scopes), confidential.WithSilentAccount(acct))
+	} else {
+		acct, ok := s.publicAccount(ctx, accountID)
+		if !ok {
+			return Token{}, ErrNoAccount
+		}
+		var pr public.AuthResult
+		pr, err = s.pub.AcquireTokenSilent(cctx, s.graphScopes(scopes), public.WithSilentAccount(acct))
+		res = confidential.AuthResult(pr)
+	}
+	if err != nil {
+		if status, _, _ := cp.get(); status == 0 {
+			return Token{}, fmt.Errorf("%w: %s", ErrNoAccount, firstLine(err.Error()))
+		}
+		return Token{}, classify(err, cp)
+	}
+	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: res.GrantedScopes}, nil
+}
+
+func (s *SignIn) publicAccount(ctx context.Context, accountID string) (public.Account, bool) {
+	accts, err := s.pub.Accounts(ctx)
+	if err != nil {
+		return public.Account{}, false
+	}
+	for _, a := range accts {
+		if a.HomeAccountID == accountID {
+			return a, true
+		}
+	}
+	return public.Account{}, false
+}
+
+// SignOut forgets the account and all its tokens. The user's session at the
+// platform is not ended: send the browser to the end-session endpoint for
+// that (see LogoutURL).
+func (s *SignIn) SignOut(ctx context.Context, accountID string) error {
+	return s.remove(ctx, accountID)
+}
+
+func (s *SignIn) remove(ctx context.Context, accountID string) error {
+	if accountID == "" {
+		return nil
+	}
+	if s.conf != nil {
+		acct, err := s.conf.Account(ctx, accountID)
+		if err != nil || acct.HomeAccountID == "" {
+			return nil
+		}
+		return s.conf.RemoveAccount(ctx, acct)
+	}
+	if acct, ok := s.publicAccount(ctx, accountID); ok {
+		return s.pub.RemoveAccount(ctx, acct)
+	}
+	return nil
+}
+
+// LogoutURL is the platform's end-session URL, which signs the browser out
+// and returns it to postLogoutRedirect (which must be registered).
+func (s *SignIn) LogoutURL(postLogoutRedirect string) string {
+	q := url.Values{}
+	if postLogoutRedirect != "" {
+		q.Set("post_logout_redirect_uri", postLogoutRedirect)
+	}
+	return s.opts.authority + "/" + s.tenant + "/oauth2/v2.0/logout?" + q.Encode()
+}
