@@ -107,7 +107,6 @@ func fetchJWKS(ctx context.Context, c *http.Client, url string) (map[string]*rsa
 type idTokenCheck struct {
 	authority string // https://host
 	clientID  string
-	tenant    string // the configured tenant: a GUID, or an alias
 	allowed   func(tid string) bool
 	nonce     string
 	now       time.Time
