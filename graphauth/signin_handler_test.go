@@ -31,9 +31,11 @@ func webApp(t *testing.T, mode string) (*graphauthtest.Server, *httptest.Server,
 		&graphauth.SignInOptions{Options: *fakeOpts(srv), RedirectURI: web.URL + "/callback"})
 	require.NoError(t, err)
 	h, err := s.Handler(graphauth.HandlerOptions{
-		Key:      []byte("0123456789abcdef0123456789abcdef"),
-		OnSignIn: func(w http.ResponseWriter, _ *http.Request, u *graphauth.User) { fmt.Fprintf(w, "hello %s", u.Username) },
-		Request:  func(*http.Request) graphauth.AuthRequest { return graphauth.AuthRequest{ResponseMode: mode} },
+		Key: []byte("0123456789abcdef0123456789abcdef"),
+		OnSignIn: func(w http.ResponseWriter, _ *http.Request, u *graphauth.User) {
+			fmt.Fprintf(w, "hello %s", u.Username)
+		},
+		Request: func(*http.Request) graphauth.AuthRequest { return graphauth.AuthRequest{ResponseMode: mode} },
 	})
 	require.NoError(t, err)
 	mux.Handle("/login", h.Login())
