@@ -255,3 +255,18 @@ func TestNewSignInRefusesInsecureRedirects(t *testing.T) {
 		&graphauth.SignInOptions{RedirectURI: callbackURI})
 	assert.Error(t, err)
 }
+
+func TestARedirectURIMismatchAtRedemption(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	auth := graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}
+	a := signIn(t, srv, srv.TenantID, auth, nil)
+	b := signIn(t, srv, srv.TenantID, auth, func(o *graphauth.SignInOptions) { o.RedirectURI = "https://localhost/callback" })
+	u, p, err := a.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	_, err = b.Complete(context.Background(), p, browse(t, srv, u))
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae)
+	assert.True(t, ae.HasCode(50011), ae.AADSTS)
+}

@@ -1,0 +1,94 @@
+package graphauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestIDTokenValidation(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	foreign, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1",
+			"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes())}}})
+	}))
+	defer jwks.Close()
+	now := time.Unix(1_800_000_000, 0)
+	const tid, client = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
+	check := idTokenCheck{authority: "https://login.example", clientID: client, nonce: "n1", now: now,
+		allowed: func(t string) bool { return t == tid }}
+	good := func() jwt.MapClaims {
+		return jwt.MapClaims{"aud": client, "iss": "https://login.example/" + tid + "/v2.0", "tid": tid, "nonce": "n1",
+			"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	}
+	sign := func(c jwt.MapClaims, method jwt.SigningMethod, k any, kid string) string {
+		tok := jwt.NewWithClaims(method, c)
+		tok.Header["kid"] = kid
+		s, err := tok.SignedString(k)
+		require.NoError(t, err)
+		return s
+	}
+	ks := &keySet{url: jwks.URL, http: jwks.Client(), now: func() time.Time { return now }}
+	_, err = validateIDToken(context.Background(), ks, sign(good(), jwt.SigningMethodRS256, key, "k1"), check)
+	require.NoError(t, err)
+
+	mut := func(f func(jwt.MapClaims)) string { c := good(); f(c); return sign(c, jwt.SigningMethodRS256, key, "k1") }
+	bad := map[string]string{
+		"alg none":              sign(good(), jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "k1"),
+		"a foreign key":         sign(good(), jwt.SigningMethodRS256, foreign, "k1"),
+		"an unknown kid":        sign(good(), jwt.SigningMethodRS256, key, "k9"),
+		"HS256 with the key ID": sign(good(), jwt.SigningMethodHS256, []byte("secret"), "k1"),
+		"another app":           mut(func(c jwt.MapClaims) { c["aud"] = "someone-else" }),
+		"another issuer":        mut(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" + tid + "/v2.0" }),
+		"a tenant not allowed":  mut(func(c jwt.MapClaims) { c["tid"], c["iss"] = "99999999-9999-9999-9999-999999999999", "https://login.example/99999999-9999-9999-9999-999999999999/v2.0" }),
+		"another nonce":         mut(func(c jwt.MapClaims) { c["nonce"] = "n2" }),
+		"no nonce":              mut(func(c jwt.MapClaims) { delete(c, "nonce") }),
+		"expired":               mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() }),
+		"issued in the future":  mut(func(c jwt.MapClaims) { c["iat"], c["nbf"] = now.Add(10*time.Minute).Unix(), now.Add(10*time.Minute).Unix() }),
+	}
+	for name, raw := range bad {
+		_, err := validateIDToken(context.Background(), ks, raw, check)
+		var ie *IDTokenError
+		assert.ErrorAs(t, err, &ie, name)
+	}
+	skewed := mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-4 * time.Minute).Unix() })
+	_, err = validateIDToken(context.Background(), ks, skewed, check)
+	assert.NoError(t, err, "within the 5-minute skew")
+}
+
+func TestCallbackErrorReadsTheDescription(t *testing.T) {
+	t.Parallel()
+	e := callbackError("interaction_required", "AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.\r\nTrace ID: t-1\r\nCorrelation ID: c-1\r\nTimestamp: 2026-01-01 00:00:00Z")
+	assert.Equal(t, "interaction_required", e.Code)
+	assert.Equal(t, []int{50076}, e.AADSTS)
+	assert.Equal(t, "t-1", e.TraceID)
+	assert.Equal(t, "c-1", e.CorrelationID)
+	assert.NotContains(t, e.Error(), "\n")
+	plain := callbackError("access_denied", "The user canceled")
+	assert.Empty(t, plain.AADSTS)
+}
+
+func FuzzCallbackError(f *testing.F) {
+	f.Add("access_denied", "AADSTS65004: User declined.\r\nTrace ID: x")
+	f.Add("x", "AADSTS:")
+	f.Fuzz(func(t *testing.T, code, desc string) {
+		e := callbackError(code, desc)
+		assert.LessOrEqual(t, len(e.Description), 504)
+		assert.NotContains(t, e.Description, "\n")
+	})
+}
