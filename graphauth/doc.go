@@ -25,6 +25,13 @@
 // oauth2.TokenSource ([OAuth2]) or an http.RoundTripper ([Transport]) that
 // answers continuous access evaluation challenges.
 //
+// [SignIn] signs users in with the authorization code and PKCE (state,
+// nonce and the S256 challenge that MSAL's confidential AuthCodeURL leaves
+// out), validates the ID token against the platform's keys, and keeps the
+// user's tokens for later calls without a prompt; [SignIn.Handler] is the
+// login and callback pair a web app mounts, with the per-sign-in state in an
+// encrypted, single-use cookie.
+//
 // Refusals are *[AuthError] values carrying the OAuth error, the AADSTS
 // codes, trace and correlation IDs, and whether retrying can help. No error,
 // log record or printed value holds a secret, an assertion or a token.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
@@ -89,4 +90,37 @@ func ExampleTransport() {
 	resp.Body.Close()
 	fmt.Println(resp.Status)
 	// Output: 200 OK
+}
+
+func ExampleNewSignIn() {
+	srv := graphauthtest.NewServer(nil) // signs the first user in at once; Options.Interactive shows a page
+	defer srv.Close()
+	s, err := graphauth.NewSignIn(srv.TenantID, srv.ClientID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)},
+		&graphauth.SignInOptions{
+			Options:     graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()},
+			RedirectURI: "http://localhost/callback",
+		})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	authURL, pending, _ := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
+
+	// The browser goes to authURL and comes back to the redirect URI; here
+	// the fake's client plays the browser.
+	resp, err := srv.Client().Get(authURL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	back, _ := url.Parse(resp.Header.Get("Location"))
+
+	user, err := s.Complete(context.Background(), pending, back.Query())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(user.Name, user.Username)
+	// Output: Adele Vance adele@contoso.onmicrosoft.com
 }
