@@ -47,7 +47,11 @@ func TestIDTokenValidation(t *testing.T) {
 	_, err = validateIDToken(context.Background(), ks, sign(good(), jwt.SigningMethodRS256, key, "k1"), check)
 	require.NoError(t, err)
 
-	mut := func(f func(jwt.MapClaims)) string { c := good(); f(c); return sign(c, jwt.SigningMethodRS256, key, "k1") }
+	mut := func(f func(jwt.MapClaims)) string {
+		c := good()
+		f(c)
+		return sign(c, jwt.SigningMethodRS256, key, "k1")
+	}
 	bad := map[string]string{
 		"alg none":              sign(good(), jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "k1"),
 		"a foreign key":         sign(good(), jwt.SigningMethodRS256, foreign, "k1"),
@@ -55,11 +59,15 @@ func TestIDTokenValidation(t *testing.T) {
 		"HS256 with the key ID": sign(good(), jwt.SigningMethodHS256, []byte("secret"), "k1"),
 		"another app":           mut(func(c jwt.MapClaims) { c["aud"] = "someone-else" }),
 		"another issuer":        mut(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" + tid + "/v2.0" }),
-		"a tenant not allowed":  mut(func(c jwt.MapClaims) { c["tid"], c["iss"] = "99999999-9999-9999-9999-999999999999", "https://login.example/99999999-9999-9999-9999-999999999999/v2.0" }),
-		"another nonce":         mut(func(c jwt.MapClaims) { c["nonce"] = "n2" }),
-		"no nonce":              mut(func(c jwt.MapClaims) { delete(c, "nonce") }),
-		"expired":               mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() }),
-		"issued in the future":  mut(func(c jwt.MapClaims) { c["iat"], c["nbf"] = now.Add(10*time.Minute).Unix(), now.Add(10*time.Minute).Unix() }),
+		"a tenant not allowed": mut(func(c jwt.MapClaims) {
+			c["tid"], c["iss"] = "99999999-9999-9999-9999-999999999999", "https://login.example/99999999-9999-9999-9999-999999999999/v2.0"
+		}),
+		"another nonce": mut(func(c jwt.MapClaims) { c["nonce"] = "n2" }),
+		"no nonce":      mut(func(c jwt.MapClaims) { delete(c, "nonce") }),
+		"expired":       mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() }),
+		"issued in the future": mut(func(c jwt.MapClaims) {
+			c["iat"], c["nbf"] = now.Add(10*time.Minute).Unix(), now.Add(10*time.Minute).Unix()
+		}),
 	}
 	for name, raw := range bad {
 		_, err := validateIDToken(context.Background(), ks, raw, check)
