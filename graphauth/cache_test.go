@@ -224,3 +224,21 @@ func TestDiscoveryDoesNotGrowWithTenants(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.HasCode(90002), "an unknown tenant is still refused, by the token endpoint")
 }
+
+func TestFreshBypassesTheCacheAndReplacesTheToken(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := secretCred(t, srv, nil)
+	first, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Directory.Read.All")
+	cached, _ := cred.Token(context.Background(), graphauth.TokenRequest{})
+	assert.NotContains(t, rolesOf(t, cached.AccessToken), "Directory.Read.All", "a cached token keeps the roles it was issued with")
+	fresh, err := cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, fresh.AccessToken)
+	assert.Contains(t, rolesOf(t, fresh.AccessToken), "Directory.Read.All")
+	after, _ := cred.Token(context.Background(), graphauth.TokenRequest{})
+	assert.Equal(t, fresh.AccessToken, after.AccessToken)
+}

@@ -97,7 +97,7 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 	if scopes == nil {
 		scopes = c.scopes
 	}
-	if req.Claims == "" {
+	if req.Claims == "" && !req.Fresh {
 		e := c.home
 		if req.Scopes != nil {
 			e = c.cache.get(tenant, scopes, c.cache.scopesHash(scopes))
@@ -115,19 +115,22 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 			}
 		}
 	}
-	return c.fetchShared(ctx, tenant, scopes, req.Claims)
+	return c.fetchShared(ctx, tenant, scopes, req.Claims, req.Fresh)
 }
 
 // fetchShared makes one request per key however many callers miss at once;
 // each caller waits for it or for its own context.
-func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []string, claims string) (Token, error) {
+func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []string, claims string, fresh bool) (Token, error) {
 	if len(scopes) == 0 {
 		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
 	}
 	e := c.cache.getOrCreate(tenant, scopes)
 	key := e.flightKey + "\x00" + claims
+	if fresh {
+		key += "\x00fresh"
+	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.awaitFlight(ctx, e, key, claims)
+		tok, err := c.awaitFlight(ctx, e, key, claims, fresh)
 		// A caller can join a request whose own callers all gave up just
 		// before it finished, cancelling it; such a caller asks again.
 		if err != nil && attempt == 0 && ctx.Err() == nil && errors.Is(err, context.Canceled) {
@@ -137,10 +140,10 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 	}
 }
 
-func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims string) (Token, error) {
+func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims string, fresh bool) (Token, error) {
 	f := c.inflight.join(key, ctx, c.refreshTimeout)
 	defer c.inflight.leave(key, f)
-	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, false) })
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, fresh) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {

@@ -1,16 +1,12 @@
 package graphauth
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
+
+	"github.com/entrakit/entrakit/internal/sealed"
 )
 
 // HandlerOptions configures a SignInHandler.
@@ -39,26 +35,20 @@ type HandlerOptions struct {
 // loopback, SameSite=Lax (None for form_post, which posts across sites),
 // scoped to the callback's path, valid for ten minutes, and single-use.
 type SignInHandler struct {
-	s        *SignIn
-	aead     cipher.AEAD
-	opts     HandlerOptions
-	path     string
-	secure   bool
-	mu       sync.Mutex
-	used     map[string]time.Time // states already completed, until their cookie expires
-	lastTrim time.Time
+	s      *SignIn
+	box    *sealed.Box
+	opts   HandlerOptions
+	path   string
+	secure bool
+	used   sealed.Once // states already completed, until their cookie expires
 }
 
 // Handler returns the login and callback handlers for this SignIn. It
 // returns a *ConfigError for a key of the wrong size or a missing OnSignIn.
 func (s *SignIn) Handler(opts HandlerOptions) (*SignInHandler, error) {
-	block, err := aes.NewCipher(opts.Key)
+	box, err := sealed.New(opts.Key)
 	if err != nil {
 		return nil, &ConfigError{Field: "HandlerOptions.Key", Reason: "must be 16, 24 or 32 random bytes"}
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, &ConfigError{Field: "HandlerOptions.Key", Reason: err.Error()}
 	}
 	if opts.OnSignIn == nil {
 		return nil, &ConfigError{Field: "HandlerOptions.OnSignIn", Reason: "is required"}
@@ -68,7 +58,7 @@ func (s *SignIn) Handler(opts HandlerOptions) (*SignInHandler, error) {
 	if path == "" {
 		path = "/"
 	}
-	return &SignInHandler{s: s, aead: aead, opts: opts, path: path, secure: !isLoopbackHost(u.Hostname()), used: map[string]time.Time{}}, nil
+	return &SignInHandler{s: s, box: box, opts: opts, path: path, secure: !isLoopbackHost(u.Hostname())}, nil
 }
 
 func cookieName(state string) string { return "entrakit_signin_" + state[:16] }
@@ -86,11 +76,12 @@ func (h *SignInHandler) Login() http.Handler {
 			return
 		}
 		name := cookieName(p.State)
-		plain, _ := json.Marshal(p) // a Pending always marshals
-		nonce := make([]byte, h.aead.NonceSize())
-		_, _ = rand.Read(nonce)
-		sealed := h.aead.Seal(nonce, nonce, plain, []byte(name))
-		c := &http.Cookie{Name: name, Value: base64.RawURLEncoding.EncodeToString(sealed), Path: h.path,
+		value, err := h.box.Seal(name, p)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		c := &http.Cookie{Name: name, Value: value, Path: h.path,
 			MaxAge: int(loginLifetime / time.Second), HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode}
 		if req.ResponseMode == "form_post" {
 			c.SameSite, c.Secure = http.SameSiteNoneMode, true
@@ -136,38 +127,14 @@ func (h *SignInHandler) pending(w http.ResponseWriter, r *http.Request, state st
 		return Pending{}, ErrStateMismatch
 	}
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: h.path, MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
-	if err != nil || len(sealed) < h.aead.NonceSize() {
-		return Pending{}, ErrStateMismatch
-	}
-	plain, err := h.aead.Open(nil, sealed[:h.aead.NonceSize()], sealed[h.aead.NonceSize():], []byte(name))
 	var p Pending
-	if err != nil || json.Unmarshal(plain, &p) != nil {
+	if h.box.Open(name, c.Value, &p) != nil {
 		return Pending{}, ErrStateMismatch // tampered, or sealed with another key
 	}
-	if !h.firstUse(p.State) {
+	if !h.used.First(p.State, h.s.now(), loginLifetime) {
 		return Pending{}, ErrStateMismatch
 	}
 	return p, nil
-}
-
-func (h *SignInHandler) firstUse(state string) bool {
-	now := h.s.now()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if now.Sub(h.lastTrim) > time.Minute {
-		for st, until := range h.used {
-			if now.After(until) {
-				delete(h.used, st)
-			}
-		}
-		h.lastTrim = now
-	}
-	if _, seen := h.used[state]; seen {
-		return false
-	}
-	h.used[state] = now.Add(loginLifetime)
-	return true
 }
 
 func (h *SignInHandler) fail(w http.ResponseWriter, r *http.Request, err error) {

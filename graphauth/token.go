@@ -28,6 +28,10 @@ type TokenRequest struct {
 	// Claims is a claims challenge (JSON) from a resource, for continuous
 	// access evaluation; a token with claims is never served from the cache.
 	Claims string
+	// Fresh asks the platform for a new token even when a valid one is
+	// cached, as after granting permissions: a token carries the roles
+	// granted when it was issued. The new token replaces the cached one.
+	Fresh bool
 }
 
 // Token is an access token and what is known about it. Printing a Token with
