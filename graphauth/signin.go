@@ -358,6 +358,12 @@ func (s *SignIn) tenantAllowed(tid string) bool {
 	return false
 }
 
+// ParseCallbackError builds an *AuthError from the error and
+// error_description of a redirect back from the platform (sign-in or admin
+// consent), reading the AADSTS code, trace and correlation IDs from the
+// description, where the platform puts them.
+func ParseCallbackError(code, description string) *AuthError { return callbackError(code, description) }
+
 // callbackError builds an *AuthError from an error redirect. The AADSTS
 // code and trace ID are read from the description, where the platform puts
 // them.

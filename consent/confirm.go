@@ -1,0 +1,148 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/entrakit/entrakit/graphauth"
+)
+
+// Confirmation is what a token in the consented tenant shows.
+type Confirmation struct {
+	TenantID string
+	Roles    []string // the application permissions the token carries
+	Missing  []string // required roles it does not carry (yet)
+	Attempts int
+}
+
+// Confirmed reports whether every required role is in effect.
+func (c Confirmation) Confirmed() bool { return len(c.Missing) == 0 }
+
+// ConfirmOptions bound the confirmation. Zero values are the defaults.
+type ConfirmOptions struct {
+	// Timeout is how long to wait for the grant to take effect: the
+	// platform answers without the new roles for a while after consent.
+	// Zero means two minutes.
+	Timeout time.Duration
+	// FirstWait is the first pause between attempts, doubled each time up
+	// to 15 seconds. Zero means one second.
+	FirstWait time.Duration
+}
+
+// Confirm proves a consent: it gets a new app-only token in tenantID (which
+// the credential must allow: Options.AllowedTenants) and compares its roles
+// with required, retrying with backoff while roles are missing or the app is
+// not yet known there (AADSTS700016), for a bounded time. A Confirmation
+// with Missing set is returned when time runs out; an error when no token
+// could be had for another reason.
+func Confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID string, required []string, opts *ConfirmOptions) (Confirmation, error) {
+	var o ConfirmOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 2 * time.Minute
+	}
+	if o.FirstWait == 0 {
+		o.FirstWait = time.Second
+	}
+	deadline := time.Now().Add(o.Timeout)
+	wait := o.FirstWait
+	c := Confirmation{TenantID: tenantID}
+	for {
+		c.Attempts++
+		tok, err := cred.Token(ctx, graphauth.TokenRequest{TenantID: tenantID, Fresh: true})
+		var ae *graphauth.AuthError
+		switch {
+		case err == nil:
+			c.Roles = roles(tok.AccessToken)
+			c.Missing = missing(required, c.Roles)
+			if c.Confirmed() {
+				return c, nil
+			}
+		case errors.As(err, &ae) && (ae.HasCode(700016) || ae.Retryable()):
+			c.Missing = required // not there yet
+		default:
+			return c, err
+		}
+		if time.Now().Add(wait).After(deadline) {
+			if err != nil {
+				return c, fmt.Errorf("consent: the grant in %s did not take effect within %s: %w", tenantID, o.Timeout, err)
+			}
+			return c, nil
+		}
+		select {
+		case <-ctx.Done():
+			return c, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 15*time.Second)
+	}
+}
+
+func roles(token string) []string {
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		return nil
+	}
+	var out []string
+	list, _ := claims["roles"].([]any)
+	for _, r := range list {
+		if s, ok := r.(string); ok {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func missing(required, have []string) []string {
+	var out []string
+	for _, r := range required {
+		found := false
+		for _, h := range have {
+			if strings.EqualFold(r, h) {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Reverify confirms every tenant in the registry again (a new token in each,
+// its roles against required) and records the result, for the dashboard
+// that shows which customers are still authorised. It returns the updated
+// records; a tenant that fails is recorded with the error and does not stop
+// the others.
+func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential, required []string, opts *ConfirmOptions) ([]Record, error) {
+	recs, err := reg.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, rec := range recs {
+		c, err := Confirm(ctx, cred, rec.TenantID, required, opts)
+		rec.LastVerified, rec.Roles, rec.Missing = time.Now(), c.Roles, c.Missing
+		switch {
+		case err != nil:
+			rec.LastResult = "error: " + strings.SplitN(err.Error(), "\n", 2)[0]
+		case c.Confirmed():
+			rec.LastResult = "confirmed"
+		default:
+			rec.LastResult = "pending: " + strings.Join(c.Missing, ", ") + " not in effect"
+		}
+		if err := reg.Put(ctx, rec); err != nil {
+			return nil, err
+		}
+		recs[i] = rec
+	}
+	return recs, nil
+}

@@ -1,0 +1,173 @@
+package consent
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/ids"
+)
+
+// Config describes the app that asks for consent.
+type Config struct {
+	ClientID    string // the multi-tenant app's client ID
+	RedirectURI string // registered; https, or http on loopback
+	// Cloud is the national cloud; zero means the public cloud.
+	Cloud graphauth.Cloud
+	// AuthorityHost overrides the cloud's (the fake platform in tests).
+	AuthorityHost string
+	// Scope is what to consent to: empty means the cloud's Graph
+	// "/.default", which grants every permission the app declares,
+	// application and delegated; application permissions can only be
+	// granted this way. A space-separated list of delegated scopes also
+	// works.
+	Scope string
+}
+
+func (c Config) authority() string {
+	if c.AuthorityHost != "" {
+		return strings.TrimSuffix(c.AuthorityHost, "/")
+	}
+	if c.Cloud.AuthorityHost != "" {
+		return c.Cloud.AuthorityHost
+	}
+	return graphauth.AzurePublic.AuthorityHost
+}
+
+func (c Config) scope() string {
+	if c.Scope != "" {
+		return c.Scope
+	}
+	if c.Cloud.GraphEndpoint != "" {
+		return c.Cloud.DefaultScope()
+	}
+	return graphauth.AzurePublic.DefaultScope()
+}
+
+func (c Config) check() error {
+	if err := ids.Client(c.ClientID); err != nil {
+		return &graphauth.ConfigError{Field: "ClientID", Reason: err.Error()}
+	}
+	u, err := url.Parse(c.RedirectURI)
+	if c.RedirectURI == "" || err != nil || u.Host == "" {
+		return &graphauth.ConfigError{Field: "RedirectURI", Reason: "must be the absolute redirect URI registered for the app"}
+	}
+	host := u.Hostname()
+	if u.Scheme != "https" && !(u.Scheme == "http" && (host == "localhost" || host == "127.0.0.1" || host == "::1")) {
+		return &graphauth.ConfigError{Field: "RedirectURI", Reason: "must use https (http only for localhost, 127.0.0.1 or [::1])"}
+	}
+	return nil
+}
+
+// URL is the admin consent URL for a tenant (a GUID or domain) or
+// "organizations" (any work or school tenant: the administrator's own).
+// "common" is refused: personal accounts cannot consent for a tenant. state
+// must be a fresh unguessable value that the callback is checked against.
+func URL(c Config, tenant, state string) (string, error) {
+	if err := c.check(); err != nil {
+		return "", err
+	}
+	if !strings.EqualFold(tenant, "organizations") {
+		if err := ids.Tenant(tenant); err != nil {
+			return "", &graphauth.ConfigError{Field: "tenant", Reason: err.Error() + ` (or "organizations")`}
+		}
+	}
+	if len(state) < 16 {
+		return "", &graphauth.ConfigError{Field: "state", Reason: "must be at least 16 unguessable characters"}
+	}
+	q := url.Values{"client_id": {c.ClientID}, "redirect_uri": {c.RedirectURI}, "scope": {c.scope()}, "state": {state}}
+	return c.authority() + "/" + tenant + "/v2.0/adminconsent?" + q.Encode(), nil
+}
+
+// Result is what a successful redirect says. TenantID is the redirect's
+// claim only: anyone can craft such a redirect, so treat it as a tenant to
+// verify (Confirm does so by getting a token there), never as proof.
+type Result struct {
+	TenantID string
+	Scopes   []string
+}
+
+// Reason classifies a refused consent, for the product to say what the
+// administrator should do.
+type Reason string
+
+// The reasons a consent fails.
+const (
+	Cancelled             Reason = "cancelled"               // the administrator declined
+	NotAdministrator      Reason = "not_administrator"       // the user may not consent for the tenant
+	NotMultiTenant        Reason = "not_multi_tenant"        // the app cannot be used outside its home tenant
+	RedirectNotRegistered Reason = "redirect_not_registered" // the platform showed its own error page instead
+	BlockedByPolicy       Reason = "blocked_by_policy"       // a tenant policy forbids this consent
+	MissingServiceSetup   Reason = "missing_service_setup"   // the tenant lacks a resource's service principal
+	Other                 Reason = "other"
+)
+
+// Error is a consent the platform refused, from the redirect's error
+// parameters.
+type Error struct {
+	Reason Reason
+	Auth   *graphauth.AuthError // the OAuth error, AADSTS code and trace ID
+	Action string               // what to tell the administrator
+}
+
+// Error returns one line.
+func (e *Error) Error() string {
+	return fmt.Sprintf("consent: %s: %s", e.Reason, strings.TrimPrefix(e.Auth.Error(), "graphauth: "))
+}
+
+// Unwrap returns the AuthError, so that errors.As finds it and
+// verify.Diagnose explains it.
+func (e *Error) Unwrap() error { return e.Auth }
+
+// ParseCallback reads the admin consent redirect. It checks the state in
+// constant time first (graphauth.ErrStateMismatch), then an error, which wins
+// even when the redirect also says admin_consent=True (*Error), and only
+// then the success parameters.
+func ParseCallback(q url.Values, expectedState string) (Result, error) {
+	if expectedState == "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(expectedState)) != 1 {
+		return Result{}, graphauth.ErrStateMismatch
+	}
+	if code := q.Get("error"); code != "" {
+		return Result{}, classify(code, q.Get("error_description"))
+	}
+	if !strings.EqualFold(q.Get("admin_consent"), "true") {
+		return Result{}, &Error{Reason: Other, Auth: &graphauth.AuthError{Code: "invalid_response", Description: "the redirect carries neither admin_consent=True nor an error"}, Action: "Start the consent again."}
+	}
+	tenant := q.Get("tenant")
+	if !ids.IsGUID(tenant) {
+		return Result{}, &Error{Reason: Other, Auth: &graphauth.AuthError{Code: "invalid_response", Description: "the redirect's tenant is not a GUID"}, Action: "Start the consent again."}
+	}
+	return Result{TenantID: strings.ToLower(tenant), Scopes: strings.Fields(q.Get("scope"))}, nil
+}
+
+// classify maps the redirect's error to a Reason and an action.
+func classify(code, description string) *Error {
+	ae := graphauth.ParseCallbackError(code, description)
+	e := &Error{Reason: Other, Auth: ae, Action: "See the error code; start the consent again once it is fixed."}
+	switch {
+	case ae.HasCode(65004) || code == "access_denied" && len(ae.AADSTS) == 0:
+		e.Reason, e.Action = Cancelled, "The administrator declined. Ask again, explaining why the app needs its permissions."
+	case ae.HasCode(90094) || ae.HasCode(90095):
+		e.Reason, e.Action = NotAdministrator, "Ask a Global Administrator or Privileged Role Administrator of the tenant to consent."
+	case ae.HasCode(700016) || ae.HasCode(50194):
+		e.Reason, e.Action = NotMultiTenant, "Make the app multi-tenant (Supported account types) in its home tenant."
+	case ae.HasCode(50011) || ae.HasCode(500113):
+		e.Reason, e.Action = RedirectNotRegistered, "Register the redirect URI exactly under Authentication."
+	case ae.HasCode(530032) || ae.HasCode(53003) || ae.HasCode(500021):
+		e.Reason, e.Action = BlockedByPolicy, "A policy of the tenant blocks this consent: its administrator reviews the user consent and Conditional Access settings."
+	case ae.HasCode(650052) || ae.HasCode(500011):
+		e.Reason, e.Action = MissingServiceSetup, "The tenant lacks a service the app needs: its administrator creates the resource's service principal or enables the service."
+	}
+	return e
+}
+
+// Incremental is the sign-in request that asks a signed-in user for more
+// delegated permissions later, such as "Mail.Send" or
+// "UserAuthenticationMethod.ReadWrite.All" for password resets: the
+// scopes, with prompt=consent so that the consent page is shown even to a
+// user who consented before. Pass it to graphauth.SignIn.AuthCodeURL.
+func Incremental(loginHint string, scopes ...string) graphauth.AuthRequest {
+	return graphauth.AuthRequest{Scopes: scopes, Prompt: "consent", LoginHint: loginHint}
+}

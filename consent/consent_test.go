@@ -1,0 +1,367 @@
+package consent_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/consent"
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+const state = "0123456789abcdefghijklmnop"
+
+func TestURL(t *testing.T) {
+	t.Parallel()
+	cfg := consent.Config{ClientID: "11111111-2222-3333-4444-555555555555", RedirectURI: "https://console.example/consent"}
+	u, err := consent.URL(cfg, "organizations", state)
+	require.NoError(t, err)
+	parsed, _ := url.Parse(u)
+	assert.Equal(t, "https://login.microsoftonline.com/organizations/v2.0/adminconsent", parsed.Scheme+"://"+parsed.Host+parsed.Path)
+	assert.Equal(t, "https://graph.microsoft.com/.default", parsed.Query().Get("scope"))
+	assert.Equal(t, state, parsed.Query().Get("state"))
+
+	cfg.Cloud = graphauth.AzureGovernment
+	u, _ = consent.URL(cfg, "contoso.onmicrosoft.us", state)
+	assert.True(t, strings.HasPrefix(u, "https://login.microsoftonline.us/contoso.onmicrosoft.us/v2.0/adminconsent?"))
+	assert.Contains(t, u, url.QueryEscape("https://graph.microsoft.us/.default"))
+
+	for name, c := range map[string]struct {
+		cfg            consent.Config
+		tenant, state_ string
+	}{
+		"common":            {cfg, "common", state},
+		"short state":       {cfg, "organizations", "abc"},
+		"http redirect":     {consent.Config{ClientID: cfg.ClientID, RedirectURI: "http://console.example/cb"}, "organizations", state},
+		"client not a GUID": {consent.Config{ClientID: "console", RedirectURI: cfg.RedirectURI}, "organizations", state},
+	} {
+		_, err := consent.URL(c.cfg, c.tenant, c.state_)
+		var ce *graphauth.ConfigError
+		assert.ErrorAs(t, err, &ce, name)
+	}
+}
+
+func TestParseCallback(t *testing.T) {
+	t.Parallel()
+	tid := "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+	ok, err := consent.ParseCallback(url.Values{"admin_consent": {"True"}, "tenant": {tid}, "state": {state}, "scope": {"https://graph.microsoft.com/.default"}}, state)
+	require.NoError(t, err)
+	assert.Equal(t, tid, ok.TenantID)
+
+	_, err = consent.ParseCallback(url.Values{"admin_consent": {"True"}, "tenant": {tid}, "state": {"forged"}}, state)
+	assert.ErrorIs(t, err, graphauth.ErrStateMismatch)
+
+	_, err = consent.ParseCallback(url.Values{"admin_consent": {"True"}, "tenant": {tid}, "state": {state},
+		"error": {"consent_required"}, "error_description": {"AADSTS65004: User declined to consent to access the app.\r\nTrace ID: t1"}}, state)
+	var ce *consent.Error
+	require.ErrorAs(t, err, &ce, "an error wins over admin_consent=True")
+	assert.Equal(t, consent.Cancelled, ce.Reason)
+	assert.Equal(t, "t1", ce.Auth.TraceID)
+
+	_, err = consent.ParseCallback(url.Values{"admin_consent": {"True"}, "tenant": {"evil.example"}, "state": {state}}, state)
+	require.ErrorAs(t, err, &ce)
+	_, err = consent.ParseCallback(url.Values{"state": {state}}, state)
+	require.ErrorAs(t, err, &ce)
+}
+
+// msp is a vendor tenant with a multi-tenant app and a customer tenant.
+func msp(t *testing.T, o graphauthtest.Options) (*graphauthtest.Server, graphauthtest.App) {
+	t.Helper()
+	o.Tenants = []graphauthtest.Tenant{
+		{DisplayName: "Vendor", Users: []graphauthtest.User{{UPN: "dev@vendor.onmicrosoft.com", Admin: true}}},
+		{DisplayName: "Customer", Users: []graphauthtest.User{{UPN: "it@customer.onmicrosoft.com", Admin: true}, {UPN: "staff@customer.onmicrosoft.com"}}},
+		{DisplayName: "Banned", Users: []graphauthtest.User{{UPN: "root@banned.onmicrosoft.com", Admin: true}}},
+	}
+	o.Apps = []graphauthtest.App{{DisplayName: "MSP console", MultiTenant: true, Secrets: []graphauthtest.Secret{{}},
+		RedirectURIs: []string{"http://127.0.0.1/consent/callback"}, RequiredRoles: []string{"User.Read.All", "Organization.Read.All"}}}
+	srv := graphauthtest.NewServer(&o)
+	t.Cleanup(srv.Close)
+	app, _ := srv.App(srv.ClientID)
+	return srv, app
+}
+
+type outcome struct {
+	rec consent.Record
+	err error
+}
+
+// onboarding mounts the handler on a loopback server; each round trip's
+// outcome arrives on the channel.
+func onboarding(t *testing.T, srv *graphauthtest.Server, app graphauthtest.App, mutate func(*consent.HandlerOptions)) (*httptest.Server, *http.Client, chan outcome, *consent.Handler) {
+	t.Helper()
+	mux := http.NewServeMux()
+	web := httptest.NewServer(mux)
+	t.Cleanup(web.Close)
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
+	require.NoError(t, err)
+	done := make(chan outcome, 4)
+	o := consent.HandlerOptions{Key: make([]byte, 32), Credential: cred, Required: app.RequiredRoles,
+		Confirm: &consent.ConfirmOptions{Timeout: 5 * time.Second, FirstWait: 50 * time.Millisecond},
+		Done: func(w http.ResponseWriter, _ *http.Request, rec consent.Record, err error) {
+			done <- outcome{rec, err}
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			fmt.Fprintf(w, "onboarded %s", rec.TenantID)
+		}}
+	if mutate != nil {
+		mutate(&o)
+	}
+	h, err := consent.NewHandler(consent.Config{ClientID: app.ClientID, RedirectURI: web.URL + "/consent/callback", AuthorityHost: srv.URL}, o)
+	require.NoError(t, err)
+	mux.Handle("/onboard", h.Start())
+	mux.Handle("/consent/callback", h.Callback())
+	jar, _ := cookiejar.New(nil)
+	return web, &http.Client{Jar: jar, Transport: srv.Client().Transport}, done, h
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestOnboardingConfirmsTheGrantOnceItTakesEffect(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{PropagationDelay: 500 * time.Millisecond})
+	web, browser, done, h := onboarding(t, srv, app, nil)
+	srv.SignIn("it@customer.onmicrosoft.com")
+	status, body := get(t, browser, web.URL+"/onboard")
+	require.Equal(t, 200, status, body)
+	out := <-done
+	require.NoError(t, out.err)
+	assert.Equal(t, "confirmed", out.rec.LastResult)
+	assert.Equal(t, []string{"Organization.Read.All", "User.Read.All"}, out.rec.Roles)
+	assert.Empty(t, out.rec.Missing)
+	recs, err := h.Registry().List(context.Background())
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, out.rec.TenantID, recs[0].TenantID)
+	assert.Contains(t, body, "onboarded "+out.rec.TenantID)
+}
+
+func TestOnboardingReportsAGrantNotYetInEffect(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{PropagationDelay: time.Hour})
+	web, browser, done, _ := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
+		o.Confirm = &consent.ConfirmOptions{Timeout: 300 * time.Millisecond, FirstWait: 50 * time.Millisecond}
+	})
+	srv.SignIn("it@customer.onmicrosoft.com")
+	get(t, browser, web.URL+"/onboard")
+	out := <-done
+	require.NoError(t, out.err)
+	assert.Equal(t, []string{"User.Read.All", "Organization.Read.All"}, out.rec.Missing)
+	assert.Contains(t, out.rec.LastResult, "pending: User.Read.All, Organization.Read.All not yet in effect")
+}
+
+func TestOnboardingRefusals(t *testing.T) {
+	t.Parallel()
+	t.Run("a non-administrator", func(t *testing.T) {
+		srv, app := msp(t, graphauthtest.Options{})
+		web, browser, done, h := onboarding(t, srv, app, nil)
+		srv.SignIn("staff@customer.onmicrosoft.com")
+		get(t, browser, web.URL+"/onboard")
+		out := <-done
+		var ce *consent.Error
+		require.ErrorAs(t, out.err, &ce)
+		assert.Equal(t, consent.NotAdministrator, ce.Reason)
+		recs, _ := h.Registry().List(context.Background())
+		assert.Empty(t, recs)
+	})
+	t.Run("a cancelled consent", func(t *testing.T) {
+		srv, app := msp(t, graphauthtest.Options{Interactive: true})
+		web, browser, done, _ := onboarding(t, srv, app, nil)
+		browser.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			if strings.HasSuffix(r.URL.Path, "/adminconsent") {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}
+		resp, err := browser.Get(web.URL + "/onboard")
+		require.NoError(t, err)
+		resp.Body.Close()
+		browser.CheckRedirect = nil
+		consentURL, _ := url.Parse(resp.Header.Get("Location"))
+		form := consentURL.Query()
+		form.Set("action", "cancel")
+		resp, err = browser.PostForm(srv.URL+consentURL.Path, form)
+		require.NoError(t, err)
+		resp.Body.Close()
+		out := <-done
+		var ce *consent.Error
+		require.ErrorAs(t, out.err, &ce)
+		assert.Equal(t, consent.Cancelled, ce.Reason)
+	})
+	t.Run("a denied tenant", func(t *testing.T) {
+		srv, app := msp(t, graphauthtest.Options{})
+		var banned string
+		for _, ten := range []string{"banned.onmicrosoft.com"} {
+			resp, err := srv.Client().Get(srv.URL + "/" + ten + "/v2.0/.well-known/openid-configuration")
+			require.NoError(t, err)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			banned = strings.Split(strings.Split(string(b), srv.URL+"/")[1], "/")[0]
+		}
+		web, browser, done, h := onboarding(t, srv, app, func(o *consent.HandlerOptions) { o.Denied = []string{banned} })
+		srv.SignIn("root@banned.onmicrosoft.com")
+		get(t, browser, web.URL+"/onboard")
+		out := <-done
+		assert.ErrorIs(t, out.err, consent.ErrTenantNotAllowed)
+		recs, _ := h.Registry().List(context.Background())
+		assert.Empty(t, recs)
+	})
+	t.Run("a replayed or forged callback", func(t *testing.T) {
+		srv, app := msp(t, graphauthtest.Options{})
+		web, browser, done, _ := onboarding(t, srv, app, nil)
+		srv.SignIn("it@customer.onmicrosoft.com")
+		var callback string
+		browser.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			if r.URL.Path == "/consent/callback" {
+				callback = r.URL.String()
+			}
+			return nil
+		}
+		get(t, browser, web.URL+"/onboard")
+		require.NoError(t, (<-done).err)
+		get(t, browser, callback)
+		assert.ErrorIs(t, (<-done).err, graphauth.ErrStateMismatch, "replayed")
+		fresh := &http.Client{Transport: browser.Transport}
+		get(t, fresh, callback)
+		assert.ErrorIs(t, (<-done).err, graphauth.ErrStateMismatch, "no cookie")
+	})
+	t.Run("an unregistered redirect never comes back", func(t *testing.T) {
+		srv, app := msp(t, graphauthtest.Options{})
+		cfg := consent.Config{ClientID: app.ClientID, RedirectURI: "https://unregistered.example/cb", AuthorityHost: srv.URL}
+		u, err := consent.URL(cfg, "organizations", state)
+		require.NoError(t, err)
+		status, page := get(t, srv.Client(), u)
+		assert.Equal(t, 400, status)
+		assert.Contains(t, page, "AADSTS50011", "the platform shows its own page")
+	})
+}
+
+func TestRegistries(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "tenants.json")
+	for name, reg := range map[string]consent.Registry{"memory": &consent.MemoryRegistry{}, "file": consent.NewFileRegistry(file)} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			var wg sync.WaitGroup
+			for i := range 40 {
+				wg.Go(func() {
+					assert.NoError(t, reg.Put(ctx, consent.Record{TenantID: fmt.Sprintf("%08d-0000-0000-0000-000000000000", i), LastResult: "confirmed"}))
+				})
+			}
+			wg.Wait()
+			recs, err := reg.List(ctx)
+			require.NoError(t, err)
+			assert.Len(t, recs, 40, "no write was lost")
+			r, ok, err := reg.Get(ctx, "00000007-0000-0000-0000-000000000000")
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, "confirmed", r.LastResult)
+			require.NoError(t, reg.Delete(ctx, r.TenantID))
+			_, ok, _ = reg.Get(ctx, r.TenantID)
+			assert.False(t, ok)
+			assert.Error(t, reg.Put(ctx, consent.Record{}))
+		})
+	}
+	require.NoError(t, os.WriteFile(file, []byte("{not json"), 0o600))
+	_, err := consent.NewFileRegistry(file).List(context.Background())
+	assert.Error(t, err)
+	assert.False(t, errors.Is(err, os.ErrNotExist))
+}
+
+func TestIncrementalDelegatedConsent(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	s, err := graphauth.NewSignIn(srv.TenantID, srv.ClientID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)},
+		&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}, RedirectURI: "http://localhost/callback"})
+	require.NoError(t, err)
+	signIn := func(req graphauth.AuthRequest) (*graphauth.User, error) {
+		u, p, err := s.AuthCodeURL(req)
+		require.NoError(t, err)
+		resp, err := srv.Client().Get(u)
+		require.NoError(t, err)
+		resp.Body.Close()
+		back, _ := url.Parse(resp.Header.Get("Location"))
+		return s.Complete(context.Background(), p, back.Query())
+	}
+	user, err := signIn(consent.Incremental("admin@contoso.onmicrosoft.com", "Mail.Send", "UserAuthenticationMethod.ReadWrite.All"))
+	require.NoError(t, err)
+	_, err = s.Token(context.Background(), user.AccountID, []string{"UserAuthenticationMethod.ReadWrite.All"})
+	assert.NoError(t, err, "an administrator consents to an admin-only scope")
+
+	_, err = signIn(consent.Incremental("adele@contoso.onmicrosoft.com", "UserAuthenticationMethod.ReadWrite.All"))
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae, "a user cannot")
+	assert.True(t, ae.HasCode(90094))
+}
+
+// The tenant in the redirect is only a claim: a callback that names a tenant
+// which never consented is not confirmed.
+func TestAForgedTenantIsNotConfirmed(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{})
+	web, browser, done, h := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
+		o.Confirm = &consent.ConfirmOptions{Timeout: 300 * time.Millisecond, FirstWait: 50 * time.Millisecond}
+	})
+	srv.SignIn("it@customer.onmicrosoft.com")
+	other := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Victim"})
+	browser.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+		if r.URL.Path == "/consent/callback" {
+			q := r.URL.Query()
+			q.Set("tenant", other.ID) // an attacker rewrites the claim
+			r.URL.RawQuery = q.Encode()
+		}
+		return nil
+	}
+	get(t, browser, web.URL+"/onboard")
+	out := <-done
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, out.err, &ae)
+	assert.True(t, ae.HasCode(700016), "the app has no service principal in the claimed tenant")
+	assert.True(t, strings.HasPrefix(out.rec.LastResult, "error:"), out.rec.LastResult)
+	_, ok, _ := h.Registry().Get(context.Background(), other.ID)
+	assert.False(t, ok, "an unproven tenant is not recorded")
+}
+
+func TestReverifyUpdatesTheRegistry(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{})
+	web, browser, done, h := onboarding(t, srv, app, nil)
+	srv.SignIn("it@customer.onmicrosoft.com")
+	get(t, browser, web.URL+"/onboard")
+	out := <-done
+	require.NoError(t, out.err)
+	srv.RevokeAppRoles(out.rec.TenantID, app.ClientID, "User.Read.All")
+	cred, _ := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
+	recs, err := consent.Reverify(context.Background(), h.Registry(), cred, app.RequiredRoles, &consent.ConfirmOptions{Timeout: 200 * time.Millisecond, FirstWait: 50 * time.Millisecond})
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, []string{"User.Read.All"}, recs[0].Missing)
+	stored, _, _ := h.Registry().Get(context.Background(), out.rec.TenantID)
+	assert.Equal(t, recs[0].LastResult, stored.LastResult)
+}
