@@ -23,6 +23,7 @@ import (
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/registration"
 	"github.com/entrakit/entrakit/verify"
 )
 
@@ -411,4 +412,37 @@ func TestDiagnoseOtherFailures(t *testing.T) {
 
 	assert.Equal(t, verify.Diagnosis{}, verify.Diagnose(nil))
 	assert.Equal(t, "Unknown", verify.Diagnose(errors.New("boom")).Code)
+}
+
+func TestDiagnoseGraphFailures(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), opts(srv))
+	require.NoError(t, err)
+	client, err := registration.NewClient(cred, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	ctx := context.Background()
+	var body map[string]any
+	cases := []struct {
+		fault     graphauthtest.Fault
+		code      string
+		retryable bool
+	}{
+		{graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 429, RetryAfter: "5"}, "Throttled", true},
+		{graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 503}, "ServiceUnavailable", true},
+		{graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 401}, "HTTP401", false},
+	}
+	for _, c := range cases {
+		srv.InjectFault(c.fault)
+		d := verify.Diagnose(client.Get(ctx, "/organization", &body))
+		assert.Equal(t, c.code, d.Code)
+		assert.Equal(t, c.retryable, d.Retryable)
+		assert.NotEmpty(t, d.Action)
+	}
+	d := verify.Diagnose(client.Get(ctx, "/applications(appId='"+srv.ClientID+"')", &body, "Application.Read.All"))
+	assert.Equal(t, "HTTP403", d.Code)
+	assert.Equal(t, []string{"Application.Read.All"}, d.Missing)
+	d = verify.Diagnose(client.Get(ctx, "/servicePrincipals(appId='11111111-1111-1111-1111-111111111111')", &body))
+	assert.Equal(t, "HTTP403", d.Code, "reading service principals needs Application.Read.All too")
 }
