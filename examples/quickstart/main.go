@@ -1,24 +1,29 @@
-// Command quickstart starts the fake Microsoft identity platform in-process,
-// gets app-only tokens for Microsoft Graph from it with a client secret and
-// with a certificate, and calls Graph with each.
+// Command quickstart tours the kit on the fake Microsoft identity platform,
+// in-process and in a few seconds: it registers an app through Graph, gets
+// app-only tokens with a client secret and with a certificate, signs a user
+// in (the fake approves without a browser), onboards a customer tenant
+// through admin consent, and prints a verify report.
 //
 //	go run ./examples/quickstart
 package main
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/entrakit/entrakit/consent"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/registration"
+	"github.com/entrakit/entrakit/verify"
 )
 
 func main() {
@@ -28,42 +33,141 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, out io.Writer) error {
-	srv := graphauthtest.NewServer(nil)
-	defer srv.Close()
-	fmt.Fprintf(out, "fake platform: tenant %s (%s), app %s\n", srv.TenantDomain, srv.TenantID, srv.ClientID)
-	opts := graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}
+const redirect = "http://localhost/callback"
 
-	secret, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), &opts)
+var roles = []string{"User.Read.All", "Organization.Read.All"}
+
+func run(ctx context.Context, out io.Writer) error {
+	srv := graphauthtest.NewServer(nil) // tenant contoso.onmicrosoft.com, and an admin tool app
+	defer srv.Close()
+	customer := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Fabrikam", Users: []graphauthtest.User{{UPN: "it@fabrikam.onmicrosoft.com", Admin: true}}})
+	opts := graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}
+	fmt.Fprintf(out, "1. fake platform up: tenant %s\n", srv.TenantDomain)
+
+	// 2. Register a multi-tenant app through Graph, as an admin tool would.
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.ReadWrite.OwnedBy", "AppRoleAssignment.ReadWrite.All", "Application.Read.All")
+	tool, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), &opts)
 	if err != nil {
 		return err
 	}
-	cert, err := graphauth.NewCertificateCredential(srv.TenantID, srv.ClientID,
-		[]*x509.Certificate{srv.ClientCertificate}, srv.ClientKey, &graphauth.CertificateOptions{Options: opts})
+	reg, err := registration.NewClient(tool, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+	if err != nil {
+		return err
+	}
+	perms, err := registration.ResolveGraphPermissions(roles, []string{"User.Read"})
+	if err != nil {
+		return err
+	}
+	app, err := reg.CreateApp(ctx, registration.App{DisplayName: "quickstart", SignInAudience: registration.AudienceMultipleOrgs,
+		WebRedirectURIs: []string{redirect}, Permissions: perms})
+	if err != nil {
+		return err
+	}
+	secret, err := reg.AddPassword(ctx, app.ObjectID, "quickstart", time.Time{})
+	if err != nil {
+		return err
+	}
+	cert, err := registration.NewSelfSignedCertificate("quickstart", nil)
+	if err != nil {
+		return err
+	}
+	if _, err := reg.AddCertificate(ctx, app.ObjectID, cert.Leaf(), ""); err != nil {
+		return err
+	}
+	if err := reg.GrantAppRoles(ctx, app.AppID, registration.MicrosoftGraphAppID, roles...); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "2. registered app %q with a secret, certificate %s and admin consent for %s\n",
+		app.DisplayName, registration.Thumbprint(cert.Leaf())[:8]+"…", strings.Join(roles, ", "))
+
+	// 3. App-only tokens, with the secret and with the certificate.
+	multi := opts
+	multi.AllowedTenants = []string{"*"}
+	withSecret, err := graphauth.NewClientSecretCredential(srv.TenantID, app.AppID, secret.SecretText, &multi)
+	if err != nil {
+		return err
+	}
+	withCert, err := graphauth.NewCertificateCredential(srv.TenantID, app.AppID, cert.Chain, cert.Key, &graphauth.CertificateOptions{Options: opts})
 	if err != nil {
 		return err
 	}
 	for _, c := range []struct {
 		name string
 		cred graphauth.TokenCredential
-	}{{"client secret", secret}, {"certificate", cert}} {
+	}{{"client secret", withSecret}, {"certificate", withCert}} {
 		tok, err := c.cred.Token(ctx, graphauth.TokenRequest{})
 		if err != nil {
 			return fmt.Errorf("token with %s: %w", c.name, err)
 		}
-		fmt.Fprintf(out, "token with %s: roles %s\n", c.name, strings.Join(roles(tok.AccessToken), ", "))
-		client := &http.Client{Transport: &graphauth.Transport{Credential: c.cred, Base: srv.Client().Transport}}
-		org, err := organization(ctx, client, srv.URL)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "GET /v1.0/organization: %s\n", org)
+		fmt.Fprintf(out, "3. app-only token with the %s: roles %s\n", c.name, strings.Join(tokenRoles(tok.AccessToken), ", "))
 	}
+
+	// 4. Sign a user in (the fake approves at once; a browser would show a page).
+	s, err := graphauth.NewSignIn(srv.TenantID, app.AppID, graphauth.ClientAuth{Secret: secret.SecretText},
+		&graphauth.SignInOptions{Options: opts, RedirectURI: redirect})
+	if err != nil {
+		return err
+	}
+	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
+	if err != nil {
+		return err
+	}
+	back, err := follow(srv.Client(), authURL)
+	if err != nil {
+		return err
+	}
+	user, err := s.Complete(ctx, pending, back)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "4. signed in %s (%s)\n", user.Name, user.Username)
+
+	// 5. Onboard a customer tenant through admin consent, and prove it.
+	srv.SignIn("it@fabrikam.onmicrosoft.com")
+	state := "quickstart-state-0123456789"
+	consentURL, err := consent.URL(consent.Config{ClientID: app.AppID, RedirectURI: redirect, AuthorityHost: srv.URL}, "organizations", state)
+	if err != nil {
+		return err
+	}
+	back, err = follow(srv.Client(), consentURL)
+	if err != nil {
+		return err
+	}
+	res, err := consent.ParseCallback(back, state)
+	if err != nil {
+		return err
+	}
+	confirmed, err := consent.Confirm(ctx, withSecret, res.TenantID, roles, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "5. onboarded tenant Fabrikam (%t): roles %s confirmed=%t\n", res.TenantID == customer.ID, strings.Join(confirmed.Roles, ", "), confirmed.Confirmed())
+
+	// 6. Verify the registration as a "Verify" button would.
+	cfg := graphauth.Config{TenantID: srv.TenantID, ClientID: app.AppID, ClientSecret: secret.SecretText}
+	report := verify.Run(ctx, withSecret, verify.Requirements{Roles: roles, ProbeGraph: true},
+		&verify.Options{Config: &cfg, GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+	fmt.Fprintf(out, "6. %s", report.Text())
 	return nil
 }
 
-// roles reads the roles claim; the token is not verified here (Graph does).
-func roles(token string) []string {
+// follow plays the browser: it follows the platform's redirect back to the
+// app and returns the callback's parameters.
+func follow(client *http.Client, u string) (url.Values, error) {
+	resp, err := client.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound {
+		return nil, fmt.Errorf("no redirect back to the app (HTTP %d)", resp.StatusCode)
+	}
+	return loc.Query(), nil
+}
+
+// tokenRoles reads the roles claim, for display; Graph verifies tokens.
+func tokenRoles(token string) []string {
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
 		return nil
@@ -76,30 +180,4 @@ func roles(token string) []string {
 		}
 	}
 	return out
-}
-
-// organization calls Graph; graphURL is https://graph.microsoft.com in
-// production and the fake's URL here.
-func organization(ctx context.Context, client *http.Client, graphURL string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, graphURL+"/v1.0/organization", nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET /v1.0/organization: %s", resp.Status)
-	}
-	var body struct {
-		Value []struct {
-			DisplayName string `json:"displayName"`
-		} `json:"value"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || len(body.Value) == 0 {
-		return "", fmt.Errorf("GET /v1.0/organization: unexpected body")
-	}
-	return body.Value[0].DisplayName, nil
 }

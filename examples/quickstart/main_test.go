@@ -10,15 +10,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestQuickstartPrintsTokensAndAGraphCall(t *testing.T) {
+func TestQuickstartTour(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out))
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 5)
-	assert.Contains(t, lines[0], "fake platform: tenant contoso.onmicrosoft.com")
-	assert.Equal(t, "token with client secret: roles User.Read.All, Group.Read.All, Organization.Read.All", lines[1])
-	assert.Equal(t, "GET /v1.0/organization: Contoso", lines[2])
-	assert.Equal(t, "token with certificate: roles User.Read.All, Group.Read.All, Organization.Read.All", lines[3])
-	assert.Equal(t, "GET /v1.0/organization: Contoso", lines[4])
+	text := out.String()
+	for _, want := range []string{
+		"1. fake platform up: tenant contoso.onmicrosoft.com\n",
+		"2. registered app \"quickstart\" with a secret, certificate ",
+		"and admin consent for User.Read.All, Organization.Read.All\n",
+		"3. app-only token with the client secret: roles User.Read.All, Organization.Read.All\n",
+		"3. app-only token with the certificate: roles User.Read.All, Organization.Read.All\n",
+		"4. signed in Adele Vance (adele@contoso.onmicrosoft.com)\n",
+		"5. onboarded tenant Fabrikam (true): roles Organization.Read.All, User.Read.All confirmed=true\n",
+		": OK\n",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.NotContains(t, text, "FAIL")
+	assert.True(t, strings.HasPrefix(text, "1. "))
 }
