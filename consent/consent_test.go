@@ -365,3 +365,20 @@ func TestReverifyUpdatesTheRegistry(t *testing.T) {
 	stored, _, _ := h.Registry().Get(context.Background(), out.rec.TenantID)
 	assert.Equal(t, recs[0].LastResult, stored.LastResult)
 }
+
+func FuzzParseCallback(f *testing.F) {
+	f.Add("admin_consent=True&tenant=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee&state=" + state)
+	f.Add("admin_consent=True&error=consent_required&error_description=AADSTS65004%3A+declined&state=" + state)
+	f.Add("state=x&error=%ZZ")
+	f.Fuzz(func(t *testing.T, query string) {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		res, err := consent.ParseCallback(q, state)
+		if err == nil {
+			assert.Len(t, res.TenantID, 36, "only a GUID tenant is accepted")
+			assert.Empty(t, q.Get("error"), "an error always wins")
+		}
+	})
+}

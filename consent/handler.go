@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,6 +47,15 @@ type HandlerOptions struct {
 	Done func(w http.ResponseWriter, r *http.Request, rec Record, err error)
 	// Now is the clock for records; nil means time.Now.
 	Now func() time.Time
+}
+
+// Format prints the options with the key redacted, for every verb.
+func (o HandlerOptions) Format(f fmt.State, _ rune) {
+	key := "(none)"
+	if len(o.Key) > 0 {
+		key = "REDACTED"
+	}
+	fmt.Fprintf(f, "consent.HandlerOptions{Key: %s, Required: %q, Allowed: %q, Denied: %q}", key, o.Required, o.Allowed, o.Denied)
 }
 
 // Handler runs customer-tenant onboarding: Start sends an administrator to

@@ -40,11 +40,24 @@ const loginLifetime = 10 * time.Minute
 
 // ClientAuth is how a web app proves itself: a secret, or a certificate and
 // its key. The zero value is a public client (a native or CLI app with a
-// loopback redirect), which sends no credential.
+// loopback redirect), which sends no credential. It prints without its
+// secret or key.
 type ClientAuth struct {
 	Secret Secret
 	Chain  []*x509.Certificate
 	Key    crypto.Signer
+}
+
+// Format prints which kind of credential this is, never the credential.
+func (a ClientAuth) Format(f fmt.State, _ rune) {
+	switch {
+	case a.Key != nil:
+		fmt.Fprintf(f, "graphauth.ClientAuth{certificate, %d in chain, key REDACTED}", len(a.Chain))
+	case a.Secret != "":
+		fmt.Fprint(f, "graphauth.ClientAuth{secret REDACTED}")
+	default:
+		fmt.Fprint(f, "graphauth.ClientAuth{public client}")
+	}
 }
 
 // SignInOptions configures a SignIn.
@@ -190,13 +203,20 @@ type AuthRequest struct {
 
 // Pending is the state of one sign-in between AuthCodeURL and Complete. Keep
 // it where the callback can find it and nobody else can read or change it:
-// the Handler keeps it in an encrypted cookie.
+// the Handler keeps it in an encrypted cookie. It prints without its
+// verifier.
 type Pending struct {
 	State    string    `json:"s"`
 	Nonce    string    `json:"n"`
 	Verifier string    `json:"v"`
 	Scopes   []string  `json:"sc"`
 	Created  time.Time `json:"t"`
+}
+
+// Format prints the pending sign-in with its PKCE verifier redacted, for
+// every verb.
+func (p Pending) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "graphauth.Pending{State: %q, Scopes: %q, Created: %s, Verifier: %s}", p.State, p.Scopes, p.Created.UTC().Format(time.RFC3339), redacted(p.Verifier))
 }
 
 // AuthCodeURL returns the URL to send the user to, with a new state, nonce

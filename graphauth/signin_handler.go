@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -27,6 +28,11 @@ type HandlerOptions struct {
 	// Request shapes each sign-in from the login request (a login_hint from
 	// a form, say). Nil means AuthRequest{}.
 	Request func(r *http.Request) AuthRequest
+}
+
+// Format prints the options with the key redacted, for every verb.
+func (o HandlerOptions) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "graphauth.HandlerOptions{Key: %s}", redacted(string(o.Key)))
 }
 
 // SignInHandler is the login and callback pair a web app mounts. The

@@ -29,6 +29,17 @@ type Certificate struct {
 	Key   crypto.Signer
 }
 
+// Format prints the certificate's subject and thumbprint, never its key, for
+// every verb.
+func (c *Certificate) Format(f fmt.State, _ rune) {
+	if c == nil || len(c.Chain) == 0 {
+		fmt.Fprint(f, "registration.Certificate{}")
+		return
+	}
+	fmt.Fprintf(f, "registration.Certificate{Subject: %q, Thumbprint: %s, NotAfter: %s, Key: REDACTED}",
+		c.Leaf().Subject.CommonName, Thumbprint(c.Leaf()), c.Leaf().NotAfter.UTC().Format(time.DateOnly))
+}
+
 // Leaf is the certificate registered on the app.
 func (c *Certificate) Leaf() *x509.Certificate { return c.Chain[0] }
 
