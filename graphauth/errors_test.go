@@ -37,7 +37,7 @@ func TestPlatformFailuresBecomeTypedErrors(t *testing.T) {
 			t.Parallel()
 			srv := graphauthtest.NewServer(nil)
 			defer srv.Close()
-			c.fault.Endpoint = graphauthtest.EndpointToken
+			c.fault.Endpoint, c.fault.Times = graphauthtest.EndpointToken, -1 // every retry fails too
 			srv.InjectFault(c.fault)
 			_, err := secretCred(t, srv, nil).Token(context.Background(), graphauth.TokenRequest{})
 			var ae *graphauth.AuthError
@@ -52,6 +52,31 @@ func TestPlatformFailuresBecomeTypedErrors(t *testing.T) {
 			assert.NotContains(t, err.Error(), "\n")
 		})
 	}
+}
+
+func TestTransientFailuresAreRetried(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 503, Times: 2})
+	_, err := secretCred(t, srv, nil).Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err, "two 503s, then a token")
+	assert.Equal(t, 3, srv.Count(graphauthtest.EndpointToken))
+
+	srv.ResetLog()
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 429, RetryAfter: "120", Times: -1})
+	_, err = secretCred(t, srv, nil).Token(context.Background(), graphauth.TokenRequest{})
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 2*time.Minute, ae.RetryAfter, "a Retry-After past the ceiling goes back to the caller")
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken))
+	srv.ClearFaults()
+
+	srv.ResetLog()
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 400, Error: "invalid_client", AADSTS: 7000215, Times: -1})
+	_, err = secretCred(t, srv, nil).Token(context.Background(), graphauth.TokenRequest{})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken), "a refusal is not retried")
 }
 
 func TestContextDeadlineIsHonoured(t *testing.T) {

@@ -1,12 +1,15 @@
 package graphauth
 
 import (
-	"github.com/entrakit/entrakit/internal/ids"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/entrakit/entrakit/internal/ids"
+	"github.com/entrakit/entrakit/internal/retry"
 )
 
 // Options configures a credential. Every field's zero value is the right
@@ -28,11 +31,37 @@ type Options struct {
 	// Logger receives the credential's log records. Nil means silent. No
 	// record ever holds a secret, an assertion or a token.
 	Logger *slog.Logger
+	// Retry bounds the retries of token requests after 429, 5xx answers and
+	// connection errors. The zero value is the default policy.
+	Retry RetryOptions
 	// RefreshShare is the share of a token's lifetime after which it is
 	// refreshed in the background, when the platform sends no refresh_in. Zero
 	// means 0.5. Up to a tenth of the lifetime of random jitter is taken off,
 	// so that a fleet does not refresh in step.
 	RefreshShare float64
+}
+
+// RetryOptions bound the retries of requests to the identity platform (and,
+// in package registration, to Graph). A request is sent again after a 429,
+// a 500, 502, 503 or 504, or a connection error, honouring Retry-After
+// (seconds or an HTTP date), with capped exponential backoff and full
+// jitter, within the request's context. An authorization code is never
+// redeemed twice, and refusals such as a wrong secret are never retried.
+type RetryOptions struct {
+	// MaxRetries is how many times a request is sent again. Zero means 3;
+	// negative means never.
+	MaxRetries int
+	// MinWait and MaxWait bound the backoff. Zero means 500 ms and 8 s.
+	MinWait, MaxWait time.Duration
+	// MaxRetryAfter is the longest Retry-After waited for; a longer one
+	// goes back to the caller as an *AuthError with RetryAfter set. Zero
+	// means 30 s.
+	MaxRetryAfter time.Duration
+}
+
+// Policy converts the options for internal use; it is not meant for callers.
+func (o RetryOptions) policy() retry.Policy {
+	return retry.Policy{MaxRetries: o.MaxRetries, MinWait: o.MinWait, MaxWait: o.MaxWait, MaxRetryAfter: o.MaxRetryAfter}
 }
 
 // CertificateOptions configures a CertificateCredential.
@@ -51,9 +80,10 @@ type CertificateOptions struct {
 // resolved holds validated options.
 type resolved struct {
 	cloud     Cloud
-	authority string // https://host, no trailing slash
-	known     bool   // the authority host is a Microsoft cloud's, so MSAL may use instance discovery
-	http      *http.Client
+	authority string       // https://host, no trailing slash
+	known     bool         // the authority host is a Microsoft cloud's, so MSAL may use instance discovery
+	http      *http.Client // the caller's, or the default
+	retrying  *http.Client // http with the retry policy, for token requests
 	allowAny  bool
 	allowed   []string
 	log       *slog.Logger
@@ -88,6 +118,9 @@ func resolve(opts *Options) (resolved, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	p := o.Retry.policy()
+	p.Skip = isCodeRedemption
+	r.retrying = retry.Client(r.http, p)
 	if r.share <= 0 || r.share >= 1 {
 		if r.share != 0 {
 			return r, &ConfigError{Field: "RefreshShare", Reason: "must be between 0 and 1 (zero means 0.5)"}
@@ -121,4 +154,23 @@ func checkAuthorityHost(host string) error {
 		return &ConfigError{Field: "AuthorityHost", Reason: "must be only scheme and host, without a path, query or user"}
 	}
 	return nil
+}
+
+// isCodeRedemption reports whether req redeems an authorization code, which
+// the platform accepts once: such a request is never retried.
+func isCodeRedemption(req *http.Request) bool {
+	if req.Method != http.MethodPost || req.GetBody == nil {
+		return false
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return true // cannot tell: do not risk a second redemption
+	}
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, 64<<10))
+	if err != nil {
+		return true
+	}
+	form, err := url.ParseQuery(string(data))
+	return err != nil || form.Get("grant_type") == "authorization_code"
 }

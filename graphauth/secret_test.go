@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
@@ -15,8 +16,11 @@ import (
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 )
 
+// fakeOpts points a credential at the fake, with retries that wait
+// milliseconds rather than seconds.
 func fakeOpts(srv *graphauthtest.Server) *graphauth.Options {
-	return &graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}
+	return &graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(),
+		Retry: graphauth.RetryOptions{MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}}
 }
 
 func secretCred(t *testing.T, srv *graphauthtest.Server, opts *graphauth.Options) *graphauth.ClientSecretCredential {

@@ -129,7 +129,7 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 
 func (s *SignIn) newMSAL(auth ClientAuth) error {
 	authority := s.opts.authority + "/" + s.tenant
-	httpc := msalHTTP{c: s.opts.http, dis: &discovery{}}
+	httpc := msalHTTP{c: s.opts.retrying, dis: &discovery{}}
 	switch {
 	case auth.Secret != "" && auth.Key != nil:
 		return &ConfigError{Field: "ClientAuth", Reason: "set a secret or a certificate, not both"}

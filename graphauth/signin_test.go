@@ -270,3 +270,19 @@ func TestARedirectURIMismatchAtRedemption(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.HasCode(50011), ae.AADSTS)
 }
+
+func TestACodeIsNeverRedeemedTwice(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, nil)
+	u, p, _ := s.AuthCodeURL(graphauth.AuthRequest{})
+	q := browse(t, srv, u)
+	srv.ResetLog()
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 503})
+	_, err := s.Complete(context.Background(), p, q)
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 503, ae.StatusCode)
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken), "a 503 on redemption is not retried: the code may have been spent")
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/retry"
 )
 
 // Client automates app registration through Microsoft Graph v1.0 with any
@@ -41,6 +42,10 @@ type ClientOptions struct {
 	// TenantID is the tenant to work in, for a multi-tenant credential.
 	// Empty means the credential's own tenant.
 	TenantID string
+	// Retry bounds the retries after a 429 (any request), or a 5xx answer or
+	// a connection error (GET only: a write may have been applied). The
+	// zero value is the default policy.
+	Retry graphauth.RetryOptions
 }
 
 // NewClient returns a Client that authenticates with cred. A nil opts uses
@@ -67,6 +72,8 @@ func NewClient(cred graphauth.TokenCredential, opts *ClientOptions) (*Client, er
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 30 * time.Second}
 	}
+	c.http = retry.Client(c.http, retry.Policy{MaxRetries: o.Retry.MaxRetries, MinWait: o.Retry.MinWait, MaxWait: o.Retry.MaxWait,
+		MaxRetryAfter: o.Retry.MaxRetryAfter, Methods: []string{http.MethodGet, http.MethodHead}})
 	return c, nil
 }
 

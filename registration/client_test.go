@@ -24,7 +24,8 @@ func admin(t *testing.T, srv *graphauthtest.Server, roles ...string) *registrati
 	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret),
 		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()})
 	require.NoError(t, err)
-	c, err := registration.NewClient(cred, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+	c, err := registration.NewClient(cred, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client(),
+		Retry: graphauth.RetryOptions{MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}})
 	require.NoError(t, err)
 	return c
 }
@@ -134,11 +135,39 @@ func TestGraphErrorsSayWhatIsMissing(t *testing.T) {
 	require.True(t, errors.As(err, &ue), "a typo is caught before any write: %v", err)
 	assert.Equal(t, "Group.Read.All", ue.Suggestions[0])
 
-	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 502, Body: graphauthtest.BodyHTML})
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 502, Body: graphauthtest.BodyHTML, Times: -1})
 	_, err = c.Application(context.Background(), "11111111-1111-1111-1111-111111111111")
 	require.ErrorAs(t, err, &ge)
 	assert.Equal(t, 502, ge.StatusCode)
 	assert.ErrorContains(t, err, "not Graph's error JSON")
+	srv.ClearFaults()
+}
+
+func TestGraphCallsAreRetriedWhenSafe(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	c := admin(t, srv, "Application.ReadWrite.All", "Application.Read.All")
+	ctx := context.Background()
+	app, err := c.CreateApp(ctx, registration.App{DisplayName: "retry"})
+	require.NoError(t, err)
+
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 503, Times: 2})
+	_, err = c.Application(ctx, app.ObjectID)
+	require.NoError(t, err, "a read is retried after 503s")
+
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 503})
+	_, err = c.AddPassword(ctx, app.ObjectID, "once", time.Time{})
+	var ge *registration.GraphError
+	require.ErrorAs(t, err, &ge, "a write is not repeated after a 5xx: it may have been applied")
+	registered, _ := srv.App(app.AppID)
+	assert.Empty(t, registered.Secrets)
+
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Status: 429, RetryAfter: "0"})
+	_, err = c.AddPassword(ctx, app.ObjectID, "after throttling", time.Time{})
+	require.NoError(t, err, "after a 429 the write was not processed: it is sent again")
+	registered, _ = srv.App(app.AppID)
+	assert.Len(t, registered.Secrets, 1)
 }
 
 // A tenant that lacks a resource's service principal (AADSTS500011 for

@@ -34,7 +34,7 @@ import (
 // then checks that every code of the catalog was produced at least once.
 
 func opts(srv *graphauthtest.Server) *graphauth.Options {
-	return &graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}
+	return &graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), Retry: graphauth.RetryOptions{MaxRetries: -1}}
 }
 
 func credErr(t *testing.T, srv *graphauthtest.Server, tenant, client, secret string) error {
@@ -420,7 +420,8 @@ func TestDiagnoseGraphFailures(t *testing.T) {
 	defer srv.Close()
 	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), opts(srv))
 	require.NoError(t, err)
-	client, err := registration.NewClient(cred, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+	client, err := registration.NewClient(cred, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client(),
+		Retry: graphauth.RetryOptions{MaxRetries: -1}})
 	require.NoError(t, err)
 	ctx := context.Background()
 	var body map[string]any
