@@ -107,6 +107,7 @@ func TestWhatIsNotRetried(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode, "but after a 429 it was not processed")
+	assert.EqualValues(t, 2, n.Load())
 
 	srv, n, _ = script(t, []int{503, 200}, nil)
 	skip := fast
