@@ -100,3 +100,36 @@ func FuzzCallbackError(f *testing.F) {
 		assert.NotContains(t, e.Description, "\n")
 	})
 }
+
+// Whatever the platform (or an attacker) sends as an ID token, validation
+// returns claims only for a token signed by the published key with every
+// claim right.
+func FuzzValidateIDToken(f *testing.F) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		f.Fatal(err)
+	}
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1",
+			"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes())}}})
+	}))
+	defer jwks.Close()
+	now := time.Unix(1_800_000_000, 0)
+	const tid = "11111111-1111-1111-1111-111111111111"
+	good := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"aud": "app", "iss": "https://login.example/" + tid + "/v2.0", "tid": tid,
+		"nonce": "n1", "exp": now.Add(time.Hour).Unix()})
+	good.Header["kid"] = "k1"
+	signed, _ := good.SignedString(key)
+	f.Add(signed)
+	f.Add("eyJhbGciOiJub25lIn0.eyJhdWQiOiJhcHAifQ.")
+	f.Add("not.a.jwt")
+	ks := &keySet{url: jwks.URL, http: jwks.Client(), now: func() time.Time { return now }}
+	check := idTokenCheck{authority: "https://login.example", clientID: "app", nonce: "n1", now: now, allowed: func(t string) bool { return t == tid }}
+	f.Fuzz(func(t *testing.T, raw string) {
+		claims, err := validateIDToken(context.Background(), ks, raw, check)
+		if err == nil {
+			assert.Equal(t, tid, claims["tid"])
+			assert.Equal(t, "n1", claims["nonce"])
+		}
+	})
+}
