@@ -80,7 +80,9 @@ func (p Policy) transport(base *http.Client, full bool) http.RoundTripper {
 	rc.Logger = nil // never log: a request line can carry a secret
 	rc.RetryMax = p.MaxRetries
 	rc.RetryWaitMin, rc.RetryWaitMax = p.MinWait, p.MaxWait
-	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) { return p.check(ctx, resp, err, full) }
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		return p.check(ctx, resp, err, full)
+	}
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler // the caller reads the last answer itself
 	return &retryablehttp.RoundTripper{Client: rc}
