@@ -3,6 +3,7 @@ package graphauth_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -195,7 +196,10 @@ func TestClaimsBypassTheCache(t *testing.T) {
 
 type syncWriter struct {
 	mu sync.Mutex
-	w  *bytes.Buffer
+	w  interface {
+		io.Writer
+		String() string
+	}
 }
 
 func (s *syncWriter) String() string {

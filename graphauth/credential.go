@@ -29,6 +29,7 @@ type credential struct {
 	home     *entry // the (own tenant, default scopes) entry, found without hashing
 	flights  singleflight.Group
 	inflight flightTable
+	store    Store // shared cache behind the in-process one; nil for none
 	now      func() time.Time
 	manual   bool // now is not the real clock: compute token states from it
 
@@ -57,6 +58,7 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 		scopes: []string{opts.cloud.DefaultScope()}, cache: newTokenCache(), now: time.Now,
 		refreshTimeout: 30 * time.Second, retryBase: time.Second,
 	}
+	c.store = opts.store
 	c.home = c.cache.getOrCreate(tenantID, c.scopes)
 	c.scopesH = c.cache.scopesHash(c.scopes)
 	return c, nil
@@ -143,7 +145,11 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims string, fresh bool) (Token, error) {
 	f := c.inflight.join(key, ctx, c.refreshTimeout)
 	defer c.inflight.leave(key, f)
-	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, fresh) })
+	mode := modeMiss
+	if fresh {
+		mode = modeFresh
+	}
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, mode) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -199,9 +205,27 @@ func (t *flightTable) leave(key string, f *flight) {
 
 // fetch asks MSAL for a token and caches it. Unless force is set, a token
 // that another caller has just cached is returned instead.
-func (c *credential) fetch(ctx context.Context, e *entry, claims string, force bool) (Token, error) {
-	if p := e.tok.Load(); !force && claims == "" && p != nil && c.state(p) != stateExpired {
-		return p.token, nil
+// fetchMode says where fetch may take a token from.
+type fetchMode int
+
+const (
+	modeMiss    fetchMode = iota // the in-process cache, then the Store, then the platform
+	modeRefresh                  // a successor: the Store's if another replica refreshed, else the platform
+	modeFresh                    // the platform only (TokenRequest.Fresh)
+)
+
+// fetch gets a token for e and caches it in-process (and in the Store when
+// it came from the platform). Claims requests always go to the platform.
+func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fetchMode) (Token, error) {
+	if claims == "" {
+		if p := e.tok.Load(); mode == modeMiss && p != nil && c.state(p) != stateExpired {
+			return p.token, nil
+		}
+		if mode != modeFresh {
+			if tok, ok := c.sharedToken(ctx, e, mode); ok {
+				return tok, nil
+			}
+		}
 	}
 	cp := &capture{}
 	ctx = context.WithValue(ctx, captureKey{}, cp)
@@ -221,17 +245,52 @@ func (c *credential) fetch(ctx context.Context, e *entry, claims string, force b
 		return Token{}, aerr
 	}
 	tok := c.tokenFrom(res, cp, start, e)
-	lifetime := tok.ExpiresOn.Sub(start)
-	next := &cachedToken{token: tok, usableUntil: tok.ExpiresOn.Add(-min(2*time.Minute, lifetime/10))}
+	c.install(e, tok, start)
+	c.toStore(ctx, e, tok)
+	c.opts.log.LogAttrs(ctx, levelDebug, "graphauth: token acquired",
+		logAttrs(c, e, "expires_on", tok.ExpiresOn.UTC().Format(time.RFC3339), "refresh_on", tok.RefreshOn.UTC().Format(time.RFC3339))...)
+	return tok, nil
+}
+
+// sharedToken takes a token from the Store when it serves: on a miss, any
+// valid one; for a refresh, only one newer than ours that is not yet due.
+func (c *credential) sharedToken(ctx context.Context, e *entry, mode fetchMode) (Token, bool) {
+	tok, ok := c.fromStore(ctx, e)
+	if !ok {
+		return Token{}, false
+	}
+	now := c.now()
+	if !now.Before(tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now)))) {
+		return Token{}, false
+	}
+	if mode == modeRefresh {
+		cur := e.tok.Load()
+		if (cur != nil && !tok.ExpiresOn.After(cur.token.ExpiresOn)) || !now.Before(tok.RefreshOn) {
+			return Token{}, false
+		}
+	}
+	// Each replica refreshes a shared token at its own moment, so that the
+	// first one's successor reaches the Store before the others look.
+	if window := tok.ExpiresOn.Sub(tok.RefreshOn) / 4; window > 0 {
+		tok.RefreshOn = tok.RefreshOn.Add(time.Duration(rand.Int64N(int64(window))))
+	}
+	c.install(e, tok, now)
+	c.opts.log.LogAttrs(ctx, levelDebug, "graphauth: token taken from the store", logAttrs(c, e, "expires_on", tok.ExpiresOn.UTC().Format(time.RFC3339))...)
+	return tok, true
+}
+
+// safetyMargin is how long before expiry a token stops being served.
+func safetyMargin(lifetime time.Duration) time.Duration { return min(2*time.Minute, lifetime/10) }
+
+// install makes tok the entry's current token.
+func (c *credential) install(e *entry, tok Token, now time.Time) {
+	next := &cachedToken{token: tok, usableUntil: tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now)))}
 	if !c.manual {
-		next.arm(start)
+		next.arm(now)
 	}
 	if old := e.tok.Swap(next); old != nil {
 		old.disarm()
 	}
-	c.opts.log.LogAttrs(ctx, levelDebug, "graphauth: token acquired",
-		logAttrs(c, e, "expires_on", tok.ExpiresOn.UTC().Format(time.RFC3339), "refresh_on", tok.RefreshOn.UTC().Format(time.RFC3339))...)
-	return tok, nil
 }
 
 // tokenFrom builds the Token, timing it by the credential's clock from the
@@ -263,7 +322,7 @@ func (c *credential) refreshInBackground(e *entry) {
 	defer e.refreshing.Store(false)
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), c.refreshTimeout)
-		_, err, _ := c.flights.Do(e.flightKey+"\x00", func() (any, error) { return c.fetch(ctx, e, "", true) })
+		_, err, _ := c.flights.Do(e.flightKey+"\x00", func() (any, error) { return c.fetch(ctx, e, "", modeRefresh) })
 		cancel()
 		if err == nil {
 			return

@@ -31,6 +31,10 @@ type Options struct {
 	// Logger receives the credential's log records. Nil means silent. No
 	// record ever holds a secret, an assertion or a token.
 	Logger *slog.Logger
+	// Store is a shared token cache behind the in-process one, for the
+	// replicas of a service: a token one replica got serves the others.
+	// Nil means tokens are cached in this process only. See [Store].
+	Store Store
 	// Retry bounds the retries of token requests after 429, 5xx answers and
 	// connection errors. The zero value is the default policy.
 	Retry RetryOptions
@@ -84,6 +88,7 @@ type resolved struct {
 	known     bool         // the authority host is a Microsoft cloud's, so MSAL may use instance discovery
 	http      *http.Client // the caller's, or the default
 	retrying  *http.Client // http with the retry policy, for token requests
+	store     Store
 	allowAny  bool
 	allowed   []string
 	log       *slog.Logger
@@ -96,7 +101,7 @@ func resolve(opts *Options) (resolved, error) {
 	if opts != nil {
 		o = *opts
 	}
-	r := resolved{cloud: o.Cloud, http: o.HTTPClient, log: o.Logger, share: o.RefreshShare}
+	r := resolved{cloud: o.Cloud, http: o.HTTPClient, log: o.Logger, share: o.RefreshShare, store: o.Store}
 	if r.cloud.AuthorityHost == "" {
 		r.cloud = AzurePublic
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -67,6 +68,11 @@ type SignInOptions struct {
 	// user back to; required. It must be https, or http on a loopback
 	// host.
 	RedirectURI string
+	// Store, when set, keeps signed-in users' tokens (through MSAL's cache,
+	// one entry per user) where every replica finds them, so that a
+	// restart or a load balancer does not sign users out. Nil keeps them in
+	// this process.
+	Store Store
 	// Scopes are the delegated permissions asked for at sign-in, such as
 	// "User.Read" (Graph's) or full URLs of another resource. openid,
 	// profile and offline_access are always added. Nil means "User.Read".
@@ -86,6 +92,7 @@ type SignIn struct {
 	now      func() time.Time
 	conf     *confidential.Client
 	pub      *public.Client
+	users    *msalStore // nil without a Store
 }
 
 // NewSignIn returns a sign-in client for the app clientID. tenant is a tenant
@@ -121,15 +128,24 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 		keysTenant = "common"
 	}
 	s.keys = &keySet{url: r.authority + "/" + keysTenant + "/discovery/v2.0/keys", http: r.http, now: func() time.Time { return s.now() }}
-	if err := s.newMSAL(auth); err != nil {
+	if err := s.newMSAL(auth, o.Store); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *SignIn) newMSAL(auth ClientAuth) error {
+func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 	authority := s.opts.authority + "/" + s.tenant
 	httpc := msalHTTP{c: s.opts.retrying, dis: &discovery{}}
+	var cacheOpt []confidential.Option
+	var pubCacheOpt []public.Option
+	if store != nil {
+		ms := newMSALStore(store, s.clientID, func(msg string, err error) {
+			s.opts.log.LogAttrs(context.Background(), levelWarn, msg, slog.String("client_id", s.clientID), slog.String("error", firstLine(err.Error())))
+		})
+		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(ms)}, []public.Option{public.WithCache(ms)}
+		s.users = ms
+	}
 	switch {
 	case auth.Secret != "" && auth.Key != nil:
 		return &ConfigError{Field: "ClientAuth", Reason: "set a secret or a certificate, not both"}
@@ -141,7 +157,7 @@ func (s *SignIn) newMSAL(auth ClientAuth) error {
 		if err != nil {
 			return &ConfigError{Field: "ClientSecret", Reason: "MSAL refused the secret"}
 		}
-		return s.confidential(authority, cred, httpc)
+		return s.confidential(authority, cred, httpc, cacheOpt...)
 	case auth.Key != nil:
 		if len(auth.Chain) == 0 {
 			return &ConfigError{Field: "ClientCertificate", Reason: "the certificate is missing"}
@@ -153,9 +169,10 @@ func (s *SignIn) newMSAL(auth ClientAuth) error {
 			return jwtsign.Sign(jwtsign.Assertion{ClientID: o.ClientID, Audience: o.TokenEndpoint, Chain: auth.Chain, Signer: auth.Key,
 				Alg: jwtsign.PS256, Now: s.now(), JTI: newJTI()})
 		}
-		return s.confidential(authority, confidential.NewCredFromAssertionCallback(sign), httpc)
+		return s.confidential(authority, confidential.NewCredFromAssertionCallback(sign), httpc, cacheOpt...)
 	}
-	p, err := public.New(s.clientID, public.WithAuthority(authority), public.WithHTTPClient(httpc), public.WithInstanceDiscovery(s.opts.known))
+	p, err := public.New(s.clientID, append([]public.Option{public.WithAuthority(authority), public.WithHTTPClient(httpc),
+		public.WithInstanceDiscovery(s.opts.known)}, pubCacheOpt...)...)
 	if err != nil {
 		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}
@@ -163,8 +180,9 @@ func (s *SignIn) newMSAL(auth ClientAuth) error {
 	return nil
 }
 
-func (s *SignIn) confidential(authority string, cred confidential.Credential, httpc msalHTTP) error {
-	c, err := confidential.New(authority, s.clientID, cred, confidential.WithHTTPClient(httpc), confidential.WithInstanceDiscovery(s.opts.known))
+func (s *SignIn) confidential(authority string, cred confidential.Credential, httpc msalHTTP, extra ...confidential.Option) error {
+	c, err := confidential.New(authority, s.clientID, cred, append([]confidential.Option{confidential.WithHTTPClient(httpc),
+		confidential.WithInstanceDiscovery(s.opts.known)}, extra...)...)
 	if err != nil {
 		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}
@@ -471,6 +489,11 @@ func (s *SignIn) SignOut(ctx context.Context, accountID string) error {
 func (s *SignIn) remove(ctx context.Context, accountID string) error {
 	if accountID == "" {
 		return nil
+	}
+	if s.users != nil {
+		if err := s.users.forget(ctx, accountID); err != nil {
+			return fmt.Errorf("graphauth: signing out: the token store failed: %w", err)
+		}
 	}
 	if s.conf != nil {
 		acct, err := s.conf.Account(ctx, accountID)

@@ -1,0 +1,88 @@
+package graphauth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+)
+
+// userTokenLifetime is how long a signed-in user's cache entry is kept in
+// the Store: as long as an unused refresh token lives.
+const userTokenLifetime = 90 * 24 * time.Hour
+
+// msalStore is MSAL's cache hook over a Store, partitioned by user: MSAL
+// asks for one partition (the account's home ID) at a time, so each user's
+// tokens are one Store entry. A copy of each partition is kept in memory,
+// so that a Store that is down degrades to this process's cache.
+type msalStore struct {
+	store    Store
+	prefix   string
+	mu       sync.Mutex
+	local    map[string][]byte
+	warnFunc func(msg string, err error)
+}
+
+func newMSALStore(s Store, clientID string, warn func(string, error)) *msalStore {
+	return &msalStore{store: s, prefix: "entrakit:user:" + strings.ToLower(clientID) + ":", local: map[string][]byte{}, warnFunc: warn}
+}
+
+// Replace loads the partition MSAL is about to read.
+func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cache.ReplaceHints) error {
+	key := m.prefix + hints.PartitionKey
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	data, err := m.store.Get(sctx, key)
+	switch {
+	case err == nil:
+		if u.Unmarshal(data) == nil {
+			return nil
+		}
+		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", ErrCorruptEntry)
+		_ = m.store.Delete(sctx, key)
+	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrCorruptEntry):
+		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", err)
+		_ = m.store.Delete(sctx, key)
+	default:
+		m.warnFunc("graphauth: the token store failed; using this process's copy", err)
+		m.mu.Lock()
+		local := m.local[hints.PartitionKey]
+		m.mu.Unlock()
+		if local != nil {
+			return u.Unmarshal(local)
+		}
+	}
+	return u.Unmarshal([]byte("{}"))
+}
+
+// Export saves the partition MSAL has just written.
+func (m *msalStore) Export(ctx context.Context, mr cache.Marshaler, hints cache.ExportHints) error {
+	data, err := mr.Marshal()
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.local[hints.PartitionKey] = data
+	m.mu.Unlock()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := m.store.Set(sctx, m.prefix+hints.PartitionKey, data, userTokenLifetime); err != nil {
+		m.warnFunc("graphauth: the token store failed; the user's tokens are kept in this process only", err)
+	}
+	return nil
+}
+
+// forget deletes a user's partition: MSAL's RemoveAccount writes a
+// partition of its own and leaves the user's entry in place.
+func (m *msalStore) forget(ctx context.Context, accountID string) error {
+	m.mu.Lock()
+	delete(m.local, accountID)
+	m.mu.Unlock()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	return m.store.Delete(sctx, m.prefix+accountID)
+}

@@ -1,0 +1,145 @@
+package graphauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Store is a shared cache of tokens behind a credential's in-process cache,
+// so that the replicas of a service share one token per (app, tenant,
+// scopes) and a signed-in user's tokens survive a restart. A cached Token
+// call never touches the Store: it is read on an in-process miss, and
+// written after every token the platform issues.
+//
+// Implementations must be safe for concurrent use. Get returns an error
+// wrapping ErrNotFound for a missing or expired key, and one wrapping
+// ErrCorruptEntry for a value that cannot be used (it is then deleted and
+// the token fetched again). Any other error — a store that is down or slow —
+// is logged and the credential carries on without the Store: a token request
+// never fails because of it. Values hold tokens: wrap a store that leaves
+// the process with tokenstore.Encrypted.
+type Store interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	Delete(ctx context.Context, key string) error
+}
+
+// Errors a Store returns.
+var (
+	ErrNotFound     = errors.New("graphauth: not in the store")
+	ErrCorruptEntry = errors.New("graphauth: the stored entry cannot be read")
+)
+
+// MemoryStore is a Store in this process's memory: what a single replica
+// needs, and a stand-in for a shared store in tests. The zero value is not
+// ready; use NewMemoryStore.
+type MemoryStore struct {
+	mu      sync.Mutex
+	entries map[string]memoryEntry
+	now     func() time.Time
+}
+
+type memoryEntry struct {
+	value   []byte
+	expires time.Time
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{entries: map[string]memoryEntry{}, now: time.Now}
+}
+
+// Get returns the value of key, or ErrNotFound.
+func (m *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok || !m.now().Before(e.expires) {
+		delete(m.entries, key)
+		return nil, ErrNotFound
+	}
+	return append([]byte(nil), e.value...), nil
+}
+
+// Set stores value under key for ttl.
+func (m *MemoryStore) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries[key] = memoryEntry{value: append([]byte(nil), value...), expires: m.now().Add(ttl)}
+	return nil
+}
+
+// Delete removes key.
+func (m *MemoryStore) Delete(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.entries, key)
+	return nil
+}
+
+// storeTimeout bounds each Store call, so that a slow store degrades to
+// the platform instead of holding callers up.
+const storeTimeout = 300 * time.Millisecond
+
+// storedToken is a Store value for an app-only token.
+type storedToken struct {
+	AccessToken string `json:"t"`
+	ExpiresOn   int64  `json:"e"`
+	RefreshOn   int64  `json:"r"`
+}
+
+// storeKey partitions the Store by app, tenant and scopes.
+func storeKey(clientID, tenant string, scopes []string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.Join(scopes, " "))))
+	return "entrakit:token:" + strings.ToLower(clientID) + ":" + strings.ToLower(tenant) + ":" + hex.EncodeToString(sum[:12])
+}
+
+// fromStore reads a token another replica cached. ok is false on a miss, a
+// corrupt entry (deleted) or a store failure (logged).
+func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
+	if c.store == nil {
+		return Token{}, false
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	key := storeKey(c.clientID, e.tenant, e.scopes)
+	data, err := c.store.Get(sctx, key)
+	var st storedToken
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Token{}, false
+	case err == nil && json.Unmarshal(data, &st) == nil && st.AccessToken != "":
+	case err == nil || errors.Is(err, ErrCorruptEntry):
+		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: dropping a stored token that cannot be read", logAttrs(c, e)...)
+		_ = c.store.Delete(sctx, key)
+		return Token{}, false
+	default:
+		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; carrying on without it", logAttrs(c, e, "error", firstLine(err.Error()))...)
+		return Token{}, false
+	}
+	return Token{AccessToken: st.AccessToken, ExpiresOn: time.Unix(st.ExpiresOn, 0), RefreshOn: time.Unix(st.RefreshOn, 0),
+		TenantID: e.tenant, Scopes: e.scopes}, true
+}
+
+// toStore shares a token the platform issued.
+func (c *credential) toStore(ctx context.Context, e *entry, tok Token) {
+	if c.store == nil {
+		return
+	}
+	ttl := tok.ExpiresOn.Sub(c.now())
+	if ttl <= 0 {
+		return
+	}
+	data, _ := json.Marshal(storedToken{AccessToken: tok.AccessToken, ExpiresOn: tok.ExpiresOn.Unix(), RefreshOn: tok.RefreshOn.Unix()})
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := c.store.Set(sctx, storeKey(c.clientID, e.tenant, e.scopes), data, ttl); err != nil {
+		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; the token is cached in this process only", logAttrs(c, e, "error", firstLine(err.Error()))...)
+	}
+}
