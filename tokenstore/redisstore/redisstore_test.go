@@ -1,0 +1,154 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/tokenstore"
+	"github.com/entrakit/entrakit/tokenstore/redisstore"
+)
+
+// redisServer starts a redis-server of its own on a free loopback port for
+// one test, and stops it at the end. scripts/test installs Debian's
+// redis-server; set ENTRAKIT_SKIP_REDIS=1 to leave these tests out on
+// purpose on a machine without it.
+func redisServer(t *testing.T) (*redis.Client, func()) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("ENTRAKIT_SKIP_REDIS") == "1" {
+			t.Skip("ENTRAKIT_SKIP_REDIS=1: the Redis tests are left out on purpose")
+		}
+		t.Fatal("redis-server is not installed: run scripts/test, which installs it, or set ENTRAKIT_SKIP_REDIS=1")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	require.NoError(t, cmd.Start())
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}
+	t.Cleanup(stop)
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil }, 10*time.Second, 20*time.Millisecond, "redis-server started")
+	return rdb, stop
+}
+
+func TestStoreOperations(t *testing.T) {
+	t.Parallel()
+	rdb, _ := redisServer(t)
+	ctx := context.Background()
+	s := redisstore.New(rdb, "app1")
+	require.NoError(t, s.Set(ctx, "k", []byte("v"), time.Minute))
+	v, err := s.Get(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, "v", string(v))
+	ttl, err := rdb.TTL(ctx, "app1:k").Result()
+	require.NoError(t, err)
+	assert.True(t, ttl > 0 && ttl <= time.Minute, "the TTL comes from the token's expiry: %s", ttl)
+	require.NoError(t, s.Delete(ctx, "k"))
+	_, err = s.Get(ctx, "k")
+	assert.ErrorIs(t, err, graphauth.ErrNotFound)
+}
+
+// Eight credentials stand in for eight replicas sharing one Redis.
+func TestReplicasShareTokensThroughRedis(t *testing.T) {
+	t.Parallel()
+	rdb, stop := redisServer(t)
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	var tenants []string
+	for i := range 5 {
+		tn := srv.AddTenant(graphauthtest.Tenant{DisplayName: fmt.Sprintf("Redis%d", i)})
+		srv.AddServicePrincipal(tn.ID, srv.ClientID)
+		tenants = append(tenants, tn.ID)
+	}
+	store, err := tokenstore.Encrypted(redisstore.New(rdb, "fleet"), tokenstore.Key{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)})
+	require.NoError(t, err)
+	var logs safeBuffer
+	replicas := make([]*graphauth.ClientSecretCredential, 8)
+	for i := range replicas {
+		replicas[i], err = graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), &graphauth.Options{
+			AuthorityHost: srv.URL, HTTPClient: srv.Client(), Store: store, AllowedTenants: []string{"*"},
+			Logger: newLogger(&logs)})
+		require.NoError(t, err)
+	}
+	var first sync.Map
+	for _, r := range replicas { // one after the other: each finds the others' tokens
+		for _, tn := range tenants {
+			tok, err := r.Token(context.Background(), graphauth.TokenRequest{TenantID: tn})
+			require.NoError(t, err)
+			if prev, loaded := first.LoadOrStore(tn, tok.AccessToken); loaded {
+				assert.Equal(t, prev, tok.AccessToken)
+			}
+		}
+	}
+	assert.Equal(t, len(tenants), srv.Count(graphauthtest.EndpointToken), "one request per tenant for the whole fleet")
+
+	keys, err := rdb.Keys(context.Background(), "fleet:*").Result()
+	require.NoError(t, err)
+	require.Len(t, keys, len(tenants))
+	for _, k := range keys {
+		raw, _ := rdb.Get(context.Background(), k).Bytes()
+		first.Range(func(_, tok any) bool {
+			assert.NotContains(t, string(raw), tok.(string)[:40], "Redis holds no plaintext token")
+			return true
+		})
+	}
+
+	// Redis goes down: a new replica still gets its tokens, from the platform.
+	stop()
+	late, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), &graphauth.Options{
+		AuthorityHost: srv.URL, HTTPClient: srv.Client(), Store: store, AllowedTenants: []string{"*"}, Logger: newLogger(&logs)})
+	require.NoError(t, err)
+	_, err = late.Token(context.Background(), graphauth.TokenRequest{TenantID: tenants[0]})
+	require.NoError(t, err, "a store that is down never fails a token request")
+	assert.True(t, strings.Contains(logs.String(), "the token store failed"), logs.String())
+}
+
+// A signed-in user's tokens live in Redis, so another replica serves them.
+func TestUserTokensInRedis(t *testing.T) {
+	t.Parallel()
+	rdb, _ := redisServer(t)
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	store, err := tokenstore.Encrypted(redisstore.New(rdb, "web"), tokenstore.Key{ID: "k1", Secret: bytes.Repeat([]byte{3}, 32)})
+	require.NoError(t, err)
+	newSignIn := func() *graphauth.SignIn {
+		s, err := graphauth.NewSignIn(srv.TenantID, srv.ClientID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)},
+			&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()},
+				RedirectURI: "http://localhost/callback", Store: store})
+		require.NoError(t, err)
+		return s
+	}
+	a := newSignIn()
+	u, p, _ := a.AuthCodeURL(graphauth.AuthRequest{})
+	user, err := a.Complete(context.Background(), p, follow(t, srv, u))
+	require.NoError(t, err)
+	tok, err := newSignIn().Token(context.Background(), user.AccountID, nil)
+	require.NoError(t, err)
+	assert.NotEmpty(t, tok.AccessToken)
+}
