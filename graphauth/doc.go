@@ -17,7 +17,8 @@
 // token is refreshed in the background once due (the platform's refresh_in,
 // or half its lifetime less jitter) while callers keep the valid one, and an
 // expired token is never returned. MSAL Go does the protocol underneath,
-// with its own cache turned off.
+// with its own cache turned off. Options.Store shares tokens between the
+// replicas of a service (see package tokenstore).
 //
 // [FromEnv] and [NewCredential] pick the flow from the AZURE_* variables
 // azidentity users already set; [Flows] adds an application's own. Adapters

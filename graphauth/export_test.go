@@ -31,3 +31,20 @@ func (c *credential) CachedKeys() int { return c.cache.len() }
 
 // Refreshing reports whether a background refresh of the default key runs.
 func (c *credential) Refreshing() bool { return c.home.refreshing.Load() }
+
+// Refreshes counts the background refreshes under way.
+func (c *credential) Refreshes() int {
+	n := 0
+	for i := range c.cache.shards {
+		if m := c.cache.shards[i].m.Load(); m != nil {
+			for _, e := range *m {
+				for ; e != nil; e = e.next {
+					if e.refreshing.Load() {
+						n++
+					}
+				}
+			}
+		}
+	}
+	return n
+}

@@ -110,3 +110,20 @@ func TestSignedInUsersSurviveOnAnotherReplica(t *testing.T) {
 	_, err = a.Token(context.Background(), user.AccountID, nil)
 	assert.ErrorIs(t, err, graphauth.ErrNoAccount, "signing out on one replica signs out everywhere")
 }
+
+func TestSignInCarriesOnWhenTheStoreFails(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	logs := &syncWriter{w: new(strings.Builder)}
+	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, func(o *graphauth.SignInOptions) {
+		o.Store, o.Logger = &failingStore{}, newTextLogger(logs)
+	})
+	u, p, _ := s.AuthCodeURL(graphauth.AuthRequest{})
+	user, err := s.Complete(context.Background(), p, browse(t, srv, u))
+	require.NoError(t, err, "a store that is down does not fail the sign-in")
+	tok, err := s.Token(context.Background(), user.AccountID, nil)
+	require.NoError(t, err, "this process's copy serves the user")
+	assert.NotEmpty(t, tok.AccessToken)
+	assert.Contains(t, logs.String(), "the token store failed")
+}

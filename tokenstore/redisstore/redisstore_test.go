@@ -28,6 +28,13 @@ import (
 // purpose on a machine without it.
 func redisServer(t *testing.T) (*redis.Client, func()) {
 	t.Helper()
+	return startRedis(t)
+}
+
+func redisServerB(b *testing.B) (*redis.Client, func()) { return startRedis(b) }
+
+func startRedis(t testing.TB) (*redis.Client, func()) {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("ENTRAKIT_SKIP_REDIS") == "1" {
