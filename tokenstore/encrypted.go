@@ -94,4 +94,6 @@ func (e *EncryptedStore) Set(ctx context.Context, key string, value []byte, ttl 
 }
 
 // Delete removes key.
-func (e *EncryptedStore) Delete(ctx context.Context, key string) error { return e.inner.Delete(ctx, key) }
+func (e *EncryptedStore) Delete(ctx context.Context, key string) error {
+	return e.inner.Delete(ctx, key)
+}

@@ -18,7 +18,9 @@ import (
 	"github.com/entrakit/entrakit/tokenstore"
 )
 
-func key(id string, b byte) tokenstore.Key { return tokenstore.Key{ID: id, Secret: bytes.Repeat([]byte{b}, 32)} }
+func key(id string, b byte) tokenstore.Key {
+	return tokenstore.Key{ID: id, Secret: bytes.Repeat([]byte{b}, 32)}
+}
 
 func TestEncryptedSealsAndRotates(t *testing.T) {
 	t.Parallel()
