@@ -1,0 +1,28 @@
+package ids
+
+import "testing"
+
+func TestIDs(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"72f988bf-86f1-41af-91ab-2d7cd011db47", "contoso.onmicrosoft.com", "CONTOSO.COM"} {
+		if err := Tenant(ok); err != nil {
+			t.Errorf("Tenant(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "common", "organizations", "consumers", "contoso", "a..b", "-a.com", "x/y.com", "72f988bf-86f1-41af-91ab-2d7cd011db4"} {
+		if Tenant(bad) == nil {
+			t.Errorf("Tenant(%q) accepted", bad)
+		}
+	}
+	if Client("72f988bf-86f1-41af-91ab-2d7cd011db47") != nil || Client("app") == nil || Client("") == nil {
+		t.Error("Client")
+	}
+	for _, bad := range []string{"", " ", "1e2d3c4b-5a69-4788-9796-a5b4c3d2e1f0", "abc~def\n"} {
+		if Secret(bad) == nil {
+			t.Errorf("Secret(%q) accepted", bad)
+		}
+	}
+	if Secret("Abc8Q~0123456789abcdefghijklmnopqrstuvwx") != nil {
+		t.Error("a plausible secret refused")
+	}
+}
