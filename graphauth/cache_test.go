@@ -254,3 +254,34 @@ func TestFreshBypassesTheCacheAndReplacesTheToken(t *testing.T) {
 	after, _ := cred.Token(context.Background(), graphauth.TokenRequest{})
 	assert.Equal(t, fresh.AccessToken, after.AccessToken)
 }
+
+func TestConcurrentFirstTokensShareOneDiscovery(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	var tenants []string
+	for i := range 10 {
+		tn := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Wave" + string(rune('A'+i))})
+		srv.AddServicePrincipal(tn.ID, srv.ClientID)
+		tenants = append(tenants, tn.ID)
+	}
+	opts := fakeOpts(srv)
+	opts.AllowedTenants = []string{"*"}
+	cred := secretCred(t, srv, opts)
+	var wg sync.WaitGroup
+	for _, tn := range tenants {
+		wg.Go(func() {
+			_, err := cred.Token(context.Background(), graphauth.TokenRequest{TenantID: tn})
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointDiscovery), "the others waited for the first document")
+
+	// A first fetch that fails does not leave the others waiting.
+	srv2 := graphauthtest.NewServer(nil)
+	defer srv2.Close()
+	srv2.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointDiscovery, Status: 500, Times: 4})
+	_, err := secretCred(t, srv2, nil).Token(context.Background(), graphauth.TokenRequest{})
+	assert.Error(t, err)
+}

@@ -17,7 +17,8 @@ import (
 // document's endpoints differ between tenants only by the tenant segment.
 type discovery struct {
 	mu        sync.Mutex
-	templates map[string][]byte // host -> document with the tenant as "{tenant}"
+	templates map[string][]byte        // host -> document with the tenant as "{tenant}"
+	pending   map[string]chan struct{} // host -> closed when its first fetch has ended
 }
 
 const discoveryPath = "/v2.0/.well-known/openid-configuration"
@@ -39,9 +40,7 @@ func (d *discovery) answer(req *http.Request) (*http.Response, bool) {
 	if !ok || !(ids.IsGUID(tenant) || ids.IsDomain(tenant)) {
 		return nil, false
 	}
-	d.mu.Lock()
-	tmpl := d.templates[req.URL.Host]
-	d.mu.Unlock()
+	tmpl := d.template(req)
 	if tmpl == nil {
 		return nil, false
 	}
@@ -55,19 +54,58 @@ func (d *discovery) answer(req *http.Request) (*http.Response, bool) {
 	}, true
 }
 
+// template returns the host's template. While the host's first document
+// is being fetched, other tenants' requests wait for it (or for their
+// context) instead of all fetching their own at once; the first one to
+// find neither a template nor a fetch under way goes to the network.
+func (d *discovery) template(req *http.Request) []byte {
+	host := req.URL.Host
+	d.mu.Lock()
+	if t := d.templates[host]; t != nil {
+		d.mu.Unlock()
+		return t
+	}
+	wait, fetching := d.pending[host]
+	if !fetching {
+		if d.pending == nil {
+			d.pending = map[string]chan struct{}{}
+		}
+		d.pending[host] = make(chan struct{})
+	}
+	d.mu.Unlock()
+	if !fetching {
+		return nil // this request fetches; learn ends the wait
+	}
+	select {
+	case <-wait:
+	case <-req.Context().Done():
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.templates[host]
+}
+
 // learn keeps the first good document for a GUID tenant as the host's
-// template.
+// template, and ends the wait of the requests behind the first fetch.
 func (d *discovery) learn(req *http.Request, status int, body []byte) {
 	tenant, ok := tenantOf(req)
-	if !ok || status != http.StatusOK || !ids.IsGUID(tenant) || !bytes.Contains(body, []byte("/"+tenant+"/")) {
+	if !ok {
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.templates == nil {
-		d.templates = map[string][]byte{}
+	host := req.URL.Host
+	if status == http.StatusOK && ids.IsGUID(tenant) && bytes.Contains(body, []byte("/"+tenant+"/")) {
+		if d.templates == nil {
+			d.templates = map[string][]byte{}
+		}
+		if _, ok := d.templates[host]; !ok {
+			d.templates[host] = bytes.ReplaceAll(body, []byte("/"+tenant+"/"), []byte("/{tenant}/"))
+		}
 	}
-	if _, ok := d.templates[req.URL.Host]; !ok {
-		d.templates[req.URL.Host] = bytes.ReplaceAll(body, []byte("/"+tenant+"/"), []byte("/{tenant}/"))
+	if ch, ok := d.pending[host]; ok {
+		close(ch) // the waiters use the template, or fetch their own if there is none
+		delete(d.pending, host)
 	}
 }

@@ -87,14 +87,16 @@ func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := m.c.Do(req)
 	if err != nil {
+		m.dis.learn(req, 0, nil) // ends any wait behind this fetch
 		return nil, err
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	resp.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("graphauth: reading the response: %w", err)
-	}
-	if len(body) > maxResponseBytes {
+	if err != nil || len(body) > maxResponseBytes {
+		m.dis.learn(req, 0, nil)
+		if err != nil {
+			return nil, fmt.Errorf("graphauth: reading the response: %w", err)
+		}
 		return nil, fmt.Errorf("%w: response larger than %d bytes", ErrUnexpectedResponse, maxResponseBytes)
 	}
 	if cp, ok := req.Context().Value(captureKey{}).(*capture); ok {
