@@ -54,8 +54,7 @@ func (c Config) check() error {
 	if c.RedirectURI == "" || err != nil || u.Host == "" {
 		return &graphauth.ConfigError{Field: "RedirectURI", Reason: "must be the absolute redirect URI registered for the app"}
 	}
-	host := u.Hostname()
-	if u.Scheme != "https" && !(u.Scheme == "http" && (host == "localhost" || host == "127.0.0.1" || host == "::1")) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && ids.IsLoopbackHost(u.Hostname())) {
 		return &graphauth.ConfigError{Field: "RedirectURI", Reason: "must use https (http only for localhost, 127.0.0.1 or [::1])"}
 	}
 	return nil

@@ -103,8 +103,7 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 	if h.path == "" {
 		h.path = "/"
 	}
-	host := u.Hostname()
-	h.sec = !(host == "localhost" || host == "127.0.0.1" || host == "::1")
+	h.sec = !ids.IsLoopbackHost(u.Hostname())
 	return h, nil
 }
 

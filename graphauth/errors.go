@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/retry"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -117,7 +117,7 @@ func ParseAuthError(status int, header http.Header, body []byte) *AuthError {
 
 // authErrorFromBody turns a refused token response into an AuthError.
 func authErrorFromBody(status int, header http.Header, body []byte) *AuthError {
-	e := &AuthError{StatusCode: status, RetryAfter: retryAfter(header)}
+	e := &AuthError{StatusCode: status, RetryAfter: retryAfterOf(header)}
 	var w oauthwire.ErrorResponse
 	if err := json.Unmarshal(body, &w); err != nil || w.Error == "" {
 		e.Err = fmt.Errorf("%w: HTTP %d, %s, %d bytes", ErrUnexpectedResponse, status, contentType(header), len(body))
@@ -137,23 +137,6 @@ func contentType(h http.Header) string {
 		return ct
 	}
 	return "no content type"
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date.
-func retryAfter(h http.Header) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // ConfigError reports configuration that cannot work: a malformed ID, a
@@ -176,3 +159,9 @@ func (e *ConfigError) Error() string {
 
 // Unwrap returns the cause.
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// retryAfterOf reads Retry-After, seconds or an HTTP date; zero when absent.
+func retryAfterOf(h http.Header) time.Duration {
+	d, _ := retry.RetryAfter(h, time.Now())
+	return d
+}

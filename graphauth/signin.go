@@ -200,7 +200,7 @@ func checkRedirectURI(raw string) error {
 		return &ConfigError{Field: "RedirectURI", Reason: "is not an absolute URI"}
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && ids.IsLoopbackHost(u.Hostname()):
 		return nil
 	}
 	return &ConfigError{Field: "RedirectURI", Reason: "must use https (http only for localhost, 127.0.0.1 or [::1])"}

@@ -3,6 +3,7 @@ package graphauth
 import (
 	"errors"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"net/url"
 	"time"
@@ -64,7 +65,7 @@ func (s *SignIn) Handler(opts HandlerOptions) (*SignInHandler, error) {
 	if path == "" {
 		path = "/"
 	}
-	return &SignInHandler{s: s, box: box, opts: opts, path: path, secure: !isLoopbackHost(u.Hostname())}, nil
+	return &SignInHandler{s: s, box: box, opts: opts, path: path, secure: !ids.IsLoopbackHost(u.Hostname())}, nil
 }
 
 func cookieName(state string) string { return "entrakit_signin_" + state[:16] }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/ids"
 	"io"
 	"net/http"
 	"strings"
@@ -32,7 +33,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Credential == nil {
 		return nil, errors.New("graphauth: Transport has no Credential")
 	}
-	if req.URL.Scheme != "https" && !isLoopbackHost(req.URL.Hostname()) {
+	if req.URL.Scheme != "https" && !ids.IsLoopbackHost(req.URL.Hostname()) {
 		return nil, fmt.Errorf("graphauth: refusing to send a bearer token over %s to %s", req.URL.Scheme, req.URL.Host)
 	}
 	resp, err := t.send(req, t.Request)
@@ -129,8 +130,4 @@ func authParams(s string) map[string]string {
 		out[key] = val
 	}
 	return out
-}
-
-func isLoopbackHost(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }

@@ -168,12 +168,10 @@ func checkRedirect(raw string, allowCustom bool) error {
 	switch {
 	case u.Scheme == "https" && u.Host != "":
 		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && ids.IsLoopbackHost(u.Hostname()):
 		return nil
 	case allowCustom && u.Scheme != "http" && u.Scheme != "https":
 		return nil
 	}
 	return fmt.Errorf("must use https (http only for localhost, 127.0.0.1 or [::1])")
 }
-
-func isLoopback(host string) bool { return host == "localhost" || host == "127.0.0.1" || host == "::1" }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"sort"
 	"strings"
@@ -237,15 +238,13 @@ func (r *run) tokenIdentity() outcome {
 	if want == "" && r.opts.Config != nil {
 		want = r.opts.Config.TenantID
 	}
-	if isGUIDish(want) && !strings.EqualFold(tid, want) && tid != "(unknown)" {
+	if ids.IsGUID(want) && !strings.EqualFold(tid, want) && tid != "(unknown)" {
 		d := Diagnosis{Code: "WrongTenant", Summary: "The token was issued by tenant " + tid + ", not " + want + ".",
 			Action: "Check the tenant ID in the configuration."}
 		return outcome{StatusFailed, "tenant " + tid, &d}
 	}
 	return ok("tenant %s, app %s", tid, appid)
 }
-
-func isGUIDish(s string) bool { return len(s) == 36 && strings.Count(s, "-") == 4 }
 
 func (r *run) roles() []string {
 	var out []string

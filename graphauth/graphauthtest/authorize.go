@@ -1,6 +1,7 @@
 package graphauthtest
 
 import (
+	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"net/url"
 	"strings"
@@ -106,7 +107,7 @@ func redirectRegistered(registered []string, got string) bool {
 		}
 	}
 	g, err := url.Parse(got)
-	if err != nil || g.Scheme != "http" || !isLoopback(g.Hostname()) {
+	if err != nil || g.Scheme != "http" || !ids.IsLoopbackHost(g.Hostname()) {
 		return false
 	}
 	for _, uri := range registered {
@@ -116,10 +117,6 @@ func redirectRegistered(registered []string, got string) bool {
 		}
 	}
 	return false
-}
-
-func isLoopback(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
 // respond sends params to the app's redirect URI in the request's response
@@ -216,7 +213,7 @@ func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request, _ []string)
 	s.dir.session = ""
 	s.mu.Unlock()
 	if to := r.URL.Query().Get("post_logout_redirect_uri"); to != "" {
-		if u, err := url.Parse(to); err == nil && (u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+		if u, err := url.Parse(to); err == nil && (u.Scheme == "https" || u.Scheme == "http" && ids.IsLoopbackHost(u.Hostname())) {
 			w.Header().Set("Location", u.String())
 			w.WriteHeader(http.StatusFound)
 			return

@@ -1,6 +1,7 @@
 package graphauthtest
 
 import (
+	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,7 +15,7 @@ func (s *Server) tenantPath(seg string) (t *tenant, alias string, err *oauthErro
 	case "common", "organizations", "consumers":
 		return nil, strings.ToLower(seg), nil
 	}
-	if !isGUID(seg) && !isDomain(seg) {
+	if !ids.IsGUID(seg) && !ids.IsDomain(seg) {
 		return nil, "", errf(400, "invalid_request", 900023, "Specified tenant identifier '%s' is neither a valid DNS name, nor a valid external domain.", seg)
 	}
 	s.mu.Lock()
@@ -24,23 +25,6 @@ func (s *Server) tenantPath(seg string) (t *tenant, alias string, err *oauthErro
 		return nil, "", errf(400, "invalid_tenant", 90002, "Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.", seg)
 	}
 	return t, "", nil
-}
-
-func isDomain(s string) bool {
-	if len(s) < 3 || len(s) > 253 || !strings.Contains(s, ".") {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request, p []string) {

@@ -3,6 +3,7 @@ package graphauthtest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"time"
 
@@ -75,7 +76,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // correlationID echoes the client's client-request-id, as the platform does,
 // or makes one up.
 func correlationID(r *http.Request) string {
-	if id := r.Header.Get("client-request-id"); isGUID(id) {
+	if id := r.Header.Get("client-request-id"); ids.IsGUID(id) {
 		return id
 	}
 	return newGUID()

@@ -3,6 +3,7 @@ package graphauthtest
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"strconv"
 	"strings"
@@ -158,7 +159,7 @@ func graphShape(p []string) string {
 		switch {
 		case strings.Contains(seg, "(appId="):
 			out[i] = seg[:strings.Index(seg, "(")] + "(appId)"
-		case i > 0 && isGUID(seg) && !strings.HasSuffix(out[i-1], ")") && out[i-1] != "{id}":
+		case i > 0 && ids.IsGUID(seg) && !strings.HasSuffix(out[i-1], ")") && out[i-1] != "{id}":
 			out[i] = "{id}"
 		default:
 			out[i] = seg

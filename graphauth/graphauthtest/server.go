@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/ids"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -128,7 +129,7 @@ func NewUnstartedServer(opts *Options) *Server {
 	s.ts = httptest.NewUnstartedServer(s.handler)
 	if s.opts.Addr != "" {
 		host, _, err := net.SplitHostPort(s.opts.Addr)
-		if err != nil || !isLoopback(strings.Trim(host, "[]")) {
+		if err != nil || !ids.IsLoopbackHost(strings.Trim(host, "[]")) {
 			panic(fmt.Sprintf("graphauthtest: Addr %q is not a loopback host:port", s.opts.Addr))
 		}
 		l, err := net.Listen("tcp", s.opts.Addr)

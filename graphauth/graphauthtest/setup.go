@@ -7,8 +7,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"fmt"
+	"github.com/entrakit/entrakit/internal/ids"
 	"math/big"
-	"regexp"
 	"strings"
 	"time"
 
@@ -25,7 +25,7 @@ func (s *Server) AddTenant(t Tenant) Tenant {
 		t.ID = newGUID()
 	}
 	t.ID = strings.ToLower(t.ID)
-	if !isGUID(t.ID) {
+	if !ids.IsGUID(t.ID) {
 		panic(fmt.Sprintf("graphauthtest: tenant ID %q is not a GUID", t.ID))
 	}
 	if s.dir.tenants[t.ID] != nil {
@@ -122,7 +122,7 @@ func (s *Server) addAppLocked(a App, via string) App {
 		a.ObjectID = newGUID()
 	}
 	a.ClientID, a.ObjectID = strings.ToLower(a.ClientID), strings.ToLower(a.ObjectID)
-	if !isGUID(a.ClientID) {
+	if !ids.IsGUID(a.ClientID) {
 		panic(fmt.Sprintf("graphauthtest: client ID %q is not a GUID", a.ClientID))
 	}
 	if s.dir.apps[a.ClientID] != nil {
@@ -396,10 +396,6 @@ func NewCertificate(subject string, now time.Time) (*rsa.PrivateKey, *x509.Certi
 	}
 	return key, cert
 }
-
-var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func isGUID(s string) bool { return guidPattern.MatchString(s) }
 
 func newGUID() string {
 	var b [16]byte

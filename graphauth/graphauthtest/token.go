@@ -2,6 +2,7 @@ package graphauthtest
 
 import (
 	"crypto/subtle"
+	"github.com/entrakit/entrakit/internal/ids"
 	"mime"
 	"net/http"
 	"net/url"
@@ -117,7 +118,7 @@ func (s *Server) authenticateClient(req *tokenRequest) (clientAuth, *oauthError)
 	s.mu.Lock()
 	a := s.dir.apps[strings.ToLower(req.clientID)]
 	s.mu.Unlock()
-	if a == nil || !isGUID(req.clientID) {
+	if a == nil || !ids.IsGUID(req.clientID) {
 		where := req.alias
 		if req.tenant != nil {
 			where = req.tenant.ID
