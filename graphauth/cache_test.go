@@ -101,13 +101,14 @@ func TestRefreshInTheBackgroundWhileServingTheValidToken(t *testing.T) {
 
 func TestRefreshInFollowsThePlatform(t *testing.T) {
 	t.Parallel()
-	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLifetime: 4 * time.Hour, RefreshIn: time.Hour})
+	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) // a clock that stands still: no second boundary to cross
+	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLifetime: 4 * time.Hour, RefreshIn: time.Hour, Now: func() time.Time { return start }})
 	defer srv.Close()
 	cred, _ := clocked(t, srv, nil)
 	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
 	require.NoError(t, err)
-	assert.Equal(t, srv.Now().Add(time.Hour).Unix(), tok.RefreshOn.Unix())
-	assert.Equal(t, srv.Now().Add(4*time.Hour).Unix(), tok.ExpiresOn.Unix())
+	assert.Equal(t, start.Add(time.Hour), tok.RefreshOn)
+	assert.Equal(t, start.Add(4*time.Hour), tok.ExpiresOn)
 }
 
 func TestFailedBackgroundRefreshIsRetriedAndCallersSeeNoErrorWhileAValidTokenRemains(t *testing.T) {
