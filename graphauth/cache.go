@@ -32,7 +32,9 @@ type entry struct {
 	scopes     []string
 	flightKey  string // singleflight key
 	tok        atomic.Pointer[cachedToken]
-	refreshing atomic.Bool
+	refreshing atomic.Bool // a background refresh runs, or gave up on the current token
+	running    atomic.Bool // a background refresh goroutine runs
+	writing    atomic.Bool // a Store write runs
 }
 
 // Token states. Timers move a cached token from fresh to due (refresh it in
@@ -171,4 +173,46 @@ func (c *tokenCache) len() int {
 		}
 	}
 	return n
+}
+
+// removeIfEmpty takes e out of the cache if it holds no token, so that keys
+// whose fetch failed (a thousand tenants that refused, say) are not kept.
+// The credential's own key (keep) stays. An entry behind another in a hash
+// chain (two keys with the same 64-bit hash) stays too: chain links are
+// immutable once published, so that readers need no lock.
+func (c *tokenCache) removeIfEmpty(e, keep *entry) {
+	if e == keep || e.tok.Load() != nil {
+		return
+	}
+	h := c.hash(e.tenant, c.scopesHash(e.scopes))
+	sh := &c.shards[h%cacheShards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	old := sh.m.Load()
+	if old == nil || (*old)[h] != e || e.tok.Load() != nil {
+		return
+	}
+	next := make(map[uint64]*entry, len(*old))
+	for k, v := range *old {
+		next[k] = v
+	}
+	if e.next != nil {
+		next[h] = e.next
+	} else {
+		delete(next, h)
+	}
+	sh.m.Store(&next)
+}
+
+// each calls fn for every entry.
+func (c *tokenCache) each(fn func(*entry)) {
+	for i := range c.shards {
+		if m := c.shards[i].m.Load(); m != nil {
+			for _, e := range *m {
+				for ; e != nil; e = e.next {
+					fn(e)
+				}
+			}
+		}
+	}
 }

@@ -68,7 +68,8 @@ func NewCredential(cfg Config, opts *Options) (TokenCredential, error) {
 // returns a *ConfigError that names the field and its environment variable
 // when the configuration is incomplete or contradictory: no credential,
 // two credentials without a Flow to choose, a password without a
-// certificate, an unknown Flow.
+// certificate, an unknown Flow. Every built-in credential also implements
+// io.Closer: close it when done with it (see [ClientSecretCredential.Close]).
 func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error) {
 	o := Options{}
 	if opts != nil {

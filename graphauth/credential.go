@@ -4,38 +4,53 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/entrakit/entrakit/internal/ids"
 	"math/rand/v2"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/entrakit/entrakit/internal/ids"
 )
 
-// credential is the engine every app-only credential shares: validation,
-// the tenant allow-list, the fast cache, one request per key, background
-// refresh, and MSAL underneath.
+// credential is the token engine every app-only credential shares. A Token
+// call runs one way through it, and this file reads in that order:
+//
+//	allow-list → in-process cache (a hit: no lock, no allocation)
+//	  → one request per key → throttle memory → shared Store (read)
+//	  → token source (MSAL) → validate → install → Store (write, afterwards)
+//
+// Background refresh (refresh.go) runs the same fetch for a token that is
+// due. The source is an interface, so that everything but the platform
+// request lives here once, whatever the flow.
 type credential struct {
 	kind     string // "secret", "certificate", "assertion": for logs
 	tenantID string
 	clientID string
 	opts     resolved
-	msal     confidential.Client
+	src      tokenSource
 	scopes   []string // the default scopes
 	scopesH  uint64   // their hash
 	cache    *tokenCache
 	home     *entry // the (own tenant, default scopes) entry, found without hashing
 	flights  singleflight.Group
 	inflight flightTable
+	throttle throttleMemory
 	store    Store // shared cache behind the in-process one; nil for none
 	now      func() time.Time
 	manual   bool // now is not the real clock: compute token states from it
+	closed   atomic.Bool
+	done     chan struct{} // closed by Close: ends refreshes and requests under way
+	writes   storeWrites
 
-	refreshTimeout time.Duration // bound on one background attempt
+	refreshTimeout time.Duration // bound on one request
 	retryBase      time.Duration // first pause between background attempts
 }
+
+// ErrClosed means Token was called on a credential after its Close.
+var ErrClosed = errors.New("graphauth: the credential is closed")
 
 func newCredential(kind, tenantID, clientID string, cred confidential.Credential, opts resolved, extra ...confidential.Option) (*credential, error) {
 	if err := ids.Tenant(tenantID); err != nil {
@@ -53,24 +68,57 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 	if err != nil {
 		return nil, &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}
-	c := &credential{
-		kind: kind, tenantID: tenantID, clientID: clientID, opts: opts, msal: client,
-		scopes: []string{opts.cloud.DefaultScope()}, cache: newTokenCache(), now: time.Now,
-		refreshTimeout: 30 * time.Second, retryBase: time.Second,
-	}
-	c.store = opts.store
-	c.home = c.cache.getOrCreate(tenantID, c.scopes)
-	c.scopesH = c.cache.scopesHash(c.scopes)
-	return c, nil
+	return newEngine(kind, tenantID, clientID, msalSource{client: client, home: tenantID}, opts), nil
 }
 
-// state reads a cached token's state: from its timers, or from the injected
-// clock in tests.
-func (c *credential) state(p *cachedToken) uint32 {
-	if c.manual {
-		return p.stateAt(c.now())
+// newEngine assembles the engine around a token source.
+func newEngine(kind, tenantID, clientID string, src tokenSource, opts resolved) *credential {
+	c := &credential{
+		kind: kind, tenantID: tenantID, clientID: clientID, opts: opts, src: src,
+		scopes: []string{opts.cloud.DefaultScope()}, cache: newTokenCache(), store: opts.store,
+		now: time.Now, done: make(chan struct{}),
+		refreshTimeout: 30 * time.Second, retryBase: time.Second,
 	}
-	return p.state.Load()
+	c.home = c.cache.getOrCreate(tenantID, c.scopes)
+	c.scopesH = c.cache.scopesHash(c.scopes)
+	return c
+}
+
+// Token returns a cached token while one is valid and fetches otherwise.
+func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error) {
+	// The allow-list.
+	tenant := c.tenantID
+	if req.TenantID != "" && req.TenantID != c.tenantID {
+		if !c.allowed(req.TenantID) {
+			return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, req.TenantID)
+		}
+		tenant = req.TenantID
+	}
+	scopes := req.Scopes
+	if scopes == nil {
+		scopes = c.scopes
+	}
+	// The in-process cache.
+	if req.Claims == "" && !req.Fresh {
+		e := c.home
+		if req.Scopes != nil {
+			e = c.cache.get(tenant, scopes, c.cache.scopesHash(scopes))
+		} else if tenant != c.tenantID {
+			e = c.cache.get(tenant, scopes, c.scopesH)
+		}
+		if e != nil {
+			if p := e.tok.Load(); p != nil {
+				if st := c.state(p); st != stateExpired {
+					if st == stateDue && e.refreshing.CompareAndSwap(false, true) {
+						e.running.Store(true)
+						go c.refreshInBackground(e)
+					}
+					return p.token, nil
+				}
+			}
+		}
+	}
+	return c.fetchShared(ctx, tenant, scopes, req.Claims, req.Fresh)
 }
 
 // allowed reports whether tenant may be asked for.
@@ -86,70 +134,57 @@ func (c *credential) allowed(tenant string) bool {
 	return false
 }
 
-// Token returns a cached token while one is valid and fetches otherwise.
-func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error) {
-	tenant := c.tenantID
-	if req.TenantID != "" && req.TenantID != c.tenantID {
-		if !c.allowed(req.TenantID) {
-			return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, req.TenantID)
-		}
-		tenant = req.TenantID
+// state reads a cached token's state: from its timers, or from the injected
+// clock in tests.
+func (c *credential) state(p *cachedToken) uint32 {
+	if c.manual {
+		return p.stateAt(c.now())
 	}
-	scopes := req.Scopes
-	if scopes == nil {
-		scopes = c.scopes
-	}
-	if req.Claims == "" && !req.Fresh {
-		e := c.home
-		if req.Scopes != nil {
-			e = c.cache.get(tenant, scopes, c.cache.scopesHash(scopes))
-		} else if tenant != c.tenantID {
-			e = c.cache.get(tenant, scopes, c.scopesH)
-		}
-		if e != nil {
-			if p := e.tok.Load(); p != nil {
-				if st := c.state(p); st != stateExpired {
-					if st == stateDue && e.refreshing.CompareAndSwap(false, true) {
-						go c.refreshInBackground(e)
-					}
-					return p.token, nil
-				}
-			}
-		}
-	}
-	return c.fetchShared(ctx, tenant, scopes, req.Claims, req.Fresh)
+	return p.state.Load()
 }
 
 // fetchShared makes one request per key however many callers miss at once;
-// each caller waits for it or for its own context.
+// each caller waits for it or for its own context. A key whose fetch failed
+// is not kept, so that failing tenants do not grow the cache.
 func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []string, claims string, fresh bool) (Token, error) {
+	if c.closed.Load() {
+		return Token{}, ErrClosed
+	}
 	if len(scopes) == 0 {
 		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
 	}
 	e := c.cache.getOrCreate(tenant, scopes)
+	if aerr := c.throttle.check(e.flightKey, c.now()); aerr != nil {
+		c.cache.removeIfEmpty(e, c.home)
+		return Token{}, aerr
+	}
 	key := e.flightKey + "\x00" + claims
+	mode := modeMiss
 	if fresh {
-		key += "\x00fresh"
+		key, mode = key+"\x00fresh", modeFresh
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.awaitFlight(ctx, e, key, claims, fresh)
+		tok, err := c.awaitFlight(ctx, e, key, claims, mode)
 		// A caller can join a request whose own callers all gave up just
-		// before it finished, cancelling it; such a caller asks again.
-		if err != nil && attempt == 0 && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+		// before it ended, cancelling it; such a caller asks again.
+		if err != nil && attempt == 0 && ctx.Err() == nil && isContextError(err) {
 			continue
+		}
+		if err != nil {
+			c.cache.removeIfEmpty(e, c.home)
 		}
 		return tok, err
 	}
 }
 
-func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims string, fresh bool) (Token, error) {
-	f := c.inflight.join(key, ctx, c.refreshTimeout)
-	defer c.inflight.leave(key, f)
-	mode := modeMiss
-	if fresh {
-		mode = modeFresh
-	}
-	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, mode) })
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims string, mode fetchMode) (Token, error) {
+	f := c.inflight.join(key, ctx, c.refreshTimeout, c.done)
+	defer c.inflight.leave(key, ctx, f)
+	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, mode, f.budget) })
 	select {
 	case res := <-ch:
 		if res.Err != nil {
@@ -161,50 +196,6 @@ func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims stri
 	}
 }
 
-// flightTable gives each shared request a context that outlives any one
-// caller but ends when the last caller waiting for it has gone, so that a
-// request nobody wants any more is cancelled rather than left running.
-type flightTable struct {
-	mu      sync.Mutex
-	flights map[string]*flight
-}
-
-type flight struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	waiters int
-}
-
-func (t *flightTable) join(key string, ctx context.Context, timeout time.Duration) *flight {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.flights == nil {
-		t.flights = map[string]*flight{}
-	}
-	f := t.flights[key]
-	if f == nil {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-		f = &flight{ctx: fctx, cancel: cancel}
-		t.flights[key] = f
-	}
-	f.waiters++
-	return f
-}
-
-func (t *flightTable) leave(key string, f *flight) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f.waiters--
-	if f.waiters == 0 {
-		f.cancel()
-		if t.flights[key] == f {
-			delete(t.flights, key)
-		}
-	}
-}
-
-// fetch asks MSAL for a token and caches it. Unless force is set, a token
-// that another caller has just cached is returned instead.
 // fetchMode says where fetch may take a token from.
 type fetchMode int
 
@@ -214,12 +205,23 @@ const (
 	modeFresh                    // the platform only (TokenRequest.Fresh)
 )
 
-// fetch gets a token for e and caches it in-process (and in the Store when
-// it came from the platform). Claims requests always go to the platform.
-func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fetchMode) (Token, error) {
+// fetch gets a token for e, installs it, and shares it through the Store
+// once the waiters have it. Claims requests always go to the platform.
+// budget says until when the answer is wanted (see flight.budget).
+func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fetchMode, budget func() (time.Time, bool)) (tok Token, err error) {
+	defer func() {
+		// Nothing the platform sends may take the process down: a panic in
+		// the source (MSAL's parsing included) becomes an error.
+		if r := recover(); r != nil {
+			tok, err = Token{}, &AuthError{Err: fmt.Errorf("%w: the answer could not be parsed (%T)", ErrUnexpectedResponse, r)}
+		}
+	}()
 	if claims == "" {
 		if p := e.tok.Load(); mode == modeMiss && p != nil && c.state(p) != stateExpired {
 			return p.token, nil
+		}
+		if aerr := c.throttle.check(e.flightKey, c.now()); aerr != nil {
+			return Token{}, aerr
 		}
 		if mode != modeFresh {
 			if tok, ok := c.sharedToken(ctx, e, mode); ok {
@@ -227,40 +229,63 @@ func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fe
 			}
 		}
 	}
-	cp := &capture{}
-	ctx = context.WithValue(ctx, captureKey{}, cp)
-	var opts []confidential.AcquireByCredentialOption
-	if e.tenant != c.tenantID {
-		opts = append(opts, confidential.WithTenantID(e.tenant))
-	}
-	if claims != "" {
-		opts = append(opts, confidential.WithClaims(claims))
-	}
 	start := c.now()
-	res, err := c.msal.AcquireTokenByCredential(ctx, e.scopes, opts...)
+	got, err := c.src.token(ctx, tokenQuery{tenant: e.tenant, scopes: e.scopes, claims: claims, budget: budget})
+	if err == nil {
+		tok, err = c.validate(got, start, e)
+	}
 	if err != nil {
-		aerr := classify(err, cp)
-		c.opts.log.LogAttrs(ctx, levelFor(aerr), "graphauth: token request failed",
-			logAttrs(c, e, "error", aerr.Error())...)
+		aerr := asAuthError(err)
+		c.throttle.note(e.flightKey, aerr, c.now())
+		c.opts.log.LogAttrs(ctx, levelFor(aerr), "graphauth: token request failed", logAttrs(c, e, "error", aerr.Error())...)
 		return Token{}, aerr
 	}
-	tok := c.tokenFrom(res, cp, start, e)
-	c.install(e, tok, start)
-	c.toStore(ctx, e, tok)
+	c.install(e, tok, start, 0)
+	c.writes.start(&c.closed, func() { c.toStore(e, tok) })
 	c.opts.log.LogAttrs(ctx, levelDebug, "graphauth: token acquired",
 		logAttrs(c, e, "expires_on", tok.ExpiresOn.UTC().Format(time.RFC3339), "refresh_on", tok.RefreshOn.UTC().Format(time.RFC3339))...)
 	return tok, nil
 }
 
+func asAuthError(err error) *AuthError {
+	var aerr *AuthError
+	if errors.As(err, &aerr) {
+		return aerr
+	}
+	return &AuthError{Err: err}
+}
+
+// validate builds the Token from what the source returned, timed by the
+// credential's clock; a lifetime that cannot be right is refused.
+func (c *credential) validate(got issued, start time.Time, e *entry) (Token, error) {
+	life, refreshIn, err := got.lifetime()
+	if err != nil {
+		return Token{}, err
+	}
+	if refreshIn == 0 {
+		jitter := time.Duration(rand.Int64N(int64(life/10) + 1))
+		refreshIn = time.Duration(float64(life)*c.opts.share) - jitter
+	}
+	return Token{
+		AccessToken: got.accessToken,
+		ExpiresOn:   start.Add(life),
+		RefreshOn:   start.Add(refreshIn),
+		TenantID:    e.tenant,
+		Scopes:      e.scopes,
+	}, nil
+}
+
 // sharedToken takes a token from the Store when it serves: on a miss, any
-// valid one; for a refresh, only one newer than ours that is not yet due.
+// one valid for longer than the safety and clock-skew margins; for a
+// refresh, only one newer than ours that is not yet due.
 func (c *credential) sharedToken(ctx context.Context, e *entry, mode fetchMode) (Token, bool) {
 	tok, ok := c.fromStore(ctx, e)
 	if !ok {
 		return Token{}, false
 	}
 	now := c.now()
-	if !now.Before(tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now)))) {
+	left := tok.ExpiresOn.Sub(now)
+	if left > maxLifetime || left <= safetyMargin(left)+storeSkew {
 		return Token{}, false
 	}
 	if mode == modeRefresh {
@@ -274,71 +299,37 @@ func (c *credential) sharedToken(ctx context.Context, e *entry, mode fetchMode) 
 	if window := tok.ExpiresOn.Sub(tok.RefreshOn) / 4; window > 0 {
 		tok.RefreshOn = tok.RefreshOn.Add(time.Duration(rand.Int64N(int64(window))))
 	}
-	c.install(e, tok, now)
+	c.install(e, tok, now, storeSkew)
 	c.opts.log.LogAttrs(ctx, levelDebug, "graphauth: token taken from the store", logAttrs(c, e, "expires_on", tok.ExpiresOn.UTC().Format(time.RFC3339))...)
 	return tok, true
 }
 
+// storeSkew is the clock difference between replicas that a token read from
+// the Store allows for: it stops being served that much earlier than one
+// this process fetched. Replicas' clocks must agree within it (SECURITY.md).
+const storeSkew = time.Minute
+
 // safetyMargin is how long before expiry a token stops being served.
 func safetyMargin(lifetime time.Duration) time.Duration { return min(2*time.Minute, lifetime/10) }
 
-// install makes tok the entry's current token.
-func (c *credential) install(e *entry, tok Token, now time.Time) {
-	next := &cachedToken{token: tok, usableUntil: tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now)))}
+// install makes tok the entry's current token, served until its expiry less
+// the safety margin and extra. A closed credential installs nothing.
+func (c *credential) install(e *entry, tok Token, now time.Time, extra time.Duration) {
+	next := &cachedToken{token: tok, usableUntil: tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now)) - extra)}
+	if c.closed.Load() {
+		return
+	}
 	if !c.manual {
 		next.arm(now)
 	}
 	if old := e.tok.Swap(next); old != nil {
 		old.disarm()
 	}
-}
-
-// tokenFrom builds the Token, timing it by the credential's clock from the
-// expires_in and refresh_in the platform sent.
-func (c *credential) tokenFrom(res confidential.AuthResult, cp *capture, start time.Time, e *entry) Token {
-	lifetime := time.Until(res.ExpiresOn)
-	var refreshIn time.Duration
-	if tr, ok := cp.tokenResponse(); ok && tr.ExpiresIn > 0 {
-		lifetime = time.Duration(tr.ExpiresIn) * time.Second
-		refreshIn = time.Duration(tr.RefreshIn) * time.Second
-	}
-	if refreshIn <= 0 || refreshIn >= lifetime {
-		jitter := time.Duration(rand.Int64N(int64(lifetime/10) + 1))
-		refreshIn = time.Duration(float64(lifetime)*c.opts.share) - jitter
-	}
-	return Token{
-		AccessToken: res.AccessToken,
-		ExpiresOn:   start.Add(lifetime),
-		RefreshOn:   start.Add(refreshIn),
-		TenantID:    e.tenant,
-		Scopes:      e.scopes,
-	}
-}
-
-// refreshInBackground fetches the successor of a token that is due for
-// refresh, retrying with backoff while the current token stays valid.
-// Callers keep getting the current token meanwhile.
-func (c *credential) refreshInBackground(e *entry) {
-	defer e.refreshing.Store(false)
-	for attempt := 0; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), c.refreshTimeout)
-		_, err, _ := c.flights.Do(e.flightKey+"\x00", func() (any, error) { return c.fetch(ctx, e, "", modeRefresh) })
-		cancel()
-		if err == nil {
-			return
+	e.refreshing.Store(false)
+	if c.closed.Load() { // Close ran meanwhile: take it back
+		if p := e.tok.Swap(nil); p != nil {
+			p.disarm()
 		}
-		p := e.tok.Load()
-		if p == nil || c.state(p) == stateExpired {
-			return // nothing valid left: the next caller fetches and sees the error
-		}
-		pause := min(c.retryBase<<min(attempt, 6), time.Minute)
-		pause += time.Duration(rand.Int64N(int64(pause)/2 + 1))
-		if left := p.usableUntil.Sub(c.now()); pause > left {
-			pause = left
-		}
-		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: background refresh failed; the current token is still valid",
-			logAttrs(c, e, "attempt", attempt+1, "retry_in", pause.String())...)
-		time.Sleep(pause)
 	}
 }
 

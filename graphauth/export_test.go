@@ -1,6 +1,9 @@
 package graphauth
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Test hooks for the _test package. Each credential exposes its engine.
 
@@ -30,7 +33,7 @@ func (c *credential) SetRetryBase(d time.Duration) { c.retryBase = d }
 func (c *credential) CachedKeys() int { return c.cache.len() }
 
 // Refreshing reports whether a background refresh of the default key runs.
-func (c *credential) Refreshing() bool { return c.home.refreshing.Load() }
+func (c *credential) Refreshing() bool { return c.home.running.Load() }
 
 // Refreshes counts the background refreshes under way.
 func (c *credential) Refreshes() int {
@@ -39,7 +42,7 @@ func (c *credential) Refreshes() int {
 		if m := c.cache.shards[i].m.Load(); m != nil {
 			for _, e := range *m {
 				for ; e != nil; e = e.next {
-					if e.refreshing.Load() {
+					if e.running.Load() {
 						n++
 					}
 				}
@@ -47,4 +50,24 @@ func (c *credential) Refreshes() int {
 		}
 	}
 	return n
+}
+
+// Throttled counts the keys waiting out a Retry-After.
+func (c *credential) Throttled() int { return c.throttle.len() }
+
+// NewEngineForTest assembles an engine around src, for tests of the
+// pipeline without MSAL.
+func NewEngineForTest(tenantID, clientID string, src func(ctx context.Context, tenant string, scopes []string, claims string) (accessToken string, expiresIn, refreshIn int64, err error), opts *Options) (*Engine, error) {
+	r, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newEngine("test", tenantID, clientID, funcSource(src), r), nil
+}
+
+type funcSource func(ctx context.Context, tenant string, scopes []string, claims string) (string, int64, int64, error)
+
+func (f funcSource) token(ctx context.Context, q tokenQuery) (issued, error) {
+	at, in, ref, err := f(ctx, q.tenant, q.scopes, q.claims)
+	return issued{accessToken: at, expiresIn: in, refreshIn: ref}, err
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 
@@ -34,13 +36,28 @@ func (noCache) Export(context.Context, cache.Marshaler, cache.ExportHints) error
 // read, because MSAL's own errors flatten it into a string.
 type captureKey struct{}
 
-// capture holds the last identity platform response of one call.
+// capture holds what one call learnt of the platform: the last token
+// endpoint response (or refusal by another endpoint), and the last
+// transport failure. A discovery document that was served is not kept, so
+// that it is never mistaken for the answer of a token request that then
+// timed out.
 type capture struct {
 	mu           sync.Mutex
 	status       int
 	header       http.Header
 	body         []byte
+	transportErr error // the last request that got no answer at all
 	assertionErr error // the AssertionFunc's error, kept with its type
+	budget       func() (time.Time, bool) // see tokenQuery.budget; nil for none
+}
+
+// budgetOf is the retry policy's Budget: the budget of the call a request
+// belongs to.
+func budgetOf(req *http.Request) (time.Time, bool) {
+	if cp, ok := req.Context().Value(captureKey{}).(*capture); ok && cp.budget != nil {
+		return cp.budget()
+	}
+	return time.Time{}, false
 }
 
 // noteAssertionError records an assertion callback's failure for classify.
@@ -55,7 +72,20 @@ func noteAssertionError(ctx context.Context, err error) {
 func (c *capture) set(status int, h http.Header, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.status, c.header, c.body = status, h, body
+	c.status, c.header, c.body, c.transportErr = status, h, body, nil
+}
+
+func (c *capture) failed(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.transportErr = err
+}
+
+// isTokenEndpoint reports whether req goes to a token endpoint, v2
+// (/oauth2/v2.0/token) or v1 (/oauth2/token).
+func isTokenEndpoint(req *http.Request) bool {
+	return req.Method == http.MethodPost &&
+		(strings.HasSuffix(req.URL.Path, "/oauth2/v2.0/token") || strings.HasSuffix(req.URL.Path, "/oauth2/token"))
 }
 
 func (c *capture) get() (int, http.Header, []byte) {
@@ -85,21 +115,30 @@ func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
 	if resp, ok := m.dis.answer(req); ok {
 		return resp, nil
 	}
+	cp, _ := req.Context().Value(captureKey{}).(*capture)
 	resp, err := m.c.Do(req)
 	if err != nil {
 		m.dis.learn(req, 0, nil) // ends any wait behind this fetch
+		if cp != nil {
+			cp.failed(err)
+		}
 		return nil, err
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	resp.Body.Close()
 	if err != nil || len(body) > maxResponseBytes {
 		m.dis.learn(req, 0, nil)
-		if err != nil {
-			return nil, fmt.Errorf("graphauth: reading the response: %w", err)
+		if err == nil {
+			err = fmt.Errorf("%w: response larger than %d bytes", ErrUnexpectedResponse, maxResponseBytes)
+		} else {
+			err = fmt.Errorf("graphauth: reading the response: %w", err)
 		}
-		return nil, fmt.Errorf("%w: response larger than %d bytes", ErrUnexpectedResponse, maxResponseBytes)
+		if cp != nil {
+			cp.failed(err)
+		}
+		return nil, err
 	}
-	if cp, ok := req.Context().Value(captureKey{}).(*capture); ok {
+	if cp != nil && (isTokenEndpoint(req) || resp.StatusCode >= 400) {
 		cp.set(resp.StatusCode, resp.Header, body)
 	}
 	m.dis.learn(req, resp.StatusCode, body)
@@ -109,32 +148,49 @@ func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
 
 func (m msalHTTP) CloseIdleConnections() { m.c.CloseIdleConnections() }
 
-// classify turns an MSAL failure into an *AuthError, from the response body
-// when there was one. MSAL's own message is not kept: it embeds the whole
-// response body.
+// classify turns an MSAL failure into an *AuthError: from the token
+// endpoint's answer when there was one, as a transport error when the last
+// request got no answer, and otherwise from MSAL's own reason. MSAL's whole
+// message is never kept: it can embed the response body.
 func classify(err error, cp *capture) *AuthError {
 	var ae *AuthError
 	if errors.As(err, &ae) {
 		return ae
 	}
-	status, header, body := cp.get()
 	cp.mu.Lock()
-	aerr := cp.assertionErr
+	status, header, body, terr, aerr := cp.status, cp.header, cp.body, cp.transportErr, cp.assertionErr
 	cp.mu.Unlock()
-	if aerr != nil {
-		return &AuthError{Err: fmt.Errorf("graphauth: getting the client assertion: %w", aerr)}
-	}
 	switch {
+	case aerr != nil:
+		return &AuthError{Err: fmt.Errorf("graphauth: getting the client assertion: %w", aerr)}
+	case terr != nil && errors.Is(terr, ErrUnexpectedResponse):
+		return &AuthError{Err: terr}
+	case terr != nil:
+		return &AuthError{Err: fmt.Errorf("graphauth: token request: %w", terr)}
 	case status >= 400:
 		return authErrorFromBody(status, header, body)
 	case status != 0:
-		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: HTTP %d, %s, %d bytes that are not a token response",
-			ErrUnexpectedResponse, status, contentType(header), len(body))}
+		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: HTTP %d, %s, %d bytes: %s",
+			ErrUnexpectedResponse, status, contentType(header), len(body), msalReason(err))}
 	}
 	if ctxErr := contextError(err); ctxErr != nil {
 		return &AuthError{Err: ctxErr}
 	}
-	return &AuthError{Err: errors.New(firstLine(err.Error()))}
+	return &AuthError{Err: errors.New("graphauth: " + msalReason(err))}
+}
+
+// msalReason is the first line of MSAL's message, which says what MSAL
+// found wrong ("declined scopes are present: ..."); MSAL puts response
+// bodies after a line break. Anything shaped like a token is cut out.
+func msalReason(err error) string {
+	reason := firstLine(err.Error())
+	if i := strings.Index(reason, "eyJ"); i >= 0 {
+		reason = reason[:i] + "(token redacted)"
+	}
+	if len(reason) > 300 {
+		reason = reason[:300] + "..."
+	}
+	return strings.ToValidUTF8(reason, "?")
 }
 
 // contextError finds a context error inside err, keeping it testable with

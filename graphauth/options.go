@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/entrakit/entrakit/internal/ids"
@@ -21,8 +22,9 @@ type Options struct {
 	// deployment or the fake platform of package graphauthtest. It must be
 	// an https URL. Empty means Cloud.AuthorityHost.
 	AuthorityHost string
-	// HTTPClient sends every request. Nil means a client of the credential's
-	// own with a 30-second timeout; http.DefaultClient is never used.
+	// HTTPClient sends every request. Nil means a client with a 30-second
+	// timeout over a connection pool that every such credential in the
+	// process shares; http.DefaultClient is never used.
 	HTTPClient *http.Client
 	// AllowedTenants are the tenants, besides the credential's own, that a
 	// TokenRequest may name. "*" allows any tenant. Nil allows only the
@@ -95,6 +97,13 @@ type resolved struct {
 	share     float64
 }
 
+// sharedTransport is the connection pool of every credential created
+// without an HTTPClient: one per process, so that credentials share
+// connections to the platform and creating one opens nothing.
+var sharedTransport = sync.OnceValue(func() *http.Transport {
+	return http.DefaultTransport.(*http.Transport).Clone()
+})
+
 // resolve validates opts (nil allowed) and fills in defaults.
 func resolve(opts *Options) (resolved, error) {
 	var o Options
@@ -118,13 +127,14 @@ func resolve(opts *Options) (resolved, error) {
 		}
 	}
 	if r.http == nil {
-		r.http = &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		r.http = &http.Client{Timeout: 30 * time.Second, Transport: sharedTransport()}
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	p := o.Retry.policy()
 	p.Skip = isCodeRedemption
+	p.Budget = budgetOf
 	r.retrying = retry.Client(r.http, p)
 	if r.share <= 0 || r.share >= 1 {
 		if r.share != 0 {

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -75,6 +77,19 @@ func (m *MemoryStore) Set(_ context.Context, key string, value []byte, ttl time.
 	return nil
 }
 
+// Len counts the values that have not expired.
+func (m *MemoryStore) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, e := range m.entries {
+		if m.now().Before(e.expires) {
+			n++
+		}
+	}
+	return n
+}
+
 // Delete removes key.
 func (m *MemoryStore) Delete(_ context.Context, key string) error {
 	m.mu.Lock()
@@ -86,6 +101,60 @@ func (m *MemoryStore) Delete(_ context.Context, key string) error {
 // storeTimeout bounds each Store call, so that a slow store degrades to
 // the platform instead of holding callers up.
 const storeTimeout = 300 * time.Millisecond
+
+// callStore runs one Store call under storeTimeout, and returns at the
+// timeout even when the Store ignores its context (a file lock held by a
+// hung process, a network call without a deadline): the call is left to end
+// on its own and its result is dropped.
+func callStore[T any](ctx context.Context, call func(context.Context) (T, error)) (T, error) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer cancel()
+		v, err := call(sctx)
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-sctx.Done():
+		var zero T
+		return zero, fmt.Errorf("graphauth: the store did not answer within %s: %w", storeTimeout, context.DeadlineExceeded)
+	}
+}
+
+// storeWrites runs Store writes in the background, after the callers
+// waiting for a token have it, and lets Close wait for those under way.
+type storeWrites struct {
+	mu sync.Mutex
+	wg sync.WaitGroup
+}
+
+// start runs write in the background unless closed is set.
+func (w *storeWrites) start(closed *atomic.Bool, write func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if closed.Load() {
+		return
+	}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		write()
+	}()
+}
+
+// wait waits for the writes under way; each ends within storeTimeout.
+// closed must be set already, so that no write starts meanwhile.
+func (w *storeWrites) wait() {
+	w.mu.Lock()
+	w.mu.Unlock() //nolint:staticcheck // an empty critical section: any start under way has added to wg
+	w.wg.Wait()
+}
 
 // storedToken is a Store value for an app-only token.
 type storedToken struct {
@@ -106,10 +175,8 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 	if c.store == nil {
 		return Token{}, false
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
 	key := storeKey(c.clientID, e.tenant, e.scopes)
-	data, err := c.store.Get(sctx, key)
+	data, err := callStore(ctx, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
 	var st storedToken
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -117,7 +184,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 	case err == nil && json.Unmarshal(data, &st) == nil && st.AccessToken != "":
 	case err == nil || errors.Is(err, ErrCorruptEntry):
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: dropping a stored token that cannot be read", logAttrs(c, e)...)
-		_ = c.store.Delete(sctx, key)
+		_, _ = callStore(ctx, func(sctx context.Context) (struct{}, error) { return struct{}{}, c.store.Delete(sctx, key) })
 		return Token{}, false
 	default:
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; carrying on without it", logAttrs(c, e, "error", firstLine(err.Error()))...)
@@ -127,19 +194,24 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 		TenantID: e.tenant, Scopes: e.scopes}, true
 }
 
-// toStore shares a token the platform issued.
-func (c *credential) toStore(ctx context.Context, e *entry, tok Token) {
-	if c.store == nil {
+// toStore shares a token the platform issued. It runs after the callers
+// waiting for the token have it, one write per key at a time: while a
+// write hangs, later tokens for that key are not written.
+func (c *credential) toStore(e *entry, tok Token) {
+	if c.store == nil || !e.writing.CompareAndSwap(false, true) {
 		return
 	}
+	defer e.writing.Store(false)
 	ttl := tok.ExpiresOn.Sub(c.now())
 	if ttl <= 0 {
 		return
 	}
 	data, _ := json.Marshal(storedToken{AccessToken: tok.AccessToken, ExpiresOn: tok.ExpiresOn.Unix(), RefreshOn: tok.RefreshOn.Unix()})
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
-	if err := c.store.Set(sctx, storeKey(c.clientID, e.tenant, e.scopes), data, ttl); err != nil {
-		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; the token is cached in this process only", logAttrs(c, e, "error", firstLine(err.Error()))...)
+	key := storeKey(c.clientID, e.tenant, e.scopes)
+	_, err := callStore(context.Background(), func(sctx context.Context) (struct{}, error) {
+		return struct{}{}, c.store.Set(sctx, key, data, ttl)
+	})
+	if err != nil {
+		c.opts.log.LogAttrs(context.Background(), levelWarn, "graphauth: the token store failed; the token is cached in this process only", logAttrs(c, e, "error", firstLine(err.Error()))...)
 	}
 }

@@ -28,6 +28,7 @@ func ExampleEncrypted() {
 			fmt.Println(err)
 			return
 		}
+		cred.Close() // as the process ends: waits for the token to reach the store
 	}
 	fmt.Println("token requests:", srv.Count(graphauthtest.EndpointToken))
 	// Output: token requests: 1

@@ -60,10 +60,11 @@ func (f *FileStore) Get(_ context.Context, key string) ([]byte, error) {
 	return data[8:], nil
 }
 
-// Set writes value under key for ttl, atomically.
-func (f *FileStore) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+// Set writes value under key for ttl, atomically. It waits for another
+// writer's lock on key only until ctx ends, then returns ctx's error.
+func (f *FileStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	target := f.path(key)
-	unlock, err := lockFile(target + ".lock")
+	unlock, err := lockFile(ctx, target+".lock")
 	if err != nil {
 		return fmt.Errorf("tokenstore: %w", err)
 	}

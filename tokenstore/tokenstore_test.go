@@ -119,6 +119,7 @@ func TestReplicasShareThroughAnEncryptedFileStore(t *testing.T) {
 		tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
 		require.NoError(t, err)
 		tokens = append(tokens, tok.AccessToken)
+		require.NoError(t, cred.Close(), "waits for the store write")
 	}
 	assert.Equal(t, tokens[0], tokens[1])
 	assert.Equal(t, tokens[0], tokens[2])

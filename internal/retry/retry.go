@@ -9,9 +9,11 @@ package retry
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -36,6 +38,12 @@ type Policy struct {
 	// Skip, when it returns true, sends a request once: an authorization
 	// code, say, which the platform redeems only once.
 	Skip func(*http.Request) bool
+	// Budget, when set, says until when the answer to req is still wanted,
+	// for requests made on behalf of callers whose deadlines the request's
+	// context does not carry. A Retry-After that ends later is not waited
+	// for: the answer goes back at once. The request context's deadline
+	// (which includes the client's Timeout) always applies as well.
+	Budget func(req *http.Request) (time.Time, bool)
 }
 
 func (p Policy) withDefaults() Policy {
@@ -124,8 +132,26 @@ func (p Policy) check(ctx context.Context, resp *http.Response, err error, full 
 	default:
 		return false, nil
 	}
-	wait, ok := RetryAfter(resp.Header, time.Now())
-	return !ok || wait <= p.MaxRetryAfter, nil
+	now := time.Now()
+	wait, ok := RetryAfter(resp.Header, now)
+	if !ok {
+		return true, nil
+	}
+	return wait <= p.MaxRetryAfter && p.fits(ctx, resp.Request, now.Add(wait)), nil
+}
+
+// fits reports whether a retry at the time at is still wanted: before the
+// context's deadline and the policy's budget for the request.
+func (p Policy) fits(ctx context.Context, req *http.Request, at time.Time) bool {
+	if dl, ok := ctx.Deadline(); ok && !at.Before(dl) {
+		return false
+	}
+	if p.Budget != nil && req != nil {
+		if dl, ok := p.Budget(req); ok && !at.Before(dl) {
+			return false
+		}
+	}
+	return true
 }
 
 // backoff waits what Retry-After says, or a random time up to the capped
@@ -143,16 +169,23 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	return time.Duration(rand.Int64N(int64(step)) + 1)
 }
 
+// Forever is what RetryAfter returns for a wait too long for a
+// time.Duration: longer than any ceiling.
+const Forever = time.Duration(math.MaxInt64)
+
 // RetryAfter reads a Retry-After header: seconds, or an HTTP date relative
-// to now. ok is false when the header is absent or malformed.
+// to now. ok is false when the header is absent or malformed. A number of
+// seconds too large for a time.Duration is Forever, never a wrapped-around
+// negative or small value.
 func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := h.Get("Retry-After")
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0, false
+	if isDigits(v) {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > int64(Forever/time.Second) {
+			return Forever, true
 		}
 		return time.Duration(n) * time.Second, true
 	}
@@ -164,4 +197,13 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, true
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

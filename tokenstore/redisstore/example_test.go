@@ -39,6 +39,7 @@ func ExampleNew() {
 			fmt.Println(err)
 			return
 		}
+		cred.Close() // as the replica stops: waits for the token to reach Redis
 	}
 	fmt.Println("token requests:", srv.Count(graphauthtest.EndpointToken))
 	// Output: token requests: 1

@@ -1,0 +1,165 @@
+package graphauth
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// The engine's life cycle: the contexts of shared requests, background
+// refresh, and Close.
+
+// flightTable gives each shared request a context that outlives any one
+// caller but ends when the last caller waiting for it has gone, or when the
+// credential closes. It also knows until when the request's answer is still
+// wanted (the latest of its waiters' deadlines), so that a Retry-After that
+// ends later is not slept.
+type flightTable struct {
+	mu      sync.Mutex
+	flights map[string]*flight
+}
+
+type flight struct {
+	ctx      context.Context
+	cancel   context.CancelFunc
+	waiters  int
+	unbound  int       // waiters without a deadline
+	deadline time.Time // the latest waiter deadline seen
+	table    *flightTable
+}
+
+// budget is the latest time a waiter still wants the answer; ok is false
+// while some waiter has no deadline.
+func (f *flight) budget() (time.Time, bool) {
+	f.table.mu.Lock()
+	defer f.table.mu.Unlock()
+	return f.deadline, f.unbound == 0
+}
+
+func (t *flightTable) join(key string, ctx context.Context, timeout time.Duration, done <-chan struct{}) *flight {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.flights == nil {
+		t.flights = map[string]*flight{}
+	}
+	f := t.flights[key]
+	if f == nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		fctx, cancel = withDone(fctx, cancel, done)
+		f = &flight{ctx: fctx, cancel: cancel, table: t}
+		t.flights[key] = f
+	}
+	f.waiters++
+	if dl, ok := ctx.Deadline(); !ok {
+		f.unbound++
+	} else if dl.After(f.deadline) {
+		f.deadline = dl
+	}
+	return f
+}
+
+func (t *flightTable) leave(key string, ctx context.Context, f *flight) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f.waiters--
+	if _, ok := ctx.Deadline(); !ok {
+		f.unbound--
+	}
+	if f.waiters == 0 {
+		f.cancel()
+		if t.flights[key] == f {
+			delete(t.flights, key)
+		}
+	}
+}
+
+// withDone returns ctx, also cancelled when done is closed.
+func withDone(ctx context.Context, cancel context.CancelFunc, done <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel2 := context.WithCancel(ctx)
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+			cancel2()
+		case <-stop:
+		case <-ctx.Done():
+		}
+	}()
+	var once sync.Once
+	return ctx, func() { once.Do(func() { close(stop) }); cancel2(); cancel() }
+}
+
+// refreshInBackground fetches the successor of a token that is due, while
+// callers keep getting the current one. After a failure it waits (backoff
+// with jitter, and at least any Retry-After) before trying again, and it
+// stops when the next attempt could only start after the current token has
+// become unusable, or when the credential closes: the next caller then
+// fetches, and sees the error.
+//
+// e.refreshing stays set until a new token is installed: a token whose
+// refresh has given up is not refreshed again by the next caller, which
+// would send requests back to back.
+func (c *credential) refreshInBackground(e *entry) {
+	defer e.running.Store(false)
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), c.refreshTimeout)
+		ctx, cancel = withDone(ctx, cancel, c.done)
+		_, err, _ := c.flights.Do(e.flightKey+"\x00", func() (any, error) { return c.fetch(ctx, e, "", modeRefresh, nil) })
+		cancel()
+		if err == nil {
+			return
+		}
+		p := e.tok.Load()
+		if p == nil || c.state(p) == stateExpired || c.closed.Load() {
+			return
+		}
+		pause := min(c.retryBase<<min(attempt, 6), time.Minute)
+		pause += time.Duration(rand.Int64N(int64(pause)/2 + 1))
+		if aerr := asAuthError(err); aerr.RetryAfter > pause {
+			pause = aerr.RetryAfter
+		}
+		if pause >= p.usableUntil.Sub(c.now()) {
+			c.opts.log.LogAttrs(context.Background(), levelWarn, "graphauth: background refresh failed; the token will be fetched again when it is next asked for",
+				logAttrs(c, e, "attempt", attempt+1)...)
+			return
+		}
+		c.opts.log.LogAttrs(context.Background(), levelWarn, "graphauth: background refresh failed; the current token is still valid",
+			logAttrs(c, e, "attempt", attempt+1, "retry_in", pause.String())...)
+		if !c.sleep(pause) {
+			return
+		}
+	}
+}
+
+// sleep waits d, or until the credential closes (false).
+func (c *credential) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
+// Close stops background refresh, cancels requests under way, waits for
+// Store writes under way (each ends within storeTimeout, even against a
+// Store that hangs), and forgets every cached token. A Token call after
+// Close returns ErrClosed. Tokens shared through the Store stay there for
+// other replicas. Close is idempotent and safe to call concurrently with
+// Token.
+func (c *credential) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(c.done)
+	c.writes.wait()
+	c.cache.each(func(e *entry) {
+		if p := e.tok.Swap(nil); p != nil {
+			p.disarm()
+		}
+	})
+	return nil
+}
