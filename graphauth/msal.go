@@ -46,8 +46,8 @@ type capture struct {
 	status       int
 	header       http.Header
 	body         []byte
-	transportErr error // the last request that got no answer at all
-	assertionErr error // the AssertionFunc's error, kept with its type
+	transportErr error                    // the last request that got no answer at all
+	assertionErr error                    // the AssertionFunc's error, kept with its type
 	budget       func() (time.Time, bool) // see tokenQuery.budget; nil for none
 }
 
