@@ -1,0 +1,190 @@
+package graphauth_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+// proxy stands between a credential and the fake platform, as a broken or
+// hostile proxy would: it answers token requests itself (with answer) and
+// passes everything else (discovery) through.
+type proxy struct {
+	base   http.RoundTripper
+	answer func() (*http.Response, error)
+	tokens atomic.Int64
+}
+
+func (p *proxy) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/token") {
+		return p.base.RoundTrip(req)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	p.tokens.Add(1)
+	resp, err := p.answer()
+	if resp != nil {
+		resp.Request = req
+	}
+	return resp, err
+}
+
+func jsonAnswer(status int, body string) func() (*http.Response, error) {
+	return func() (*http.Response, error) {
+		return &http.Response{StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}, nil
+	}
+}
+
+// behindProxy returns a credential whose token requests p answers, with
+// retries off so that each Token call makes one request.
+func behindProxy(t testing.TB, srv *graphauthtest.Server, p *proxy) *graphauth.ClientSecretCredential {
+	t.Helper()
+	p.base = srv.Client().Transport
+	opts := fakeOpts(srv)
+	opts.HTTPClient = &http.Client{Transport: p}
+	opts.Retry.MaxRetries = -1
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { cred.Close() })
+	return cred
+}
+
+const goodAccess = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2ln"
+
+func TestOddLifetimesAreRefusedNeverPanic(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close) // after the parallel subtests
+	for name, body := range map[string]string{
+		"expires_in of zero":               `{"token_type":"Bearer","expires_in":0,"access_token":"` + goodAccess + `"}`,
+		"negative expires_in":              `{"token_type":"Bearer","expires_in":-3600,"access_token":"` + goodAccess + `"}`,
+		"expires_in beyond a week":         `{"token_type":"Bearer","expires_in":604801,"access_token":"` + goodAccess + `"}`,
+		"expires_in overflowing Duration":  `{"token_type":"Bearer","expires_in":9223372036854775807,"access_token":"` + goodAccess + `"}`,
+		"expires_in overflowing int64":     `{"token_type":"Bearer","expires_in":92233720368547758070,"access_token":"` + goodAccess + `"}`,
+		"expires_on in the past (v1 form)": `{"token_type":"Bearer","expires_on":"1000000000","access_token":"` + goodAccess + `"}`,
+		"no expiry at all":                 `{"token_type":"Bearer","access_token":"` + goodAccess + `"}`,
+		"no access token":                  `{"token_type":"Bearer","expires_in":3599}`,
+		"a JSON array":                     `[1,2,3]`,
+		"an HTML page":                     `<html><body>Proxy error</body></html>`,
+		"an empty body":                    ``,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cred := behindProxy(t, srv, &proxy{answer: jsonAnswer(200, body)})
+			var tok graphauth.Token
+			var err error
+			require.NotPanics(t, func() { tok, err = cred.Token(context.Background(), graphauth.TokenRequest{}) })
+			require.Error(t, err)
+			assert.Empty(t, tok.AccessToken)
+			var ae *graphauth.AuthError
+			require.ErrorAs(t, err, &ae)
+			assert.ErrorIs(t, err, graphauth.ErrUnexpectedResponse, "%v", err)
+			assert.False(t, ae.Retryable(), "the same answer would come back")
+			assert.Equal(t, 1, graphauth.EngineOf(cred).CachedKeys(), "nothing cached")
+		})
+	}
+}
+
+func TestUsualRefreshInValuesAreFollowedOrIgnored(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close) // after the parallel subtests
+	for name, refreshIn := range map[string]string{
+		"refresh_in beyond the lifetime": `99999999999999`,
+		"refresh_in of zero":             `0`,
+		"refresh_in as a string":         `"1800"`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cred := behindProxy(t, srv, &proxy{answer: jsonAnswer(200,
+				`{"token_type":"Bearer","expires_in":3599,"refresh_in":`+refreshIn+`,"access_token":"`+goodAccess+`"}`)})
+			tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+			require.NoError(t, err)
+			assert.True(t, tok.RefreshOn.Before(tok.ExpiresOn))
+			assert.True(t, tok.RefreshOn.After(tok.ExpiresOn.Add(-3599*1e9)))
+		})
+	}
+}
+
+// A connection that fails after discovery succeeded is a transport error:
+// no status, retryable, the cause kept, never "HTTP 200 … not a token
+// response" from the discovery document.
+func TestTransportFailuresAreReportedAsSuch(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close) // after the parallel subtests
+	for name, cause := range map[string]error{
+		"connection reset":   &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET},
+		"connection refused": &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED},
+		"timeout":            &net.OpError{Op: "read", Net: "tcp", Err: &timeoutError{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cred := behindProxy(t, srv, &proxy{answer: func() (*http.Response, error) { return nil, cause }})
+			_, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+			var ae *graphauth.AuthError
+			require.ErrorAs(t, err, &ae)
+			assert.Zero(t, ae.StatusCode)
+			assert.True(t, ae.Retryable())
+			assert.NotErrorIs(t, err, graphauth.ErrUnexpectedResponse)
+			var op *net.OpError
+			assert.ErrorAs(t, err, &op, "the cause is kept: %v", err)
+			assert.NotContains(t, err.Error(), "HTTP 200")
+		})
+	}
+}
+
+type timeoutError struct{}
+
+func (*timeoutError) Error() string   { return "i/o timeout" }
+func (*timeoutError) Timeout() bool   { return true }
+func (*timeoutError) Temporary() bool { return true }
+
+// MSAL's reason for refusing a 200 answer is kept.
+func TestMSALsReasonIsKept(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := behindProxy(t, srv, &proxy{answer: jsonAnswer(200,
+		`{"token_type":"Bearer","expires_in":3599,"scope":"https://other.example/.default","access_token":"`+goodAccess+`"}`)})
+	_, err := cred.Token(context.Background(), graphauth.TokenRequest{Scopes: []string{"api://x/read", "api://x/write"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "declined scopes")
+	assert.NotContains(t, err.Error(), goodAccess)
+}
+
+// Waiters that all ask for a token of a platform that answers garbage get
+// the error; the process survives.
+func TestConcurrentCallersSurviveAMangledAnswer(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := behindProxy(t, srv, &proxy{answer: jsonAnswer(200, `{"token_type":"Bearer","expires_in":-1,"access_token":"a.b.c"}`)})
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for range 100 {
+		wg.Go(func() {
+			if _, err := cred.Token(context.Background(), graphauth.TokenRequest{}); errors.Is(err, graphauth.ErrUnexpectedResponse) {
+				failures.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, 100, failures.Load())
+}
