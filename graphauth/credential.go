@@ -64,11 +64,13 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 		confidential.WithCache(noCache{}),
 		confidential.WithInstanceDiscovery(opts.known),
 	}, extra...)
-	client, err := confidential.New(opts.authority+"/"+tenantID, clientID, cred, msalOpts...)
+	src, err := newMSALSource(tenantID, func() (confidential.Client, error) {
+		return confidential.New(opts.authority+"/"+tenantID, clientID, cred, msalOpts...)
+	})
 	if err != nil {
 		return nil, &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}
-	return newEngine(kind, tenantID, clientID, msalSource{client: client, home: tenantID}, opts), nil
+	return newEngine(kind, tenantID, clientID, src, opts), nil
 }
 
 // newEngine assembles the engine around a token source.
@@ -165,6 +167,9 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 	}
 	for attempt := 0; ; attempt++ {
 		tok, err := c.awaitFlight(ctx, e, key, claims, mode)
+		if err != nil && c.closed.Load() {
+			return Token{}, fmt.Errorf("%w: %w", ErrClosed, err)
+		}
 		// A caller can join a request whose own callers all gave up just
 		// before it ended, cancelling it; such a caller asks again.
 		if err != nil && attempt == 0 && ctx.Err() == nil && isContextError(err) {
@@ -213,7 +218,7 @@ func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fe
 		// Nothing the platform sends may take the process down: a panic in
 		// the source (MSAL's parsing included) becomes an error.
 		if r := recover(); r != nil {
-			tok, err = Token{}, &AuthError{Err: fmt.Errorf("%w: the answer could not be parsed (%T)", ErrUnexpectedResponse, r)}
+			tok, err = Token{}, &AuthError{Err: fmt.Errorf("%w: the token request panicked (%T)", ErrUnexpectedResponse, r)}
 		}
 	}()
 	if claims == "" {
@@ -285,7 +290,7 @@ func (c *credential) sharedToken(ctx context.Context, e *entry, mode fetchMode) 
 	}
 	now := c.now()
 	left := tok.ExpiresOn.Sub(now)
-	if left > maxLifetime || left <= safetyMargin(left)+storeSkew {
+	if left > maxLifetime || left <= maxSafetyMargin+storeSkew {
 		return Token{}, false
 	}
 	if mode == modeRefresh {
@@ -310,7 +315,9 @@ func (c *credential) sharedToken(ctx context.Context, e *entry, mode fetchMode) 
 const storeSkew = time.Minute
 
 // safetyMargin is how long before expiry a token stops being served.
-func safetyMargin(lifetime time.Duration) time.Duration { return min(2*time.Minute, lifetime/10) }
+func safetyMargin(lifetime time.Duration) time.Duration { return min(maxSafetyMargin, lifetime/10) }
+
+const maxSafetyMargin = 2 * time.Minute
 
 // install makes tok the entry's current token, served until its expiry less
 // the safety margin and extra. A closed credential installs nothing.

@@ -71,3 +71,14 @@ func (f funcSource) token(ctx context.Context, q tokenQuery) (issued, error) {
 	at, in, ref, err := f(ctx, q.tenant, q.scopes, q.claims)
 	return issued{accessToken: at, expiresIn: in, refreshIn: ref}, err
 }
+
+// StoreKeysForTest lists the keys of a MemoryStore.
+func StoreKeysForTest(m *MemoryStore) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var keys []string
+	for k := range m.entries {
+		keys = append(keys, k)
+	}
+	return keys
+}

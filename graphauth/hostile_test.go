@@ -24,7 +24,7 @@ import (
 // passes everything else (discovery) through.
 type proxy struct {
 	base   http.RoundTripper
-	answer func() (*http.Response, error)
+	answer func(*http.Request) (*http.Response, error)
 	tokens atomic.Int64
 }
 
@@ -37,15 +37,15 @@ func (p *proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body.Close()
 	}
 	p.tokens.Add(1)
-	resp, err := p.answer()
+	resp, err := p.answer(req)
 	if resp != nil {
 		resp.Request = req
 	}
 	return resp, err
 }
 
-func jsonAnswer(status int, body string) func() (*http.Response, error) {
-	return func() (*http.Response, error) {
+func jsonAnswer(status int, body string) func(*http.Request) (*http.Response, error) {
+	return func(*http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}, nil
 	}
@@ -136,7 +136,7 @@ func TestTransportFailuresAreReportedAsSuch(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			cred := behindProxy(t, srv, &proxy{answer: func() (*http.Response, error) { return nil, cause }})
+			cred := behindProxy(t, srv, &proxy{answer: func(*http.Request) (*http.Response, error) { return nil, cause }})
 			_, err := cred.Token(context.Background(), graphauth.TokenRequest{})
 			var ae *graphauth.AuthError
 			require.ErrorAs(t, err, &ae)

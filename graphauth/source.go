@@ -3,6 +3,7 @@ package graphauth
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
@@ -65,13 +66,56 @@ func (t issued) lifetime() (life, refreshIn time.Duration, err error) {
 }
 
 // msalSource gets app-only tokens from MSAL's confidential client, whose
-// own cache is switched off (see noCache): the engine caches.
+// own token cache is switched off (see noCache): the engine caches.
+//
+// MSAL also keeps the endpoints of every tenant it is asked about, and
+// never lets go of them (about 500 bytes a tenant). So that tenants which
+// only ever fail (a multi-tenant app asked for tenants that never
+// consented) cannot grow the process without bound, the client is replaced
+// by a new one after maxFailedTenants failures in other tenants. Tenants'
+// discovery documents are answered locally (see discovery), so the new
+// client finds its endpoints without a request.
 type msalSource struct {
-	client confidential.Client
 	home   string // the credential's tenant, which MSAL's authority names
+	build  func() (confidential.Client, error)
+	mu     sync.Mutex
+	client confidential.Client
+	failed int // failed requests for other tenants since the client was built
 }
 
-func (s msalSource) token(ctx context.Context, q tokenQuery) (issued, error) {
+const maxFailedTenants = 256
+
+func newMSALSource(home string, build func() (confidential.Client, error)) (*msalSource, error) {
+	client, err := build()
+	if err != nil {
+		return nil, err
+	}
+	return &msalSource{home: home, build: build, client: client}, nil
+}
+
+func (s *msalSource) current() confidential.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client
+}
+
+// failedFor counts a failure in tenant, and replaces the client once too
+// many other tenants have failed.
+func (s *msalSource) failedFor(tenant string) {
+	if tenant == s.home {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed++; s.failed < maxFailedTenants {
+		return
+	}
+	if client, err := s.build(); err == nil {
+		s.client, s.failed = client, 0
+	}
+}
+
+func (s *msalSource) token(ctx context.Context, q tokenQuery) (issued, error) {
 	cp := &capture{budget: q.budget}
 	ctx = context.WithValue(ctx, captureKey{}, cp)
 	var opts []confidential.AcquireByCredentialOption
@@ -81,8 +125,9 @@ func (s msalSource) token(ctx context.Context, q tokenQuery) (issued, error) {
 	if q.claims != "" {
 		opts = append(opts, confidential.WithClaims(q.claims))
 	}
-	res, err := s.client.AcquireTokenByCredential(ctx, q.scopes, opts...)
+	res, err := s.current().AcquireTokenByCredential(ctx, q.scopes, opts...)
 	if err != nil {
+		s.failedFor(q.tenant)
 		return issued{}, classify(err, cp)
 	}
 	out := issued{accessToken: res.AccessToken, expiresOn: res.ExpiresOn}
