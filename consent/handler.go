@@ -103,6 +103,10 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 // records the tenant and calls Done. Each leg's state lives in a sealed,
 // single-use cookie and is checked before any network request. It is safe
 // for concurrent use.
+//
+// The ID token shows that a user of the tenant is at this browser, not that
+// the user administers it: a member of a tenant that consented before can
+// complete a round trip for it. Record.ConsentedBy names who signed in.
 type Handler struct {
 	cfg     Config
 	opts    HandlerOptions

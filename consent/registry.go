@@ -17,8 +17,9 @@ import (
 type Record struct {
 	TenantID    string    `json:"tenantId"`
 	ConsentedAt time.Time `json:"consentedAt"`
-	// ConsentedBy is the user name (preferred_username) of the
-	// administrator whose sign-in at the tenant proved it, last time.
+	// ConsentedBy is the user name (preferred_username) of the user whose
+	// sign-in at the tenant proved it, last time: the administrator who
+	// consented, or, for a tenant that had consented before, any member.
 	ConsentedBy  string    `json:"consentedBy,omitempty"`
 	Roles        []string  `json:"roles"`        // the application permissions confirmed
 	Missing      []string  `json:"missing"`      // required permissions not (yet) in effect
