@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -124,7 +125,11 @@ func TestNothingSecretLeaks(t *testing.T) {
 	// Consent and verify.
 	_, err = consent.ParseCallback(url.Values{"state": {"x"}, "code": {"should-not-matter"}}, "y")
 	errs = append(errs, err)
-	shown = append(shown, consent.HandlerOptions{Key: []byte("0123456789abcdef0123456789abcdef")}, graphauth.HandlerOptions{Key: []byte("0123456789abcdef")})
+	onboard := consent.HandlerOptions{Key: []byte("0123456789abcdef0123456789abcdef"), Credential: secretCred,
+		ClientAuth: graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, Done: func(http.ResponseWriter, *http.Request, consent.Record, error) {}}
+	onboarding, err := consent.NewHandler(consent.Config{ClientID: srv.ClientID, RedirectURI: "https://console.example/consent", AuthorityHost: srv.URL}, onboard)
+	require.NoError(t, err)
+	shown = append(shown, onboard, onboarding, graphauth.HandlerOptions{Key: []byte("0123456789abcdef")})
 	secrets = append(secrets, "0123456789abcdef")
 	cfg := graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, ClientSecret: graphauth.Secret(srv.Secret)}
 	report := verify.Run(ctx, secretCred, verify.Requirements{Roles: []string{"User.Read.All"}, ProbeGraph: true},

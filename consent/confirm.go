@@ -35,12 +35,16 @@ type ConfirmOptions struct {
 	FirstWait time.Duration
 }
 
-// Confirm proves a consent: it gets a new app-only token in tenantID (which
-// the credential must allow: Options.AllowedTenants) and compares its roles
-// with required, retrying with backoff while roles are missing or the app is
-// not yet known there (AADSTS700016), for a bounded time. A Confirmation
-// with Missing set is returned when time runs out; an error when no token
-// could be had for another reason.
+// Confirm shows that the app's grant in tenantID is in effect: it gets a
+// new app-only token there (which the credential must allow:
+// Options.AllowedTenants) and compares its roles with required, retrying
+// with backoff while roles are missing or the app is not yet known there
+// (AADSTS700016), for a bounded time. It does not prove who consented: any
+// tenant that ever consented passes, so a callback's tenant must be proven
+// by a sign-in there first (see Handler). A Confirmation with Missing set is
+// returned when time runs out; an error when no token could be had for
+// another reason. Every attempt is a token request with the app's
+// credential: keep Timeout short where a caller outside can trigger it.
 func Confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID string, required []string, opts *ConfirmOptions) (Confirmation, error) {
 	var o ConfirmOptions
 	if opts != nil {

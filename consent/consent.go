@@ -81,8 +81,10 @@ func URL(c Config, tenant, state string) (string, error) {
 }
 
 // Result is what a successful redirect says. TenantID is the redirect's
-// claim only: anyone can craft such a redirect, so treat it as a tenant to
-// verify (Confirm does so by getting a token there), never as proof.
+// claim only: anyone can craft such a redirect, and Confirm succeeds for
+// every tenant that ever consented, so it proves nothing about who is at
+// the browser. Prove it with a sign-in at that tenant whose ID token's tid
+// is TenantID, as the Handler does, before acting on it.
 type Result struct {
 	TenantID string
 	Scopes   []string
@@ -120,10 +122,13 @@ func (e *Error) Error() string {
 // verify.Diagnose explains it.
 func (e *Error) Unwrap() error { return e.Auth }
 
-// ParseCallback reads the admin consent redirect. It checks the state in
-// constant time first (graphauth.ErrStateMismatch), then an error, which wins
-// even when the redirect also says admin_consent=True (*Error), and only
-// then the success parameters.
+// ParseCallback reads the admin consent redirect: admin_consent=True,
+// tenant and state on success, error and error_description (such as
+// access_denied, "AADSTS65004: User declined...") on failure; it carries no
+// token. It checks the state in constant time first
+// (graphauth.ErrStateMismatch), then an error, which wins even when the
+// redirect also says admin_consent=True (*Error), and only then the success
+// parameters. The Result's tenant is unproven: see Result.
 func ParseCallback(q url.Values, expectedState string) (Result, error) {
 	if expectedState == "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(expectedState)) != 1 {
 		return Result{}, graphauth.ErrStateMismatch

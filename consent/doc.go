@@ -3,19 +3,31 @@
 // the "Authorised" tile.
 //
 //	h, err := consent.NewHandler(consent.Config{ClientID: id, RedirectURI: "https://console.example/consent/callback"},
-//		consent.HandlerOptions{Key: key, Credential: cred, Required: []string{"User.Read.All"}, Done: done})
-//	mux.Handle("/onboard", h.Start())              // ?tenant=contoso.onmicrosoft.com, or any tenant
-//	mux.Handle("/consent/callback", h.Callback())  // checks, confirms, records, calls done
+//		consent.HandlerOptions{Key: key, ClientAuth: graphauth.ClientAuth{Secret: secret}, Credential: cred,
+//			Required: []string{"User.Read.All"}, Done: done})
+//	mux.Handle("/onboard", h.Start())              // ?tenant=contoso.onmicrosoft.com pins the tenant; or any tenant
+//	mux.Handle("/consent/callback", h.Callback())  // both legs: consent, then the sign-in that proves it
 //
-// URL builds the /{tenant}/v2.0/adminconsent URL; ParseCallback reads the
+// URL builds the /{tenant}/v2.0/adminconsent URL; ParseCallback reads its
 // redirect, checking the state first and letting an error win over
 // admin_consent=True, into a Result or an *Error whose Reason says what the
 // administrator should do (cancelled, not an administrator, app not
-// multi-tenant, blocked by policy). The redirect's tenant is only a claim:
-// Confirm proves it by getting an app-only token there and comparing its
-// roles with the required ones, retrying while the grant propagates.
+// multi-tenant, blocked by policy).
+//
+// The redirect carries no token: its tenant is a claim that anyone can
+// type, and Confirm, which gets an app-only token there, shows that the app
+// has a grant in the tenant, not that this browser's administrator gave it.
+// So the Handler proves the tenant before it records it: after the consent
+// it sends the browser to sign in at the claimed tenant (OpenID Connect with
+// PKCE and a nonce) and accepts only an ID token whose tid is that tenant,
+// and the one Start pinned if it pinned one. Only then does it confirm the
+// roles, record the tenant and call Done. Each leg's state is checked,
+// from a sealed single-use cookie, before any network request; the proving
+// leg runs a few at a time and within a time bound, so that forged
+// callbacks cost the app nothing but a refused code redemption.
 //
 // A Registry (MemoryRegistry, FileRegistry) records which tenants consented,
-// when, to which roles, and the last verification; Reverify refreshes it.
-// Incremental asks a signed-in user for more delegated scopes later.
+// who proved it, when, to which roles, and the last verification; Reverify
+// refreshes it. Incremental asks a signed-in user for more delegated scopes
+// later.
 package consent

@@ -1,7 +1,6 @@
 package consent
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,90 +14,150 @@ import (
 	"github.com/entrakit/entrakit/internal/sealed"
 )
 
-// ErrTenantNotAllowed means the consented tenant is on the deny-list, or
-// not on the allow-list. Nothing is recorded for it.
-var ErrTenantNotAllowed = errors.New("consent: this tenant may not be onboarded")
+// Sentinel errors of the onboarding round trip. Nothing is recorded for a
+// round trip that ends with one of them.
+var (
+	// ErrTenantNotAllowed means the consented tenant is on the deny-list,
+	// or not on the allow-list.
+	ErrTenantNotAllowed = errors.New("consent: this tenant may not be onboarded")
+	// ErrTenantMismatch means the round trip named two tenants: the consent
+	// came back for another tenant than the one Start asked for, or the
+	// administrator signed in to another tenant than the one the consent
+	// named. A forged or crossed callback looks like this.
+	ErrTenantMismatch = errors.New("consent: the tenant that signed in is not the tenant asked for")
+)
 
-// consentLifetime bounds the round trip through the platform.
-const consentLifetime = 15 * time.Minute
+// Defaults of HandlerOptions.
+const (
+	consentLifetime      = 15 * time.Minute // bounds each leg of the round trip
+	defaultMaxConcurrent = 8
+	defaultTimeout       = 30 * time.Second
+	defaultConfirmWait   = 15 * time.Second
+)
 
 // HandlerOptions configures an onboarding Handler.
 type HandlerOptions struct {
 	// Key seals the per-consent cookie (AES-GCM): 16, 24 or 32 random bytes,
 	// the same on every replica. Required.
 	Key []byte
+	// ClientAuth is the app's secret or certificate, with which the
+	// handler redeems the sign-in that proves the tenant (see Handler).
+	// Required: without it nothing could prove a tenant.
+	ClientAuth graphauth.ClientAuth
 	// Credential gets app-only tokens in customer tenants to confirm the
-	// grant; it must allow them (graphauth.Options.AllowedTenants: "*").
-	// Nil skips the confirmation: the record then says "unconfirmed".
+	// grant's roles; it must allow them (graphauth.Options.AllowedTenants:
+	// "*"). Required.
 	Credential graphauth.TokenCredential
 	// Required are the application permissions the grant must carry.
 	Required []string
-	// Confirm bounds the confirmation's retries; nil means the defaults.
+	// Confirm bounds the confirmation of the roles. Its Timeout must be
+	// shorter than Timeout; zero (or a nil Confirm) means 15 seconds, or
+	// half of Timeout if that is less. A zero FirstWait means one second.
 	Confirm *ConfirmOptions
+	// HTTPClient sends the sign-in's requests to the platform (code
+	// redemption, ID token keys). Nil means a client of the handler's own
+	// with a 30-second timeout.
+	HTTPClient *http.Client
+	// MaxConcurrent bounds the callbacks that prove and confirm a tenant at
+	// once; one more is answered 503 Service Unavailable with Retry-After,
+	// and its state stays usable for a retry. Zero means 8.
+	MaxConcurrent int
+	// Timeout bounds the network work of one callback: redeeming the
+	// sign-in, confirming the grant and recording it. Zero means 30 seconds.
+	Timeout time.Duration
 	// Allowed, when not nil, lists the only tenants that may be onboarded;
 	// Denied lists tenants that may not. Both hold tenant GUIDs.
 	Allowed, Denied []string
 	// Registry records onboarded tenants; nil means a MemoryRegistry.
 	Registry Registry
-	// Done is called at the end of every round trip with the record (when
-	// the consent succeeded) or the error: graphauth.ErrStateMismatch,
-	// *Error, ErrTenantNotAllowed, or a confirmation error. It writes the
-	// response. Required.
+	// Done is called once at the end of every round trip, and writes the
+	// response. It gets the record when the tenant was proven and recorded,
+	// or the error: graphauth.ErrStateMismatch, *Error (the platform
+	// refused the consent), ErrTenantMismatch, ErrTenantNotAllowed,
+	// *graphauth.AuthError or *graphauth.IDTokenError (the proving sign-in
+	// failed), context.DeadlineExceeded, or a confirmation error. Required.
 	Done func(w http.ResponseWriter, r *http.Request, rec Record, err error)
-	// Now is the clock for records; nil means time.Now.
+	// Now is the clock for records and cookie lifetimes; nil means
+	// time.Now.
 	Now func() time.Time
 }
 
-// Format prints the options with the key redacted, for every verb.
+// Format prints the options with the key and client credential redacted,
+// for every verb.
 func (o HandlerOptions) Format(f fmt.State, _ rune) {
 	key := "(none)"
 	if len(o.Key) > 0 {
 		key = "REDACTED"
 	}
-	fmt.Fprintf(f, "consent.HandlerOptions{Key: %s, Required: %q, Allowed: %q, Denied: %q}", key, o.Required, o.Allowed, o.Denied)
+	fmt.Fprintf(f, "consent.HandlerOptions{Key: %s, ClientAuth: %v, Required: %q, Allowed: %q, Denied: %q}", key, o.ClientAuth, o.Required, o.Allowed, o.Denied)
 }
 
-// Handler runs customer-tenant onboarding: Start sends an administrator to
-// admin consent (tenant from the "tenant" query parameter, default
-// "organizations"), Callback checks the state from a sealed single-use
-// cookie, the tenant lists, confirms the grant with a token in the tenant,
-// records it, and calls Done.
+// Handler runs customer-tenant onboarding in two legs through the
+// redirect URI. Start sends an administrator to admin consent (for the
+// tenant in the "tenant" query parameter, which is then pinned, or for
+// "organizations"). The consent's redirect only claims a tenant, so
+// Callback next sends the browser to sign in at that tenant (OpenID
+// Connect, PKCE, nonce); the second callback redeems the code, and only an
+// ID token whose tid is the consented tenant (and the pinned one) proves it.
+// The handler then confirms the grant's roles with an app-only token there,
+// records the tenant and calls Done. Each leg's state lives in a sealed,
+// single-use cookie and is checked before any network request. It is safe
+// for concurrent use.
+//
+// The ID token shows that a user of the tenant is at this browser, not that
+// the user administers it: a member of a tenant that consented before can
+// complete a round trip for it. Record.ConsentedBy names who signed in.
 type Handler struct {
-	cfg  Config
-	opts HandlerOptions
-	box  *sealed.Box
-	used sealed.Once
-	path string
-	sec  bool
-	now  func() time.Time
+	cfg     Config
+	opts    HandlerOptions
+	box     *sealed.Box
+	used    sealed.Once
+	path    string
+	sec     bool
+	now     func() time.Time
+	http    *http.Client
+	slots   chan struct{}
+	timeout time.Duration
+	confirm ConfirmOptions
 }
 
 // NewHandler returns the onboarding handler pair for an app. It returns a
-// *graphauth.ConfigError for bad configuration.
+// *graphauth.ConfigError for bad configuration, including a missing Key,
+// ClientAuth, Credential or Done.
 func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if err := opts.check(); err != nil {
 		return nil, err
 	}
 	box, err := sealed.New(opts.Key)
 	if err != nil {
 		return nil, &graphauth.ConfigError{Field: "HandlerOptions.Key", Reason: err.Error()}
 	}
-	if opts.Done == nil {
-		return nil, &graphauth.ConfigError{Field: "HandlerOptions.Done", Reason: "is required"}
-	}
-	for _, t := range append(append([]string(nil), opts.Allowed...), opts.Denied...) {
-		if !ids.IsGUID(t) {
-			return nil, &graphauth.ConfigError{Field: "HandlerOptions.Allowed/Denied", Reason: t + " is not a tenant GUID"}
-		}
-	}
 	if opts.Registry == nil {
 		opts.Registry = &MemoryRegistry{}
 	}
-	h := &Handler{cfg: cfg, opts: opts, box: box, now: time.Now}
+	h := &Handler{cfg: cfg, opts: opts, box: box, now: time.Now, http: opts.HTTPClient,
+		slots: make(chan struct{}, orDefault(opts.MaxConcurrent, defaultMaxConcurrent)), timeout: orDefault(opts.Timeout, defaultTimeout),
+		confirm: ConfirmOptions{FirstWait: time.Second}}
+	if opts.Confirm != nil {
+		h.confirm = *opts.Confirm
+	}
+	h.confirm.Timeout = orDefault(h.confirm.Timeout, min(defaultConfirmWait, h.timeout/2))
+	if h.confirm.Timeout >= h.timeout {
+		return nil, &graphauth.ConfigError{Field: "HandlerOptions.Confirm.Timeout", Reason: "must be shorter than HandlerOptions.Timeout"}
+	}
 	if opts.Now != nil {
 		h.now = opts.Now
 	}
-	u, _ := url.Parse(cfg.RedirectURI)
+	if h.http == nil {
+		h.http = &http.Client{Timeout: 30 * time.Second}
+	}
+	if _, err := h.signIn("organizations"); err != nil {
+		return nil, err // a malformed ClientAuth or authority
+	}
+	u, _ := url.Parse(cfg.RedirectURI) // checked by cfg.check
 	h.path = u.Path
 	if h.path == "" {
 		h.path = "/"
@@ -107,124 +166,109 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 	return h, nil
 }
 
+// orDefault returns v, or def when v is zero.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func (o HandlerOptions) check() error {
+	missing := func(field, why string) error {
+		return &graphauth.ConfigError{Field: "HandlerOptions." + field, Reason: "is required: " + why}
+	}
+	switch {
+	case o.Done == nil:
+		return missing("Done", "it writes the response of every round trip")
+	case o.ClientAuth.Secret == "" && o.ClientAuth.Key == nil:
+		return missing("ClientAuth", "the handler proves each tenant by redeeming a sign-in there with the app's secret or certificate")
+	case o.Credential == nil:
+		return missing("Credential", "the handler confirms each tenant's grant with an app-only token there")
+	case o.MaxConcurrent < 0 || o.Timeout < 0:
+		return &graphauth.ConfigError{Field: "HandlerOptions.MaxConcurrent/Timeout", Reason: "must not be negative (zero means the default)"}
+	}
+	for _, t := range append(append([]string(nil), o.Allowed...), o.Denied...) {
+		if !ids.IsGUID(t) {
+			return &graphauth.ConfigError{Field: "HandlerOptions.Allowed/Denied", Reason: t + " is not a tenant GUID"}
+		}
+	}
+	return nil
+}
+
+// signIn returns a sign-in client at tenant, whose ID tokens must come from
+// that tenant when it is a GUID. It asks for the OpenID Connect scopes and
+// User.Read, which MSAL needs as a resource scope and which the
+// administrator may consent to for themselves if the app does not declare
+// it.
+func (h *Handler) signIn(tenant string) (*graphauth.SignIn, error) {
+	return graphauth.NewSignIn(tenant, h.cfg.ClientID, h.opts.ClientAuth, &graphauth.SignInOptions{
+		Options:     graphauth.Options{Cloud: h.cfg.Cloud, AuthorityHost: h.cfg.AuthorityHost, HTTPClient: h.http},
+		RedirectURI: h.cfg.RedirectURI,
+	})
+}
+
+// Format prints the handler without its key or client credential, for
+// every verb.
+func (h *Handler) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "consent.Handler{ClientID: %s, RedirectURI: %s, Options: %v}", h.cfg.ClientID, h.cfg.RedirectURI, h.opts)
+}
+
 // Registry is where the handler records tenants.
 func (h *Handler) Registry() Registry { return h.opts.Registry }
 
+// pending is what the sealed cookie carries from one leg to the next.
 type pending struct {
 	State   string    `json:"s"`
 	Created time.Time `json:"t"`
+	Pinned  string    `json:"p,omitempty"` // the tenant Start asked for, if any
+	// Set for the sign-in leg only:
+	Consented string             `json:"c,omitempty"` // the GUID the consent's redirect named
+	SignIn    *graphauth.Pending `json:"i,omitempty"` // state, nonce and PKCE verifier
 }
 
-// Start redirects an administrator to admin consent.
+// signInTenant is where the administrator signs in: the pinned tenant (a
+// domain is resolved by the platform), else the consented one.
+func (p pending) signInTenant() string {
+	if p.Pinned != "" {
+		return p.Pinned
+	}
+	return p.Consented
+}
+
+// Start redirects an administrator to admin consent, for the tenant in the
+// "tenant" query parameter (a GUID or domain, pinned for the whole round
+// trip) or, without one, for "organizations". Errors go to Done.
 func (h *Handler) Start() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tenant := r.URL.Query().Get("tenant")
-		if tenant == "" {
-			tenant = "organizations"
+		tenant := strings.ToLower(r.URL.Query().Get("tenant"))
+		p := pending{State: pkce.Random(24), Created: h.now(), Pinned: tenant}
+		if tenant == "" || tenant == "organizations" {
+			tenant, p.Pinned = "organizations", ""
 		}
-		p := pending{State: pkce.Random(24), Created: h.now()}
 		target, err := URL(h.cfg, tenant, p.State)
+		if err == nil {
+			err = h.setCookie(w, p)
+		}
 		if err != nil {
 			h.opts.Done(w, r, Record{}, err)
 			return
 		}
-		name := "entrakit_consent_" + p.State[:16]
-		value, err := h.box.Seal(name, p)
-		if err != nil {
-			h.opts.Done(w, r, Record{}, err)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: h.path, MaxAge: int(consentLifetime / time.Second),
-			HttpOnly: true, Secure: h.sec, SameSite: http.SameSiteLaxMode})
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, target, http.StatusFound)
 	})
 }
 
-// Callback completes the round trip.
-func (h *Handler) Callback() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		q := r.URL.Query()
-		state := q.Get("state")
-		if !h.openState(w, r, state) {
-			h.opts.Done(w, r, Record{}, graphauth.ErrStateMismatch)
-			return
-		}
-		res, err := ParseCallback(q, state)
-		if err != nil {
-			h.opts.Done(w, r, Record{}, err)
-			return
-		}
-		if !h.allowed(res.TenantID) {
-			h.opts.Done(w, r, Record{}, ErrTenantNotAllowed)
-			return
-		}
-		rec, err := h.confirm(r.Context(), res.TenantID)
-		if err == nil {
-			// Only a tenant where a token could be had is recorded: the
-			// redirect's tenant alone is an unproven claim.
-			err = h.opts.Registry.Put(r.Context(), rec)
-		}
-		h.opts.Done(w, r, rec, err)
-	})
-}
+func cookieName(state string) string { return "entrakit_consent_" + state[:16] }
 
-// openState finds, opens and deletes the cookie of state, once.
-func (h *Handler) openState(w http.ResponseWriter, r *http.Request, state string) bool {
-	if len(state) < 16 {
-		return false
-	}
-	name := "entrakit_consent_" + state[:16]
-	c, err := r.Cookie(name)
+// setCookie seals p into the cookie named after its state.
+func (h *Handler) setCookie(w http.ResponseWriter, p pending) error {
+	name := cookieName(p.State)
+	value, err := h.box.Seal(name, p)
 	if err != nil {
-		return false
+		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: name, Path: h.path, MaxAge: -1, HttpOnly: true, Secure: h.sec, SameSite: http.SameSiteLaxMode})
-	var p pending
-	if h.box.Open(name, c.Value, &p) != nil || p.State != state || h.now().Sub(p.Created) > consentLifetime {
-		return false
-	}
-	return h.used.First(p.State, h.now(), consentLifetime)
-}
-
-func (h *Handler) allowed(tenant string) bool {
-	for _, d := range h.opts.Denied {
-		if strings.EqualFold(d, tenant) {
-			return false
-		}
-	}
-	if h.opts.Allowed == nil {
-		return true
-	}
-	for _, a := range h.opts.Allowed {
-		if strings.EqualFold(a, tenant) {
-			return true
-		}
-	}
-	return false
-}
-
-// confirm builds the tenant's record, proving the grant with a token when
-// the handler has a credential.
-func (h *Handler) confirm(ctx context.Context, tenant string) (Record, error) {
-	now := h.now()
-	rec := Record{TenantID: tenant, ConsentedAt: now, LastResult: "unconfirmed"}
-	if old, ok, _ := h.opts.Registry.Get(ctx, tenant); ok && !old.ConsentedAt.IsZero() {
-		rec.ConsentedAt = old.ConsentedAt
-	}
-	if h.opts.Credential == nil {
-		return rec, nil
-	}
-	c, err := Confirm(ctx, h.opts.Credential, tenant, h.opts.Required, h.opts.Confirm)
-	rec.Roles, rec.Missing = c.Roles, c.Missing
-	switch {
-	case err != nil:
-		rec.LastResult = "error: " + strings.SplitN(err.Error(), "\n", 2)[0]
-	case c.Confirmed():
-		rec.LastVerified, rec.LastResult = h.now(), "confirmed"
-	default:
-		rec.LastVerified, rec.LastResult = h.now(), "pending: "+strings.Join(c.Missing, ", ")+" not yet in effect"
-	}
-	return rec, err
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: h.path, MaxAge: int(consentLifetime / time.Second),
+		HttpOnly: true, Secure: h.sec, SameSite: http.SameSiteLaxMode})
+	return nil
 }

@@ -12,10 +12,15 @@ import (
 	"time"
 )
 
-// Record is what the product knows of one customer tenant.
+// Record is what the product knows of one customer tenant. The Handler
+// writes one only for a tenant that an ID token proved.
 type Record struct {
-	TenantID     string    `json:"tenantId"`
-	ConsentedAt  time.Time `json:"consentedAt"`
+	TenantID    string    `json:"tenantId"`
+	ConsentedAt time.Time `json:"consentedAt"`
+	// ConsentedBy is the user name (preferred_username) of the user whose
+	// sign-in at the tenant proved it, last time: the administrator who
+	// consented, or, for a tenant that had consented before, any member.
+	ConsentedBy  string    `json:"consentedBy,omitempty"`
 	Roles        []string  `json:"roles"`        // the application permissions confirmed
 	Missing      []string  `json:"missing"`      // required permissions not (yet) in effect
 	LastVerified time.Time `json:"lastVerified"` // when a token last confirmed the grant

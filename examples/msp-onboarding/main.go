@@ -5,11 +5,12 @@
 //	go run ./examples/msp-onboarding
 //
 // With nothing configured it runs on the fake platform: two customer
-// administrators (Contoso and Fabrikam) go through the consent round trip,
-// their browser played by a Go client. With AZURE_TENANT_ID, AZURE_CLIENT_ID
-// and AZURE_CLIENT_SECRET set (a multi-tenant app with
-// http://localhost:8080/consent/callback registered), it serves the
-// onboarding pages on localhost:8080 until interrupted.
+// administrators (Contoso and Fabrikam) go through the round trip (admin
+// consent, then a sign-in at their tenant that proves it), their browser
+// played by a Go client. With AZURE_TENANT_ID, AZURE_CLIENT_ID and
+// AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) set (a
+// multi-tenant app with http://localhost:8080/consent/callback registered),
+// it serves the onboarding pages on localhost:8080 until interrupted.
 package main
 
 import (
@@ -75,15 +76,18 @@ func demo(ctx context.Context, out io.Writer) error {
 	mux := http.NewServeMux()
 	web := httptest.NewServer(mux)
 	defer web.Close()
+	// The secret also redeems the administrator's sign-in that proves the
+	// tenant.
 	h, err := consent.NewHandler(consent.Config{ClientID: app.ClientID, RedirectURI: web.URL + "/consent/callback", AuthorityHost: srv.URL},
-		consent.HandlerOptions{Key: newKey(), Credential: cred, Required: required,
+		consent.HandlerOptions{Key: newKey(), Credential: cred, Required: required, HTTPClient: srv.Client(),
+			ClientAuth: graphauth.ClientAuth{Secret: graphauth.Secret(app.Secrets[0].Value)},
 			Done: func(w http.ResponseWriter, _ *http.Request, rec consent.Record, err error) {
 				if err != nil {
 					fmt.Fprintf(out, "consent failed: %v\n", err)
 					http.Error(w, "consent failed", http.StatusBadRequest)
 					return
 				}
-				fmt.Fprintf(out, "onboarded tenant %s: %s\n", rec.TenantID, rec.LastResult)
+				fmt.Fprintf(out, "onboarded tenant %s for %s: %s\n", rec.TenantID, rec.ConsentedBy, rec.LastResult)
 				fmt.Fprintln(w, "Thank you: your tenant is connected.")
 			}})
 	if err != nil {
@@ -150,8 +154,12 @@ func serveReal(cfg graphauth.Config) error {
 	if err != nil {
 		return err
 	}
+	auth, err := clientAuth(cfg)
+	if err != nil {
+		return err
+	}
 	h, err := consent.NewHandler(consent.Config{ClientID: cfg.ClientID, RedirectURI: "http://localhost:8080/consent/callback"},
-		consent.HandlerOptions{Key: newKey(), Credential: cred, Required: required,
+		consent.HandlerOptions{Key: newKey(), Credential: cred, ClientAuth: auth, Required: required,
 			Registry: consent.NewFileRegistry("tenants.json"),
 			Done: func(w http.ResponseWriter, _ *http.Request, rec consent.Record, err error) {
 				if err != nil {
@@ -175,4 +183,20 @@ func serveReal(cfg graphauth.Config) error {
 		return err
 	}
 	return nil
+}
+
+// clientAuth is the app's secret or certificate from the environment, with
+// which the handler redeems the sign-in that proves each tenant.
+func clientAuth(cfg graphauth.Config) (graphauth.ClientAuth, error) {
+	if cfg.ClientSecret != "" {
+		return graphauth.ClientAuth{Secret: cfg.ClientSecret}, nil
+	}
+	if cfg.CertificatePath == "" {
+		return graphauth.ClientAuth{}, errors.New("set AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH: the sign-in that proves a tenant needs one")
+	}
+	chain, key, err := graphauth.LoadCertificate(cfg.CertificatePath, cfg.CertificatePassword)
+	if err != nil {
+		return graphauth.ClientAuth{}, err
+	}
+	return graphauth.ClientAuth{Chain: chain, Key: key}, nil
 }

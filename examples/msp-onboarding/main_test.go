@@ -15,6 +15,8 @@ func TestDemoOnboardsTwoTenantsAndCallsGraphInEach(t *testing.T) {
 	require.NoError(t, demo(context.Background(), &out))
 	text := out.String()
 	assert.Equal(t, 2, strings.Count(text, ": confirmed\n"), text)
+	assert.Contains(t, text, " for it@contoso.onmicrosoft.com: confirmed\n", "the administrator's sign-in proved the tenant")
+	assert.Contains(t, text, " for admin@fabrikam.onmicrosoft.com: confirmed\n")
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	require.GreaterOrEqual(t, len(lines), 5)
 	table := strings.Join(lines[len(lines)-2:], "\n")

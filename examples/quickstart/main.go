@@ -2,7 +2,8 @@
 // in-process and in a few seconds: it registers an app through Graph, gets
 // app-only tokens with a client secret and with a certificate, signs a user
 // in (the fake approves without a browser), onboards a customer tenant
-// through admin consent, and prints a verify report.
+// through admin consent proven by its administrator's sign-in, and prints a
+// verify report.
 //
 //	go run ./examples/quickstart
 package main
@@ -124,24 +125,13 @@ func run(ctx context.Context, out io.Writer) error {
 
 	// 5. Onboard a customer tenant through admin consent, and prove it.
 	srv.SignIn("it@fabrikam.onmicrosoft.com")
-	state := "quickstart-state-0123456789"
-	consentURL, err := consent.URL(consent.Config{ClientID: app.AppID, RedirectURI: redirect, AuthorityHost: srv.URL}, "organizations", state)
+	admin, confirmed, err := onboard(ctx, consent.Config{ClientID: app.AppID, RedirectURI: redirect, AuthorityHost: srv.URL},
+		graphauth.ClientAuth{Secret: secret.SecretText}, opts, withSecret)
 	if err != nil {
 		return err
 	}
-	back, err = follow(srv.Client(), consentURL)
-	if err != nil {
-		return err
-	}
-	res, err := consent.ParseCallback(back, state)
-	if err != nil {
-		return err
-	}
-	confirmed, err := consent.Confirm(ctx, withSecret, res.TenantID, roles, nil)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "5. onboarded tenant Fabrikam (%t): roles %s confirmed=%t\n", res.TenantID == customer.ID, strings.Join(confirmed.Roles, ", "), confirmed.Confirmed())
+	fmt.Fprintf(out, "5. onboarded tenant Fabrikam (%t), proven by %s: roles %s confirmed=%t\n",
+		admin.TenantID == customer.ID, admin.Username, strings.Join(confirmed.Roles, ", "), confirmed.Confirmed())
 
 	// 6. Verify the registration as a "Verify" button would.
 	cfg := graphauth.Config{TenantID: srv.TenantID, ClientID: app.AppID, ClientSecret: secret.SecretText}
@@ -149,6 +139,47 @@ func run(ctx context.Context, out io.Writer) error {
 		&verify.Options{Config: &cfg, GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
 	fmt.Fprintf(out, "6. %s", report.Text())
 	return nil
+}
+
+// onboard runs admin consent for the tenant of the administrator signed in
+// at the platform. The redirect's tenant is only a claim, so the
+// administrator then signs in at that tenant, and only an ID token from it
+// proves the claim; the grant's roles are confirmed last. consent.Handler
+// does all of this for a web app.
+func onboard(ctx context.Context, cfg consent.Config, auth graphauth.ClientAuth, opts graphauth.Options, cred graphauth.TokenCredential) (*graphauth.User, consent.Confirmation, error) {
+	state := "quickstart-state-0123456789"
+	consentURL, err := consent.URL(cfg, "organizations", state)
+	if err != nil {
+		return nil, consent.Confirmation{}, err
+	}
+	back, err := follow(opts.HTTPClient, consentURL)
+	if err != nil {
+		return nil, consent.Confirmation{}, err
+	}
+	res, err := consent.ParseCallback(back, state)
+	if err != nil {
+		return nil, consent.Confirmation{}, err
+	}
+	proof, err := graphauth.NewSignIn(res.TenantID, cfg.ClientID, auth, &graphauth.SignInOptions{Options: opts, RedirectURI: cfg.RedirectURI})
+	if err != nil {
+		return nil, consent.Confirmation{}, err
+	}
+	authURL, pending, err := proof.AuthCodeURL(graphauth.AuthRequest{})
+	if err != nil {
+		return nil, consent.Confirmation{}, err
+	}
+	if back, err = follow(opts.HTTPClient, authURL); err != nil {
+		return nil, consent.Confirmation{}, err
+	}
+	admin, err := proof.Complete(ctx, pending, back) // validates the ID token, whose tid must be res.TenantID
+	if err != nil {
+		return nil, consent.Confirmation{}, err
+	}
+	if !strings.EqualFold(admin.TenantID, res.TenantID) {
+		return nil, consent.Confirmation{}, consent.ErrTenantMismatch
+	}
+	confirmed, err := consent.Confirm(ctx, cred, res.TenantID, roles, nil)
+	return admin, confirmed, err
 }
 
 // follow plays the browser: it follows the platform's redirect back to the

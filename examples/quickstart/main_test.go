@@ -22,7 +22,7 @@ func TestQuickstartTour(t *testing.T) {
 		"3. app-only token with the client secret: roles User.Read.All, Organization.Read.All\n",
 		"3. app-only token with the certificate: roles User.Read.All, Organization.Read.All\n",
 		"4. signed in Adele Vance (adele@contoso.onmicrosoft.com)\n",
-		"5. onboarded tenant Fabrikam (true): roles Organization.Read.All, User.Read.All confirmed=true\n",
+		"5. onboarded tenant Fabrikam (true), proven by it@fabrikam.onmicrosoft.com: roles Organization.Read.All, User.Read.All confirmed=true\n",
 		": OK\n",
 	} {
 		assert.Contains(t, text, want)

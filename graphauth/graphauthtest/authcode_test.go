@@ -277,3 +277,29 @@ func TestMSALAuthCodeAndSilentRefresh(t *testing.T) {
 	assert.Equal(t, res.AccessToken, silent.AccessToken, "MSAL answers from its cache")
 	assert.Equal(t, "admin@contoso.onmicrosoft.com", res.Account.PreferredUsername, "the first user signs in when none is named")
 }
+
+// A user who consents on the authorize page gets the scopes in the code's
+// tokens at once, as on the real platform; a later refresh sees the grant
+// only once it has propagated.
+func TestConsentOnTheAuthorizePageIsInTheCodesTokenAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(&graphauthtest.Options{PropagationDelay: time.Hour})
+	defer srv.Close()
+	base := "/" + srv.TenantID
+	params := authorizeParams(srv, "openid offline_access Mail.Read")
+	params.Set("login_hint", "adele@contoso.onmicrosoft.com")
+	q, resp, page := authorize(t, srv, base+"/oauth2/v2.0/authorize", params)
+	require.NotNil(t, q, "status %d: %s", resp.StatusCode, page)
+	form := codeForm(srv, q.Get("code"))
+	form.Set("scope", "openid offline_access https://graph.microsoft.com/Mail.Read")
+	r := postForm(t, srv, base+"/oauth2/v2.0/token", form)
+	require.Equal(t, 200, r.Status, r.ErrorDescription)
+	assert.Equal(t, "Mail.Read", verifyWithJWKS(t, srv, r.AccessToken)["scp"])
+
+	refreshed := postForm(t, srv, base+"/oauth2/v2.0/token", url.Values{
+		"grant_type": {"refresh_token"}, "client_id": {srv.ClientID}, "client_secret": {srv.Secret},
+		"refresh_token": {r.RefreshToken}, "scope": {"https://graph.microsoft.com/Mail.Read offline_access"},
+	})
+	require.Equal(t, 200, refreshed.Status, refreshed.ErrorDescription)
+	assert.Equal(t, "", verifyWithJWKS(t, srv, refreshed.AccessToken)["scp"], "the grant has not propagated yet")
+}

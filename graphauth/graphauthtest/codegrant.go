@@ -45,7 +45,10 @@ func (s *Server) authorizationCode(r *http.Request, req *tokenRequest) (any, *oa
 			scopes = appendUnique(scopes, strings.ToLower(sc))
 		}
 	}
-	return s.userGrant(r, req, auth, c.tenantID, c.userOID, scopes, c.nonce)
+	// The code carries the scopes its authorize request settled (granted
+	// before, or consented to on its page): they are in its tokens at once,
+	// even while a new grant propagates to other requests.
+	return s.userGrant(r, req, auth, c.tenantID, c.userOID, scopes, c.nonce, true)
 }
 
 // redeemCode checks a code against the request and marks it used.
@@ -144,13 +147,13 @@ func (s *Server) refreshToken(r *http.Request, req *tokenRequest) (any, *oauthEr
 			scopes = append(oidc, graphOnly(g.scopes)...)
 		}
 	}
-	return s.userGrant(r, req, auth, g.tenantID, g.userOID, scopes, "")
+	return s.userGrant(r, req, auth, g.tenantID, g.userOID, scopes, "", false)
 }
 
 // userGrant issues the tokens of a delegated grant: an access token with the
-// scopes the user has now, a new refresh token with offline_access, and an ID
-// token with openid.
-func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, tenantID, userOID string, scopes []string, nonce string) (any, *oauthError) {
+// scopes the user has now (all of scopes when settled, for a code), a new
+// refresh token with offline_access, and an ID token with openid.
+func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, tenantID, userOID string, scopes []string, nonce string, settled bool) (any, *oauthError) {
 	now := s.clk.now()
 	s.mu.Lock()
 	t, u := s.dir.userByOID(userOID)
@@ -164,7 +167,7 @@ func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, 
 	}
 	var effective []string
 	for _, sc := range scopes {
-		if oidcScopes[strings.ToLower(sc)] || containsFold(granted, sc) {
+		if settled || oidcScopes[strings.ToLower(sc)] || containsFold(granted, sc) {
 			effective = append(effective, sc)
 		}
 	}

@@ -1,0 +1,204 @@
+package consent
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/ids"
+)
+
+// Callback completes both legs of the round trip at the redirect URI. It
+// first opens the sealed cookie of the callback's state, with no network
+// request: a callback without one ends at once with
+// graphauth.ErrStateMismatch. The admin consent's redirect (error first,
+// then admin_consent=True and tenant) is checked against the pinned tenant
+// and the tenant lists, and answered with a redirect to sign in at that
+// tenant. The sign-in's redirect is redeemed, its ID token's tid compared
+// with the consented tenant, the grant confirmed and the tenant recorded,
+// all within HandlerOptions.Timeout. When MaxConcurrent callbacks are
+// already at that stage it answers 503 with Retry-After instead, leaving
+// the state usable, and does not call Done.
+func (h *Handler) Callback() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		q := r.URL.Query()
+		name, p, ok := h.peek(r, q.Get("state"))
+		switch {
+		case !ok:
+			h.opts.Done(w, r, Record{}, graphauth.ErrStateMismatch)
+		case p.SignIn == nil:
+			h.consented(w, r, name, p, q)
+		default:
+			h.signedIn(w, r, name, p, q)
+		}
+	})
+}
+
+// peek opens the cookie of state without using it up.
+func (h *Handler) peek(r *http.Request, state string) (string, pending, bool) {
+	if len(state) < 16 {
+		return "", pending{}, false
+	}
+	name := cookieName(state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return "", pending{}, false
+	}
+	var p pending
+	if h.box.Open(name, c.Value, &p) != nil || subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) != 1 ||
+		h.now().Sub(p.Created) > consentLifetime {
+		return "", pending{}, false
+	}
+	return name, p, true
+}
+
+// consume deletes the cookie and reports whether its state is used for the
+// first time.
+func (h *Handler) consume(w http.ResponseWriter, name string, p pending) bool {
+	http.SetCookie(w, &http.Cookie{Name: name, Path: h.path, MaxAge: -1, HttpOnly: true, Secure: h.sec, SameSite: http.SameSiteLaxMode})
+	return h.used.First(p.State, h.now(), consentLifetime)
+}
+
+// consented handles the admin consent's redirect: it sends the browser on
+// to sign in at the tenant the redirect claims.
+func (h *Handler) consented(w http.ResponseWriter, r *http.Request, name string, p pending, q url.Values) {
+	if !h.consume(w, name, p) {
+		h.opts.Done(w, r, Record{}, graphauth.ErrStateMismatch)
+		return
+	}
+	res, err := ParseCallback(q, p.State)
+	if err == nil {
+		err = h.admit(p.Pinned, res.TenantID)
+	}
+	if err == nil {
+		p.Consented = res.TenantID
+		err = h.redirectToSignIn(w, r, p)
+	}
+	if err != nil {
+		h.opts.Done(w, r, Record{}, err)
+	}
+}
+
+// admit checks a claimed tenant against the pinned one and the lists.
+func (h *Handler) admit(pinned, tenant string) error {
+	if ids.IsGUID(pinned) && !strings.EqualFold(pinned, tenant) {
+		return fmt.Errorf("%w: Start asked for %s, the consent came back for %s", ErrTenantMismatch, pinned, tenant)
+	}
+	if !h.allowed(tenant) {
+		return ErrTenantNotAllowed
+	}
+	return nil
+}
+
+// redirectToSignIn starts the OpenID Connect sign-in at the consented
+// tenant, keeping its state, nonce and PKCE verifier in a new cookie.
+func (h *Handler) redirectToSignIn(w http.ResponseWriter, r *http.Request, p pending) error {
+	s, err := h.signIn(p.signInTenant())
+	if err != nil {
+		return err
+	}
+	authURL, sp, err := s.AuthCodeURL(graphauth.AuthRequest{})
+	if err != nil {
+		return err
+	}
+	next := pending{State: sp.State, Created: h.now(), Pinned: p.Pinned, Consented: p.Consented, SignIn: &sp}
+	if err := h.setCookie(w, next); err != nil {
+		return err
+	}
+	http.Redirect(w, r, authURL, http.StatusFound)
+	return nil
+}
+
+// signedIn handles the sign-in's redirect, within a slot and a deadline.
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, name string, p pending, q url.Values) {
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	default:
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "consent: too many tenants are being onboarded at once; try again in a few seconds", http.StatusServiceUnavailable)
+		return
+	}
+	if !h.consume(w, name, p) {
+		h.opts.Done(w, r, Record{}, graphauth.ErrStateMismatch)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
+	rec, err := h.prove(ctx, p, q)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		// graphauth may report the last answer it read rather than the
+		// deadline that cut the next request short.
+		err = fmt.Errorf("consent: the callback gave up after %s: %w (%w)", h.timeout, ctx.Err(), err)
+	}
+	h.opts.Done(w, r, rec, err)
+}
+
+// prove redeems the sign-in, requires its ID token's tenant to be the
+// consented one, then confirms and records the tenant.
+func (h *Handler) prove(ctx context.Context, p pending, q url.Values) (Record, error) {
+	s, err := h.signIn(p.signInTenant())
+	if err != nil {
+		return Record{}, err
+	}
+	u, err := s.Complete(ctx, *p.SignIn, q)
+	if err != nil {
+		return Record{}, err
+	}
+	_ = s.SignOut(ctx, u.AccountID) // the administrator's tokens are not kept
+	if !strings.EqualFold(u.TenantID, p.Consented) {
+		return Record{}, fmt.Errorf("%w: the consent named %s, the administrator signed in to %s", ErrTenantMismatch, p.Consented, u.TenantID)
+	}
+	if !h.allowed(u.TenantID) {
+		return Record{}, ErrTenantNotAllowed
+	}
+	rec, err := h.confirmGrant(ctx, p.Consented)
+	rec.ConsentedBy = u.Username
+	if err == nil {
+		err = h.opts.Registry.Put(ctx, rec)
+	}
+	return rec, err
+}
+
+func (h *Handler) allowed(tenant string) bool {
+	for _, d := range h.opts.Denied {
+		if strings.EqualFold(d, tenant) {
+			return false
+		}
+	}
+	if h.opts.Allowed == nil {
+		return true
+	}
+	for _, a := range h.opts.Allowed {
+		if strings.EqualFold(a, tenant) {
+			return true
+		}
+	}
+	return false
+}
+
+// confirmGrant builds the proven tenant's record, with the roles an
+// app-only token there carries.
+func (h *Handler) confirmGrant(ctx context.Context, tenant string) (Record, error) {
+	rec := Record{TenantID: tenant, ConsentedAt: h.now()}
+	if old, ok, _ := h.opts.Registry.Get(ctx, tenant); ok && !old.ConsentedAt.IsZero() {
+		rec.ConsentedAt = old.ConsentedAt
+	}
+	c, err := Confirm(ctx, h.opts.Credential, tenant, h.opts.Required, &h.confirm)
+	rec.Roles, rec.Missing = c.Roles, c.Missing
+	switch {
+	case err != nil:
+		rec.LastResult = "error: " + strings.SplitN(err.Error(), "\n", 2)[0]
+	case c.Confirmed():
+		rec.LastVerified, rec.LastResult = h.now(), "confirmed"
+	default:
+		rec.LastVerified, rec.LastResult = h.now(), "pending: "+strings.Join(c.Missing, ", ")+" not yet in effect"
+	}
+	return rec, err
+}
