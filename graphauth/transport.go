@@ -94,7 +94,14 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, er
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return base.RoundTrip(out)
+	resp, err := base.RoundTrip(out)
+	if resp != nil && resp.Request == nil {
+		// The http.Client links a redirect to the request before it only
+		// through Response.Request: keep the link that checkHost follows
+		// even when Base does not set it.
+		resp.Request = out
+	}
+	return resp, err
 }
 
 // ClaimsChallenge extracts the claims of a continuous access evaluation

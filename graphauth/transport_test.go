@@ -204,6 +204,31 @@ func TestTransportNeverFollowsARedirectToAnotherHostWithTheToken(t *testing.T) {
 	mu.Unlock()
 }
 
+// redirector answers every request for graph.microsoft.com with a redirect
+// to evil.example, without setting Response.Request, as a hand-written
+// RoundTripper may not.
+type redirector struct{ recorder }
+
+func (r *redirector) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, _ := r.recorder.RoundTrip(req)
+	resp.Request = nil
+	if req.URL.Host == "graph.microsoft.com" {
+		resp.StatusCode, resp.Header = http.StatusFound, http.Header{"Location": {"https://evil.example/steal"}}
+	}
+	return resp, nil
+}
+
+func TestTransportRefusesARedirectEvenWhenBaseDoesNotLinkIt(t *testing.T) {
+	t.Parallel()
+	base := &redirector{}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: &staticCred{}, Base: base,
+		AllowedHosts: []string{"graph.microsoft.com", "evil.example"}}}
+	_, err := client.Get("https://graph.microsoft.com/v1.0/me")
+	require.ErrorIs(t, err, graphauth.ErrHostNotAllowed)
+	require.Len(t, base.sent, 1, "only the first request went out")
+	assert.Equal(t, "graph.microsoft.com", base.sent[0].URL.Host)
+}
+
 func TestTransportCallsTheFakeGraphOnlyWhenItIsAllowed(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)
