@@ -22,9 +22,10 @@ import (
 // follows a redirect to another host; Transport would add it back, so it
 // refuses such a redirect instead, even to a host on the list. Every refusal
 // is an error wrapping ErrHostNotAllowed, returned before anything is sent:
-// a request never goes out unauthenticated in its place. Follow a Graph
-// redirect to pre-authenticated content (a file download) with a client of
-// its own.
+// a request never goes out unauthenticated in its place. To follow Graph's
+// redirects to pre-authenticated content (file downloads), have the
+// client's CheckRedirect return http.ErrUseLastResponse and fetch the
+// Location with a client without Transport.
 type Transport struct {
 	// Credential supplies tokens; required.
 	Credential TokenCredential
@@ -42,6 +43,7 @@ type Transport struct {
 	// this package, and graph.microsoft.com for others: set it to call
 	// another cloud's Graph through another credential, another resource
 	// (with Request.Scopes), or the fake platform of package graphauthtest.
+	// An empty list that is not nil allows no host.
 	AllowedHosts []string
 	// Base sends the requests. Nil means http.DefaultTransport.
 	Base http.RoundTripper
