@@ -24,7 +24,9 @@
 // azidentity users already set; [Flows] adds an application's own. Adapters
 // make a credential an azcore.TokenCredential ([AzCore]), an
 // oauth2.TokenSource ([OAuth2]) or an http.RoundTripper ([Transport]) that
-// answers continuous access evaluation challenges.
+// answers continuous access evaluation challenges and sends the token only
+// to the hosts it is meant for (Graph's, by default), never across a
+// redirect to another host.
 //
 // [SignIn] signs users in with the authorization code and PKCE (state,
 // nonce and the S256 challenge that MSAL's confidential AuthCodeURL leaves

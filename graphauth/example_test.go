@@ -81,8 +81,11 @@ func ExampleTransport() {
 	cred, _ := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret),
 		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()})
 
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: srv.Client().Transport}}
-	resp, err := client.Get(srv.URL + "/v1.0/organization") // Graph is https://graph.microsoft.com in production
+	// Tokens go only to AllowedHosts: nil means the Graph of the
+	// credential's cloud (https://graph.microsoft.com); here, the fake's.
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: srv.Client().Transport,
+		AllowedHosts: []string{srv.URL}}}
+	resp, err := client.Get(srv.URL + "/v1.0/organization")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/entrakit/entrakit/internal/ids"
 	"io"
 	"net/http"
 	"strings"
@@ -16,25 +15,52 @@ import (
 // "insufficient_claims" and claims), it gets a token satisfying the claims
 // and sends the request once more, replaying the body through
 // Request.GetBody; a request whose body cannot be replayed gets the 401.
+//
+// The token goes only where it belongs: to a host on AllowedHosts, over
+// https (plain http only to a loopback host), and only to the host the
+// request was first made for. net/http's Client drops Authorization when it
+// follows a redirect to another host; Transport would add it back, so it
+// refuses such a redirect instead, even to a host on the list. Every refusal
+// is an error wrapping ErrHostNotAllowed, returned before anything is sent:
+// a request never goes out unauthenticated in its place. To follow Graph's
+// redirects to pre-authenticated content (file downloads), have the
+// client's CheckRedirect return http.ErrUseLastResponse and fetch the
+// Location with a client without Transport.
 type Transport struct {
 	// Credential supplies tokens; required.
 	Credential TokenCredential
 	// Request says which token; the zero value is Graph's default scope.
 	Request TokenRequest
+	// AllowedHosts are the hosts the token may be sent to: host names or IP
+	// addresses with an optional port ("graph.microsoft.com",
+	// "127.0.0.1:8443"), or base URLs of which only the host and port count
+	// (a Cloud's GraphEndpoint, graphauthtest.Server.URL). An entry without
+	// a port allows the default port of the request's scheme. Host names
+	// match regardless of ASCII case and of a trailing dot, never a
+	// subdomain; write an internationalized name in its ASCII (xn--) form,
+	// since a request for a non-ASCII host is refused. Nil means the Graph
+	// host of the credential's cloud (Options.Cloud) for the credentials of
+	// this package, and graph.microsoft.com for others: set it to call
+	// another cloud's Graph through another credential, another resource
+	// (with Request.Scopes), or the fake platform of package graphauthtest.
+	// An empty list that is not nil allows no host.
+	AllowedHosts []string
 	// Base sends the requests. Nil means http.DefaultTransport.
 	Base http.RoundTripper
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
 
-// RoundTrip implements http.RoundTripper. Token errors come back as they
-// are (*AuthError), wrapped by the http.Client as a *url.Error.
+// RoundTrip implements http.RoundTripper. A request the token must not go
+// with is refused with an error wrapping ErrHostNotAllowed (a *ConfigError
+// for a malformed AllowedHosts entry). Token errors come back as they are
+// (*AuthError). The http.Client wraps either in a *url.Error.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Credential == nil {
 		return nil, errors.New("graphauth: Transport has no Credential")
 	}
-	if req.URL.Scheme != "https" && !ids.IsLoopbackHost(req.URL.Hostname()) {
-		return nil, fmt.Errorf("graphauth: refusing to send a bearer token over %s to %s", req.URL.Scheme, req.URL.Host)
+	if err := t.checkHost(req); err != nil {
+		return nil, err
 	}
 	resp, err := t.send(req, t.Request)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
@@ -70,7 +96,14 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, er
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return base.RoundTrip(out)
+	resp, err := base.RoundTrip(out)
+	if resp != nil && resp.Request == nil {
+		// The http.Client links a redirect to the request before it only
+		// through Response.Request: keep the link that checkHost follows
+		// even when Base does not set it.
+		resp.Request = out
+	}
+	return resp, err
 }
 
 // ClaimsChallenge extracts the claims of a continuous access evaluation

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -30,14 +31,28 @@ type Certificate struct {
 }
 
 // Format prints the certificate's subject and thumbprint, never its key, for
-// every verb.
-func (c *Certificate) Format(f fmt.State, _ rune) {
-	if c == nil || len(c.Chain) == 0 {
+// every verb. Its receiver is a value so that a Certificate held by value
+// prints the same.
+func (c Certificate) Format(f fmt.State, _ rune) {
+	if len(c.Chain) == 0 || c.Chain[0] == nil {
 		fmt.Fprint(f, "registration.Certificate{}")
 		return
 	}
 	fmt.Fprintf(f, "registration.Certificate{Subject: %q, Thumbprint: %s, NotAfter: %s, Key: REDACTED}",
 		c.Leaf().Subject.CommonName, Thumbprint(c.Leaf()), c.Leaf().NotAfter.UTC().Format(time.DateOnly))
+}
+
+// MarshalJSON writes the certificate's subject, thumbprint and expiry; never
+// its key.
+func (c Certificate) MarshalJSON() ([]byte, error) {
+	if len(c.Chain) == 0 || c.Chain[0] == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(struct {
+		Subject    string    `json:"subject"`
+		Thumbprint string    `json:"thumbprint"`
+		NotAfter   time.Time `json:"notAfter"`
+	}{c.Leaf().Subject.CommonName, Thumbprint(c.Leaf()), c.Leaf().NotAfter.UTC()})
 }
 
 // Leaf is the certificate registered on the app.

@@ -56,7 +56,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: e.base}}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: e.base, AllowedHosts: []string{e.graphURL}}}
 	for _, what := range []string{"users", "groups"} {
 		names, err := list(ctx, client, e.graphURL+"/v1.0/"+what+"?$select=id,displayName&$top=100")
 		if err != nil {

@@ -127,7 +127,8 @@ func demo(ctx context.Context, out io.Writer) error {
 // organization calls GET /v1.0/organization in a customer tenant, as the
 // product does with the tenant's own token.
 func organization(ctx context.Context, cred graphauth.TokenCredential, tenant, graphURL string, base http.RoundTripper) (string, error) {
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Request: graphauth.TokenRequest{TenantID: tenant}, Base: base}}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Request: graphauth.TokenRequest{TenantID: tenant}, Base: base,
+		AllowedHosts: []string{graphURL}}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, graphURL+"/v1.0/organization", nil)
 	if err != nil {
 		return "", err

@@ -72,7 +72,7 @@ func run(ctx context.Context, pageSize int, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "v1 token (resource): roles %s\n", strings.Join(roles(v1tok.AccessToken), ", "))
 
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: httpClient.Transport}}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: httpClient.Transport, AllowedHosts: []string{graphURL}}}
 	next := graphURL + "/v1.0/users?$select=displayName,userPrincipalName&$top=" + strconv.Itoa(pageSize)
 	total := 0
 	for page := 1; next != ""; page++ {

@@ -139,7 +139,8 @@ func (u userCred) Token(ctx context.Context, _ graphauth.TokenRequest) (graphaut
 }
 
 func get(ctx context.Context, cred graphauth.TokenCredential, st setup, path string, out any) error {
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: st.base}, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: st.base, AllowedHosts: []string{st.graphURL}},
+		Timeout: 30 * time.Second}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, st.graphURL+path, nil)
 	if err != nil {
 		return err

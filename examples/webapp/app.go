@@ -110,7 +110,8 @@ func (u userCred) Token(ctx context.Context, req graphauth.TokenRequest) (grapha
 
 // me calls GET /v1.0/me with the user's token and describes the result.
 func (a *webApp) me(ctx context.Context, accountID string) string {
-	client := &http.Client{Transport: &graphauth.Transport{Credential: userCred{a.signIn, accountID}, Base: a.base}, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: userCred{a.signIn, accountID}, Base: a.base,
+		AllowedHosts: []string{a.graphURL}}, Timeout: 10 * time.Second}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.graphURL+"/v1.0/me", nil)
 	resp, err := client.Do(req)
 	if err != nil {
