@@ -189,7 +189,7 @@ func TestConstructedValuesPrintNoSecret(t *testing.T) {
 	require.NoError(t, err)
 	c.also(pending.Verifier)
 	consentHandler, err := consent.NewHandler(consent.Config{ClientID: srv.ClientID, RedirectURI: "http://localhost/consent", AuthorityHost: srv.URL},
-		consent.HandlerOptions{Key: key, Credential: secretCred, Done: func(http.ResponseWriter, *http.Request, consent.Record, error) {}})
+		consent.HandlerOptions{Key: key, ClientAuth: auth, Credential: secretCred, Done: func(http.ResponseWriter, *http.Request, consent.Record, error) {}})
 	require.NoError(t, err)
 
 	generated, err := registration.NewSelfSignedCertificate("printing", nil)

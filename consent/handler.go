@@ -208,12 +208,6 @@ func (h *Handler) signIn(tenant string) (*graphauth.SignIn, error) {
 	})
 }
 
-// Format prints the handler without its key or client credential, for
-// every verb.
-func (h *Handler) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "consent.Handler{ClientID: %s, RedirectURI: %s, Options: %v}", h.cfg.ClientID, h.cfg.RedirectURI, h.opts)
-}
-
 // Registry is where the handler records tenants.
 func (h *Handler) Registry() Registry { return h.opts.Registry }
 
