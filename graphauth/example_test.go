@@ -22,6 +22,7 @@ func ExampleNewClientSecretCredential() {
 		fmt.Println(err)
 		return
 	}
+	defer cred.Close() // stops background refresh when the program is done with it
 	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
 	if err != nil {
 		fmt.Println(err)
