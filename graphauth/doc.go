@@ -20,6 +20,14 @@
 // with its own cache turned off. Options.Store shares tokens between the
 // replicas of a service (see package tokenstore).
 //
+// A 429 or 503 with Retry-After blocks its tenant and scopes until the wait
+// is over: callers get the valid cached token, or at once an *AuthError that
+// wraps [ErrThrottled], and nothing is sent. An answer no platform would send
+// (an expires_in of zero or beyond a week, HTML from a proxy) is an
+// *AuthError wrapping [ErrUnexpectedResponse], never a panic. Close a
+// credential when done with it: Close stops its background work and forgets
+// its tokens.
+//
 // [FromEnv] and [NewCredential] pick the flow from the AZURE_* variables
 // azidentity users already set; [Flows] adds an application's own. Adapters
 // make a credential an azcore.TokenCredential ([AzCore]), an

@@ -17,7 +17,9 @@ import (
 // so that the replicas of a service share one token per (app, tenant,
 // scopes) and a signed-in user's tokens survive a restart. A cached Token
 // call never touches the Store: it is read on an in-process miss, and
-// written after every token the platform issues.
+// written in the background after every token the platform issues, once the
+// callers waiting for it have it (Close waits for writes under way). Every
+// call gives up after 300 ms, even if the Store ignores its context.
 //
 // Implementations must be safe for concurrent use. Get returns an error
 // wrapping ErrNotFound for a missing or expired key, and one wrapping
