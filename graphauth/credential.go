@@ -246,7 +246,7 @@ func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fe
 		return Token{}, aerr
 	}
 	c.install(e, tok, start, 0)
-	c.writes.start(&c.closed, func() { c.toStore(e, tok) })
+	c.writes.start(func() { c.toStore(e, tok) })
 	c.opts.log.LogAttrs(ctx, levelDebug, "graphauth: token acquired",
 		logAttrs(c, e, "expires_on", tok.ExpiresOn.UTC().Format(time.RFC3339), "refresh_on", tok.RefreshOn.UTC().Format(time.RFC3339))...)
 	return tok, nil

@@ -155,7 +155,7 @@ func (c *credential) Close() error {
 		return nil
 	}
 	close(c.done)
-	c.writes.wait()
+	c.writes.close()
 	c.cache.each(func(e *entry) {
 		if p := e.tok.Swap(nil); p != nil {
 			p.disarm()

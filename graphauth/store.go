@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -132,15 +131,16 @@ func callStore[T any](ctx context.Context, call func(context.Context) (T, error)
 // storeWrites runs Store writes in the background, after the callers
 // waiting for a token have it, and lets Close wait for those under way.
 type storeWrites struct {
-	mu sync.Mutex
-	wg sync.WaitGroup
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
 }
 
-// start runs write in the background unless closed is set.
-func (w *storeWrites) start(closed *atomic.Bool, write func()) {
+// start runs write in the background, unless close has been called.
+func (w *storeWrites) start(write func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if closed.Load() {
+	if w.closed {
 		return
 	}
 	w.wg.Add(1)
@@ -150,11 +150,12 @@ func (w *storeWrites) start(closed *atomic.Bool, write func()) {
 	}()
 }
 
-// wait waits for the writes under way; each ends within storeTimeout.
-// closed must be set already, so that no write starts meanwhile.
-func (w *storeWrites) wait() {
+// close refuses new writes and waits for those under way; each ends within
+// storeTimeout.
+func (w *storeWrites) close() {
 	w.mu.Lock()
-	w.mu.Unlock() //nolint:staticcheck // an empty critical section: any start under way has added to wg
+	w.closed = true
+	w.mu.Unlock()
 	w.wg.Wait()
 }
 
