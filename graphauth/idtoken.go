@@ -39,6 +39,11 @@ func (e *IDTokenError) Unwrap() error { return e.Err }
 // maxSkew bounds the clock difference tolerated on exp, nbf and iat.
 const maxSkew = 5 * time.Minute
 
+// maxIDTokenAge bounds how long ago an ID token may have been issued (iat).
+// The platform mints it when the code is redeemed, within loginLifetime of
+// the sign-in's start: an older one belongs to another sign-in.
+const maxIDTokenAge = loginLifetime + maxSkew
+
 // keySet fetches and caches the platform's signing keys (JWKS), refreshing
 // them when a token names an unknown key, at most once a minute.
 type keySet struct {
@@ -113,9 +118,12 @@ type idTokenCheck struct {
 }
 
 // validateIDToken verifies the signature (RS256, a key from the JWKS) and
-// the claims: aud, iss (the platform's issuer for the token's own tenant),
-// tid (the configured tenant, or one allowed), nonce, and exp/nbf/iat within
-// a bounded skew.
+// the claims (OpenID Connect Core 1.0 §3.1.3.7): aud, azp (required and this
+// app when aud names several), iss (the platform's issuer for the token's
+// own tenant), tid (the configured tenant, or one allowed), nonce, exp and
+// nbf within a bounded skew, and iat, which is required, not in the future
+// beyond the skew and not older than maxIDTokenAge. Every failure is an
+// *IDTokenError.
 func validateIDToken(ctx context.Context, keys *keySet, raw string, c idTokenCheck) (jwt.MapClaims, error) {
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
@@ -125,38 +133,66 @@ func validateIDToken(ctx context.Context, keys *keySet, raw string, c idTokenChe
 	if err != nil {
 		return nil, &IDTokenError{Reason: "signature", Err: errors.New(firstLine(err.Error()))}
 	}
+	if err := checkAudience(claims, c.clientID); err != nil {
+		return nil, err
+	}
 	tid, _ := claims["tid"].(string)
+	nonce, _ := claims["nonce"].(string)
 	switch {
-	case !audienceIs(claims, c.clientID):
-		return nil, &IDTokenError{Reason: "issued for another app (aud)"}
 	case tid == "":
 		return nil, &IDTokenError{Reason: "no tenant (tid)"}
 	case claims["iss"] != c.authority+"/"+tid+"/v2.0":
-		return nil, &IDTokenError{Reason: fmt.Sprintf("issuer %v is not this platform's for tenant %s", claims["iss"], tid)}
+		return nil, &IDTokenError{Reason: fmt.Sprintf("issuer %q is not this platform's for tenant %q", fmt.Sprint(claims["iss"]), tid)}
 	case !c.allowed(tid):
-		return nil, &IDTokenError{Reason: "users of tenant " + tid + " may not sign in (AllowedTenants)"}
-	case subtle.ConstantTimeCompare([]byte(fmt.Sprint(claims["nonce"])), []byte(c.nonce)) != 1:
+		return nil, &IDTokenError{Reason: fmt.Sprintf("users of tenant %q may not sign in (AllowedTenants)", tid)}
+	case c.nonce == "" || subtle.ConstantTimeCompare([]byte(nonce), []byte(c.nonce)) != 1:
 		return nil, &IDTokenError{Reason: "nonce does not match this sign-in"}
 	}
+	return claims, checkTimes(claims, c.now)
+}
+
+// checkTimes checks exp, nbf and iat against now, each within maxSkew.
+func checkTimes(claims jwt.MapClaims, now time.Time) error {
 	exp, err1 := claims.GetExpirationTime()
 	nbf, err2 := claims.GetNotBefore()
 	iat, err3 := claims.GetIssuedAt()
 	switch {
-	case err1 != nil || err2 != nil || err3 != nil || exp == nil:
-		return nil, &IDTokenError{Reason: "malformed exp, nbf or iat"}
-	case !c.now.Before(exp.Add(maxSkew)):
-		return nil, &IDTokenError{Reason: "expired"}
-	case nbf != nil && c.now.Add(maxSkew).Before(nbf.Time), iat != nil && c.now.Add(maxSkew).Before(iat.Time):
-		return nil, &IDTokenError{Reason: "issued in the future (clock skew over 5 minutes)"}
+	case err1 != nil || err2 != nil || exp == nil:
+		return &IDTokenError{Reason: "missing or malformed exp, or malformed nbf"}
+	case err3 != nil || iat == nil:
+		return &IDTokenError{Reason: "missing or malformed issue time (iat)"}
+	case !now.Before(exp.Add(maxSkew)):
+		return &IDTokenError{Reason: "expired"}
+	case nbf != nil && now.Add(maxSkew).Before(nbf.Time), now.Add(maxSkew).Before(iat.Time):
+		return &IDTokenError{Reason: "issued in the future (clock skew over 5 minutes)"}
+	case iat.Before(now.Add(-maxIDTokenAge)):
+		return &IDTokenError{Reason: fmt.Sprintf("issued too long ago (iat over %s before now): not this sign-in's", maxIDTokenAge)}
 	}
-	return claims, nil
+	return nil
 }
 
-func audienceIs(c jwt.MapClaims, clientID string) bool {
-	aud, err := c.GetAudience()
-	if err != nil {
-		return false
+// checkAudience requires this app among the audiences and, as OpenID
+// Connect Core 1.0 §3.1.3.7 says, an authorized party (azp) naming this app
+// when there are several audiences, or whenever azp is present.
+func checkAudience(claims jwt.MapClaims, clientID string) error {
+	aud, err := claims.GetAudience()
+	if err != nil || !audienceIs(aud, clientID) {
+		return &IDTokenError{Reason: "issued for another app (aud)"}
 	}
+	azp, present := claims["azp"]
+	if !present {
+		if len(aud) > 1 {
+			return &IDTokenError{Reason: "several audiences and no authorized party (azp)"}
+		}
+		return nil
+	}
+	if s, ok := azp.(string); !ok || !strings.EqualFold(s, clientID) {
+		return &IDTokenError{Reason: "authorized for another app (azp)"}
+	}
+	return nil
+}
+
+func audienceIs(aud jwt.ClaimStrings, clientID string) bool {
 	for _, a := range aud {
 		if strings.EqualFold(a, clientID) {
 			return true

@@ -52,31 +52,64 @@ func TestIDTokenValidation(t *testing.T) {
 		f(c)
 		return sign(c, jwt.SigningMethodRS256, key, "k1")
 	}
-	bad := map[string]string{
-		"alg none":              sign(good(), jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "k1"),
-		"a foreign key":         sign(good(), jwt.SigningMethodRS256, foreign, "k1"),
-		"an unknown kid":        sign(good(), jwt.SigningMethodRS256, key, "k9"),
-		"HS256 with the key ID": sign(good(), jwt.SigningMethodHS256, []byte("secret"), "k1"),
-		"another app":           mut(func(c jwt.MapClaims) { c["aud"] = "someone-else" }),
-		"another issuer":        mut(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" + tid + "/v2.0" }),
-		"a tenant not allowed": mut(func(c jwt.MapClaims) {
+	bad := []struct{ name, raw, reason string }{
+		{"alg none", sign(good(), jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "k1"), "signature"},
+		{"a foreign key", sign(good(), jwt.SigningMethodRS256, foreign, "k1"), "signature"},
+		{"an unknown kid", sign(good(), jwt.SigningMethodRS256, key, "k9"), "signature"},
+		{"HS256 with the key ID", sign(good(), jwt.SigningMethodHS256, []byte("secret"), "k1"), "signature"},
+		{"another app", mut(func(c jwt.MapClaims) { c["aud"] = "someone-else" }), "aud"},
+		{"another issuer", mut(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" + tid + "/v2.0" }), "issuer"},
+		{"a tenant not allowed", mut(func(c jwt.MapClaims) {
 			c["tid"], c["iss"] = "99999999-9999-9999-9999-999999999999", "https://login.example/99999999-9999-9999-9999-999999999999/v2.0"
-		}),
-		"another nonce": mut(func(c jwt.MapClaims) { c["nonce"] = "n2" }),
-		"no nonce":      mut(func(c jwt.MapClaims) { delete(c, "nonce") }),
-		"expired":       mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() }),
-		"issued in the future": mut(func(c jwt.MapClaims) {
+		}), "may not sign in"},
+		{"another nonce", mut(func(c jwt.MapClaims) { c["nonce"] = "n2" }), "nonce"},
+		{"no nonce", mut(func(c jwt.MapClaims) { delete(c, "nonce") }), "nonce"},
+		{"a nonce that is not a string", mut(func(c jwt.MapClaims) { c["nonce"] = []string{"n1"} }), "nonce"},
+		{"expired", mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() }), "expired"},
+		{"issued in the future", mut(func(c jwt.MapClaims) {
 			c["iat"], c["nbf"] = now.Add(10*time.Minute).Unix(), now.Add(10*time.Minute).Unix()
-		}),
+		}), "future"},
+		{"no iat", mut(func(c jwt.MapClaims) { delete(c, "iat") }), "iat"},
+		{"an iat that is not a number", mut(func(c jwt.MapClaims) { c["iat"] = "yesterday" }), "iat"},
+		{"issued a day ago, still unexpired", mut(func(c jwt.MapClaims) {
+			c["iat"], c["nbf"] = now.Add(-24*time.Hour).Unix(), now.Add(-24*time.Hour).Unix()
+		}), "iat"},
+		{"issued before the sign-in could have started", mut(func(c jwt.MapClaims) { c["iat"] = now.Add(-maxIDTokenAge - time.Second).Unix() }), "iat"},
+		{"an iat in the future beyond the skew, nbf absent", mut(func(c jwt.MapClaims) { delete(c, "nbf"); c["iat"] = now.Add(6 * time.Minute).Unix() }), "future"},
+		{"several audiences without azp", mut(func(c jwt.MapClaims) { c["aud"] = []string{client, "33333333-3333-3333-3333-333333333333"} }), "azp"},
+		{"several audiences, azp another app", mut(func(c jwt.MapClaims) {
+			c["aud"], c["azp"] = []string{client, "33333333-3333-3333-3333-333333333333"}, "33333333-3333-3333-3333-333333333333"
+		}), "azp"},
+		{"one audience, azp another app", mut(func(c jwt.MapClaims) { c["azp"] = "33333333-3333-3333-3333-333333333333" }), "azp"},
+		{"an azp that is not a string", mut(func(c jwt.MapClaims) { c["aud"], c["azp"] = []string{client, "x"}, []string{client} }), "azp"},
 	}
-	for name, raw := range bad {
-		_, err := validateIDToken(context.Background(), ks, raw, check)
-		var ie *IDTokenError
-		assert.ErrorAs(t, err, &ie, name)
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := validateIDToken(context.Background(), ks, c.raw, check)
+			var ie *IDTokenError
+			require.ErrorAs(t, err, &ie)
+			assert.Contains(t, ie.Error(), c.reason)
+		})
 	}
-	skewed := mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-4 * time.Minute).Unix() })
-	_, err = validateIDToken(context.Background(), ks, skewed, check)
-	assert.NoError(t, err, "within the 5-minute skew")
+	accepted := []struct{ name, raw string }{
+		{"expired, within the 5-minute skew", mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-4 * time.Minute).Unix() })},
+		{"issued 4 minutes ahead (skew)", mut(func(c jwt.MapClaims) {
+			c["iat"], c["nbf"] = now.Add(4*time.Minute).Unix(), now.Add(4*time.Minute).Unix()
+		})},
+		{"issued at the start of a sign-in that took its full time", mut(func(c jwt.MapClaims) { c["iat"] = now.Add(-maxIDTokenAge + time.Second).Unix() })},
+		{"no nbf", mut(func(c jwt.MapClaims) { delete(c, "nbf") })},
+		{"several audiences, azp this app", mut(func(c jwt.MapClaims) {
+			c["aud"], c["azp"] = []string{"33333333-3333-3333-3333-333333333333", client}, client
+		})},
+		{"one audience, azp this app", mut(func(c jwt.MapClaims) { c["azp"] = client })},
+		{"one audience in a list, no azp", mut(func(c jwt.MapClaims) { c["aud"] = []string{client} })},
+	}
+	for _, c := range accepted {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := validateIDToken(context.Background(), ks, c.raw, check)
+			assert.NoError(t, err)
+		})
+	}
 }
 
 func TestCallbackErrorReadsTheDescription(t *testing.T) {
@@ -117,9 +150,14 @@ func FuzzValidateIDToken(f *testing.F) {
 	now := time.Unix(1_800_000_000, 0)
 	const tid = "11111111-1111-1111-1111-111111111111"
 	good := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"aud": "app", "iss": "https://login.example/" + tid + "/v2.0", "tid": tid,
-		"nonce": "n1", "exp": now.Add(time.Hour).Unix()})
+		"nonce": "n1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	good.Header["kid"] = "k1"
 	signed, _ := good.SignedString(key)
+	f.Add(signed)
+	several := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"aud": []string{"app", "other"}, "azp": "app",
+		"iss": "https://login.example/" + tid + "/v2.0", "tid": tid, "nonce": "n1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	several.Header["kid"] = "k1"
+	signed, _ = several.SignedString(key)
 	f.Add(signed)
 	f.Add("eyJhbGciOiJub25lIn0.eyJhdWQiOiJhcHAifQ.")
 	f.Add("not.a.jwt")
