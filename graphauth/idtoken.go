@@ -2,17 +2,10 @@ package graphauth
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -44,70 +37,6 @@ const maxSkew = 5 * time.Minute
 // the sign-in's start: an older one belongs to another sign-in.
 const maxIDTokenAge = loginLifetime + maxSkew
 
-// keySet fetches and caches the platform's signing keys (JWKS), refreshing
-// them when a token names an unknown key, at most once a minute.
-type keySet struct {
-	url     string
-	http    *http.Client
-	now     func() time.Time
-	mu      sync.Mutex
-	keys    map[string]*rsa.PublicKey
-	fetched time.Time
-}
-
-func (k *keySet) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if key, ok := k.keys[kid]; ok {
-		return key, nil
-	}
-	if !k.fetched.IsZero() && k.now().Sub(k.fetched) < time.Minute {
-		return nil, fmt.Errorf("no signing key %q", kid)
-	}
-	keys, err := fetchJWKS(ctx, k.http, k.url)
-	if err != nil {
-		return nil, err
-	}
-	k.keys, k.fetched = keys, k.now()
-	if key, ok := keys[kid]; ok {
-		return key, nil
-	}
-	return nil, fmt.Errorf("no signing key %q", kid)
-}
-
-func fetchJWKS(ctx context.Context, c *http.Client, url string) (map[string]*rsa.PublicKey, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetching the signing keys: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching the signing keys: HTTP %d", resp.StatusCode)
-	}
-	var set struct {
-		Keys []struct {
-			Kty, Kid, N, E string
-		} `json:"keys"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes)).Decode(&set); err != nil {
-		return nil, fmt.Errorf("%w: the key set is not JSON", ErrUnexpectedResponse)
-	}
-	keys := map[string]*rsa.PublicKey{}
-	for _, k := range set.Keys {
-		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
-		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-		if k.Kty != "RSA" || err1 != nil || err2 != nil || len(e) > 4 {
-			continue
-		}
-		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-	}
-	return keys, nil
-}
-
 // idTokenCheck is what an ID token must match.
 type idTokenCheck struct {
 	authority string // https://host
@@ -130,7 +59,13 @@ func validateIDToken(ctx context.Context, keys *keySet, raw string, c idTokenChe
 		kid, _ := t.Header["kid"].(string)
 		return keys.key(ctx, kid)
 	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
-	if err != nil {
+	var ae *AuthError
+	switch {
+	case errors.As(err, &ae):
+		return nil, &IDTokenError{Reason: "the signing keys are unavailable", Err: ae}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return nil, &IDTokenError{Reason: "the signing keys are unavailable", Err: contextError(err)}
+	case err != nil:
 		return nil, &IDTokenError{Reason: "signature", Err: errors.New(firstLine(err.Error()))}
 	}
 	if err := checkAudience(claims, c.clientID); err != nil {

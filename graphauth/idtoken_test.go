@@ -43,7 +43,7 @@ func TestIDTokenValidation(t *testing.T) {
 		require.NoError(t, err)
 		return s
 	}
-	ks := &keySet{url: jwks.URL, http: jwks.Client(), now: func() time.Time { return now }}
+	ks := newKeySet(jwks.URL, jwks.Client(), func() time.Time { return now })
 	_, err = validateIDToken(context.Background(), ks, sign(good(), jwt.SigningMethodRS256, key, "k1"), check)
 	require.NoError(t, err)
 
@@ -161,7 +161,7 @@ func FuzzValidateIDToken(f *testing.F) {
 	f.Add(signed)
 	f.Add("eyJhbGciOiJub25lIn0.eyJhdWQiOiJhcHAifQ.")
 	f.Add("not.a.jwt")
-	ks := &keySet{url: jwks.URL, http: jwks.Client(), now: func() time.Time { return now }}
+	ks := newKeySet(jwks.URL, jwks.Client(), func() time.Time { return now })
 	check := idTokenCheck{authority: "https://login.example", clientID: "app", nonce: "n1", now: now, allowed: func(t string) bool { return t == tid }}
 	f.Fuzz(func(t *testing.T, raw string) {
 		claims, err := validateIDToken(context.Background(), ks, raw, check)

@@ -127,7 +127,7 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 	if alias {
 		keysTenant = "common"
 	}
-	s.keys = &keySet{url: r.authority + "/" + keysTenant + "/discovery/v2.0/keys", http: r.http, now: func() time.Time { return s.now() }}
+	s.keys = newKeySet(r.authority+"/"+keysTenant+"/discovery/v2.0/keys", r.retrying, func() time.Time { return s.now() })
 	if err := s.newMSAL(auth, o.Store); err != nil {
 		return nil, err
 	}
