@@ -290,3 +290,27 @@ func getJSON(ctx context.Context, c *http.Client, url, what string, v any) error
 	}
 	return nil
 }
+
+// fetchTenantID reads the ID of a tenant named by domain from its OpenID
+// configuration: the issuer is https://{host}/{tenant ID}/v2.0, the token
+// endpoint https://{host}/{tenant ID}/oauth2/v2.0/token. Errors are
+// *AuthError.
+func fetchTenantID(ctx context.Context, c *http.Client, authority, domain string) (string, error) {
+	var doc struct {
+		Issuer        string `json:"issuer"`
+		TokenEndpoint string `json:"token_endpoint"`
+	}
+	if err := getJSON(ctx, c, authority+"/"+domain+discoveryPath, "the tenant's OpenID configuration", &doc); err != nil {
+		return "", err
+	}
+	prefix := strings.ToLower(authority) + "/"
+	for _, u := range []string{doc.Issuer, doc.TokenEndpoint} {
+		if rest, ok := strings.CutPrefix(strings.ToLower(u), prefix); ok {
+			if id, _, _ := strings.Cut(rest, "/"); ids.IsGUID(id) {
+				return id, nil
+			}
+		}
+	}
+	return "", &AuthError{StatusCode: http.StatusOK, Err: fmt.Errorf("%w: the OpenID configuration of %s names no tenant ID",
+		ErrUnexpectedResponse, domain)}
+}

@@ -89,6 +89,7 @@ type SignIn struct {
 	scopes   []string
 	opts     resolved
 	keys     *keySet
+	domainID *remote[string] // the tenant's ID, when tenant is a domain
 	now      func() time.Time
 	conf     *confidential.Client
 	pub      *public.Client
@@ -98,8 +99,11 @@ type SignIn struct {
 // NewSignIn returns a sign-in client for the app clientID. tenant is a tenant
 // GUID or domain for a single-tenant app, or "organizations" (or "common")
 // for a multi-tenant one; then Options.AllowedTenants says whose users may
-// sign in ("*" for anyone). It returns a *ConfigError for malformed IDs, a
-// redirect URI that is not https (loopback excepted), or a bad credential.
+// sign in ("*" for anyone). A domain (contoso.onmicrosoft.com) is resolved
+// to its tenant ID from the tenant's OpenID configuration at the first
+// sign-in, and ID tokens must carry that ID. It returns a *ConfigError for
+// malformed IDs, a redirect URI that is not https (loopback excepted), or a
+// bad credential.
 func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*SignIn, error) {
 	var o SignInOptions
 	if opts != nil {
@@ -128,6 +132,11 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 		keysTenant = "common"
 	}
 	s.keys = newKeySet(r.authority+"/"+keysTenant+"/discovery/v2.0/keys", r.retrying, func() time.Time { return s.now() })
+	if ids.IsDomain(tenant) {
+		s.domainID = &remote[string]{now: func() time.Time { return s.now() }, fetch: func(ctx context.Context) (string, error) {
+			return fetchTenantID(ctx, r.retrying, r.authority, tenant)
+		}}
+	}
 	if err := s.newMSAL(auth, o.Store); err != nil {
 		return nil, err
 	}
@@ -317,10 +326,11 @@ type User struct {
 // Complete finishes a sign-in from the callback's parameters (the query, or
 // the form for form_post): it checks the state in constant time, turns an
 // error the platform sent into an *AuthError, redeems the code with the PKCE
-// verifier, and validates the ID token (signature, issuer, audience, tenant,
-// nonce, lifetime). Errors: ErrStateMismatch, ErrLoginExpired,
-// ErrMissingCode, *AuthError, *IDTokenError. On any error no account is
-// kept.
+// verifier, and validates the ID token (signature, issuer, audience and
+// authorized party, tenant, nonce, lifetime and issue time). Errors:
+// ErrStateMismatch, ErrLoginExpired, ErrMissingCode, *AuthError (also when
+// the tenant's ID, for a tenant given by domain, cannot be read; then the
+// code is not sent), *IDTokenError. On any error no account is kept.
 func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (*User, error) {
 	if p.State == "" || subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(p.State)) != 1 {
 		return nil, ErrStateMismatch
@@ -335,11 +345,14 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	if code == "" {
 		return nil, ErrMissingCode
 	}
+	allowed, err := s.tenantCheck(ctx)
+	if err != nil {
+		return nil, err
+	}
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
 	scopes := s.graphScopes(p.Scopes)
 	var res confidential.AuthResult
-	var err error
 	if s.conf != nil {
 		res, err = s.conf.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, confidential.WithChallenge(p.Verifier))
 	} else {
@@ -350,7 +363,7 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	if err != nil {
 		return nil, classify(err, cp)
 	}
-	u, err := s.userFrom(ctx, res, p.Nonce)
+	u, err := s.userFrom(ctx, res, p.Nonce, allowed)
 	if err != nil {
 		_ = s.remove(ctx, res.Account.HomeAccountID)
 		return nil, err
@@ -358,12 +371,12 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	return u, nil
 }
 
-func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, nonce string) (*User, error) {
+func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, nonce string, allowed func(tid string) bool) (*User, error) {
 	if res.IDToken.RawToken == "" {
 		return nil, &IDTokenError{Reason: "the platform sent no ID token"}
 	}
 	claims, err := validateIDToken(ctx, s.keys, res.IDToken.RawToken, idTokenCheck{
-		authority: s.opts.authority, clientID: s.clientID, nonce: nonce, now: s.now(), allowed: s.tenantAllowed,
+		authority: s.opts.authority, clientID: s.clientID, nonce: nonce, now: s.now(), allowed: allowed,
 	})
 	if err != nil {
 		return nil, err
@@ -376,7 +389,28 @@ func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, nonc
 	}, nil
 }
 
-// tenantAllowed checks an ID token's tid against the configured tenant.
+// tenantCheck returns the check of an ID token's tid: the configured
+// tenant's ID, read once from its OpenID configuration when the tenant was
+// given by domain name; else the tenant's GUID, or, for "organizations" and
+// "common", AllowedTenants. It returns an *AuthError when the domain's
+// tenant ID cannot be read.
+func (s *SignIn) tenantCheck(ctx context.Context) (func(tid string) bool, error) {
+	if s.domainID == nil {
+		return s.tenantAllowed, nil
+	}
+	id, err := s.domainID.get(ctx, func(id string) bool { return id != "" })
+	if id == "" {
+		var ae *AuthError
+		if !errors.As(err, &ae) {
+			ae = &AuthError{Err: err}
+		}
+		return nil, ae
+	}
+	return func(tid string) bool { return strings.EqualFold(tid, id) }, nil
+}
+
+// tenantAllowed checks an ID token's tid against a tenant configured by
+// GUID, or the allow-list of a multi-tenant app.
 func (s *SignIn) tenantAllowed(tid string) bool {
 	switch {
 	case strings.EqualFold(tid, s.tenant):
@@ -385,8 +419,6 @@ func (s *SignIn) tenantAllowed(tid string) bool {
 		return false // a single-tenant app: only its own tenant
 	case s.opts.allowAny:
 		return true
-	case !strings.EqualFold(s.tenant, "organizations") && !strings.EqualFold(s.tenant, "common"):
-		return true // a domain: the platform resolved it to tid; the issuer check holds
 	}
 	for _, t := range s.opts.allowed {
 		if strings.EqualFold(t, tid) {
