@@ -31,6 +31,11 @@ var (
 	ErrLoginExpired = errors.New("graphauth: the sign-in took too long; start again")
 	// ErrMissingCode means the callback carries neither a code nor an error.
 	ErrMissingCode = errors.New("graphauth: the callback has no authorization code")
+	// ErrIncompletePending means the Pending given to Complete has no
+	// nonce, or no PKCE verifier of the shape RFC 7636 §4.1 gives: it was
+	// not the one AuthCodeURL returned, or was not kept whole. Nothing was
+	// sent; the code is not spent.
+	ErrIncompletePending = errors.New("graphauth: the pending sign-in has no nonce or no valid PKCE verifier; keep the whole Pending that AuthCodeURL returned")
 	// ErrNoAccount means no tokens are held for the account: sign the user
 	// in (again).
 	ErrNoAccount = errors.New("graphauth: no signed-in account with that ID")
@@ -324,16 +329,20 @@ type User struct {
 }
 
 // Complete finishes a sign-in from the callback's parameters (the query, or
-// the form for form_post): it checks the state in constant time, turns an
-// error the platform sent into an *AuthError, redeems the code with the PKCE
-// verifier, and validates the ID token (signature, issuer, audience and
-// authorized party, tenant, nonce, lifetime and issue time). Errors:
-// ErrStateMismatch, ErrLoginExpired, ErrMissingCode, *AuthError (also when
-// the tenant's ID, for a tenant given by domain, cannot be read; then the
-// code is not sent), *IDTokenError. On any error no account is kept.
+// the form for form_post): it checks the state in constant time and that p
+// is whole, turns an error the platform sent into an *AuthError, redeems
+// the code with the PKCE verifier, and validates the ID token (signature,
+// issuer, audience and authorized party, tenant, nonce, lifetime and issue
+// time). Errors: ErrStateMismatch, ErrIncompletePending, ErrLoginExpired,
+// ErrMissingCode, *AuthError (also when the ID of a tenant given by domain
+// cannot be read; the code is not sent then), *IDTokenError. On any error
+// no account is kept.
 func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (*User, error) {
 	if p.State == "" || subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(p.State)) != 1 {
 		return nil, ErrStateMismatch
+	}
+	if p.Nonce == "" || !pkce.ValidVerifier(p.Verifier) {
+		return nil, ErrIncompletePending
 	}
 	if s.now().Sub(p.Created) > loginLifetime {
 		return nil, ErrLoginExpired
