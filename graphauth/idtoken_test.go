@@ -124,13 +124,26 @@ func TestCallbackErrorReadsTheDescription(t *testing.T) {
 	assert.Empty(t, plain.AADSTS)
 }
 
+// Whatever an error redirect holds, the error keeps to RFC 6749's
+// characters and to bounded lengths.
 func FuzzCallbackError(f *testing.F) {
 	f.Add("access_denied", "AADSTS65004: User declined.\r\nTrace ID: x")
 	f.Add("x", "AADSTS:")
+	f.Add("access_denied\r\nSet-Cookie: a=b", "AADSTS65004: \"q\" \\ \x1b[31m \u00fc\rforged\nTrace ID: t\rx")
+	f.Add("\xff", "\xc3\x28")
 	f.Fuzz(func(t *testing.T, code, desc string) {
 		e := callbackError(code, desc)
-		assert.LessOrEqual(t, len(e.Description), 504)
-		assert.NotContains(t, e.Description, "\n")
+		assert.LessOrEqual(t, len(e.Code), maxCallbackCode)
+		assert.LessOrEqual(t, len(e.Description), maxCallbackDescription)
+		assert.LessOrEqual(t, len(e.TraceID), maxCallbackID)
+		assert.LessOrEqual(t, len(e.CorrelationID), maxCallbackID)
+		for _, v := range []string{e.Code, e.Description, e.TraceID, e.CorrelationID, e.Error()} {
+			for i := 0; i < len(v); i++ {
+				if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+					t.Fatalf("%q holds %q, outside RFC 6749 §4.1.2.1", v, c)
+				}
+			}
+		}
 	})
 }
 
