@@ -24,8 +24,9 @@ import (
 // Sentinel errors of the sign-in flow.
 var (
 	// ErrStateMismatch means the callback's state is not the one this
-	// sign-in sent: a forged, replayed or crossed callback. Nothing was
-	// redeemed.
+	// sign-in sent: a forged, replayed or crossed callback, or (through a
+	// SignInHandler) one whose sign-in was started in another browser.
+	// Nothing was redeemed.
 	ErrStateMismatch = errors.New("graphauth: the callback's state does not match this sign-in")
 	// ErrLoginExpired means the sign-in was started too long ago.
 	ErrLoginExpired = errors.New("graphauth: the sign-in took too long; start again")
