@@ -373,7 +373,7 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	if err != nil {
 		return nil, classify(err, cp)
 	}
-	u, err := s.userFrom(ctx, res, p.Nonce, allowed)
+	u, err := s.userFrom(ctx, res, cp, p.Nonce, allowed)
 	if err != nil {
 		_ = s.remove(ctx, res.Account.HomeAccountID)
 		return nil, err
@@ -381,7 +381,12 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	return u, nil
 }
 
-func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, nonce string, allowed func(tid string) bool) (*User, error) {
+// userFrom checks the token response MSAL accepted and its ID token, and
+// returns the signed-in user.
+func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, cp *capture, nonce string, allowed func(tid string) bool) (*User, error) {
+	if err := checkTokenResponse(cp); err != nil {
+		return nil, err
+	}
 	if res.IDToken.RawToken == "" {
 		return nil, &IDTokenError{Reason: "the platform sent no ID token"}
 	}
@@ -517,7 +522,9 @@ func oauthText(s string, max int) string {
 // by redeeming its refresh token, without a prompt. Scopes beyond those
 // consented need a new sign-in with AuthRequest.Scopes (incremental
 // consent). Errors: ErrNoAccount, *AuthError (interaction_required,
-// invalid_grant: sign the user in again).
+// invalid_grant: sign the user in again; or wrapping ErrUnexpectedResponse
+// for an answer the platform does not send, such as an expires_in of zero
+// or of years, after which the account's tokens are forgotten).
 func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (Token, error) {
 	if len(scopes) == 0 {
 		scopes = s.scopes
@@ -547,7 +554,39 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 		}
 		return Token{}, classify(err, cp)
 	}
+	if err := checkTokenResponse(cp); err != nil {
+		_ = s.remove(ctx, accountID) // MSAL cached what it accepted
+		return Token{}, err
+	}
 	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: res.GrantedScopes}, nil
+}
+
+// maxTokenLifetime bounds the expires_in accepted from the platform. Its
+// access tokens live about an hour, a day at most by policy, 28 hours with
+// continuous access evaluation.
+const maxTokenLifetime = 48 * time.Hour
+
+// checkTokenResponse refuses a token response that MSAL accepted but the
+// platform does not send: one that does not read as a token response, or
+// whose expires_in is missing, zero, negative or longer than
+// maxTokenLifetime. It returns nil when the call sent no request (MSAL
+// answered from its cache, where only checked responses are), and
+// otherwise an *AuthError wrapping ErrUnexpectedResponse.
+func checkTokenResponse(cp *capture) error {
+	status, header, body := cp.get()
+	if status == 0 {
+		return nil
+	}
+	tr, ok := cp.tokenResponse()
+	switch {
+	case !ok:
+		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: HTTP %d, %s, %d bytes that are not a token response",
+			ErrUnexpectedResponse, status, contentType(header), len(body))}
+	case tr.ExpiresIn <= 0 || time.Duration(tr.ExpiresIn) > maxTokenLifetime/time.Second:
+		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: expires_in %d is not a token lifetime (1 s to %s)",
+			ErrUnexpectedResponse, tr.ExpiresIn, maxTokenLifetime)}
+	}
+	return nil
 }
 
 func (s *SignIn) publicAccount(ctx context.Context, accountID string) (public.Account, bool) {
