@@ -224,3 +224,40 @@ func TestUnknownKeyIDsRefetchAtMostOncePerInterval(t *testing.T) {
 	}
 	assert.Equal(t, int32(2), srv.count.Load())
 }
+
+// bodyOf answers every request with body.
+type bodyOf []byte
+
+func (b bodyOf) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(b)), Request: req}, nil
+}
+
+// Whatever the platform publishes as its signing keys or a tenant's OpenID
+// configuration, reading them and checking an ID token against them gives
+// a key, a tenant ID or a typed error, and never panics.
+func FuzzSignInMetadata(f *testing.F) {
+	f.Add(jwksOf("k1"), []byte(`{"issuer":"https://login.example/11111111-1111-1111-1111-111111111111/v2.0"}`))
+	f.Add([]byte(`{"keys":[{"kty":"RSA","kid":"k1","n":"AQ","e":"AAAAAAAA"}]}`), []byte(`{"token_endpoint":"https://login.example/x/oauth2/v2.0/token"}`))
+	f.Add([]byte(`{"keys":[{"kty":"RSA","kid":"k1","n":"","e":""}]}`), []byte(`{"issuer":"https://evil.example/11111111-1111-1111-1111-111111111111/v2.0"}`))
+	f.Add([]byte(`{"keys":[{"kty":"RSA","kid":"k1","n":"xQ","e":"AA"}]}`), []byte(`<html>`))
+	f.Add([]byte(`<html>`), []byte(`{"issuer":7}`))
+	const token = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJhdWQiOiJhcHAifQ.c2lnbmF0dXJl"
+	f.Fuzz(func(t *testing.T, jwks, config []byte) {
+		now := func() time.Time { return time.Unix(1_800_000_000, 0) }
+		ks := newKeySet("https://login.example/common/discovery/v2.0/keys", &http.Client{Transport: bodyOf(jwks)}, now)
+		_, err := validateIDToken(context.Background(), ks, token, idTokenCheck{authority: "https://login.example", clientID: "app",
+			nonce: "n", now: now(), allowed: func(string) bool { return true }})
+		var ie *IDTokenError
+		if !assert.ErrorAs(t, err, &ie, "no key set makes a forged signature good") {
+			return
+		}
+		id, err := fetchTenantID(context.Background(), &http.Client{Transport: bodyOf(config)}, "https://login.example", "contoso.onmicrosoft.com")
+		var ae *AuthError
+		if err != nil {
+			assert.ErrorAs(t, err, &ae)
+		} else {
+			assert.Len(t, id, 36)
+		}
+	})
+}

@@ -83,7 +83,10 @@ func validateIDToken(ctx context.Context, keys *keySet, raw string, c idTokenChe
 	case c.nonce == "" || subtle.ConstantTimeCompare([]byte(nonce), []byte(c.nonce)) != 1:
 		return nil, &IDTokenError{Reason: "nonce does not match this sign-in"}
 	}
-	return claims, checkTimes(claims, c.now)
+	if err := checkTimes(claims, c.now); err != nil {
+		return nil, err
+	}
+	return claims, nil
 }
 
 // checkTimes checks exp, nbf and iat against now, each within maxSkew.
