@@ -79,7 +79,7 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 // userFrom checks the token response MSAL accepted and its ID token, and
 // returns the signed-in user.
 func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, cp *capture, nonce string, allowed func(tid string) bool) (*User, error) {
-	if err := checkTokenResponse(cp); err != nil {
+	if err := checkTokenResponse(res, cp); err != nil {
 		return nil, err
 	}
 	if res.IDToken.RawToken == "" {

@@ -45,22 +45,39 @@ var scriptedKey = sync.OnceValue(func() *rsa.PrivateKey {
 // path names, as Microsoft's does for a tenant's domain) and the signing
 // keys, and answers each token request with answer. It counts the
 // configuration requests.
+//
+// With authority set to a Microsoft cloud's host, MSAL also asks it for
+// instance discovery, as it does of the real platform; nothing leaves the
+// process either way.
 type scriptedPlatform struct {
-	answer  func(form url.Values) (status int, body []byte)
-	configs atomic.Int32
+	authority string // empty means scriptedAuthority
+	answer    func(form url.Values) (status int, body []byte)
+	configs   atomic.Int32
+}
+
+func (p *scriptedPlatform) host() string {
+	if p.authority == "" {
+		return scriptedAuthority
+	}
+	return p.authority
 }
 
 func (p *scriptedPlatform) RoundTrip(req *http.Request) (*http.Response, error) {
 	status, body := http.StatusNotFound, []byte(`{"error":"not_found"}`)
 	seg, _, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
+	host := p.host()
 	switch {
+	case req.Method == http.MethodGet && req.URL.Path == "/common/discovery/instance":
+		status, body = http.StatusOK, mustJSON(map[string]any{"api-version": "1.1",
+			"tenant_discovery_endpoint": host + "/" + scriptedTenantID + "/v2.0/.well-known/openid-configuration",
+			"metadata":                  []map[string]any{{"preferred_network": req.URL.Host, "preferred_cache": req.URL.Host, "aliases": []string{req.URL.Host}}}})
 	case req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/v2.0/.well-known/openid-configuration"):
 		p.configs.Add(1)
 		status, body = http.StatusOK, mustJSON(map[string]any{
-			"issuer":                 scriptedAuthority + "/" + scriptedTenantID + "/v2.0",
-			"token_endpoint":         scriptedAuthority + "/" + seg + "/oauth2/v2.0/token",
-			"authorization_endpoint": scriptedAuthority + "/" + seg + "/oauth2/v2.0/authorize",
-			"jwks_uri":               scriptedAuthority + "/" + seg + "/discovery/v2.0/keys",
+			"issuer":                 host + "/" + scriptedTenantID + "/v2.0",
+			"token_endpoint":         host + "/" + seg + "/oauth2/v2.0/token",
+			"authorization_endpoint": host + "/" + seg + "/oauth2/v2.0/authorize",
+			"jwks_uri":               host + "/" + seg + "/discovery/v2.0/keys",
 		})
 	case req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/discovery/v2.0/keys"):
 		pub := scriptedKey().PublicKey
@@ -86,11 +103,27 @@ func mustJSON(v any) []byte {
 // signIn is a confidential client of the scripted platform for tenant.
 func (p *scriptedPlatform) signIn(t testing.TB, tenant string) *graphauth.SignIn {
 	t.Helper()
+	return p.signInWith(t, tenant, nil)
+}
+
+// signInWith is signIn with a Store.
+func (p *scriptedPlatform) signInWith(t testing.TB, tenant string, store graphauth.Store) *graphauth.SignIn {
+	t.Helper()
 	s, err := graphauth.NewSignIn(tenant, scriptedClientID, graphauth.ClientAuth{Secret: "s~scripted-secret-value"},
-		&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: scriptedAuthority, HTTPClient: &http.Client{Transport: p},
-			Retry: graphauth.RetryOptions{MaxRetries: -1}}, RedirectURI: callbackURI})
+		&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: p.host(), HTTPClient: &http.Client{Transport: p},
+			Retry: graphauth.RetryOptions{MaxRetries: -1}}, RedirectURI: callbackURI, Store: store})
 	require.NoError(t, err)
 	return s
+}
+
+// idToken is scriptedIDToken, issued by this platform's host.
+func (p *scriptedPlatform) idToken(nonce string, edit func(jwt.MapClaims)) string {
+	return scriptedIDToken(nonce, func(c jwt.MapClaims) {
+		c["iss"] = p.host() + "/" + scriptedTenantID + "/v2.0"
+		if edit != nil {
+			edit(c)
+		}
+	})
 }
 
 // scriptedIDToken signs an ID token for this app, a user of

@@ -128,3 +128,42 @@ func fillIn(raw, nonce string, form url.Values) string {
 	}
 	return strings.NewReplacer("{id_token}", scriptedIDToken(nonce, nil), "{scope}", scope).Replace(raw)
 }
+
+// On a Microsoft cloud, MSAL also asks for instance discovery, even before
+// answering from its cache (as a replica sharing a Store does): the check
+// of the token response reads the token response, not whatever came last.
+func TestTokenResponsesAreCheckedOnAMicrosoftCloud(t *testing.T) {
+	t.Parallel()
+	p := &scriptedPlatform{authority: "https://login.microsoftonline.com"}
+	store := graphauth.NewMemoryStore()
+	signIn := func(s *graphauth.SignIn) *graphauth.User {
+		_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
+		require.NoError(t, err)
+		p.answer = func(url.Values) (int, []byte) { return 200, scriptedTokens(p.idToken(pending.Nonce, nil), nil) }
+		user, err := s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+		require.NoError(t, err)
+		return user
+	}
+	user := signIn(p.signInWith(t, scriptedTenantID, store))
+
+	replica := p.signInWith(t, scriptedTenantID, store)
+	p.answer = func(url.Values) (int, []byte) { t.Error("a cached token needs no request"); return 500, nil }
+	tok, err := replica.Token(context.Background(), user.AccountID, nil)
+	require.NoError(t, err, "another replica serves the stored token")
+	assert.Equal(t, "scripted-access-token", tok.AccessToken)
+
+	p.answer = func(form url.Values) (int, []byte) {
+		return 200, scriptedTokens("", map[string]any{"id_token": nil, "scope": form.Get("scope"), "expires_in": 0})
+	}
+	_, err = replica.Token(context.Background(), user.AccountID, []string{"Mail.Read"})
+	assert.ErrorIs(t, err, graphauth.ErrUnexpectedResponse, "an expires_in of 0 is refused on a Microsoft cloud too")
+
+	fresh := p.signIn(t, scriptedTenantID)
+	_, pending, err := fresh.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	p.answer = func(url.Values) (int, []byte) {
+		return 200, scriptedTokens(p.idToken(pending.Nonce, nil), map[string]any{"expires_in": 0})
+	}
+	_, err = fresh.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+	assert.ErrorIs(t, err, graphauth.ErrUnexpectedResponse, "and at a first sign-in")
+}

@@ -46,7 +46,7 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 		}
 		return Token{}, classify(err, cp)
 	}
-	if err := checkTokenResponse(cp); err != nil {
+	if err := checkTokenResponse(res, cp); err != nil {
 		_ = s.remove(ctx, accountID) // MSAL cached what it accepted
 		return Token{}, err
 	}
@@ -59,24 +59,25 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 const maxTokenLifetime = 48 * time.Hour
 
 // checkTokenResponse refuses a token response that MSAL accepted but the
-// platform does not send: one that does not read as a token response, or
-// whose expires_in is missing, zero, negative or longer than
-// maxTokenLifetime. It returns nil when the call sent no request (MSAL
-// answered from its cache, where only checked responses are), and
-// otherwise an *AuthError wrapping ErrUnexpectedResponse.
-func checkTokenResponse(cp *capture) error {
-	status, header, body := cp.get()
-	if status == 0 {
+// platform does not send: one whose expires_in is missing, zero, negative
+// or longer than maxTokenLifetime. It reads expires_in from the response
+// the call captured when that is res's token response; MSAL may have fetched
+// instance metadata after it, and then the lifetime is MSAL's ExpiresOn,
+// which MSAL stamps by the wall clock, less the wall clock's now. It returns
+// nil for a result MSAL took from its cache (where only checked responses
+// are), and otherwise an *AuthError wrapping ErrUnexpectedResponse.
+func checkTokenResponse(res confidential.AuthResult, cp *capture) error {
+	if res.Metadata.TokenSource != confidential.TokenSourceIdentityProvider {
 		return nil
 	}
-	tr, ok := cp.tokenResponse()
-	switch {
-	case !ok:
-		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: HTTP %d, %s, %d bytes that are not a token response",
-			ErrUnexpectedResponse, status, contentType(header), len(body))}
-	case tr.ExpiresIn <= 0 || time.Duration(tr.ExpiresIn) > maxTokenLifetime/time.Second:
-		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: expires_in %d is not a token lifetime (1 s to %s)",
-			ErrUnexpectedResponse, tr.ExpiresIn, maxTokenLifetime)}
+	status, _, _ := cp.get()
+	seconds := int64(time.Until(res.ExpiresOn) / time.Second)
+	if tr, ok := cp.tokenResponse(); ok && tr.AccessToken == res.AccessToken {
+		seconds = int64(tr.ExpiresIn)
+	}
+	if seconds <= 0 || seconds > int64(maxTokenLifetime/time.Second) {
+		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: a token lifetime (expires_in) of %d s, not 1 s to %s",
+			ErrUnexpectedResponse, seconds, maxTokenLifetime)}
 	}
 	return nil
 }
