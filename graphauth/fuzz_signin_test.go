@@ -65,15 +65,9 @@ func FuzzSignInComplete(f *testing.F) {
 	f.Add(503, []byte(fuzzTokenSeeds[9]))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		p := &scriptedPlatform{}
-		s := p.signIn(t, scriptedTenantID)
-		_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.answer = func(form url.Values) (int, []byte) {
-			return fuzzStatus(status), []byte(fillIn(string(body), pending.Nonce, form))
-		}
-		user, err := s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+		user, err := p.complete(t, p.signIn(t, scriptedTenantID), func(nonce string, form url.Values) (int, []byte) {
+			return fuzzStatus(status), []byte(fillIn(string(body), nonce, form))
+		})
 		var tok graphauth.Token
 		if err == nil {
 			tok = user.Token
@@ -92,17 +86,12 @@ func FuzzSignInTokenRefresh(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		p := &scriptedPlatform{}
 		s := p.signIn(t, scriptedTenantID)
-		_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.answer = func(url.Values) (int, []byte) { return 200, scriptedTokens(scriptedIDToken(pending.Nonce, nil), nil) }
-		user, err := s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+		user, err := p.complete(t, s, p.good)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p.answer = func(form url.Values) (int, []byte) {
-			return fuzzStatus(status), []byte(fillIn(string(body), pending.Nonce, form))
+			return fuzzStatus(status), []byte(fillIn(string(body), "", form))
 		}
 		for range 2 { // the second call sees what MSAL cached of the first
 			tok, err := s.Token(context.Background(), user.AccountID, []string{"Mail.Read"})

@@ -2,6 +2,7 @@ package graphauth_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -114,6 +115,21 @@ func (p *scriptedPlatform) signInWith(t testing.TB, tenant string, store graphau
 			Retry: graphauth.RetryOptions{MaxRetries: -1}}, RedirectURI: callbackURI, Store: store})
 	require.NoError(t, err)
 	return s
+}
+
+// complete runs one sign-in of s to the callback and completes it, the
+// token endpoint answering with tokens(the sign-in's nonce, the request).
+func (p *scriptedPlatform) complete(t testing.TB, s *graphauth.SignIn, tokens func(nonce string, form url.Values) (int, []byte)) (*graphauth.User, error) {
+	t.Helper()
+	_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	p.answer = func(form url.Values) (int, []byte) { return tokens(pending.Nonce, form) }
+	return s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+}
+
+// good answers with a good token response for nonce.
+func (p *scriptedPlatform) good(nonce string, _ url.Values) (int, []byte) {
+	return 200, scriptedTokens(p.idToken(nonce, nil), nil)
 }
 
 // idToken is scriptedIDToken, issued by this platform's host.

@@ -84,11 +84,9 @@ func TestOddTokenResponsesBecomeTypedErrors(t *testing.T) {
 			}
 			t.Run("sign-in", func(t *testing.T) {
 				p := &scriptedPlatform{}
-				s := p.signIn(t, scriptedTenantID)
-				_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
-				require.NoError(t, err)
-				p.answer = func(form url.Values) (int, []byte) { return 200, body(pending.Nonce, form) }
-				user, err := s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+				user, err := p.complete(t, p.signIn(t, scriptedTenantID), func(nonce string, form url.Values) (int, []byte) {
+					return 200, body(nonce, form)
+				})
 				check(t, c.signIn, err)
 				if err == nil {
 					assert.NotEmpty(t, user.Token.AccessToken)
@@ -97,14 +95,11 @@ func TestOddTokenResponsesBecomeTypedErrors(t *testing.T) {
 			t.Run("refresh", func(t *testing.T) {
 				p := &scriptedPlatform{}
 				s := p.signIn(t, scriptedTenantID)
-				_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
-				require.NoError(t, err)
-				p.answer = func(url.Values) (int, []byte) { return 200, scriptedTokens(scriptedIDToken(pending.Nonce, nil), nil) }
-				user, err := s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+				user, err := p.complete(t, s, p.good)
 				require.NoError(t, err)
 				p.answer = func(form url.Values) (int, []byte) {
 					assert.Equal(t, "refresh_token", form.Get("grant_type"))
-					return 200, body(pending.Nonce, form)
+					return 200, body("", form)
 				}
 				tok, err := s.Token(context.Background(), user.AccountID, []string{"Mail.Read"})
 				check(t, c.token, err)
@@ -136,15 +131,8 @@ func TestTokenResponsesAreCheckedOnAMicrosoftCloud(t *testing.T) {
 	t.Parallel()
 	p := &scriptedPlatform{authority: "https://login.microsoftonline.com"}
 	store := graphauth.NewMemoryStore()
-	signIn := func(s *graphauth.SignIn) *graphauth.User {
-		_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
-		require.NoError(t, err)
-		p.answer = func(url.Values) (int, []byte) { return 200, scriptedTokens(p.idToken(pending.Nonce, nil), nil) }
-		user, err := s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
-		require.NoError(t, err)
-		return user
-	}
-	user := signIn(p.signInWith(t, scriptedTenantID, store))
+	user, err := p.complete(t, p.signInWith(t, scriptedTenantID, store), p.good)
+	require.NoError(t, err)
 
 	replica := p.signInWith(t, scriptedTenantID, store)
 	p.answer = func(url.Values) (int, []byte) { t.Error("a cached token needs no request"); return 500, nil }
@@ -158,12 +146,8 @@ func TestTokenResponsesAreCheckedOnAMicrosoftCloud(t *testing.T) {
 	_, err = replica.Token(context.Background(), user.AccountID, []string{"Mail.Read"})
 	assert.ErrorIs(t, err, graphauth.ErrUnexpectedResponse, "an expires_in of 0 is refused on a Microsoft cloud too")
 
-	fresh := p.signIn(t, scriptedTenantID)
-	_, pending, err := fresh.AuthCodeURL(graphauth.AuthRequest{})
-	require.NoError(t, err)
-	p.answer = func(url.Values) (int, []byte) {
-		return 200, scriptedTokens(p.idToken(pending.Nonce, nil), map[string]any{"expires_in": 0})
-	}
-	_, err = fresh.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+	_, err = p.complete(t, p.signIn(t, scriptedTenantID), func(nonce string, _ url.Values) (int, []byte) {
+		return 200, scriptedTokens(p.idToken(nonce, nil), map[string]any{"expires_in": 0})
+	})
 	assert.ErrorIs(t, err, graphauth.ErrUnexpectedResponse, "and at a first sign-in")
 }

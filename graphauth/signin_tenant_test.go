@@ -32,12 +32,9 @@ func TestATenantDomainIsResolvedToItsTenantID(t *testing.T) {
 			p := &scriptedPlatform{}
 			s := p.signIn(t, "contoso.onmicrosoft.com")
 			for range 2 {
-				_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
-				require.NoError(t, err)
-				p.answer = func(url.Values) (int, []byte) {
-					return 200, scriptedTokens(scriptedIDToken(pending.Nonce, c.claims), nil)
-				}
-				user, err := s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+				user, err := p.complete(t, s, func(nonce string, _ url.Values) (int, []byte) {
+					return 200, scriptedTokens(scriptedIDToken(nonce, c.claims), nil)
+				})
 				if c.reason == "" {
 					require.NoError(t, err)
 					assert.Equal(t, scriptedTenantID, user.TenantID)
@@ -56,10 +53,7 @@ func TestATenantDomainIsResolvedOnce(t *testing.T) {
 	p := &scriptedPlatform{}
 	s := p.signIn(t, "contoso.onmicrosoft.com")
 	complete := func() {
-		_, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
-		require.NoError(t, err)
-		p.answer = func(url.Values) (int, []byte) { return 200, scriptedTokens(scriptedIDToken(pending.Nonce, nil), nil) }
-		_, err = s.Complete(context.Background(), pending, url.Values{"state": {pending.State}, "code": {"scripted-code"}})
+		_, err := p.complete(t, s, p.good)
 		require.NoError(t, err)
 	}
 	complete()
