@@ -41,7 +41,8 @@
 // out), validates the ID token against the platform's keys, and keeps the
 // user's tokens for later calls without a prompt; [SignIn.Handler] is the
 // login and callback pair a web app mounts, with the per-sign-in state in an
-// encrypted, single-use cookie.
+// encrypted, single-use cookie bound to the browser that started the
+// sign-in (a __Host- cookie over https).
 //
 // Refusals are *[AuthError] values carrying the OAuth error, the AADSTS
 // codes, trace and correlation IDs, and whether retrying can help. No error,

@@ -43,7 +43,7 @@ func TestIDTokenValidation(t *testing.T) {
 		require.NoError(t, err)
 		return s
 	}
-	ks := &keySet{url: jwks.URL, http: jwks.Client(), now: func() time.Time { return now }}
+	ks := newKeySet(jwks.URL, jwks.Client(), func() time.Time { return now })
 	_, err = validateIDToken(context.Background(), ks, sign(good(), jwt.SigningMethodRS256, key, "k1"), check)
 	require.NoError(t, err)
 
@@ -52,31 +52,64 @@ func TestIDTokenValidation(t *testing.T) {
 		f(c)
 		return sign(c, jwt.SigningMethodRS256, key, "k1")
 	}
-	bad := map[string]string{
-		"alg none":              sign(good(), jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "k1"),
-		"a foreign key":         sign(good(), jwt.SigningMethodRS256, foreign, "k1"),
-		"an unknown kid":        sign(good(), jwt.SigningMethodRS256, key, "k9"),
-		"HS256 with the key ID": sign(good(), jwt.SigningMethodHS256, []byte("secret"), "k1"),
-		"another app":           mut(func(c jwt.MapClaims) { c["aud"] = "someone-else" }),
-		"another issuer":        mut(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" + tid + "/v2.0" }),
-		"a tenant not allowed": mut(func(c jwt.MapClaims) {
+	bad := []struct{ name, raw, reason string }{
+		{"alg none", sign(good(), jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "k1"), "signature"},
+		{"a foreign key", sign(good(), jwt.SigningMethodRS256, foreign, "k1"), "signature"},
+		{"an unknown kid", sign(good(), jwt.SigningMethodRS256, key, "k9"), "signature"},
+		{"HS256 with the key ID", sign(good(), jwt.SigningMethodHS256, []byte("secret"), "k1"), "signature"},
+		{"another app", mut(func(c jwt.MapClaims) { c["aud"] = "someone-else" }), "aud"},
+		{"another issuer", mut(func(c jwt.MapClaims) { c["iss"] = "https://evil.example/" + tid + "/v2.0" }), "issuer"},
+		{"a tenant not allowed", mut(func(c jwt.MapClaims) {
 			c["tid"], c["iss"] = "99999999-9999-9999-9999-999999999999", "https://login.example/99999999-9999-9999-9999-999999999999/v2.0"
-		}),
-		"another nonce": mut(func(c jwt.MapClaims) { c["nonce"] = "n2" }),
-		"no nonce":      mut(func(c jwt.MapClaims) { delete(c, "nonce") }),
-		"expired":       mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() }),
-		"issued in the future": mut(func(c jwt.MapClaims) {
+		}), "may not sign in"},
+		{"another nonce", mut(func(c jwt.MapClaims) { c["nonce"] = "n2" }), "nonce"},
+		{"no nonce", mut(func(c jwt.MapClaims) { delete(c, "nonce") }), "nonce"},
+		{"a nonce that is not a string", mut(func(c jwt.MapClaims) { c["nonce"] = []string{"n1"} }), "nonce"},
+		{"expired", mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() }), "expired"},
+		{"issued in the future", mut(func(c jwt.MapClaims) {
 			c["iat"], c["nbf"] = now.Add(10*time.Minute).Unix(), now.Add(10*time.Minute).Unix()
-		}),
+		}), "future"},
+		{"no iat", mut(func(c jwt.MapClaims) { delete(c, "iat") }), "iat"},
+		{"an iat that is not a number", mut(func(c jwt.MapClaims) { c["iat"] = "yesterday" }), "iat"},
+		{"issued a day ago, still unexpired", mut(func(c jwt.MapClaims) {
+			c["iat"], c["nbf"] = now.Add(-24*time.Hour).Unix(), now.Add(-24*time.Hour).Unix()
+		}), "iat"},
+		{"issued before the sign-in could have started", mut(func(c jwt.MapClaims) { c["iat"] = now.Add(-maxIDTokenAge - time.Second).Unix() }), "iat"},
+		{"an iat in the future beyond the skew, nbf absent", mut(func(c jwt.MapClaims) { delete(c, "nbf"); c["iat"] = now.Add(6 * time.Minute).Unix() }), "future"},
+		{"several audiences without azp", mut(func(c jwt.MapClaims) { c["aud"] = []string{client, "33333333-3333-3333-3333-333333333333"} }), "azp"},
+		{"several audiences, azp another app", mut(func(c jwt.MapClaims) {
+			c["aud"], c["azp"] = []string{client, "33333333-3333-3333-3333-333333333333"}, "33333333-3333-3333-3333-333333333333"
+		}), "azp"},
+		{"one audience, azp another app", mut(func(c jwt.MapClaims) { c["azp"] = "33333333-3333-3333-3333-333333333333" }), "azp"},
+		{"an azp that is not a string", mut(func(c jwt.MapClaims) { c["aud"], c["azp"] = []string{client, "x"}, []string{client} }), "azp"},
 	}
-	for name, raw := range bad {
-		_, err := validateIDToken(context.Background(), ks, raw, check)
-		var ie *IDTokenError
-		assert.ErrorAs(t, err, &ie, name)
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := validateIDToken(context.Background(), ks, c.raw, check)
+			var ie *IDTokenError
+			require.ErrorAs(t, err, &ie)
+			assert.Contains(t, ie.Error(), c.reason)
+		})
 	}
-	skewed := mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-4 * time.Minute).Unix() })
-	_, err = validateIDToken(context.Background(), ks, skewed, check)
-	assert.NoError(t, err, "within the 5-minute skew")
+	accepted := []struct{ name, raw string }{
+		{"expired, within the 5-minute skew", mut(func(c jwt.MapClaims) { c["exp"] = now.Add(-4 * time.Minute).Unix() })},
+		{"issued 4 minutes ahead (skew)", mut(func(c jwt.MapClaims) {
+			c["iat"], c["nbf"] = now.Add(4*time.Minute).Unix(), now.Add(4*time.Minute).Unix()
+		})},
+		{"issued at the start of a sign-in that took its full time", mut(func(c jwt.MapClaims) { c["iat"] = now.Add(-maxIDTokenAge + time.Second).Unix() })},
+		{"no nbf", mut(func(c jwt.MapClaims) { delete(c, "nbf") })},
+		{"several audiences, azp this app", mut(func(c jwt.MapClaims) {
+			c["aud"], c["azp"] = []string{"33333333-3333-3333-3333-333333333333", client}, client
+		})},
+		{"one audience, azp this app", mut(func(c jwt.MapClaims) { c["azp"] = client })},
+		{"one audience in a list, no azp", mut(func(c jwt.MapClaims) { c["aud"] = []string{client} })},
+	}
+	for _, c := range accepted {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := validateIDToken(context.Background(), ks, c.raw, check)
+			assert.NoError(t, err)
+		})
+	}
 }
 
 func TestCallbackErrorReadsTheDescription(t *testing.T) {
@@ -91,13 +124,26 @@ func TestCallbackErrorReadsTheDescription(t *testing.T) {
 	assert.Empty(t, plain.AADSTS)
 }
 
+// Whatever an error redirect holds, the error keeps to RFC 6749's
+// characters and to bounded lengths.
 func FuzzCallbackError(f *testing.F) {
 	f.Add("access_denied", "AADSTS65004: User declined.\r\nTrace ID: x")
 	f.Add("x", "AADSTS:")
+	f.Add("access_denied\r\nSet-Cookie: a=b", "AADSTS65004: \"q\" \\ \x1b[31m \u00fc\rforged\nTrace ID: t\rx")
+	f.Add("\xff", "\xc3\x28")
 	f.Fuzz(func(t *testing.T, code, desc string) {
 		e := callbackError(code, desc)
-		assert.LessOrEqual(t, len(e.Description), 504)
-		assert.NotContains(t, e.Description, "\n")
+		assert.LessOrEqual(t, len(e.Code), maxCallbackCode)
+		assert.LessOrEqual(t, len(e.Description), maxCallbackDescription)
+		assert.LessOrEqual(t, len(e.TraceID), maxCallbackID)
+		assert.LessOrEqual(t, len(e.CorrelationID), maxCallbackID)
+		for _, v := range []string{e.Code, e.Description, e.TraceID, e.CorrelationID, e.Error()} {
+			for i := 0; i < len(v); i++ {
+				if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+					t.Fatalf("%q holds %q, outside RFC 6749 §4.1.2.1", v, c)
+				}
+			}
+		}
 	})
 }
 
@@ -117,13 +163,18 @@ func FuzzValidateIDToken(f *testing.F) {
 	now := time.Unix(1_800_000_000, 0)
 	const tid = "11111111-1111-1111-1111-111111111111"
 	good := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"aud": "app", "iss": "https://login.example/" + tid + "/v2.0", "tid": tid,
-		"nonce": "n1", "exp": now.Add(time.Hour).Unix()})
+		"nonce": "n1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	good.Header["kid"] = "k1"
 	signed, _ := good.SignedString(key)
 	f.Add(signed)
+	several := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"aud": []string{"app", "other"}, "azp": "app",
+		"iss": "https://login.example/" + tid + "/v2.0", "tid": tid, "nonce": "n1", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	several.Header["kid"] = "k1"
+	signed, _ = several.SignedString(key)
+	f.Add(signed)
 	f.Add("eyJhbGciOiJub25lIn0.eyJhdWQiOiJhcHAifQ.")
 	f.Add("not.a.jwt")
-	ks := &keySet{url: jwks.URL, http: jwks.Client(), now: func() time.Time { return now }}
+	ks := newKeySet(jwks.URL, jwks.Client(), func() time.Time { return now })
 	check := idTokenCheck{authority: "https://login.example", clientID: "app", nonce: "n1", now: now, allowed: func(t string) bool { return t == tid }}
 	f.Fuzz(func(t *testing.T, raw string) {
 		claims, err := validateIDToken(context.Background(), ks, raw, check)

@@ -3,13 +3,11 @@ package graphauth
 import (
 	"context"
 	"crypto"
-	"crypto/subtle"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,13 +22,19 @@ import (
 // Sentinel errors of the sign-in flow.
 var (
 	// ErrStateMismatch means the callback's state is not the one this
-	// sign-in sent: a forged, replayed or crossed callback. Nothing was
-	// redeemed.
+	// sign-in sent: a forged, replayed or crossed callback, or (through a
+	// SignInHandler) one whose sign-in was started in another browser.
+	// Nothing was redeemed.
 	ErrStateMismatch = errors.New("graphauth: the callback's state does not match this sign-in")
 	// ErrLoginExpired means the sign-in was started too long ago.
 	ErrLoginExpired = errors.New("graphauth: the sign-in took too long; start again")
 	// ErrMissingCode means the callback carries neither a code nor an error.
 	ErrMissingCode = errors.New("graphauth: the callback has no authorization code")
+	// ErrIncompletePending means the Pending given to Complete has no
+	// nonce, or no PKCE verifier of the shape RFC 7636 §4.1 gives: it was
+	// not the one AuthCodeURL returned, or was not kept whole. Nothing was
+	// sent; the code is not spent.
+	ErrIncompletePending = errors.New("graphauth: the pending sign-in has no nonce or no valid PKCE verifier; keep the whole Pending that AuthCodeURL returned")
 	// ErrNoAccount means no tokens are held for the account: sign the user
 	// in (again).
 	ErrNoAccount = errors.New("graphauth: no signed-in account with that ID")
@@ -89,6 +93,7 @@ type SignIn struct {
 	scopes   []string
 	opts     resolved
 	keys     *keySet
+	domainID *remote[string] // the tenant's ID, when tenant is a domain
 	now      func() time.Time
 	conf     *confidential.Client
 	pub      *public.Client
@@ -98,8 +103,11 @@ type SignIn struct {
 // NewSignIn returns a sign-in client for the app clientID. tenant is a tenant
 // GUID or domain for a single-tenant app, or "organizations" (or "common")
 // for a multi-tenant one; then Options.AllowedTenants says whose users may
-// sign in ("*" for anyone). It returns a *ConfigError for malformed IDs, a
-// redirect URI that is not https (loopback excepted), or a bad credential.
+// sign in ("*" for anyone). A domain (contoso.onmicrosoft.com) is resolved
+// to its tenant ID from the tenant's OpenID configuration at the first
+// sign-in, and ID tokens must carry that ID. It returns a *ConfigError for
+// malformed IDs, a redirect URI that is not https (loopback excepted), or a
+// bad credential.
 func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*SignIn, error) {
 	var o SignInOptions
 	if opts != nil {
@@ -127,7 +135,12 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 	if alias {
 		keysTenant = "common"
 	}
-	s.keys = &keySet{url: r.authority + "/" + keysTenant + "/discovery/v2.0/keys", http: r.http, now: func() time.Time { return s.now() }}
+	s.keys = newKeySet(r.authority+"/"+keysTenant+"/discovery/v2.0/keys", r.retrying, func() time.Time { return s.now() })
+	if ids.IsDomain(tenant) {
+		s.domainID = &remote[string]{now: func() time.Time { return s.now() }, fetch: func(ctx context.Context) (string, error) {
+			return fetchTenantID(ctx, r.retrying, r.authority, tenant)
+		}}
+	}
 	if err := s.newMSAL(auth, o.Store); err != nil {
 		return nil, err
 	}
@@ -302,218 +315,4 @@ func (s *SignIn) graphScopes(scopes []string) []string {
 		}
 	}
 	return out
-}
-
-// User is a signed-in user and the token obtained at sign-in.
-type User struct {
-	AccountID string // keys the user's tokens in this SignIn: pass it to Token and SignOut
-	TenantID  string
-	ObjectID  string
-	Username  string // preferred_username, usually the UPN
-	Name      string
-	Token     Token // an access token for the sign-in scopes
-}
-
-// Complete finishes a sign-in from the callback's parameters (the query, or
-// the form for form_post): it checks the state in constant time, turns an
-// error the platform sent into an *AuthError, redeems the code with the PKCE
-// verifier, and validates the ID token (signature, issuer, audience, tenant,
-// nonce, lifetime). Errors: ErrStateMismatch, ErrLoginExpired,
-// ErrMissingCode, *AuthError, *IDTokenError. On any error no account is
-// kept.
-func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (*User, error) {
-	if p.State == "" || subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(p.State)) != 1 {
-		return nil, ErrStateMismatch
-	}
-	if s.now().Sub(p.Created) > loginLifetime {
-		return nil, ErrLoginExpired
-	}
-	if e := callback.Get("error"); e != "" {
-		return nil, callbackError(e, callback.Get("error_description"))
-	}
-	code := callback.Get("code")
-	if code == "" {
-		return nil, ErrMissingCode
-	}
-	cp := &capture{}
-	cctx := context.WithValue(ctx, captureKey{}, cp)
-	scopes := s.graphScopes(p.Scopes)
-	var res confidential.AuthResult
-	var err error
-	if s.conf != nil {
-		res, err = s.conf.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, confidential.WithChallenge(p.Verifier))
-	} else {
-		var pr public.AuthResult
-		pr, err = s.pub.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, public.WithChallenge(p.Verifier))
-		res = confidential.AuthResult(pr)
-	}
-	if err != nil {
-		return nil, classify(err, cp)
-	}
-	u, err := s.userFrom(ctx, res, p.Nonce)
-	if err != nil {
-		_ = s.remove(ctx, res.Account.HomeAccountID)
-		return nil, err
-	}
-	return u, nil
-}
-
-func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, nonce string) (*User, error) {
-	if res.IDToken.RawToken == "" {
-		return nil, &IDTokenError{Reason: "the platform sent no ID token"}
-	}
-	claims, err := validateIDToken(ctx, s.keys, res.IDToken.RawToken, idTokenCheck{
-		authority: s.opts.authority, clientID: s.clientID, nonce: nonce, now: s.now(), allowed: s.tenantAllowed,
-	})
-	if err != nil {
-		return nil, err
-	}
-	str := func(k string) string { v, _ := claims[k].(string); return v }
-	return &User{
-		AccountID: res.Account.HomeAccountID, TenantID: str("tid"), ObjectID: str("oid"),
-		Username: str("preferred_username"), Name: str("name"),
-		Token: Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: str("tid"), Scopes: res.GrantedScopes},
-	}, nil
-}
-
-// tenantAllowed checks an ID token's tid against the configured tenant.
-func (s *SignIn) tenantAllowed(tid string) bool {
-	switch {
-	case strings.EqualFold(tid, s.tenant):
-		return true
-	case ids.IsGUID(s.tenant):
-		return false // a single-tenant app: only its own tenant
-	case s.opts.allowAny:
-		return true
-	case !strings.EqualFold(s.tenant, "organizations") && !strings.EqualFold(s.tenant, "common"):
-		return true // a domain: the platform resolved it to tid; the issuer check holds
-	}
-	for _, t := range s.opts.allowed {
-		if strings.EqualFold(t, tid) {
-			return true
-		}
-	}
-	return false
-}
-
-// ParseCallbackError builds an *AuthError from the error and
-// error_description of a redirect back from the platform (sign-in or admin
-// consent), reading the AADSTS code, trace and correlation IDs from the
-// description, where the platform puts them.
-func ParseCallbackError(code, description string) *AuthError { return callbackError(code, description) }
-
-// callbackError builds an *AuthError from an error redirect. The AADSTS
-// code and trace ID are read from the description, where the platform puts
-// them.
-func callbackError(code, description string) *AuthError {
-	e := &AuthError{Code: code}
-	lines := strings.Split(strings.ReplaceAll(description, "\r\n", "\n"), "\n")
-	e.Description = strings.TrimSpace(lines[0])
-	if rest, ok := strings.CutPrefix(e.Description, "AADSTS"); ok {
-		num, _, _ := strings.Cut(rest, ":")
-		if n, err := strconv.Atoi(num); err == nil {
-			e.AADSTS = []int{n}
-		}
-	}
-	for _, l := range lines[1:] {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Trace ID: "); ok {
-			e.TraceID = v
-		}
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Correlation ID: "); ok {
-			e.CorrelationID = v
-		}
-	}
-	if len(e.Description) > 500 {
-		e.Description = e.Description[:500] + "…"
-	}
-	return e
-}
-
-// Token returns an access token for the signed-in account, from the cache or
-// by redeeming its refresh token, without a prompt. Scopes beyond those
-// consented need a new sign-in with AuthRequest.Scopes (incremental
-// consent). Errors: ErrNoAccount, *AuthError (interaction_required,
-// invalid_grant: sign the user in again).
-func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (Token, error) {
-	if len(scopes) == 0 {
-		scopes = s.scopes
-	}
-	cp := &capture{}
-	cctx := context.WithValue(ctx, captureKey{}, cp)
-	var res confidential.AuthResult
-	var err error
-	if s.conf != nil {
-		acct, aerr := s.conf.Account(ctx, accountID)
-		if aerr != nil || acct.HomeAccountID == "" {
-			return Token{}, ErrNoAccount
-		}
-		res, err = s.conf.AcquireTokenSilent(cctx, s.graphScopes(scopes), confidential.WithSilentAccount(acct))
-	} else {
-		acct, ok := s.publicAccount(ctx, accountID)
-		if !ok {
-			return Token{}, ErrNoAccount
-		}
-		var pr public.AuthResult
-		pr, err = s.pub.AcquireTokenSilent(cctx, s.graphScopes(scopes), public.WithSilentAccount(acct))
-		res = confidential.AuthResult(pr)
-	}
-	if err != nil {
-		if status, _, _ := cp.get(); status == 0 {
-			return Token{}, fmt.Errorf("%w: %s", ErrNoAccount, firstLine(err.Error()))
-		}
-		return Token{}, classify(err, cp)
-	}
-	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: res.GrantedScopes}, nil
-}
-
-func (s *SignIn) publicAccount(ctx context.Context, accountID string) (public.Account, bool) {
-	accts, err := s.pub.Accounts(ctx)
-	if err != nil {
-		return public.Account{}, false
-	}
-	for _, a := range accts {
-		if a.HomeAccountID == accountID {
-			return a, true
-		}
-	}
-	return public.Account{}, false
-}
-
-// SignOut forgets the account and all its tokens. The user's session at the
-// platform is not ended: send the browser to the end-session endpoint for
-// that (see LogoutURL).
-func (s *SignIn) SignOut(ctx context.Context, accountID string) error {
-	return s.remove(ctx, accountID)
-}
-
-func (s *SignIn) remove(ctx context.Context, accountID string) error {
-	if accountID == "" {
-		return nil
-	}
-	if s.users != nil {
-		if err := s.users.forget(ctx, accountID); err != nil {
-			return fmt.Errorf("graphauth: signing out: the token store failed: %w", err)
-		}
-	}
-	if s.conf != nil {
-		acct, err := s.conf.Account(ctx, accountID)
-		if err != nil || acct.HomeAccountID == "" {
-			return nil
-		}
-		return s.conf.RemoveAccount(ctx, acct)
-	}
-	if acct, ok := s.publicAccount(ctx, accountID); ok {
-		return s.pub.RemoveAccount(ctx, acct)
-	}
-	return nil
-}
-
-// LogoutURL is the platform's end-session URL, which signs the browser out
-// and returns it to postLogoutRedirect (which must be registered).
-func (s *SignIn) LogoutURL(postLogoutRedirect string) string {
-	q := url.Values{}
-	if postLogoutRedirect != "" {
-		q.Set("post_logout_redirect_uri", postLogoutRedirect)
-	}
-	return s.opts.authority + "/" + s.tenant + "/oauth2/v2.0/logout?" + q.Encode()
 }

@@ -1,13 +1,14 @@
 package graphauth
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
-	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/entrakit/entrakit/internal/pkce"
 	"github.com/entrakit/entrakit/internal/sealed"
 )
 
@@ -38,16 +39,38 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 
 // SignInHandler is the login and callback pair a web app mounts. The
 // per-sign-in state (state, nonce, PKCE verifier) lives in a cookie that is
-// encrypted and authenticated, HttpOnly, Secure unless the redirect URI is
-// loopback, SameSite=Lax (None for form_post, which posts across sites),
-// scoped to the callback's path, valid for ten minutes, and single-use.
+// encrypted and authenticated, HttpOnly, SameSite=Lax (None for form_post,
+// which posts across sites), valid for ten minutes, and single-use.
+//
+// The sealed state is bound to the browser that started the sign-in: it
+// holds a random value that the browser also keeps in a second cookie,
+// entrakit_browser, and the callback requires both to match. A sign-in
+// cookie planted in a victim's browser (a sign-in the attacker started, to
+// log the victim in to the attacker's account) is refused.
+//
+// When the redirect URI is https, both cookies are __Host- cookies (Secure,
+// Path=/, no Domain), which a sibling subdomain cannot set or overwrite.
+// On a loopback http redirect (http://localhost, for native and local
+// apps) they cannot be: the sign-in cookie is scoped to the callback's path
+// and not Secure, and a page on another loopback port could plant both.
 type SignInHandler struct {
 	s      *SignIn
 	box    *sealed.Box
 	opts   HandlerOptions
-	path   string
+	prefix string // "__Host-" when the redirect URI is https
+	path   string // the sign-in cookie's path: "/" for a __Host- cookie, else the callback's
 	secure bool
 	used   sealed.Once // states already completed, until their cookie expires
+}
+
+// browserCookie names the cookie that binds sign-ins to the browser.
+const browserCookie = "entrakit_browser"
+
+// sealedPending is what the sign-in cookie holds: the Pending sign-in and
+// the browser binding it was started with.
+type sealedPending struct {
+	Pending
+	Browser string `json:"b"`
 }
 
 // Handler returns the login and callback handlers for this SignIn. It
@@ -61,16 +84,41 @@ func (s *SignIn) Handler(opts HandlerOptions) (*SignInHandler, error) {
 		return nil, &ConfigError{Field: "HandlerOptions.OnSignIn", Reason: "is required"}
 	}
 	u, _ := url.Parse(s.redirect) // checked by NewSignIn
-	path := u.Path
-	if path == "" {
-		path = "/"
+	h := &SignInHandler{s: s, box: box, opts: opts, path: u.Path}
+	if u.Scheme == "https" {
+		h.prefix, h.path, h.secure = "__Host-", "/", true
 	}
-	return &SignInHandler{s: s, box: box, opts: opts, path: path, secure: !ids.IsLoopbackHost(u.Hostname())}, nil
+	if h.path == "" {
+		h.path = "/"
+	}
+	return h, nil
 }
 
-func cookieName(state string) string { return "entrakit_signin_" + state[:16] }
+func (h *SignInHandler) cookieName(state string) string {
+	return h.prefix + "entrakit_signin_" + state[:16]
+}
 
-// Login starts a sign-in: it sets the cookie and redirects to the platform.
+// cookie is one of the handler's cookies: HttpOnly, host-only, Secure over
+// https, SameSite=Lax, or None and Secure for form_post.
+func (h *SignInHandler) cookie(name, value, path string, maxAge int, formPost bool) *http.Cookie {
+	c := &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode}
+	if formPost {
+		c.SameSite, c.Secure = http.SameSiteNoneMode, true
+	}
+	return c
+}
+
+// browser returns the browser's binding: the one its cookie holds, so
+// that sign-ins in several tabs share it, or a new random one.
+func (h *SignInHandler) browser(r *http.Request) string {
+	if c, err := r.Cookie(h.prefix + browserCookie); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	return pkce.Random(32)
+}
+
+// Login starts a sign-in: it sets the cookies and redirects to the
+// platform.
 func (h *SignInHandler) Login() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req AuthRequest
@@ -82,18 +130,15 @@ func (h *SignInHandler) Login() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		name := cookieName(p.State)
-		value, err := h.box.Seal(name, p)
+		name, browser := h.cookieName(p.State), h.browser(r)
+		value, err := h.box.Seal(name, sealedPending{Pending: p, Browser: browser})
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		c := &http.Cookie{Name: name, Value: value, Path: h.path,
-			MaxAge: int(loginLifetime / time.Second), HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode}
-		if req.ResponseMode == "form_post" {
-			c.SameSite, c.Secure = http.SameSiteNoneMode, true
-		}
-		http.SetCookie(w, c)
+		maxAge, formPost := int(loginLifetime/time.Second), req.ResponseMode == "form_post"
+		http.SetCookie(w, h.cookie(h.prefix+browserCookie, browser, "/", maxAge, formPost))
+		http.SetCookie(w, h.cookie(name, value, h.path, maxAge, formPost))
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, authURL, http.StatusFound)
 	})
@@ -122,26 +167,31 @@ func (h *SignInHandler) Callback() http.Handler {
 	})
 }
 
-// pending opens the cookie of this state, deletes it, and refuses a state
-// seen before: a cookie is good for one callback.
+// pending opens the sign-in cookie of this state, deletes it, checks that
+// it was started by this browser, and refuses a state seen before: a
+// cookie is good for one callback.
 func (h *SignInHandler) pending(w http.ResponseWriter, r *http.Request, state string) (Pending, error) {
 	if len(state) < 16 {
 		return Pending{}, ErrStateMismatch
 	}
-	name := cookieName(state)
+	name := h.cookieName(state)
 	c, err := r.Cookie(name)
 	if err != nil {
 		return Pending{}, ErrStateMismatch
 	}
-	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: h.path, MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-	var p Pending
-	if h.box.Open(name, c.Value, &p) != nil {
+	http.SetCookie(w, h.cookie(name, "", h.path, -1, false))
+	var sp sealedPending
+	if h.box.Open(name, c.Value, &sp) != nil {
 		return Pending{}, ErrStateMismatch // tampered, or sealed with another key
 	}
-	if !h.used.First(p.State, h.s.now(), loginLifetime) {
+	b, err := r.Cookie(h.prefix + browserCookie)
+	if err != nil || sp.Browser == "" || subtle.ConstantTimeCompare([]byte(b.Value), []byte(sp.Browser)) != 1 {
+		return Pending{}, ErrStateMismatch // started in another browser: planted
+	}
+	if !h.used.First(sp.State, h.s.now(), loginLifetime) {
 		return Pending{}, ErrStateMismatch
 	}
-	return p, nil
+	return sp.Pending, nil
 }
 
 func (h *SignInHandler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -286,3 +286,35 @@ func TestACodeIsNeverRedeemedTwice(t *testing.T) {
 	assert.Equal(t, 503, ae.StatusCode)
 	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken), "a 503 on redemption is not retried: the code may have been spent")
 }
+
+func TestCompleteRefusesAnIncompletePendingWithoutSendingAnything(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, nil)
+	cases := []struct {
+		name string
+		edit func(*graphauth.Pending)
+	}{
+		{"no PKCE verifier", func(p *graphauth.Pending) { p.Verifier = "" }},
+		{"no nonce", func(p *graphauth.Pending) { p.Nonce = "" }},
+		{"a verifier shorter than RFC 7636's 43 characters", func(p *graphauth.Pending) { p.Verifier = strings.Repeat("v", 42) }},
+		{"a verifier longer than RFC 7636's 128 characters", func(p *graphauth.Pending) { p.Verifier = strings.Repeat("v", 129) }},
+		{"a verifier with a character RFC 7636 does not allow", func(p *graphauth.Pending) { p.Verifier = strings.Repeat("v", 42) + "/" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u, p, err := s.AuthCodeURL(graphauth.AuthRequest{})
+			require.NoError(t, err)
+			q := browse(t, srv, u)
+			incomplete := p
+			c.edit(&incomplete)
+			srv.ResetLog()
+			_, err = s.Complete(context.Background(), incomplete, q)
+			assert.ErrorIs(t, err, graphauth.ErrIncompletePending)
+			assert.Equal(t, 0, srv.Count(""), "nothing was sent")
+			_, err = s.Complete(context.Background(), p, q)
+			assert.NoError(t, err, "the code was not spent")
+		})
+	}
+}

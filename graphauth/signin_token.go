@@ -1,0 +1,135 @@
+package graphauth
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+)
+
+// Token returns an access token for the signed-in account, from the cache or
+// by redeeming its refresh token, without a prompt. Scopes beyond those
+// consented need a new sign-in with AuthRequest.Scopes (incremental
+// consent). Errors: ErrNoAccount, *AuthError (interaction_required,
+// invalid_grant: sign the user in again; or wrapping ErrUnexpectedResponse
+// for an answer the platform does not send, such as an expires_in of zero
+// or of years, after which the account's tokens are forgotten).
+func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (Token, error) {
+	if len(scopes) == 0 {
+		scopes = s.scopes
+	}
+	cp := &capture{}
+	cctx := context.WithValue(ctx, captureKey{}, cp)
+	var res confidential.AuthResult
+	var err error
+	if s.conf != nil {
+		acct, aerr := s.conf.Account(ctx, accountID)
+		if aerr != nil || acct.HomeAccountID == "" {
+			return Token{}, ErrNoAccount
+		}
+		res, err = s.conf.AcquireTokenSilent(cctx, s.graphScopes(scopes), confidential.WithSilentAccount(acct))
+	} else {
+		acct, ok := s.publicAccount(ctx, accountID)
+		if !ok {
+			return Token{}, ErrNoAccount
+		}
+		var pr public.AuthResult
+		pr, err = s.pub.AcquireTokenSilent(cctx, s.graphScopes(scopes), public.WithSilentAccount(acct))
+		res = confidential.AuthResult(pr)
+	}
+	if err != nil {
+		if status, _, _ := cp.get(); status == 0 {
+			return Token{}, fmt.Errorf("%w: %s", ErrNoAccount, firstLine(err.Error()))
+		}
+		return Token{}, classify(err, cp)
+	}
+	if err := checkTokenResponse(res, cp); err != nil {
+		_ = s.remove(ctx, accountID) // MSAL cached what it accepted
+		return Token{}, err
+	}
+	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: res.GrantedScopes}, nil
+}
+
+// maxTokenLifetime bounds the expires_in accepted from the platform. Its
+// access tokens live about an hour, a day at most by policy, 28 hours with
+// continuous access evaluation.
+const maxTokenLifetime = 48 * time.Hour
+
+// checkTokenResponse refuses a token response that MSAL accepted but the
+// platform does not send: one whose expires_in is missing, zero, negative
+// or longer than maxTokenLifetime. It reads expires_in from the response
+// the call captured when that is res's token response; MSAL may have fetched
+// instance metadata after it, and then the lifetime is MSAL's ExpiresOn,
+// which MSAL stamps by the wall clock, less the wall clock's now. It returns
+// nil for a result MSAL took from its cache (where only checked responses
+// are), and otherwise an *AuthError wrapping ErrUnexpectedResponse.
+func checkTokenResponse(res confidential.AuthResult, cp *capture) error {
+	if res.Metadata.TokenSource != confidential.TokenSourceIdentityProvider {
+		return nil
+	}
+	status, _, _ := cp.get()
+	seconds := int64(time.Until(res.ExpiresOn) / time.Second)
+	if tr, ok := cp.tokenResponse(); ok && tr.AccessToken == res.AccessToken {
+		seconds = int64(tr.ExpiresIn)
+	}
+	if seconds <= 0 || seconds > int64(maxTokenLifetime/time.Second) {
+		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: a token lifetime (expires_in) of %d s, not 1 s to %s",
+			ErrUnexpectedResponse, seconds, maxTokenLifetime)}
+	}
+	return nil
+}
+
+func (s *SignIn) publicAccount(ctx context.Context, accountID string) (public.Account, bool) {
+	accts, err := s.pub.Accounts(ctx)
+	if err != nil {
+		return public.Account{}, false
+	}
+	for _, a := range accts {
+		if a.HomeAccountID == accountID {
+			return a, true
+		}
+	}
+	return public.Account{}, false
+}
+
+// SignOut forgets the account and all its tokens. The user's session at the
+// platform is not ended: send the browser to the end-session endpoint for
+// that (see LogoutURL).
+func (s *SignIn) SignOut(ctx context.Context, accountID string) error {
+	return s.remove(ctx, accountID)
+}
+
+func (s *SignIn) remove(ctx context.Context, accountID string) error {
+	if accountID == "" {
+		return nil
+	}
+	if s.users != nil {
+		if err := s.users.forget(ctx, accountID); err != nil {
+			return fmt.Errorf("graphauth: signing out: the token store failed: %w", err)
+		}
+	}
+	if s.conf != nil {
+		acct, err := s.conf.Account(ctx, accountID)
+		if err != nil || acct.HomeAccountID == "" {
+			return nil
+		}
+		return s.conf.RemoveAccount(ctx, acct)
+	}
+	if acct, ok := s.publicAccount(ctx, accountID); ok {
+		return s.pub.RemoveAccount(ctx, acct)
+	}
+	return nil
+}
+
+// LogoutURL is the platform's end-session URL, which signs the browser out
+// and returns it to postLogoutRedirect (which must be registered).
+func (s *SignIn) LogoutURL(postLogoutRedirect string) string {
+	q := url.Values{}
+	if postLogoutRedirect != "" {
+		q.Set("post_logout_redirect_uri", postLogoutRedirect)
+	}
+	return s.opts.authority + "/" + s.tenant + "/oauth2/v2.0/logout?" + q.Encode()
+}
