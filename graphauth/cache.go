@@ -85,25 +85,44 @@ func (p *cachedToken) disarm() {
 
 func newTokenCache() *tokenCache { return &tokenCache{seed: maphash.MakeSeed()} }
 
-// hash mixes the tenant's hash with the scopes' (see scopesHash).
+// hash mixes the tenant's hash with the scopes' (see scopesHash). Tenants
+// and scopes are case-insensitive, as the platform treats them: both are
+// hashed with ASCII letters folded, and compared with strings.EqualFold.
 func (c *tokenCache) hash(tenant string, scopesHash uint64) uint64 {
-	return maphash.String(c.seed, tenant)*1099511628211 ^ scopesHash
+	return c.foldHash(tenant)*1099511628211 ^ scopesHash
 }
 
 func (c *tokenCache) scopesHash(scopes []string) uint64 {
 	var h uint64
 	for _, s := range scopes {
-		h = h*1099511628211 ^ maphash.String(c.seed, s)
+		h = h*1099511628211 ^ c.foldHash(s)
 	}
 	return h
 }
 
+// foldHash hashes s with ASCII letters lower-cased, without allocating for
+// strings of up to 256 bytes (tenant IDs, domains and scopes are shorter).
+func (c *tokenCache) foldHash(s string) uint64 {
+	var buf [256]byte
+	if len(s) > len(buf) {
+		return maphash.String(c.seed, strings.ToLower(s))
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		buf[i] = b
+	}
+	return maphash.Bytes(c.seed, buf[:len(s)])
+}
+
 func (e *entry) matches(tenant string, scopes []string) bool {
-	if e.tenant != tenant || len(e.scopes) != len(scopes) {
+	if len(e.scopes) != len(scopes) || !strings.EqualFold(e.tenant, tenant) {
 		return false
 	}
 	for i, s := range scopes {
-		if e.scopes[i] != s {
+		if !strings.EqualFold(e.scopes[i], s) {
 			return false
 		}
 	}
@@ -147,7 +166,7 @@ func (c *tokenCache) getOrCreate(tenant string, scopes []string) *entry {
 		}
 	}
 	e := &entry{next: head, tenant: tenant, scopes: append([]string(nil), scopes...)}
-	e.flightKey = tenant + "\x00" + strings.Join(e.scopes, " ")
+	e.flightKey = strings.ToLower(tenant + "\x00" + strings.Join(e.scopes, " ")) // one spelling for every case
 	next := make(map[uint64]*entry, 1)
 	if old != nil {
 		next = make(map[uint64]*entry, len(*old)+1)

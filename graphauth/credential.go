@@ -39,6 +39,7 @@ type credential struct {
 	inflight flightTable
 	throttle throttleMemory
 	store    Store // shared cache behind the in-process one; nil for none
+	gate     storeGate
 	now      func() time.Time
 	manual   bool // now is not the real clock: compute token states from it
 	closed   atomic.Bool
@@ -90,7 +91,7 @@ func newEngine(kind, tenantID, clientID string, src tokenSource, opts resolved) 
 func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error) {
 	// The allow-list.
 	tenant := c.tenantID
-	if req.TenantID != "" && req.TenantID != c.tenantID {
+	if req.TenantID != "" && req.TenantID != c.tenantID && !strings.EqualFold(req.TenantID, c.tenantID) {
 		if !c.allowed(req.TenantID) {
 			return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, req.TenantID)
 		}
@@ -187,7 +188,7 @@ func isContextError(err error) bool {
 }
 
 func (c *credential) awaitFlight(ctx context.Context, e *entry, key, claims string, mode fetchMode) (Token, error) {
-	f := c.inflight.join(key, ctx, c.refreshTimeout, c.done)
+	f := c.inflight.join(key, ctx, c.refreshTimeout)
 	defer c.inflight.leave(key, ctx, f)
 	ch := c.flights.DoChan(key, func() (any, error) { return c.fetch(f.ctx, e, claims, mode, f.budget) })
 	select {
@@ -237,7 +238,7 @@ func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fe
 	start := c.now()
 	got, err := c.src.token(ctx, tokenQuery{tenant: e.tenant, scopes: e.scopes, claims: claims, budget: budget})
 	if err == nil {
-		tok, err = c.validate(got, start, e)
+		tok, err = c.validate(got, start, c.now(), e)
 	}
 	if err != nil {
 		aerr := asAuthError(err)
@@ -261,11 +262,21 @@ func asAuthError(err error) *AuthError {
 }
 
 // validate builds the Token from what the source returned, timed by the
-// credential's clock; a lifetime that cannot be right is refused.
-func (c *credential) validate(got issued, start time.Time, e *entry) (Token, error) {
+// credential's clock from start, when the request was sent: a lifetime
+// that cannot be right is refused, and so is a token that is no longer
+// usable now that it has arrived (a short lifetime spent on retries). A
+// refresh_in that would fall after the token stops being served is
+// ignored.
+func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token, error) {
 	life, refreshIn, err := got.lifetime()
 	if err != nil {
 		return Token{}, err
+	}
+	if usable := start.Add(life - safetyMargin(life)); !now.Before(usable) {
+		return Token{}, &AuthError{StatusCode: 200, Err: fmt.Errorf("%w: the token (expires_in %d s) was no longer usable when it arrived", ErrUnexpectedResponse, got.expiresIn)}
+	}
+	if refreshIn >= life-safetyMargin(life) {
+		refreshIn = 0
 	}
 	if refreshIn == 0 {
 		jitter := time.Duration(rand.Int64N(int64(life/10) + 1))

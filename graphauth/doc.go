@@ -23,7 +23,7 @@
 // A 429 or 503 with Retry-After blocks its tenant and scopes until the wait
 // is over: callers get the valid cached token, or at once an *AuthError that
 // wraps [ErrThrottled], and nothing is sent. An answer no platform would send
-// (an expires_in of zero or beyond a week, HTML from a proxy) is an
+// (an expires_in of zero or beyond two days, HTML from a proxy) is an
 // *AuthError wrapping [ErrUnexpectedResponse], never a panic. Close a
 // credential when done with it: Close stops its background work and forgets
 // its tokens.

@@ -123,13 +123,33 @@ func authErrorFromBody(status int, header http.Header, body []byte) *AuthError {
 		e.Err = fmt.Errorf("%w: HTTP %d, %s, %d bytes", ErrUnexpectedResponse, status, contentType(header), len(body))
 		return e
 	}
-	e.Code, e.AADSTS, e.TraceID, e.CorrelationID, e.Claims = w.Error, w.ErrorCodes, w.TraceID, w.CorrelationID, w.Claims
+	e.Code, e.TraceID, e.CorrelationID = clip(w.Error, 64), clip(w.TraceID, 64), clip(w.CorrelationID, 64)
+	e.AADSTS = w.ErrorCodes[:min(len(w.ErrorCodes), 8)]
+	if len(w.Claims) <= maxClaims {
+		e.Claims = w.Claims
+	}
 	e.Description, _, _ = strings.Cut(w.ErrorDescription, "\r\n")
-	e.Description = strings.TrimSpace(strings.SplitN(e.Description, "\n", 2)[0])
+	e.Description = clip(strings.TrimSpace(strings.SplitN(e.Description, "\n", 2)[0]), maxDescription)
 	if ts, err := time.Parse("2006-01-02 15:04:05Z", w.Timestamp); err == nil {
 		e.Timestamp = ts
 	}
 	return e
+}
+
+// What is kept of an error body, whatever its size: the platform's
+// descriptions are a few hundred bytes and its claims challenges smaller
+// still, and an *AuthError is kept (while a Retry-After lasts) and logged.
+const (
+	maxDescription = 1024
+	maxClaims      = 8 << 10
+)
+
+// clip cuts s to at most n bytes, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..."
 }
 
 func contentType(h http.Header) string {

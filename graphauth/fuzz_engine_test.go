@@ -95,7 +95,7 @@ func checkOutcome(t *testing.T, srv *graphauthtest.Server, tok graphauth.Token, 
 		return
 	}
 	now := time.Now()
-	if tok.AccessToken == "" || !tok.ExpiresOn.After(now) || tok.ExpiresOn.Sub(now) > 7*24*time.Hour || !tok.RefreshOn.Before(tok.ExpiresOn) {
+	if tok.AccessToken == "" || !tok.ExpiresOn.After(now) || tok.ExpiresOn.Sub(now) > 48*time.Hour || !tok.RefreshOn.Before(tok.ExpiresOn) {
 		t.Fatalf("a token that makes no sense: %v", tok)
 	}
 }

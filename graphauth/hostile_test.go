@@ -3,14 +3,17 @@ package graphauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,7 +77,7 @@ func TestOddLifetimesAreRefusedNeverPanic(t *testing.T) {
 	for name, body := range map[string]string{
 		"expires_in of zero":               `{"token_type":"Bearer","expires_in":0,"access_token":"` + goodAccess + `"}`,
 		"negative expires_in":              `{"token_type":"Bearer","expires_in":-3600,"access_token":"` + goodAccess + `"}`,
-		"expires_in beyond a week":         `{"token_type":"Bearer","expires_in":604801,"access_token":"` + goodAccess + `"}`,
+		"expires_in beyond two days":       `{"token_type":"Bearer","expires_in":172801,"access_token":"` + goodAccess + `"}`,
 		"expires_in overflowing Duration":  `{"token_type":"Bearer","expires_in":9223372036854775807,"access_token":"` + goodAccess + `"}`,
 		"expires_in overflowing int64":     `{"token_type":"Bearer","expires_in":92233720368547758070,"access_token":"` + goodAccess + `"}`,
 		"expires_on in the past (v1 form)": `{"token_type":"Bearer","expires_on":"1000000000","access_token":"` + goodAccess + `"}`,
@@ -187,4 +190,92 @@ func TestConcurrentCallersSurviveAMangledAnswer(t *testing.T) {
 	}
 	wg.Wait()
 	assert.EqualValues(t, 100, failures.Load())
+}
+
+// A 307 or 308 from the token endpoint (a hostile proxy) never sends the
+// token request, secret and all, to the host it points at, whatever the
+// caller's client would do with redirects.
+func TestARedirectedTokenRequestIsNeverFollowed(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	var stolen atomic.Int64
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stolen.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	t.Cleanup(evil.Close)
+	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
+		for _, retries := range []int{0, -1} {
+			t.Run(fmt.Sprintf("%d, retries %d", status, retries), func(t *testing.T) {
+				t.Parallel()
+				p := &proxy{base: srv.Client().Transport, answer: func(*http.Request) (*http.Response, error) {
+					return &http.Response{StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+						Header: http.Header{"Location": {evil.URL + "/steal"}}, Body: http.NoBody}, nil
+				}}
+				opts := fakeOpts(srv)
+				opts.HTTPClient = &http.Client{Transport: p} // follows redirects by default
+				opts.Retry.MaxRetries = retries
+				cred := secretCred(t, srv, opts)
+				_, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+				var ae *graphauth.AuthError
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, status, ae.StatusCode)
+				assert.ErrorIs(t, err, graphauth.ErrUnexpectedResponse)
+				assert.Zero(t, stolen.Load(), "nothing reached the other host")
+			})
+		}
+	}
+}
+
+// A refusal with a megabyte of description is kept, logged and remembered
+// (while its Retry-After lasts) as a bounded error.
+func TestAHugeRefusalIsKeptSmall(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	huge := strings.Repeat("A", 400<<10) // twice, under the 1 MiB cap on bodies
+	cred := behindProxy(t, srv, &proxy{answer: func(*http.Request) (*http.Response, error) {
+		resp, err := jsonAnswer(http.StatusTooManyRequests, `{"error":"temporarily_unavailable","error_description":"`+huge+
+			`","error_codes":[`+strings.Repeat("50196,", 1000)+`1],"claims":"`+huge+`"}`)(nil)
+		resp.Header.Set("Retry-After", "600")
+		return resp, err
+	}})
+	_, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae)
+	assert.Less(t, len(err.Error()), 1500)
+	assert.LessOrEqual(t, len(ae.AADSTS), 8)
+	assert.Empty(t, ae.Claims, "a claims challenge that size is no claims challenge")
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	assert.ErrorIs(t, err, graphauth.ErrThrottled)
+	assert.Less(t, len(err.Error()), 1500)
+}
+
+// A token whose short lifetime was spent before it arrived is refused,
+// never returned expired.
+func TestATokenThatExpiredOnTheWayIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	cred := behindProxy(t, srv, &proxy{answer: func(r *http.Request) (*http.Response, error) {
+		time.Sleep(1500 * time.Millisecond) // a slow network, or a retry
+		return jsonAnswer(http.StatusOK, `{"token_type":"Bearer","expires_in":1,"access_token":"`+goodAccess+`"}`)(r)
+	}})
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	assert.ErrorIs(t, err, graphauth.ErrUnexpectedResponse)
+	assert.Empty(t, tok.AccessToken)
+}
+
+// A refresh_in that falls after the token stops being served is ignored,
+// so that the token is still refreshed in the background.
+func TestARefreshInPastTheServingWindowIsIgnored(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	cred := behindProxy(t, srv, &proxy{answer: jsonAnswer(http.StatusOK,
+		`{"token_type":"Bearer","expires_in":3599,"refresh_in":3598,"access_token":"`+goodAccess+`"}`)})
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.True(t, tok.RefreshOn.Before(tok.ExpiresOn.Add(-2*time.Minute)), "refreshed while still served")
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -280,4 +281,31 @@ func (r *repeatGets) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.mu.Unlock()
 	}
 	return jsonAnswer(http.StatusOK, string(body))(req)
+}
+
+// A Store that hangs for good keeps at most a few goroutines, however many
+// misses there are, and the misses after those stop waiting for it.
+// Not parallel: it counts the process's goroutines.
+func TestAHungStoreKeepsABoundedNumberOfGoroutines(t *testing.T) {
+	store := hungStore{block: make(chan struct{})}
+	defer close(store.block)
+	var requests atomic.Int64
+	eng, err := graphauth.NewEngineForTest("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
+		func(context.Context, string, []string, string) (string, int64, int64, error) {
+			requests.Add(1)
+			return "", 0, 0, &graphauth.AuthError{StatusCode: 400, Code: "invalid_request"}
+		}, &graphauth.Options{Store: store, AllowedTenants: []string{"*"}})
+	require.NoError(t, err)
+	before := runtime.NumGoroutine()
+	for i := range 40 {
+		_, err := eng.Token(context.Background(), graphauth.TokenRequest{TenantID: "00000000-0000-4000-8000-" + leftPad(strconv.Itoa(i), 12)})
+		require.Error(t, err)
+	}
+	require.NoError(t, eng.Close())
+	assert.EqualValues(t, 40, requests.Load(), "every miss still reached the platform")
+	if !assert.LessOrEqual(t, runtime.NumGoroutine()-before, 4, "at most four calls left hanging in the store") {
+		var buf strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
+		t.Log(buf.String())
+	}
 }

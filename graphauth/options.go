@@ -135,7 +135,7 @@ func resolve(opts *Options) (resolved, error) {
 	p := o.Retry.policy()
 	p.Skip = isCodeRedemption
 	p.Budget = budgetOf
-	r.retrying = retry.Client(r.http, p)
+	r.retrying = retry.Client(noRedirects(r.http), p)
 	if r.share <= 0 || r.share >= 1 {
 		if r.share != 0 {
 			return r, &ConfigError{Field: "RefreshShare", Reason: "must be between 0 and 1 (zero means 0.5)"}
@@ -153,6 +153,17 @@ func resolve(opts *Options) (resolved, error) {
 		r.allowed = append(r.allowed, strings.ToLower(t))
 	}
 	return r, nil
+}
+
+// noRedirects returns a copy of c that never follows a redirect: the
+// identity platform answers its requests directly, and a 307 or 308 from a
+// proxy would otherwise send a token request (secret, assertion or code)
+// again, body and all, to wherever it points. The redirect answer itself
+// comes back, and is reported as an unexpected response.
+func noRedirects(c *http.Client) *http.Client {
+	cp := *c
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
 }
 
 // checkAuthorityHost enforces https. MSAL refuses http even on loopback, so

@@ -12,12 +12,13 @@ import (
 
 // flightTable gives each shared request a context that outlives any one
 // caller but ends when the last caller waiting for it has gone, or when the
-// credential closes. It also knows until when the request's answer is still
-// wanted (the latest of its waiters' deadlines), so that a Retry-After that
-// ends later is not slept.
+// credential closes (closeAll). It also knows until when the request's
+// answer is still wanted (the latest of its waiters' deadlines), so that a
+// Retry-After that ends later is not slept.
 type flightTable struct {
 	mu      sync.Mutex
 	flights map[string]*flight
+	closed  bool
 }
 
 type flight struct {
@@ -37,16 +38,20 @@ func (f *flight) budget() (time.Time, bool) {
 	return f.deadline, f.unbound == 0
 }
 
-func (t *flightTable) join(key string, ctx context.Context, timeout time.Duration, done <-chan struct{}) *flight {
+func (t *flightTable) join(key string, ctx context.Context, timeout time.Duration) *flight {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.closed { // a flight that has already ended
+		fctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return &flight{ctx: fctx, cancel: cancel, waiters: 1, unbound: 1, table: t}
+	}
 	if t.flights == nil {
 		t.flights = map[string]*flight{}
 	}
 	f := t.flights[key]
 	if f == nil {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-		fctx, cancel = withDone(fctx, cancel, done)
 		f = &flight{ctx: fctx, cancel: cancel, table: t}
 		t.flights[key] = f
 	}
@@ -74,20 +79,14 @@ func (t *flightTable) leave(key string, ctx context.Context, f *flight) {
 	}
 }
 
-// withDone returns ctx, also cancelled when done is closed.
-func withDone(ctx context.Context, cancel context.CancelFunc, done <-chan struct{}) (context.Context, context.CancelFunc) {
-	ctx, cancel2 := context.WithCancel(ctx)
-	stop := make(chan struct{})
-	go func() {
-		select {
-		case <-done:
-			cancel2()
-		case <-stop:
-		case <-ctx.Done():
-		}
-	}()
-	var once sync.Once
-	return ctx, func() { once.Do(func() { close(stop) }); cancel2(); cancel() }
+// closeAll cancels every flight under way, and every later one at once.
+func (t *flightTable) closeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
+	for _, f := range t.flights {
+		f.cancel()
+	}
 }
 
 // refreshInBackground fetches the successor of a token that is due, while
@@ -103,10 +102,10 @@ func withDone(ctx context.Context, cancel context.CancelFunc, done <-chan struct
 func (c *credential) refreshInBackground(e *entry) {
 	defer e.running.Store(false)
 	for attempt := 0; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), c.refreshTimeout)
-		ctx, cancel = withDone(ctx, cancel, c.done)
-		_, err, _ := c.flights.Do(e.flightKey+"\x00", func() (any, error) { return c.fetch(ctx, e, "", modeRefresh, nil) })
-		cancel()
+		key := e.flightKey + "\x00" // the key of a miss without claims: a refresh and a miss share one request
+		f := c.inflight.join(key, context.Background(), c.refreshTimeout)
+		_, err, _ := c.flights.Do(key, func() (any, error) { return c.fetch(f.ctx, e, "", modeRefresh, nil) })
+		c.inflight.leave(key, context.Background(), f)
 		if err == nil {
 			return
 		}
@@ -155,6 +154,7 @@ func (c *credential) Close() error {
 		return nil
 	}
 	close(c.done)
+	c.inflight.closeAll()
 	c.writes.close()
 	c.cache.each(func(e *entry) {
 		if p := e.tok.Swap(nil); p != nil {

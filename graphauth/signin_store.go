@@ -20,6 +20,7 @@ const userTokenLifetime = 90 * 24 * time.Hour
 // so that a Store that is down degrades to this process's cache.
 type msalStore struct {
 	store    Store
+	gate     storeGate
 	prefix   string
 	mu       sync.Mutex
 	local    map[string][]byte
@@ -33,20 +34,18 @@ func newMSALStore(s Store, clientID string, warn func(string, error)) *msalStore
 // Replace loads the partition MSAL is about to read.
 func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cache.ReplaceHints) error {
 	key := m.prefix + hints.PartitionKey
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
-	data, err := m.store.Get(sctx, key)
+	data, err := callStore(ctx, &m.gate, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, key) })
 	switch {
 	case err == nil:
 		if u.Unmarshal(data) == nil {
 			return nil
 		}
 		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", ErrCorruptEntry)
-		_ = m.store.Delete(sctx, key)
+		m.delete(ctx, key)
 	case errors.Is(err, ErrNotFound):
 	case errors.Is(err, ErrCorruptEntry):
 		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", err)
-		_ = m.store.Delete(sctx, key)
+		m.delete(ctx, key)
 	default:
 		m.warnFunc("graphauth: the token store failed; using this process's copy", err)
 		m.mu.Lock()
@@ -68,9 +67,10 @@ func (m *msalStore) Export(ctx context.Context, mr cache.Marshaler, hints cache.
 	m.mu.Lock()
 	m.local[hints.PartitionKey] = data
 	m.mu.Unlock()
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
-	if err := m.store.Set(sctx, m.prefix+hints.PartitionKey, data, userTokenLifetime); err != nil {
+	_, err = callStore(ctx, &m.gate, func(sctx context.Context) (struct{}, error) {
+		return struct{}{}, m.store.Set(sctx, m.prefix+hints.PartitionKey, data, userTokenLifetime)
+	})
+	if err != nil {
 		m.warnFunc("graphauth: the token store failed; the user's tokens are kept in this process only", err)
 	}
 	return nil
@@ -82,7 +82,10 @@ func (m *msalStore) forget(ctx context.Context, accountID string) error {
 	m.mu.Lock()
 	delete(m.local, accountID)
 	m.mu.Unlock()
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	defer cancel()
-	return m.store.Delete(sctx, m.prefix+accountID)
+	return m.delete(ctx, m.prefix+accountID)
+}
+
+func (m *msalStore) delete(ctx context.Context, key string) error {
+	_, err := callStore(ctx, &m.gate, func(sctx context.Context) (struct{}, error) { return struct{}{}, m.store.Delete(sctx, key) })
+	return err
 }

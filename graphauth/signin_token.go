@@ -53,14 +53,9 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: res.GrantedScopes}, nil
 }
 
-// maxTokenLifetime bounds the expires_in accepted from the platform. Its
-// access tokens live about an hour, a day at most by policy, 28 hours with
-// continuous access evaluation.
-const maxTokenLifetime = 48 * time.Hour
-
 // checkTokenResponse refuses a token response that MSAL accepted but the
 // platform does not send: one whose expires_in is missing, zero, negative
-// or longer than maxTokenLifetime. It reads expires_in from the response
+// or longer than maxLifetime. It reads expires_in from the response
 // the call captured when that is res's token response; MSAL may have fetched
 // instance metadata after it, and then the lifetime is MSAL's ExpiresOn,
 // which MSAL stamps by the wall clock, less the wall clock's now. It returns
@@ -75,9 +70,9 @@ func checkTokenResponse(res confidential.AuthResult, cp *capture) error {
 	if tr, ok := cp.tokenResponse(); ok && tr.AccessToken == res.AccessToken {
 		seconds = int64(tr.ExpiresIn)
 	}
-	if seconds <= 0 || seconds > int64(maxTokenLifetime/time.Second) {
+	if seconds <= 0 || seconds > int64(maxLifetime/time.Second) {
 		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: a token lifetime (expires_in) of %d s, not 1 s to %s",
-			ErrUnexpectedResponse, seconds, maxTokenLifetime)}
+			ErrUnexpectedResponse, seconds, maxLifetime)}
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ type issued struct {
 // maxLifetime is the longest token lifetime believed. Entra's access tokens
 // live 60 to 90 minutes, 24 to 28 hours with continuous access evaluation;
 // an answer claiming more is a broken proxy or a forgery.
-const maxLifetime = 7 * 24 * time.Hour
+const maxLifetime = 48 * time.Hour
 
 // lifetime checks what the platform said about a token's life: its lifetime
 // and when to refresh it. An expires_in of zero, a negative or past expiry,

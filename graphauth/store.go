@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -103,27 +104,51 @@ func (m *MemoryStore) Delete(_ context.Context, key string) error {
 // the platform instead of holding callers up.
 const storeTimeout = 300 * time.Millisecond
 
+// errStoreStuck is what a Store call returns, at once, while too many
+// earlier calls are still running past their timeout.
+var errStoreStuck = errors.New("graphauth: earlier calls to the store have not returned; not waiting for it")
+
+// maxStuckStoreCalls is how many Store calls may outlive their timeout
+// before the Store is skipped without waiting.
+const maxStuckStoreCalls = 4
+
+// storeGate counts the Store calls of one credential that outlived their
+// timeout and have not returned yet. A Store that ignores its context
+// keeps a goroutine per such call, so their number is bounded: beyond
+// maxStuckStoreCalls the Store is not called at all until one returns.
+type storeGate struct{ stuck atomic.Int32 }
+
 // callStore runs one Store call under storeTimeout, and returns at the
 // timeout even when the Store ignores its context (a file lock held by a
 // hung process, a network call without a deadline): the call is left to end
 // on its own and its result is dropped.
-func callStore[T any](ctx context.Context, call func(context.Context) (T, error)) (T, error) {
+func callStore[T any](ctx context.Context, g *storeGate, call func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if g.stuck.Load() >= maxStuckStoreCalls {
+		return zero, errStoreStuck
+	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	type result struct {
 		v   T
 		err error
 	}
 	ch := make(chan result, 1)
+	var settled atomic.Bool // set by whichever of the call and the timeout comes first
 	go func() {
 		defer cancel()
 		v, err := call(sctx)
+		if !settled.CompareAndSwap(false, true) {
+			g.stuck.Add(-1) // the timeout came first and counted this call
+		}
 		ch <- result{v, err}
 	}()
 	select {
 	case r := <-ch:
 		return r.v, r.err
 	case <-sctx.Done():
-		var zero T
+		if settled.CompareAndSwap(false, true) {
+			g.stuck.Add(1)
+		}
 		return zero, fmt.Errorf("graphauth: the store did not answer within %s: %w", storeTimeout, context.DeadlineExceeded)
 	}
 }
@@ -179,7 +204,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 		return Token{}, false
 	}
 	key := storeKey(c.clientID, e.tenant, e.scopes)
-	data, err := callStore(ctx, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
+	data, err := callStore(ctx, &c.gate, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
 	var st storedToken
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -187,7 +212,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 	case err == nil && json.Unmarshal(data, &st) == nil && st.AccessToken != "":
 	case err == nil || errors.Is(err, ErrCorruptEntry):
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: dropping a stored token that cannot be read", logAttrs(c, e)...)
-		_, _ = callStore(ctx, func(sctx context.Context) (struct{}, error) { return struct{}{}, c.store.Delete(sctx, key) })
+		_, _ = callStore(ctx, &c.gate, func(sctx context.Context) (struct{}, error) { return struct{}{}, c.store.Delete(sctx, key) })
 		return Token{}, false
 	default:
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; carrying on without it", logAttrs(c, e, "error", firstLine(err.Error()))...)
@@ -211,7 +236,7 @@ func (c *credential) toStore(e *entry, tok Token) {
 	}
 	data, _ := json.Marshal(storedToken{AccessToken: tok.AccessToken, ExpiresOn: tok.ExpiresOn.Unix(), RefreshOn: tok.RefreshOn.Unix()})
 	key := storeKey(c.clientID, e.tenant, e.scopes)
-	_, err := callStore(context.Background(), func(sctx context.Context) (struct{}, error) {
+	_, err := callStore(context.Background(), &c.gate, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, c.store.Set(sctx, key, data, ttl)
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,4 +139,38 @@ func TestAThrottledRefreshServesTheValidTokenAndWaits(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken), "no second refresh request inside Retry-After")
+}
+
+// Tenants and scopes are case-insensitive: another spelling is the same
+// key, for the throttle and for the cache.
+func TestThrottlingIgnoresTheSpellingOfTenantAndScopes(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	other := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Fabrikam"}).ID
+	srv.AddServicePrincipal(other, srv.ClientID)
+	cred, eng := clocked(t, srv, &graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{other}})
+	_, err := cred.Token(context.Background(), graphauth.TokenRequest{TenantID: other})
+	require.NoError(t, err)
+	for _, req := range []graphauth.TokenRequest{
+		{TenantID: strings.ToUpper(other)},
+		{TenantID: other, Scopes: []string{"HTTPS://GRAPH.MICROSOFT.COM/.default"}},
+	} {
+		_, err := cred.Token(context.Background(), req)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken), "served from the cache")
+	assert.Equal(t, 2, eng.CachedKeys(), "one key for the other tenant, whatever the spelling")
+
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: http.StatusTooManyRequests, RetryAfter: "120", Times: -1})
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.Error(t, err)
+	for _, req := range []graphauth.TokenRequest{
+		{TenantID: strings.ToUpper(srv.TenantID)},
+		{Scopes: []string{"HTTPS://GRAPH.MICROSOFT.COM/.DEFAULT"}},
+	} {
+		_, err := cred.Token(context.Background(), req)
+		assert.ErrorIs(t, err, graphauth.ErrThrottled)
+	}
+	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken), "no request for another spelling of a throttled key")
 }

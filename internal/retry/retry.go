@@ -66,14 +66,14 @@ func (p Policy) withDefaults() Policy {
 }
 
 // Client returns an *http.Client that sends through base with the policy's
-// retries. A nil base is an error of the caller; a negative MaxRetries
+// retries, and follows redirects only as base's CheckRedirect allows. A nil base is an error of the caller; a negative MaxRetries
 // returns base itself.
 func Client(base *http.Client, p Policy) *http.Client {
 	p = p.withDefaults()
 	if p.MaxRetries < 0 {
 		return base
 	}
-	return &http.Client{Timeout: base.Timeout, Transport: &router{
+	return &http.Client{Timeout: base.Timeout, CheckRedirect: base.CheckRedirect, Transport: &router{
 		full:     p.transport(base, true),
 		throttle: p.transport(base, false),
 		plain:    base, p: p,
