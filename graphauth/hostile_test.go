@@ -279,3 +279,41 @@ func TestARefreshInPastTheServingWindowIsIgnored(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, tok.RefreshOn.Before(tok.ExpiresOn.Add(-2*time.Minute)), "refreshed while still served")
 }
+
+// switchable passes requests to base until failing is set, then fails
+// token requests with a connection reset.
+type switchable struct {
+	base    http.RoundTripper
+	failing atomic.Bool
+}
+
+func (s *switchable) RoundTrip(req *http.Request) (*http.Response, error) {
+	if s.failing.Load() && req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/token") {
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	}
+	return s.base.RoundTrip(req)
+}
+
+// A signed-in user's refresh that cannot reach the platform is a transport
+// error, not "no account": the user is still signed in.
+func TestASignedInUsersRefreshThatFailsInTransitIsNotNoAccount(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	sw := &switchable{base: srv.Client().Transport}
+	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, func(o *graphauth.SignInOptions) {
+		o.HTTPClient = &http.Client{Transport: sw}
+		o.Retry.MaxRetries = -1
+	})
+	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	user, err := s.Complete(context.Background(), pending, browse(t, srv, authURL))
+	require.NoError(t, err)
+	sw.failing.Store(true)
+	_, err = s.Token(context.Background(), user.AccountID, []string{"Mail.Read"}) // not cached: redeems the refresh token
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, graphauth.ErrNoAccount)
+	var ae *graphauth.AuthError
+	require.ErrorAs(t, err, &ae)
+	assert.True(t, ae.Retryable())
+}

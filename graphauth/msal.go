@@ -88,6 +88,13 @@ func isTokenEndpoint(req *http.Request) bool {
 		(strings.HasSuffix(req.URL.Path, "/oauth2/v2.0/token") || strings.HasSuffix(req.URL.Path, "/oauth2/token"))
 }
 
+// transport is the last transport failure, or nil.
+func (c *capture) transport() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.transportErr
+}
+
 func (c *capture) get() (int, http.Header, []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -41,7 +41,9 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 		res = confidential.AuthResult(pr)
 	}
 	if err != nil {
-		if status, _, _ := cp.get(); status == 0 {
+		// No token endpoint answered and no request failed: MSAL found no
+		// refresh token to redeem.
+		if status, _, _ := cp.get(); status == 0 && cp.transport() == nil {
 			return Token{}, fmt.Errorf("%w: %s", ErrNoAccount, firstLine(err.Error()))
 		}
 		return Token{}, classify(err, cp)
