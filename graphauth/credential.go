@@ -50,7 +50,7 @@ type credential struct {
 	retryBase      time.Duration // first pause between background attempts
 }
 
-// ErrClosed means Token was called on a credential after its Close.
+// ErrClosed means a credential or a SignIn was used after its Close.
 var ErrClosed = errors.New("graphauth: the credential is closed")
 
 func newCredential(kind, tenantID, clientID string, cred confidential.Credential, opts resolved, extra ...confidential.Option) (*credential, error) {

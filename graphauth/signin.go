@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
@@ -95,9 +96,41 @@ type SignIn struct {
 	keys     *keySet
 	domainID *remote[string] // the tenant's ID, when tenant is a domain
 	now      func() time.Time
-	conf     *confidential.Client
-	pub      *public.Client
-	users    *msalStore // nil without a Store
+	msal     *atomic.Pointer[msalClients] // holds nil once closed; a pointer, so that SignIn prints by value
+	users    *msalStore                   // nil without a Store
+}
+
+// msalClients is the MSAL client a SignIn uses: confidential, or public for
+// an app without a credential. Its cache holds the signed-in users' tokens.
+type msalClients struct {
+	conf *confidential.Client
+	pub  *public.Client
+}
+
+// clients returns the MSAL client, or ErrClosed after Close.
+func (s *SignIn) clients() (*msalClients, error) {
+	if s.msal == nil { // a SignIn not made by NewSignIn
+		return nil, ErrClosed
+	}
+	if m := s.msal.Load(); m != nil {
+		return m, nil
+	}
+	return nil, ErrClosed
+}
+
+// Close forgets every signed-in user's tokens held in this process (those
+// in SignInOptions.Store stay there, for other replicas); later calls
+// return ErrClosed. Close is idempotent and always returns nil.
+func (s *SignIn) Close() error {
+	if s.msal != nil {
+		s.msal.Store(nil)
+	}
+	if s.users != nil {
+		s.users.mu.Lock()
+		clear(s.users.local)
+		s.users.mu.Unlock()
+	}
+	return nil
 }
 
 // NewSignIn returns a sign-in client for the app clientID. tenant is a tenant
@@ -127,7 +160,8 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 	if err := checkRedirectURI(o.RedirectURI); err != nil {
 		return nil, err
 	}
-	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r, now: time.Now}
+	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r, now: time.Now,
+		msal: new(atomic.Pointer[msalClients])}
 	if s.scopes == nil {
 		s.scopes = []string{"User.Read"}
 	}
@@ -189,7 +223,7 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 	if err != nil {
 		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}
-	s.pub = &p
+	s.msal.Store(&msalClients{pub: &p})
 	return nil
 }
 
@@ -199,7 +233,7 @@ func (s *SignIn) confidential(authority string, cred confidential.Credential, ht
 	if err != nil {
 		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}
-	s.conf = &c
+	s.msal.Store(&msalClients{conf: &c})
 	return nil
 }
 

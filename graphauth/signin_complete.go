@@ -54,15 +54,19 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	if err != nil {
 		return nil, err
 	}
+	m, err := s.clients()
+	if err != nil {
+		return nil, err
+	}
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
 	scopes := s.graphScopes(p.Scopes)
 	var res confidential.AuthResult
-	if s.conf != nil {
-		res, err = s.conf.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, confidential.WithChallenge(p.Verifier))
+	if m.conf != nil {
+		res, err = m.conf.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, confidential.WithChallenge(p.Verifier))
 	} else {
 		var pr public.AuthResult
-		pr, err = s.pub.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, public.WithChallenge(p.Verifier))
+		pr, err = m.pub.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, public.WithChallenge(p.Verifier))
 		res = confidential.AuthResult(pr)
 	}
 	if err != nil {

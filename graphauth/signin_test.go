@@ -318,3 +318,23 @@ func TestCompleteRefusesAnIncompletePendingWithoutSendingAnything(t *testing.T) 
 		})
 	}
 }
+
+func TestASignInThatIsClosedForgetsItsUsers(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, nil)
+	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	user, err := s.Complete(context.Background(), pending, browse(t, srv, authURL))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "idempotent")
+	_, err = s.Token(context.Background(), user.AccountID, nil)
+	assert.ErrorIs(t, err, graphauth.ErrClosed)
+	authURL, pending, err = s.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	_, err = s.Complete(context.Background(), pending, browse(t, srv, authURL))
+	assert.ErrorIs(t, err, graphauth.ErrClosed, "nothing redeemed after Close")
+	assert.ErrorIs(t, s.SignOut(context.Background(), user.AccountID), graphauth.ErrClosed)
+}

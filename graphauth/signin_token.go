@@ -21,23 +21,26 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 	if len(scopes) == 0 {
 		scopes = s.scopes
 	}
+	m, err := s.clients()
+	if err != nil {
+		return Token{}, err
+	}
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
 	var res confidential.AuthResult
-	var err error
-	if s.conf != nil {
-		acct, aerr := s.conf.Account(ctx, accountID)
+	if m.conf != nil {
+		acct, aerr := m.conf.Account(ctx, accountID)
 		if aerr != nil || acct.HomeAccountID == "" {
 			return Token{}, ErrNoAccount
 		}
-		res, err = s.conf.AcquireTokenSilent(cctx, s.graphScopes(scopes), confidential.WithSilentAccount(acct))
+		res, err = m.conf.AcquireTokenSilent(cctx, s.graphScopes(scopes), confidential.WithSilentAccount(acct))
 	} else {
-		acct, ok := s.publicAccount(ctx, accountID)
+		acct, ok := publicAccount(ctx, m.pub, accountID)
 		if !ok {
 			return Token{}, ErrNoAccount
 		}
 		var pr public.AuthResult
-		pr, err = s.pub.AcquireTokenSilent(cctx, s.graphScopes(scopes), public.WithSilentAccount(acct))
+		pr, err = m.pub.AcquireTokenSilent(cctx, s.graphScopes(scopes), public.WithSilentAccount(acct))
 		res = confidential.AuthResult(pr)
 	}
 	if err != nil {
@@ -79,8 +82,8 @@ func checkTokenResponse(res confidential.AuthResult, cp *capture) error {
 	return nil
 }
 
-func (s *SignIn) publicAccount(ctx context.Context, accountID string) (public.Account, bool) {
-	accts, err := s.pub.Accounts(ctx)
+func publicAccount(ctx context.Context, pub *public.Client, accountID string) (public.Account, bool) {
+	accts, err := pub.Accounts(ctx)
 	if err != nil {
 		return public.Account{}, false
 	}
@@ -103,20 +106,24 @@ func (s *SignIn) remove(ctx context.Context, accountID string) error {
 	if accountID == "" {
 		return nil
 	}
+	m, err := s.clients()
+	if err != nil {
+		return err
+	}
 	if s.users != nil {
 		if err := s.users.forget(ctx, accountID); err != nil {
 			return fmt.Errorf("graphauth: signing out: the token store failed: %w", err)
 		}
 	}
-	if s.conf != nil {
-		acct, err := s.conf.Account(ctx, accountID)
+	if m.conf != nil {
+		acct, err := m.conf.Account(ctx, accountID)
 		if err != nil || acct.HomeAccountID == "" {
 			return nil
 		}
-		return s.conf.RemoveAccount(ctx, acct)
+		return m.conf.RemoveAccount(ctx, acct)
 	}
-	if acct, ok := s.publicAccount(ctx, accountID); ok {
-		return s.pub.RemoveAccount(ctx, acct)
+	if acct, ok := publicAccount(ctx, m.pub, accountID); ok {
+		return m.pub.RemoveAccount(ctx, acct)
 	}
 	return nil
 }
