@@ -158,12 +158,19 @@ func (h *Handler) prove(ctx context.Context, p pending, q url.Values) (Record, e
 	if !h.allowed(u.TenantID) {
 		return Record{}, ErrTenantNotAllowed
 	}
+	// The ID token shows a user of the tenant, not an administrator: the
+	// grant's roles are what show that an administrator consented.
+	// graphauth.User does not expose the ID token's wids (directory roles)
+	// claim, so the user's role is not checked here; the roles suffice.
 	rec, err := h.confirmGrant(ctx, p.Consented)
-	rec.ConsentedBy = u.Username
-	if err == nil {
-		err = h.opts.Registry.Put(ctx, rec)
+	if err != nil {
+		return Record{}, err
 	}
-	return rec, err
+	rec.ConsentedBy = u.Username
+	if err := h.opts.Registry.Put(ctx, rec); err != nil {
+		return Record{}, err
+	}
+	return rec, nil
 }
 
 func (h *Handler) allowed(tenant string) bool {
@@ -183,22 +190,23 @@ func (h *Handler) allowed(tenant string) bool {
 	return false
 }
 
-// confirmGrant builds the proven tenant's record, with the roles an
-// app-only token there carries.
+// confirmGrant builds the proven tenant's record once an app-only token
+// there carries the required roles, or at least one role when none are
+// required. A token without them, or the app still unknown in the tenant
+// when time runs out, is a *GrantError.
 func (h *Handler) confirmGrant(ctx context.Context, tenant string) (Record, error) {
-	rec := Record{TenantID: tenant, ConsentedAt: h.now()}
+	c, err := confirm(ctx, h.opts.Credential, tenant, h.opts.Required, &h.confirm, len(h.opts.Required) == 0)
+	var ae *graphauth.AuthError
+	switch {
+	case err == nil && c.Confirmed() && len(c.Roles) > 0:
+	case err == nil || errors.As(err, &ae) && ae.HasCode(700016):
+		return Record{}, &GrantError{TenantID: tenant, Roles: c.Roles, Missing: c.Missing, Action: grantAction, Err: err}
+	default:
+		return Record{}, err
+	}
+	rec := Record{TenantID: tenant, ConsentedAt: h.now(), Roles: c.Roles, LastVerified: h.now(), LastResult: "confirmed"}
 	if old, ok, _ := h.opts.Registry.Get(ctx, tenant); ok && !old.ConsentedAt.IsZero() {
 		rec.ConsentedAt = old.ConsentedAt
 	}
-	c, err := Confirm(ctx, h.opts.Credential, tenant, h.opts.Required, &h.confirm)
-	rec.Roles, rec.Missing = c.Roles, c.Missing
-	switch {
-	case err != nil:
-		rec.LastResult = "error: " + strings.SplitN(err.Error(), "\n", 2)[0]
-	case c.Confirmed():
-		rec.LastVerified, rec.LastResult = h.now(), "confirmed"
-	default:
-		rec.LastVerified, rec.LastResult = h.now(), "pending: "+strings.Join(c.Missing, ", ")+" not yet in effect"
-	}
-	return rec, err
+	return rec, nil
 }

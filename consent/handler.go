@@ -48,11 +48,16 @@ type HandlerOptions struct {
 	// grant's roles; it must allow them (graphauth.Options.AllowedTenants:
 	// "*"). Required.
 	Credential graphauth.TokenCredential
-	// Required are the application permissions the grant must carry.
+	// Required are the application permissions the grant must carry: the
+	// handler records a tenant only once an app-only token there carries
+	// all of them. Empty means at least one application permission, any:
+	// a token without roles proves nothing was granted (see GrantError).
 	Required []string
-	// Confirm bounds the confirmation of the roles. Its Timeout must be
-	// shorter than Timeout; zero (or a nil Confirm) means 15 seconds, or
-	// half of Timeout if that is less. A zero FirstWait means one second.
+	// Confirm bounds the wait for the grant's roles to reach the tenant's
+	// tokens, after which the round trip ends with a *GrantError. Its
+	// Timeout must be shorter than Timeout; zero (or a nil Confirm) means
+	// 15 seconds, or half of Timeout if that is less. A zero FirstWait
+	// means one second.
 	Confirm *ConfirmOptions
 	// HTTPClient sends the sign-in's requests to the platform (code
 	// redemption, ID token keys). Nil means a client of the handler's own
@@ -71,11 +76,15 @@ type HandlerOptions struct {
 	// Registry records onboarded tenants; nil means a MemoryRegistry.
 	Registry Registry
 	// Done is called once at the end of every round trip, and writes the
-	// response. It gets the record when the tenant was proven and recorded,
-	// or the error: graphauth.ErrStateMismatch, *Error (the platform
-	// refused the consent), ErrTenantMismatch, ErrTenantNotAllowed,
-	// *graphauth.AuthError or *graphauth.IDTokenError (the proving sign-in
-	// failed), context.DeadlineExceeded, or a confirmation error. Required.
+	// response. It gets the record, and a nil error, only when the tenant
+	// was proven, its grant confirmed and the record stored; otherwise a
+	// zero Record and the error: graphauth.ErrStateMismatch, *Error (the
+	// platform refused the consent), ErrTenantMismatch,
+	// ErrTenantNotAllowed, *graphauth.AuthError or *graphauth.IDTokenError
+	// (the proving sign-in failed), *GrantError (no administrator granted
+	// the roles, or not yet: GrantError.Action says what to do),
+	// context.DeadlineExceeded, another error getting the app-only token,
+	// or the Registry's. Required.
 	Done func(w http.ResponseWriter, r *http.Request, rec Record, err error)
 	// Now is the clock for records and cookie lifetimes; nil means
 	// time.Now.
@@ -99,14 +108,18 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 // Callback next sends the browser to sign in at that tenant (OpenID
 // Connect, PKCE, nonce); the second callback redeems the code, and only an
 // ID token whose tid is the consented tenant (and the pinned one) proves it.
-// The handler then confirms the grant's roles with an app-only token there,
-// records the tenant and calls Done. Each leg's state lives in a sealed,
-// single-use cookie and is checked before any network request. It is safe
-// for concurrent use.
+// The handler then confirms the grant's roles with an app-only token there
+// (HandlerOptions.Required, or at least one role), records the tenant and
+// calls Done. Each leg's state lives in a sealed, single-use cookie and is
+// checked before any network request. It is safe for concurrent use.
 //
 // The ID token shows that a user of the tenant is at this browser, not that
-// the user administers it: a member of a tenant that consented before can
-// complete a round trip for it. Record.ConsentedBy names who signed in.
+// the user administers it, and the user's own consent at sign-in creates
+// the app's service principal there. So the roles decide: a tenant whose
+// app-only token lacks them ends with a *GrantError, and nothing is
+// recorded, whoever signed in. A member of a tenant whose administrator
+// granted them can complete a round trip for it; Record.ConsentedBy names
+// who signed in.
 type Handler struct {
 	cfg     Config
 	opts    HandlerOptions
