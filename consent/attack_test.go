@@ -178,6 +178,7 @@ func TestTheHandlerRefusesToStartWithoutWhatItNeedsToProve(t *testing.T) {
 		{"with a confirmation longer than the callback's bound", "HandlerOptions.Confirm.Timeout", func(o *consent.HandlerOptions) {
 			o.Confirm = &consent.ConfirmOptions{Timeout: 2 * defaultCallbackBound}
 		}},
+		{"with a negative rate of proofs", "HandlerOptions.MaxProofsPerMinute", func(o *consent.HandlerOptions) { o.MaxProofsPerMinute = -1 }},
 	} {
 		o := full()
 		c.mutate(&o)

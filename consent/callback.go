@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/internal/ids"
@@ -22,8 +24,10 @@ import (
 // tenant. The sign-in's redirect is redeemed, its ID token's tid compared
 // with the consented tenant, the grant confirmed and the tenant recorded,
 // all within HandlerOptions.Timeout. When MaxConcurrent callbacks are
-// already at that stage it answers 503 with Retry-After instead, leaving
-// the state usable, and does not call Done.
+// already at that stage, or a callback with a code would exceed
+// MaxProofsPerMinute, it answers 503 with Retry-After instead, without a
+// request to the platform, leaving the state usable, and does not call
+// Done.
 func (h *Handler) Callback() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -115,17 +119,29 @@ func (h *Handler) redirectToSignIn(w http.ResponseWriter, r *http.Request, p pen
 	return nil
 }
 
-// signedIn handles the sign-in's redirect, within a slot and a deadline.
+// signedIn handles the sign-in's redirect, within a slot, the rate bound
+// and a deadline.
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, name string, p pending, q url.Values) {
 	select {
 	case h.slots <- struct{}{}:
 		defer func() { <-h.slots }()
 	default:
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "consent: too many tenants are being onboarded at once; try again in a few seconds", http.StatusServiceUnavailable)
+		busy(w, 5*time.Second, "too many tenants are being onboarded at once")
 		return
 	}
+	// Only a code costs a request: Complete refuses an error or a missing
+	// code before any.
+	charged := q.Get("code") != "" && q.Get("error") == ""
+	if charged {
+		if ok, wait := h.proofs.take(); !ok {
+			busy(w, wait, "too many tenants were onboarded in the last minute")
+			return
+		}
+	}
 	if !h.consume(w, name, p) {
+		if charged {
+			h.proofs.refund() // a used state makes no request
+		}
 		h.opts.Done(w, r, Record{}, graphauth.ErrStateMismatch)
 		return
 	}
@@ -171,6 +187,14 @@ func (h *Handler) prove(ctx context.Context, p pending, q url.Values) (Record, e
 		return Record{}, err
 	}
 	return rec, nil
+}
+
+// busy answers 503 with Retry-After, leaving the callback's state in its
+// cookie for the retry.
+func busy(w http.ResponseWriter, wait time.Duration, why string) {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	http.Error(w, fmt.Sprintf("consent: %s; try again in %d seconds", why, secs), http.StatusServiceUnavailable)
 }
 
 func (h *Handler) allowed(tenant string) bool {

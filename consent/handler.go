@@ -31,6 +31,7 @@ var (
 const (
 	consentLifetime      = 15 * time.Minute // bounds each leg of the round trip
 	defaultMaxConcurrent = 8
+	defaultMaxProofs     = 30 // a minute; an MSP onboards a few tenants a day
 	defaultTimeout       = 30 * time.Second
 	defaultConfirmWait   = 15 * time.Second
 )
@@ -67,6 +68,18 @@ type HandlerOptions struct {
 	// once; one more is answered 503 Service Unavailable with Retry-After,
 	// and its state stays usable for a retry. Zero means 8.
 	MaxConcurrent int
+	// MaxProofsPerMinute bounds the rate of sign-in callbacks that carry a
+	// code, each of which costs a code redemption with the app's secret or
+	// certificate and, once the tenant is proven, app-only token requests
+	// to confirm the grant. Anyone can start and forge a round trip, so
+	// MaxConcurrent alone does not bound their number. A third of a
+	// minute's allowance (at least one) may come at once. Beyond it a
+	// callback is answered 503 Service Unavailable with Retry-After,
+	// without a request to the platform or a call to Done, and its state
+	// stays usable for a retry. The bound is per Handler: each replica has
+	// its own. Zero means 30 a minute, 10 at once: an MSP onboards a few
+	// tenants a day.
+	MaxProofsPerMinute int
 	// Timeout bounds the network work of one callback: redeeming the
 	// sign-in, confirming the grant and recording it. Zero means 30 seconds.
 	Timeout time.Duration
@@ -86,8 +99,8 @@ type HandlerOptions struct {
 	// context.DeadlineExceeded, another error getting the app-only token,
 	// or the Registry's. Required.
 	Done func(w http.ResponseWriter, r *http.Request, rec Record, err error)
-	// Now is the clock for records and cookie lifetimes; nil means
-	// time.Now.
+	// Now is the clock for records, cookie lifetimes and
+	// MaxProofsPerMinute; nil means time.Now.
 	Now func() time.Time
 }
 
@@ -130,6 +143,7 @@ type Handler struct {
 	now     func() time.Time
 	http    *http.Client
 	slots   chan struct{}
+	proofs  *rate
 	timeout time.Duration
 	confirm ConfirmOptions
 }
@@ -164,6 +178,8 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 	if opts.Now != nil {
 		h.now = opts.Now
 	}
+	perMinute := orDefault(opts.MaxProofsPerMinute, defaultMaxProofs)
+	h.proofs = newRate(perMinute, max(1, perMinute/3), h.now)
 	if h.http == nil {
 		h.http = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -200,6 +216,8 @@ func (o HandlerOptions) check() error {
 		return missing("Credential", "the handler confirms each tenant's grant with an app-only token there")
 	case o.MaxConcurrent < 0 || o.Timeout < 0:
 		return &graphauth.ConfigError{Field: "HandlerOptions.MaxConcurrent/Timeout", Reason: "must not be negative (zero means the default)"}
+	case o.MaxProofsPerMinute < 0:
+		return &graphauth.ConfigError{Field: "HandlerOptions.MaxProofsPerMinute", Reason: "must not be negative (zero means the default, 30)"}
 	}
 	for _, t := range append(append([]string(nil), o.Allowed...), o.Denied...) {
 		if !ids.IsGUID(t) {
