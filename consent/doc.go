@@ -29,8 +29,10 @@
 // with a *GrantError, as does a grant that has not reached tokens yet (try
 // again in a few minutes). Each leg's state is checked, from a sealed
 // single-use cookie, before any network request; the proving leg runs a
-// few at a time and within a time bound, so that forged callbacks cost the
-// app nothing but a refused code redemption.
+// few at a time, within a time bound and at a bounded rate (30 code
+// redemptions a minute, 10 at once, by default; 503 with Retry-After
+// beyond), so that forged callbacks cost the app nothing but a few refused
+// code redemptions a minute.
 //
 // A Registry (MemoryRegistry, FileRegistry) records which tenants consented,
 // who proved it, when, to which roles, and the last verification; Reverify
