@@ -23,6 +23,7 @@ func exportedTypes() map[string]reflect.Type {
 		"consent.Confirmation":                        reflect.TypeFor[consent.Confirmation](),
 		"consent.Error":                               reflect.TypeFor[consent.Error](),
 		"consent.FileRegistry":                        reflect.TypeFor[consent.FileRegistry](),
+		"consent.GrantError":                          reflect.TypeFor[consent.GrantError](),
 		"consent.Handler":                             reflect.TypeFor[consent.Handler](),
 		"consent.HandlerOptions":                      reflect.TypeFor[consent.HandlerOptions](),
 		"consent.MemoryRegistry":                      reflect.TypeFor[consent.MemoryRegistry](),

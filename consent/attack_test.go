@@ -178,6 +178,7 @@ func TestTheHandlerRefusesToStartWithoutWhatItNeedsToProve(t *testing.T) {
 		{"with a confirmation longer than the callback's bound", "HandlerOptions.Confirm.Timeout", func(o *consent.HandlerOptions) {
 			o.Confirm = &consent.ConfirmOptions{Timeout: 2 * defaultCallbackBound}
 		}},
+		{"with a negative rate of proofs", "HandlerOptions.MaxProofsPerMinute", func(o *consent.HandlerOptions) { o.MaxProofsPerMinute = -1 }},
 	} {
 		o := full()
 		c.mutate(&o)
@@ -187,5 +188,58 @@ func TestTheHandlerRefusesToStartWithoutWhatItNeedsToProve(t *testing.T) {
 		assert.Equal(t, c.field, ce.Field, c.name)
 		assert.Nil(t, h, c.name)
 		assert.NotContains(t, err.Error(), app.Secrets[0].Value)
+	}
+}
+
+// A member who is not an administrator skips the consent page and forges
+// its redirect for their own tenant. The sign-in proves the tenant, and the
+// member's own consent to User.Read there creates the app's service
+// principal, so an app-only token can be had: one with no roles, which
+// proves the principal exists, not that anyone granted anything.
+func TestANonAdministratorWhoForgesTheConsentIsNotOnboarded(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		required bool
+		missing  []string
+	}{
+		{"with required roles, the error names them", true, []string{"User.Read.All", "Organization.Read.All"}},
+		{"with none required, a token without any role is refused", false, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv, app := msp(t, graphauthtest.Options{})
+			web, browser, done, h := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
+				if !c.required {
+					o.Required = nil
+				}
+				o.Confirm = &consent.ConfirmOptions{Timeout: 200 * time.Millisecond, FirstWait: 50 * time.Millisecond}
+			})
+			srv.SignIn("staff@customer.onmicrosoft.com") // not an administrator; Customer never consented
+			browser.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+				if strings.HasSuffix(r.URL.Path, "/adminconsent") { // skip the consent page, forge its redirect
+					u, _ := url.Parse(web.URL + "/consent/callback")
+					u.RawQuery = url.Values{"admin_consent": {"True"}, "tenant": {customerID}, "state": {r.URL.Query().Get("state")}}.Encode()
+					*r.URL = *u
+					r.Host = u.Host
+				}
+				return nil
+			}
+			status, _ := get(t, browser, web.URL+"/onboard")
+			out := <-done
+			require.Error(t, out.err, "a tenant without a grant reached Done as a success: %+v", out.rec)
+			assert.Equal(t, http.StatusBadRequest, status)
+			var ge *consent.GrantError
+			require.ErrorAs(t, out.err, &ge)
+			assert.Equal(t, customerID, ge.TenantID)
+			assert.Equal(t, c.missing, ge.Missing)
+			assert.Empty(t, ge.Roles, "the token carries no role")
+			assert.Contains(t, out.err.Error(), "administrator")
+			assert.Contains(t, out.err.Error(), "try again")
+			assert.Zero(t, out.rec, "Done gets no record with an error")
+			recs, err := h.Registry().List(context.Background())
+			require.NoError(t, err)
+			assert.Empty(t, recs, "nothing is recorded")
+		})
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/internal/ids"
@@ -22,8 +24,10 @@ import (
 // tenant. The sign-in's redirect is redeemed, its ID token's tid compared
 // with the consented tenant, the grant confirmed and the tenant recorded,
 // all within HandlerOptions.Timeout. When MaxConcurrent callbacks are
-// already at that stage it answers 503 with Retry-After instead, leaving
-// the state usable, and does not call Done.
+// already at that stage, or a callback with a code would exceed
+// MaxProofsPerMinute, it answers 503 with Retry-After instead, without a
+// request to the platform, leaving the state usable, and does not call
+// Done.
 func (h *Handler) Callback() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -115,17 +119,29 @@ func (h *Handler) redirectToSignIn(w http.ResponseWriter, r *http.Request, p pen
 	return nil
 }
 
-// signedIn handles the sign-in's redirect, within a slot and a deadline.
+// signedIn handles the sign-in's redirect, within a slot, the rate bound
+// and a deadline.
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, name string, p pending, q url.Values) {
 	select {
 	case h.slots <- struct{}{}:
 		defer func() { <-h.slots }()
 	default:
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "consent: too many tenants are being onboarded at once; try again in a few seconds", http.StatusServiceUnavailable)
+		busy(w, 5*time.Second, "too many tenants are being onboarded at once")
 		return
 	}
+	// Only a code costs a request: Complete refuses an error or a missing
+	// code before any.
+	charged := q.Get("code") != "" && q.Get("error") == ""
+	if charged {
+		if ok, wait := h.proofs.take(); !ok {
+			busy(w, wait, "too many tenants were onboarded in the last minute")
+			return
+		}
+	}
 	if !h.consume(w, name, p) {
+		if charged {
+			h.proofs.refund() // a used state makes no request
+		}
 		h.opts.Done(w, r, Record{}, graphauth.ErrStateMismatch)
 		return
 	}
@@ -158,12 +174,27 @@ func (h *Handler) prove(ctx context.Context, p pending, q url.Values) (Record, e
 	if !h.allowed(u.TenantID) {
 		return Record{}, ErrTenantNotAllowed
 	}
+	// The ID token shows a user of the tenant, not an administrator: the
+	// grant's roles are what show that an administrator consented.
+	// graphauth.User does not expose the ID token's wids (directory roles)
+	// claim, so the user's role is not checked here; the roles suffice.
 	rec, err := h.confirmGrant(ctx, p.Consented)
-	rec.ConsentedBy = u.Username
-	if err == nil {
-		err = h.opts.Registry.Put(ctx, rec)
+	if err != nil {
+		return Record{}, err
 	}
-	return rec, err
+	rec.ConsentedBy = u.Username
+	if err := h.opts.Registry.Put(ctx, rec); err != nil {
+		return Record{}, err
+	}
+	return rec, nil
+}
+
+// busy answers 503 with Retry-After, leaving the callback's state in its
+// cookie for the retry.
+func busy(w http.ResponseWriter, wait time.Duration, why string) {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	http.Error(w, fmt.Sprintf("consent: %s; try again in %d seconds", why, secs), http.StatusServiceUnavailable)
 }
 
 func (h *Handler) allowed(tenant string) bool {
@@ -183,22 +214,23 @@ func (h *Handler) allowed(tenant string) bool {
 	return false
 }
 
-// confirmGrant builds the proven tenant's record, with the roles an
-// app-only token there carries.
+// confirmGrant builds the proven tenant's record once an app-only token
+// there carries the required roles, or at least one role when none are
+// required. A token without them, or the app still unknown in the tenant
+// when time runs out, is a *GrantError.
 func (h *Handler) confirmGrant(ctx context.Context, tenant string) (Record, error) {
-	rec := Record{TenantID: tenant, ConsentedAt: h.now()}
+	c, err := confirm(ctx, h.opts.Credential, tenant, h.opts.Required, &h.confirm, len(h.opts.Required) == 0)
+	var ae *graphauth.AuthError
+	switch {
+	case err == nil && c.Confirmed() && len(c.Roles) > 0:
+	case err == nil || errors.As(err, &ae) && ae.HasCode(700016):
+		return Record{}, &GrantError{TenantID: tenant, Roles: c.Roles, Missing: c.Missing, Action: grantAction, Err: err}
+	default:
+		return Record{}, err
+	}
+	rec := Record{TenantID: tenant, ConsentedAt: h.now(), Roles: c.Roles, LastVerified: h.now(), LastResult: "confirmed"}
 	if old, ok, _ := h.opts.Registry.Get(ctx, tenant); ok && !old.ConsentedAt.IsZero() {
 		rec.ConsentedAt = old.ConsentedAt
 	}
-	c, err := Confirm(ctx, h.opts.Credential, tenant, h.opts.Required, &h.confirm)
-	rec.Roles, rec.Missing = c.Roles, c.Missing
-	switch {
-	case err != nil:
-		rec.LastResult = "error: " + strings.SplitN(err.Error(), "\n", 2)[0]
-	case c.Confirmed():
-		rec.LastVerified, rec.LastResult = h.now(), "confirmed"
-	default:
-		rec.LastVerified, rec.LastResult = h.now(), "pending: "+strings.Join(c.Missing, ", ")+" not yet in effect"
-	}
-	return rec, err
+	return rec, nil
 }

@@ -24,6 +24,40 @@ type Confirmation struct {
 // Confirmed reports whether every required role is in effect.
 func (c Confirmation) Confirmed() bool { return len(c.Missing) == 0 }
 
+// GrantError reports that a tenant the Handler proved has not granted the
+// app its application permissions: the app-only token there lacks roles
+// of HandlerOptions.Required or, when none are required, carries no role
+// at all. Such a token shows that the app's service principal exists in
+// the tenant, which any member's own consent to a delegated permission
+// creates at sign-in, not that an administrator granted anything. The
+// Handler records nothing for it.
+type GrantError struct {
+	TenantID string   // the tenant the sign-in proved
+	Roles    []string // the application permissions the token carries
+	Missing  []string // the required ones it lacks; nil when none are required
+	Action   string   // what to tell the user
+	// Err is the last token error when the app was still unknown in the
+	// tenant (AADSTS700016); nil when a token came back without the roles.
+	Err error
+}
+
+// grantAction is GrantError.Action.
+const grantAction = "An administrator of the tenant must grant admin consent. If one just did, the grant can take a few minutes to reach tokens: try again."
+
+// Error returns one line that names the missing permissions and what to
+// do.
+func (e *GrantError) Error() string {
+	what := "any application permission"
+	if len(e.Missing) > 0 {
+		what = strings.Join(e.Missing, ", ")
+	}
+	return fmt.Sprintf("consent: tenant %s has not granted the app %s: an administrator must grant admin consent; "+
+		"if one just did, the grant can take a few minutes to reach tokens, so try again", e.TenantID, what)
+}
+
+// Unwrap returns Err, so that errors.As finds the *graphauth.AuthError.
+func (e *GrantError) Unwrap() error { return e.Err }
+
 // ConfirmOptions bound the confirmation. Zero values are the defaults.
 type ConfirmOptions struct {
 	// Timeout is how long to wait for the grant to take effect: the
@@ -45,7 +79,18 @@ type ConfirmOptions struct {
 // returned when time runs out; an error when no token could be had for
 // another reason. Every attempt is a token request with the app's
 // credential: keep Timeout short where a caller outside can trigger it.
+//
+// With no required roles, any token confirms, even one without roles: that
+// proves only that the app's service principal exists in the tenant, which
+// a member's own consent to a delegated permission creates. The Handler
+// asks for at least one role then.
 func Confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID string, required []string, opts *ConfirmOptions) (Confirmation, error) {
+	return confirm(ctx, cred, tenantID, required, opts, false)
+}
+
+// confirm is Confirm; with anyRole, a token without roles does not confirm
+// either, and is retried like one that lacks a required role.
+func confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID string, required []string, opts *ConfirmOptions, anyRole bool) (Confirmation, error) {
 	var o ConfirmOptions
 	if opts != nil {
 		o = *opts
@@ -67,7 +112,7 @@ func Confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID strin
 		case err == nil:
 			c.Roles = roles(tok.AccessToken)
 			c.Missing = missing(required, c.Roles)
-			if c.Confirmed() {
+			if c.Confirmed() && (len(c.Roles) > 0 || !anyRole) {
 				return c, nil
 			}
 		case errors.As(err, &ae) && (ae.HasCode(700016) || ae.Retryable()):

@@ -122,18 +122,31 @@ func TestTwoCustomersOnboardEndToEnd(t *testing.T) {
 	assert.Equal(t, 2, srv.CountGrant("authorization_code"), "one proving sign-in per tenant")
 }
 
-func TestOnboardingReportsAGrantNotYetInEffect(t *testing.T) {
+func TestAGrantNotYetInEffectIsRefusedUntilItIs(t *testing.T) {
 	t.Parallel()
-	srv, app := msp(t, graphauthtest.Options{PropagationDelay: time.Hour})
-	web, browser, done, _ := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
+	// Four minutes: the fake's clock moves past them below, and its ID
+	// tokens stay within the five minutes of clock skew that sign-in allows.
+	srv, app := msp(t, graphauthtest.Options{PropagationDelay: 4 * time.Minute})
+	web, browser, done, h := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
 		o.Confirm = &consent.ConfirmOptions{Timeout: 300 * time.Millisecond, FirstWait: 50 * time.Millisecond}
 	})
 	srv.SignIn("it@customer.onmicrosoft.com")
 	get(t, browser, web.URL+"/onboard")
 	out := <-done
-	require.NoError(t, out.err)
-	assert.Equal(t, []string{"User.Read.All", "Organization.Read.All"}, out.rec.Missing)
-	assert.Contains(t, out.rec.LastResult, "pending: User.Read.All, Organization.Read.All not yet in effect")
+	var ge *consent.GrantError
+	require.ErrorAs(t, out.err, &ge)
+	assert.Equal(t, []string{"User.Read.All", "Organization.Read.All"}, ge.Missing)
+	assert.Contains(t, ge.Action, "try again")
+	recs, err := h.Registry().List(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, recs, "a grant not in effect is not recorded")
+
+	srv.Advance(4 * time.Minute) // the grant reaches tokens
+	get(t, newBrowser(srv), web.URL+"/onboard")
+	out = <-done
+	require.NoError(t, out.err, "trying again onboards the tenant")
+	assert.Equal(t, "confirmed", out.rec.LastResult)
+	assert.Equal(t, "it@customer.onmicrosoft.com", out.rec.ConsentedBy)
 }
 
 func TestOnboardingRefusals(t *testing.T) {

@@ -20,11 +20,19 @@
 // So the Handler proves the tenant before it records it: after the consent
 // it sends the browser to sign in at the claimed tenant (OpenID Connect with
 // PKCE and a nonce) and accepts only an ID token whose tid is that tenant,
-// and the one Start pinned if it pinned one. Only then does it confirm the
-// roles, record the tenant and call Done. Each leg's state is checked,
-// from a sealed single-use cookie, before any network request; the proving
-// leg runs a few at a time and within a time bound, so that forged
-// callbacks cost the app nothing but a refused code redemption.
+// and the one Start pinned if it pinned one. Then it confirms the grant
+// with an app-only token there, and records the tenant and calls Done with
+// a nil error only when that token carries the required roles (or, with
+// none required, at least one): any user's own consent at sign-in gives
+// the app a service principal in the tenant, and with it role-less tokens,
+// so a user who is not an administrator and skips the consent page ends
+// with a *GrantError, as does a grant that has not reached tokens yet (try
+// again in a few minutes). Each leg's state is checked, from a sealed
+// single-use cookie, before any network request; the proving leg runs a
+// few at a time, within a time bound and at a bounded rate (30 code
+// redemptions a minute, 10 at once, by default; 503 with Retry-After
+// beyond), so that forged callbacks cost the app nothing but a few refused
+// code redemptions a minute.
 //
 // A Registry (MemoryRegistry, FileRegistry) records which tenants consented,
 // who proved it, when, to which roles, and the last verification; Reverify

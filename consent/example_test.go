@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/entrakit/entrakit/consent"
 	"github.com/entrakit/entrakit/graphauth"
@@ -42,12 +43,16 @@ func ExampleParseCallback() {
 
 // Onboarding on the fake platform: Contoso's administrator consents and
 // signs in at Contoso, which proves the tenant; an attacker who edits the
-// consent's redirect to name Contoso is sent to sign in there, and fails.
+// consent's redirect to name Contoso is sent to sign in there, and fails;
+// a Tailspin member who is not an administrator, and who skips the consent
+// page and forges its redirect, proves Tailspin, where the app has no roles.
 func Example_adminConsent() {
+	const contoso, tailspin = "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"
 	srv := graphauthtest.NewServer(&graphauthtest.Options{
 		Tenants: []graphauthtest.Tenant{{DisplayName: "Northwind MSP"},
-			{ID: "22222222-2222-4222-8222-222222222222", DisplayName: "Contoso", Users: []graphauthtest.User{{UPN: "it@contoso.onmicrosoft.com", Admin: true}}},
-			{DisplayName: "Fabrikam", Users: []graphauthtest.User{{UPN: "mallory@fabrikam.onmicrosoft.com", Admin: true}}}},
+			{ID: contoso, DisplayName: "Contoso", Users: []graphauthtest.User{{UPN: "it@contoso.onmicrosoft.com", Admin: true}}},
+			{DisplayName: "Fabrikam", Users: []graphauthtest.User{{UPN: "mallory@fabrikam.onmicrosoft.com", Admin: true}}},
+			{ID: tailspin, DisplayName: "Tailspin", Users: []graphauthtest.User{{UPN: "staff@tailspin.onmicrosoft.com"}}}},
 		Apps: []graphauthtest.App{{DisplayName: "Northwind console", MultiTenant: true, Secrets: []graphauthtest.Secret{{}},
 			RedirectURIs: []string{"http://127.0.0.1/consent/callback"}, RequiredRoles: []string{"User.Read.All"}}},
 	})
@@ -65,10 +70,13 @@ func Example_adminConsent() {
 	defer web.Close()
 	h, err := consent.NewHandler(consent.Config{ClientID: app.ClientID, RedirectURI: web.URL + "/consent/callback", AuthorityHost: srv.URL},
 		consent.HandlerOptions{Key: make([]byte, 32), ClientAuth: graphauth.ClientAuth{Secret: secret}, Credential: cred,
-			Required: []string{"User.Read.All"}, HTTPClient: srv.Client(),
+			Required: []string{"User.Read.All"}, HTTPClient: srv.Client(), Confirm: &consent.ConfirmOptions{Timeout: 100 * time.Millisecond},
 			Done: func(w http.ResponseWriter, _ *http.Request, rec consent.Record, err error) {
 				var ae *graphauth.AuthError
+				var ge *consent.GrantError
 				switch {
+				case errorsAs(err, &ge):
+					fmt.Printf("refused: %s not granted. %s\n", strings.Join(ge.Missing, ", "), ge.Action)
 				case errorsAs(err, &ae):
 					fmt.Printf("refused: AADSTS%d\n", ae.AADSTS[0])
 				case err != nil:
@@ -84,20 +92,30 @@ func Example_adminConsent() {
 	mux.Handle("/onboard", h.Start())
 	mux.Handle("/consent/callback", h.Callback())
 
-	for _, admin := range []string{"it@contoso.onmicrosoft.com", "mallory@fabrikam.onmicrosoft.com"} {
-		srv.SignIn(admin) // the administrator's session at the platform
-		jar, _ := cookiejar.New(nil)
-		browser := &http.Client{Jar: jar, Transport: srv.Client().Transport}
-		if strings.HasPrefix(admin, "mallory") {
-			browser.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
-				if r.URL.Query().Has("admin_consent") { // the attacker names Contoso
-					q := r.URL.Query()
-					q.Set("tenant", "22222222-2222-4222-8222-222222222222")
-					r.URL.RawQuery = q.Encode()
-				}
-				return nil
+	for _, c := range []struct {
+		user   string
+		forged func(r *http.Request) // how the user's browser edits a redirect
+	}{
+		{"it@contoso.onmicrosoft.com", func(*http.Request) {}},
+		{"mallory@fabrikam.onmicrosoft.com", func(r *http.Request) {
+			if r.URL.Query().Has("admin_consent") { // the attacker names Contoso
+				q := r.URL.Query()
+				q.Set("tenant", contoso)
+				r.URL.RawQuery = q.Encode()
 			}
-		}
+		}},
+		{"staff@tailspin.onmicrosoft.com", func(r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/adminconsent") { // back to the app as if consent were given
+				q := url.Values{"admin_consent": {"True"}, "tenant": {tailspin}, "state": {r.URL.Query().Get("state")}}
+				r.URL, _ = url.Parse(web.URL + "/consent/callback?" + q.Encode())
+				r.Host = r.URL.Host
+			}
+		}},
+	} {
+		srv.SignIn(c.user) // the user's session at the platform
+		jar, _ := cookiejar.New(nil)
+		browser := &http.Client{Jar: jar, Transport: srv.Client().Transport,
+			CheckRedirect: func(r *http.Request, _ []*http.Request) error { c.forged(r); return nil }}
 		if resp, err := browser.Get(web.URL + "/onboard"); err == nil {
 			resp.Body.Close()
 		}
@@ -105,4 +123,5 @@ func Example_adminConsent() {
 	// Output:
 	// onboarded 22222222-2222-4222-8222-222222222222 for it@contoso.onmicrosoft.com: confirmed
 	// refused: AADSTS50020
+	// refused: User.Read.All not granted. An administrator of the tenant must grant admin consent. If one just did, the grant can take a few minutes to reach tokens: try again.
 }

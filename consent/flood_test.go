@@ -124,3 +124,72 @@ func TestProvingCallbacksAreBoundedInNumberAndTime(t *testing.T) {
 	assert.LessOrEqual(t, srv.CountGrant("authorization_code"), 2, "one redemption per forged callback")
 	assert.Zero(t, srv.CountGrant("client_credentials"))
 }
+
+// handlerClock is a HandlerOptions.Now that moves only when told.
+type handlerClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *handlerClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *handlerClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Each round trip that an anonymous browser starts and forges, never
+// visiting the platform, makes the handler redeem a made-up code with the
+// app's secret. MaxConcurrent bounds how many at once, not how many.
+func TestCodeRedemptionsAreBoundedInRate(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{})
+	clock := &handlerClock{t: time.Now()}
+	web, _, done, _ := onboarding(t, srv, app, func(o *consent.HandlerOptions) { o.Now = clock.Now })
+	srv.ResetLog()
+
+	const flood, burst = 30, 10 // the default: 30 a minute, 10 at once
+	type attempt struct {
+		browser  *http.Client
+		callback string
+	}
+	var refused []attempt
+	for range flood {
+		browser := newBrowser(srv)
+		var state string
+		browser.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			state = r.URL.Query().Get("state")
+			return http.ErrUseLastResponse
+		}
+		get(t, browser, web.URL+"/onboard")
+		get(t, browser, web.URL+"/consent/callback?"+url.Values{"admin_consent": {"True"}, "tenant": {victimID}, "state": {state}}.Encode())
+		forged := web.URL + "/consent/callback?" + url.Values{"code": {"made-up"}, "state": {state}}.Encode()
+		resp, err := browser.Get(forged)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+			refused = append(refused, attempt{browser, forged})
+			continue
+		}
+		var ae *graphauth.AuthError
+		assert.ErrorAs(t, (<-done).err, &ae, "the made-up code is redeemed, and refused")
+	}
+	require.Len(t, refused, flood-burst, "the burst is redeemed, the rest answered 503")
+	assert.Empty(t, done, "a refused callback does not end its round trip")
+
+	clock.Advance(time.Minute / 30) // one redemption's worth
+	get(t, refused[0].browser, refused[0].callback)
+	var ae *graphauth.AuthError
+	assert.ErrorAs(t, (<-done).err, &ae, "the refused state is still usable, and redeemed")
+	status, _ := get(t, refused[1].browser, refused[1].callback)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "one redemption's worth, and no more")
+
+	srv.Close() // waits for the requests in flight, so that the log is complete
+	assert.Equal(t, burst+1, srv.Count(graphauthtest.EndpointToken), "token requests: the burst, then one a refill later")
+}

@@ -31,6 +31,7 @@ var (
 const (
 	consentLifetime      = 15 * time.Minute // bounds each leg of the round trip
 	defaultMaxConcurrent = 8
+	defaultMaxProofs     = 30 // a minute; an MSP onboards a few tenants a day
 	defaultTimeout       = 30 * time.Second
 	defaultConfirmWait   = 15 * time.Second
 )
@@ -48,11 +49,16 @@ type HandlerOptions struct {
 	// grant's roles; it must allow them (graphauth.Options.AllowedTenants:
 	// "*"). Required.
 	Credential graphauth.TokenCredential
-	// Required are the application permissions the grant must carry.
+	// Required are the application permissions the grant must carry: the
+	// handler records a tenant only once an app-only token there carries
+	// all of them. Empty means at least one application permission, any:
+	// a token without roles proves nothing was granted (see GrantError).
 	Required []string
-	// Confirm bounds the confirmation of the roles. Its Timeout must be
-	// shorter than Timeout; zero (or a nil Confirm) means 15 seconds, or
-	// half of Timeout if that is less. A zero FirstWait means one second.
+	// Confirm bounds the wait for the grant's roles to reach the tenant's
+	// tokens, after which the round trip ends with a *GrantError. Its
+	// Timeout must be shorter than Timeout; zero (or a nil Confirm) means
+	// 15 seconds, or half of Timeout if that is less. A zero FirstWait
+	// means one second.
 	Confirm *ConfirmOptions
 	// HTTPClient sends the sign-in's requests to the platform (code
 	// redemption, ID token keys). Nil means a client of the handler's own
@@ -62,6 +68,18 @@ type HandlerOptions struct {
 	// once; one more is answered 503 Service Unavailable with Retry-After,
 	// and its state stays usable for a retry. Zero means 8.
 	MaxConcurrent int
+	// MaxProofsPerMinute bounds the rate of sign-in callbacks that carry a
+	// code, each of which costs a code redemption with the app's secret or
+	// certificate and, once the tenant is proven, app-only token requests
+	// to confirm the grant. Anyone can start and forge a round trip, so
+	// MaxConcurrent alone does not bound their number. A third of a
+	// minute's allowance (at least one) may come at once. Beyond it a
+	// callback is answered 503 Service Unavailable with Retry-After,
+	// without a request to the platform or a call to Done, and its state
+	// stays usable for a retry. The bound is per Handler: each replica has
+	// its own. Zero means 30 a minute, 10 at once: an MSP onboards a few
+	// tenants a day.
+	MaxProofsPerMinute int
 	// Timeout bounds the network work of one callback: redeeming the
 	// sign-in, confirming the grant and recording it. Zero means 30 seconds.
 	Timeout time.Duration
@@ -71,14 +89,18 @@ type HandlerOptions struct {
 	// Registry records onboarded tenants; nil means a MemoryRegistry.
 	Registry Registry
 	// Done is called once at the end of every round trip, and writes the
-	// response. It gets the record when the tenant was proven and recorded,
-	// or the error: graphauth.ErrStateMismatch, *Error (the platform
-	// refused the consent), ErrTenantMismatch, ErrTenantNotAllowed,
-	// *graphauth.AuthError or *graphauth.IDTokenError (the proving sign-in
-	// failed), context.DeadlineExceeded, or a confirmation error. Required.
+	// response. It gets the record, and a nil error, only when the tenant
+	// was proven, its grant confirmed and the record stored; otherwise a
+	// zero Record and the error: graphauth.ErrStateMismatch, *Error (the
+	// platform refused the consent), ErrTenantMismatch,
+	// ErrTenantNotAllowed, *graphauth.AuthError or *graphauth.IDTokenError
+	// (the proving sign-in failed), *GrantError (no administrator granted
+	// the roles, or not yet: GrantError.Action says what to do),
+	// context.DeadlineExceeded, another error getting the app-only token,
+	// or the Registry's. Required.
 	Done func(w http.ResponseWriter, r *http.Request, rec Record, err error)
-	// Now is the clock for records and cookie lifetimes; nil means
-	// time.Now.
+	// Now is the clock for records, cookie lifetimes and
+	// MaxProofsPerMinute; nil means time.Now.
 	Now func() time.Time
 }
 
@@ -99,14 +121,18 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 // Callback next sends the browser to sign in at that tenant (OpenID
 // Connect, PKCE, nonce); the second callback redeems the code, and only an
 // ID token whose tid is the consented tenant (and the pinned one) proves it.
-// The handler then confirms the grant's roles with an app-only token there,
-// records the tenant and calls Done. Each leg's state lives in a sealed,
-// single-use cookie and is checked before any network request. It is safe
-// for concurrent use.
+// The handler then confirms the grant's roles with an app-only token there
+// (HandlerOptions.Required, or at least one role), records the tenant and
+// calls Done. Each leg's state lives in a sealed, single-use cookie and is
+// checked before any network request. It is safe for concurrent use.
 //
 // The ID token shows that a user of the tenant is at this browser, not that
-// the user administers it: a member of a tenant that consented before can
-// complete a round trip for it. Record.ConsentedBy names who signed in.
+// the user administers it, and the user's own consent at sign-in creates
+// the app's service principal there. So the roles decide: a tenant whose
+// app-only token lacks them ends with a *GrantError, and nothing is
+// recorded, whoever signed in. A member of a tenant whose administrator
+// granted them can complete a round trip for it; Record.ConsentedBy names
+// who signed in.
 type Handler struct {
 	cfg     Config
 	opts    HandlerOptions
@@ -117,6 +143,7 @@ type Handler struct {
 	now     func() time.Time
 	http    *http.Client
 	slots   chan struct{}
+	proofs  *rate
 	timeout time.Duration
 	confirm ConfirmOptions
 }
@@ -151,6 +178,8 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 	if opts.Now != nil {
 		h.now = opts.Now
 	}
+	perMinute := orDefault(opts.MaxProofsPerMinute, defaultMaxProofs)
+	h.proofs = newRate(perMinute, max(1, perMinute/3), h.now)
 	if h.http == nil {
 		h.http = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -187,6 +216,8 @@ func (o HandlerOptions) check() error {
 		return missing("Credential", "the handler confirms each tenant's grant with an app-only token there")
 	case o.MaxConcurrent < 0 || o.Timeout < 0:
 		return &graphauth.ConfigError{Field: "HandlerOptions.MaxConcurrent/Timeout", Reason: "must not be negative (zero means the default)"}
+	case o.MaxProofsPerMinute < 0:
+		return &graphauth.ConfigError{Field: "HandlerOptions.MaxProofsPerMinute", Reason: "must not be negative (zero means the default, 30)"}
 	}
 	for _, t := range append(append([]string(nil), o.Allowed...), o.Denied...) {
 		if !ids.IsGUID(t) {

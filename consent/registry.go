@@ -13,7 +13,9 @@ import (
 )
 
 // Record is what the product knows of one customer tenant. The Handler
-// writes one only for a tenant that an ID token proved.
+// writes one only for a tenant that an ID token proved and whose app-only
+// token carried the required roles, with LastResult "confirmed"; Reverify
+// may then record "pending: …" or an error.
 type Record struct {
 	TenantID    string    `json:"tenantId"`
 	ConsentedAt time.Time `json:"consentedAt"`
