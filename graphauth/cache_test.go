@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -215,7 +217,10 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-func TestDiscoveryDoesNotGrowWithTenants(t *testing.T) {
+// On an Entra-shaped authority host (a Microsoft cloud's, or the fake's on
+// loopback) a first token takes one request: the tenant's OpenID
+// configuration follows from the host, and is never fetched.
+func TestFirstTokensNeedNoDiscoveryOnEntraShapedHosts(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)
 	defer srv.Close()
@@ -230,12 +235,45 @@ func TestDiscoveryDoesNotGrowWithTenants(t *testing.T) {
 		_, err := cred.Token(context.Background(), graphauth.TokenRequest{TenantID: tn.ID})
 		require.NoError(t, err)
 	}
-	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointDiscovery), "the first tenant's document serves the others")
-	assert.Equal(t, 11, srv.Count(graphauthtest.EndpointToken))
+	assert.Zero(t, srv.Count(graphauthtest.EndpointDiscovery))
+	assert.Equal(t, 11, srv.Count(graphauthtest.EndpointToken), "one request a first token")
 	_, err = cred.Token(context.Background(), graphauth.TokenRequest{TenantID: "nosuch.onmicrosoft.com"})
 	var ae *graphauth.AuthError
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.HasCode(90002), "an unknown tenant is still refused, by the token endpoint")
+}
+
+// privateHost reaches the fake under a name that is neither a Microsoft
+// cloud's nor loopback, as a private deployment would be: there the
+// OpenID configuration is fetched.
+func privateHost(t *testing.T, srv *graphauthtest.Server) *graphauth.Options {
+	t.Helper()
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	addr := strings.TrimPrefix(srv.URL, "https://")
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	tr.TLSClientConfig.ServerName = "127.0.0.1" // the fake's certificate
+	return &graphauth.Options{AuthorityHost: "https://login.private.example", HTTPClient: &http.Client{Transport: tr},
+		AllowedTenants: []string{"*"}, Retry: graphauth.RetryOptions{MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}}
+}
+
+// Elsewhere, the first tenant's document serves the others.
+func TestDiscoveryDoesNotGrowWithTenants(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := secretCred(t, srv, privateHost(t, srv))
+	_, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	for i := range 10 {
+		tn := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Discovery" + string(rune('A'+i))})
+		srv.AddServicePrincipal(tn.ID, srv.ClientID)
+		_, err := cred.Token(context.Background(), graphauth.TokenRequest{TenantID: tn.ID})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointDiscovery), "the first tenant's document serves the others")
+	assert.Equal(t, 11, srv.Count(graphauthtest.EndpointToken))
 }
 
 func TestFreshBypassesTheCacheAndReplacesTheToken(t *testing.T) {
@@ -266,9 +304,7 @@ func TestConcurrentFirstTokensShareOneDiscovery(t *testing.T) {
 		srv.AddServicePrincipal(tn.ID, srv.ClientID)
 		tenants = append(tenants, tn.ID)
 	}
-	opts := fakeOpts(srv)
-	opts.AllowedTenants = []string{"*"}
-	cred := secretCred(t, srv, opts)
+	cred := secretCred(t, srv, privateHost(t, srv))
 	var wg sync.WaitGroup
 	for _, tn := range tenants {
 		wg.Go(func() {
@@ -283,6 +319,6 @@ func TestConcurrentFirstTokensShareOneDiscovery(t *testing.T) {
 	srv2 := graphauthtest.NewServer(nil)
 	defer srv2.Close()
 	srv2.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointDiscovery, Status: 500, Times: 4})
-	_, err := secretCred(t, srv2, nil).Token(context.Background(), graphauth.TokenRequest{})
+	_, err := secretCred(t, srv2, privateHost(t, srv2)).Token(context.Background(), graphauth.TokenRequest{})
 	assert.Error(t, err)
 }

@@ -61,7 +61,7 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
 	}
 	msalOpts := append([]confidential.Option{
-		confidential.WithHTTPClient(msalHTTP{c: opts.retrying, dis: &discovery{}}),
+		confidential.WithHTTPClient(msalHTTP{c: opts.retrying, dis: &discovery{entra: opts.entra}}),
 		confidential.WithCache(noCache{}),
 		confidential.WithInstanceDiscovery(opts.known),
 	}, extra...)

@@ -25,10 +25,36 @@ import (
 // multi-tenant app that serves a thousand customers would otherwise make a
 // thousand discovery requests before its first thousand tokens. The
 // document's endpoints differ between tenants only by the tenant segment.
+//
+// For an authority host with Entra's shape (a Microsoft cloud's, or the fake
+// platform's on loopback), even the first document is not fetched: its
+// endpoints follow from the host and the tenant, so it is written here, and
+// a first token takes one request instead of two.
 type discovery struct {
+	entra     bool // the authority host has Entra's shape: write the document
 	mu        sync.Mutex
 	templates map[string][]byte        // host -> document with the tenant as "{tenant}"
 	pending   map[string]chan struct{} // host -> closed when its first fetch has ended
+}
+
+// entraTemplate is a tenant's OpenID configuration on an Entra-shaped host,
+// with the endpoints MSAL reads (token, authorization, issuer) and those a
+// reader of the document expects beside them.
+func entraTemplate(host string) []byte {
+	base := "https://" + host + "/{tenant}"
+	doc, _ := json.Marshal(map[string]any{
+		"issuer":                                base + "/v2.0",
+		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
+		"token_endpoint":                        base + "/oauth2/v2.0/token",
+		"device_authorization_endpoint":         base + "/oauth2/v2.0/devicecode",
+		"end_session_endpoint":                  base + "/oauth2/v2.0/logout",
+		"jwks_uri":                              "https://" + host + "/{tenant}/discovery/v2.0/keys",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+	})
+	return doc
 }
 
 const discoveryPath = "/v2.0/.well-known/openid-configuration"
@@ -72,6 +98,15 @@ func (d *discovery) template(req *http.Request) []byte {
 	host := req.URL.Host
 	d.mu.Lock()
 	if t := d.templates[host]; t != nil {
+		d.mu.Unlock()
+		return t
+	}
+	if d.entra {
+		if d.templates == nil {
+			d.templates = map[string][]byte{}
+		}
+		t := entraTemplate(host)
+		d.templates[host] = t
 		d.mu.Unlock()
 		return t
 	}

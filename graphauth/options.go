@@ -88,6 +88,7 @@ type resolved struct {
 	cloud     Cloud
 	authority string       // https://host, no trailing slash
 	known     bool         // the authority host is a Microsoft cloud's, so MSAL may use instance discovery
+	entra     bool         // the authority host has Entra's shape: a Microsoft cloud's, or loopback (the fake platform)
 	http      *http.Client // the caller's, or the default
 	retrying  *http.Client // http with the retry policy, for token requests
 	store     Store
@@ -125,6 +126,9 @@ func resolve(opts *Options) (resolved, error) {
 		if strings.EqualFold(r.authority, c.AuthorityHost) {
 			r.known = true
 		}
+	}
+	if u, err := url.Parse(r.authority); err == nil {
+		r.entra = r.known || ids.IsLoopbackHost(u.Hostname())
 	}
 	if r.http == nil {
 		r.http = &http.Client{Timeout: 30 * time.Second, Transport: sharedTransport()}
