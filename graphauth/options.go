@@ -20,7 +20,10 @@ type Options struct {
 	Cloud Cloud
 	// AuthorityHost overrides the cloud's authority host, for a private
 	// deployment or the fake platform of package graphauthtest. It must be
-	// an https URL. Empty means Cloud.AuthorityHost.
+	// an https URL. Empty means Cloud.AuthorityHost. On a Microsoft cloud's
+	// host, or on loopback (the fake), tenants' endpoints are taken to have
+	// Entra's shape (/{tenant}/oauth2/v2.0/token) and their OpenID
+	// configuration is not fetched; elsewhere the first tenant's is.
 	AuthorityHost string
 	// HTTPClient sends every request. Nil means a client with a 30-second
 	// timeout over a connection pool that every such credential in the
