@@ -59,6 +59,9 @@ func NewCertificateCredential(tenantID, clientID string, chain []*x509.Certifica
 	if err := checkValidity(chain[0], c.now()); err != nil {
 		return nil, err
 	}
+	if c.tel != nil {
+		c.tel.expires.Store(chain[0].NotAfter.Unix())
+	}
 	holder.c = c
 	return holder, nil
 }

@@ -40,6 +40,7 @@ type credential struct {
 	throttle throttleMemory
 	store    Store // shared cache behind the in-process one; nil for none
 	gate     storeGate
+	tel      *telemetry // nil: no metrics or spans
 	now      func() time.Time
 	manual   bool // now is not the real clock: compute token states from it
 	closed   atomic.Bool
@@ -60,8 +61,12 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 	if err := ids.Client(clientID); err != nil {
 		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
 	}
+	tel, err := newTelemetry(kind, opts.meters, opts.tracers)
+	if err != nil {
+		return nil, err
+	}
 	msalOpts := append([]confidential.Option{
-		confidential.WithHTTPClient(msalHTTP{c: opts.retrying, dis: &discovery{entra: opts.entra}}),
+		confidential.WithHTTPClient(msalHTTP{c: opts.retrying, dis: &discovery{entra: opts.entra}, tracer: tel.tracerOf()}),
 		confidential.WithCache(noCache{}),
 		confidential.WithInstanceDiscovery(opts.known),
 	}, extra...)
@@ -71,7 +76,9 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 	if err != nil {
 		return nil, &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}
-	return newEngine(kind, tenantID, clientID, src, opts), nil
+	c := newEngine(kind, tenantID, clientID, src, opts)
+	c.tel = tel
+	return c, nil
 }
 
 // newEngine assembles the engine around a token source.
@@ -116,6 +123,7 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 						e.running.Store(true)
 						go c.refreshInBackground(e)
 					}
+					c.tel.hit()
 					return p.token, nil
 				}
 			}
@@ -156,9 +164,11 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 	if len(scopes) == 0 {
 		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
 	}
+	c.tel.miss()
 	e := c.cache.getOrCreate(tenant, scopes)
 	if aerr := c.throttle.check(e.flightKey, c.now()); aerr != nil {
 		c.cache.removeIfEmpty(e, c.home)
+		c.tel.refusedLocally(ctx)
 		return Token{}, aerr
 	}
 	key := e.flightKey + "\x00" + claims
@@ -235,11 +245,12 @@ func (c *credential) fetch(ctx context.Context, e *entry, claims string, mode fe
 			}
 		}
 	}
-	start := c.now()
+	start, sent := c.now(), time.Now()
 	got, err := c.src.token(ctx, tokenQuery{tenant: e.tenant, scopes: e.scopes, claims: claims, budget: budget})
 	if err == nil {
 		tok, err = c.validate(got, start, c.now(), e)
 	}
+	c.tel.requested(ctx, time.Since(sent), err)
 	if err != nil {
 		aerr := asAuthError(err)
 		c.throttle.note(e.flightKey, aerr, c.now())
@@ -296,6 +307,7 @@ func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token
 // refresh, only one newer than ours that is not yet due.
 func (c *credential) sharedToken(ctx context.Context, e *entry, mode fetchMode) (Token, bool) {
 	tok, ok := c.fromStore(ctx, e)
+	c.tel.storeLookup(ok)
 	if !ok {
 		return Token{}, false
 	}

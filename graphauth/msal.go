@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/entrakit/entrakit/internal/oauthwire"
 )
@@ -114,8 +115,9 @@ func (c *capture) tokenResponse() (oauthwire.TokenResponse, bool) {
 // capped and recorded for the call's capture, and tenant discovery answered
 // from the first tenant's document (see discovery).
 type msalHTTP struct {
-	c   *http.Client
-	dis *discovery
+	c      *http.Client
+	dis    *discovery
+	tracer trace.Tracer // nil: no spans
 }
 
 func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
@@ -123,23 +125,9 @@ func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	cp, _ := req.Context().Value(captureKey{}).(*capture)
-	resp, err := m.c.Do(req)
+	resp, body, err := traceRequest(m.tracer, req, m.send)
 	if err != nil {
 		m.dis.learn(req, 0, nil) // ends any wait behind this fetch
-		if cp != nil {
-			cp.failed(err)
-		}
-		return nil, err
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	resp.Body.Close()
-	if err != nil || len(body) > maxResponseBytes {
-		m.dis.learn(req, 0, nil)
-		if err == nil {
-			err = fmt.Errorf("%w: response larger than %d bytes", ErrUnexpectedResponse, maxResponseBytes)
-		} else {
-			err = fmt.Errorf("graphauth: reading the response: %w", err)
-		}
 		if cp != nil {
 			cp.failed(err)
 		}
@@ -151,6 +139,23 @@ func (m msalHTTP) Do(req *http.Request) (*http.Response, error) {
 	m.dis.learn(req, resp.StatusCode, body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// send sends req and reads the answer's body, at most maxResponseBytes.
+func (m msalHTTP) send(req *http.Request) (*http.Response, []byte, error) {
+	resp, err := m.c.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("graphauth: reading the response: %w", err)
+	case len(body) > maxResponseBytes:
+		return nil, nil, fmt.Errorf("%w: response larger than %d bytes", ErrUnexpectedResponse, maxResponseBytes)
+	}
+	return resp, body, nil
 }
 
 func (m msalHTTP) CloseIdleConnections() { m.c.CloseIdleConnections() }

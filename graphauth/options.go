@@ -9,6 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/entrakit/entrakit/internal/ids"
 	"github.com/entrakit/entrakit/internal/retry"
 )
@@ -43,6 +46,16 @@ type Options struct {
 	// Retry bounds the retries of token requests after 429, 5xx answers and
 	// connection errors. The zero value is the default policy.
 	Retry RetryOptions
+	// MeterProvider receives the credential's metrics: token requests,
+	// their duration, cache look-ups per layer, refresh lead, throttling,
+	// Store calls and the days left on a certificate (see the Metric
+	// constants). Nil means none are recorded, at no cost; pass
+	// otel.GetMeterProvider() for the global one.
+	MeterProvider metric.MeterProvider
+	// TracerProvider receives a span per request the credential sends to the
+	// identity platform, with the tenant, flow, status, AADSTS code and the
+	// platform's trace and correlation IDs. Nil means no spans.
+	TracerProvider trace.TracerProvider
 	// RefreshShare is the share of a token's lifetime after which it is
 	// refreshed in the background, when the platform sends no refresh_in. Zero
 	// means 0.5. Up to a tenth of the lifetime of random jitter is taken off,
@@ -99,6 +112,8 @@ type resolved struct {
 	allowed   []string
 	log       *slog.Logger
 	share     float64
+	meters    metric.MeterProvider // nil for none
+	tracers   trace.TracerProvider // nil for none
 }
 
 // sharedTransport is the connection pool of every credential created
@@ -114,7 +129,8 @@ func resolve(opts *Options) (resolved, error) {
 	if opts != nil {
 		o = *opts
 	}
-	r := resolved{cloud: o.Cloud, http: o.HTTPClient, log: o.Logger, share: o.RefreshShare, store: o.Store}
+	r := resolved{cloud: o.Cloud, http: o.HTTPClient, log: o.Logger, share: o.RefreshShare, store: o.Store,
+		meters: o.MeterProvider, tracers: o.TracerProvider}
 	if r.cloud.AuthorityHost == "" {
 		r.cloud = AzurePublic
 	}

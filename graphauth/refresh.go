@@ -104,9 +104,13 @@ func (c *credential) refreshInBackground(e *entry) {
 	for attempt := 0; ; attempt++ {
 		key := e.flightKey + "\x00" // the key of a miss without claims: a refresh and a miss share one request
 		f := c.inflight.join(key, context.Background(), c.refreshTimeout)
+		old := e.tok.Load()
 		_, err, _ := c.flights.Do(key, func() (any, error) { return c.fetch(f.ctx, e, "", modeRefresh, nil) })
 		c.inflight.leave(key, context.Background(), f)
 		if err == nil {
+			if old != nil {
+				c.tel.refreshed(context.Background(), old.token.ExpiresOn.Sub(c.now()))
+			}
 			return
 		}
 		p := e.tok.Load()

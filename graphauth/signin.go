@@ -183,7 +183,7 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 
 func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 	authority := s.opts.authority + "/" + s.tenant
-	httpc := msalHTTP{c: s.opts.retrying, dis: &discovery{entra: s.opts.entra}}
+	httpc := msalHTTP{c: s.opts.retrying, dis: &discovery{entra: s.opts.entra}, tracer: tracerFrom(s.opts.tracers)}
 	var cacheOpt []confidential.Option
 	var pubCacheOpt []public.Option
 	if store != nil {

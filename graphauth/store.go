@@ -204,7 +204,9 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 		return Token{}, false
 	}
 	key := storeKey(c.clientID, e.tenant, e.scopes)
+	began := time.Now()
 	data, err := callStore(ctx, &c.gate, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
+	c.tel.storeCall(ctx, "get", time.Since(began), err)
 	var st storedToken
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -236,9 +238,11 @@ func (c *credential) toStore(e *entry, tok Token) {
 	}
 	data, _ := json.Marshal(storedToken{AccessToken: tok.AccessToken, ExpiresOn: tok.ExpiresOn.Unix(), RefreshOn: tok.RefreshOn.Unix()})
 	key := storeKey(c.clientID, e.tenant, e.scopes)
+	began := time.Now()
 	_, err := callStore(context.Background(), &c.gate, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, c.store.Set(sctx, key, data, ttl)
 	})
+	c.tel.storeCall(context.Background(), "set", time.Since(began), err)
 	if err != nil {
 		c.opts.log.LogAttrs(context.Background(), levelWarn, "graphauth: the token store failed; the token is cached in this process only", logAttrs(c, e, "error", firstLine(err.Error()))...)
 	}
