@@ -278,3 +278,30 @@ func tracerFrom(tp trace.TracerProvider) trace.Tracer {
 	}
 	return tp.Tracer(meterName)
 }
+
+// traceGraph wraps one request to a resource (Graph) in a client span.
+func traceGraph(tp trace.TracerProvider, req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	if tp == nil {
+		return send(req)
+	}
+	ctx, span := tp.Tracer(meterName).Start(req.Context(), req.Method, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("http.request.method", req.Method),
+		attribute.String("server.address", req.URL.Hostname()),
+	))
+	defer span.End()
+	resp, err := send(req.WithContext(ctx))
+	if err != nil {
+		span.SetStatus(codes.Error, "no answer")
+		span.SetAttributes(attribute.String("error.type", "transport"))
+		return resp, err
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+	if id := resp.Header.Get("request-id"); id != "" {
+		span.SetAttributes(attribute.String("entrakit.graph.request_id", clip(id, 64)))
+	}
+	if resp.StatusCode >= 400 {
+		span.SetStatus(codes.Error, strconv.Itoa(resp.StatusCode))
+		span.SetAttributes(attribute.String("error.type", strconv.Itoa(resp.StatusCode)))
+	}
+	return resp, err
+}

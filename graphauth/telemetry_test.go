@@ -162,3 +162,26 @@ func TestSpansNameThePlatformsAnswerAndNoSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestTransportSpansAGraphRequest(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := secretCred(t, srv, nil)
+	spans := tracetest.NewSpanRecorder()
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: srv.Client().Transport, AllowedHosts: []string{srv.URL},
+		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))}}
+	resp, err := client.Get(srv.URL + "/v1.0/organization")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Len(t, spans.Ended(), 1)
+	s := spans.Ended()[0]
+	assert.Equal(t, "GET", s.Name())
+	for _, kv := range s.Attributes() {
+		assert.NotContains(t, kv.Value.String(), "/v1.0/organization", "no path")
+		assert.NotContains(t, kv.Value.String(), "Bearer")
+		if kv.Key == "http.response.status_code" {
+			assert.EqualValues(t, resp.StatusCode, kv.Value.AsInt64())
+		}
+	}
+}

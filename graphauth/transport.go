@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Transport is an http.RoundTripper that authenticates requests with a bearer
@@ -47,6 +49,10 @@ type Transport struct {
 	AllowedHosts []string
 	// Base sends the requests. Nil means http.DefaultTransport.
 	Base http.RoundTripper
+	// TracerProvider receives a client span per request sent, with the
+	// method, host, status and Graph's request-id; never the path, the
+	// query or the token. Nil means no spans.
+	TracerProvider trace.TracerProvider
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -96,7 +102,7 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, er
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	resp, err := base.RoundTrip(out)
+	resp, err := traceGraph(t.TracerProvider, out, base.RoundTrip)
 	if resp != nil && resp.Request == nil {
 		// The http.Client links a redirect to the request before it only
 		// through Response.Request: keep the link that checkHost follows
