@@ -72,8 +72,11 @@ func (p *Path) HasOData() bool { return p.odata != 0 }
 func Parse(dst []byte, raw string) (Path, bool) {
 	var p Path
 	s := raw
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i]
+	for i := 0; i < len(s); i++ {
+		if s[i] == '?' || s[i] == '#' {
+			s = s[:i]
+			break
+		}
 	}
 	if i := strings.Index(s, "://"); i >= 0 && !strings.Contains(s[:i], "/") {
 		rest := s[i+3:]
@@ -135,6 +138,10 @@ func Parse(dst []byte, raw string) (Path, bool) {
 // appendDecoded appends seg percent-decoded and with ASCII lower-cased.
 // A '%' that does not start an escape is kept as it is.
 func appendDecoded(b []byte, seg string) []byte {
+	start := len(b)
+	b = append(b, seg...)
+	out := b[start:]
+	n := 0
 	for i := 0; i < len(seg); i++ {
 		c := seg[i]
 		if c == '%' && i+2 < len(seg) && isHex(seg[i+1]) && isHex(seg[i+2]) {
@@ -144,9 +151,10 @@ func appendDecoded(b []byte, seg string) []byte {
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b = append(b, c)
+		out[n] = c
+		n++
 	}
-	return b
+	return b[:start+n]
 }
 
 func isHex(c byte) bool {

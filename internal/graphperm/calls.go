@@ -95,10 +95,7 @@ func Lookup(method, rawURL string, s Scheme) (Rule, Miss) {
 	if !ok {
 		return Rule{}, NotAPath
 	}
-	node, found := walk(&p, 0, 0, false, nil, 0)
-	if !found && p.HasOData() {
-		node, found = walk(&p, 0, 0, true, nil, 0)
-	}
+	node, found := match(&p)
 	if !found {
 		return Rule{}, NoTemplate
 	}
@@ -191,4 +188,41 @@ func descend(p *graphpath.Path, child uint32, i int, skipOData bool, path *[grap
 		path[depth] = child
 	}
 	return walk(p, child, i+1, skipOData, path, depth+1)
+}
+
+// TemplateID identifies the map's path template that rawURL matches,
+// whatever the method and scheme, so that calls to the same template
+// (GET /users/1 and GET /users/2) can be told apart from others without
+// allocating. It returns false when no template matches.
+func TemplateID(rawURL string) (uint32, bool) {
+	var buf [buffer]byte
+	p, ok := graphpath.Parse(buf[:0], rawURL)
+	if !ok {
+		return 0, false
+	}
+	return match(&p)
+}
+
+// match walks the tree for p as it is, then without its OData segments.
+func match(p *graphpath.Path) (uint32, bool) {
+	node, found := walk(p, 0, 0, false, nil, 0)
+	if !found && p.HasOData() {
+		node, found = walk(p, 0, 0, true, nil, 0)
+	}
+	return node, found
+}
+
+// String is the basis as a short phrase for a report.
+func (b Basis) String() string {
+	switch b {
+	case BasisMarked:
+		return "marked least privileged in Microsoft's map"
+	case BasisReadOnly:
+		return "read-only, where the map marks a permission that writes"
+	case BasisRanked:
+		return "ranked first: the map marks none"
+	case BasisUnoffered:
+		return "ranked first: the map marks only permissions Graph does not offer"
+	}
+	return "unknown"
 }

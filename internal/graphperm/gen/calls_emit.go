@@ -81,6 +81,7 @@ func (c *calls) rule(k key) rule {
 		}
 		cs = append(cs, x)
 	}
+	cs = dropPartners(cs, c.grants[k])
 	sort.Slice(cs, func(i, j int) bool { return rankLess(cs[i].name, cs[j].name, cs[i].st, cs[j].st) })
 	r := rule{allowed: cs, basis: basisRanked}
 	pick := -1
@@ -111,6 +112,29 @@ func (c *calls) rule(k key) rule {
 		cs[0] = p
 	}
 	return r
+}
+
+// dropPartners removes the permissions that the map lists as allowing a
+// call alone and also as what another permission needs alongside for the
+// same call (POST /applications/{id}/owners: Directory.Read.All, next to
+// Application.ReadWrite.OwnedBy with AlsoRequires=Directory.Read.All). Both
+// cannot hold: if it allowed the call alone, the pair would never be the
+// least privileged way to make it, and a read permission would add owners.
+func dropPartners(cs []cand, grants map[string]*grant) []cand {
+	partner := map[string]bool{}
+	for _, g := range grants {
+		for _, a := range g.also {
+			partner[strings.ToLower(a)] = true
+		}
+	}
+	out := cs[:0]
+	for _, x := range cs {
+		if len(x.also) == 0 && partner[strings.ToLower(x.name)] {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // trie is a node of the template tree while it is built.
