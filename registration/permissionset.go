@@ -75,7 +75,7 @@ func minimal(scheme Scheme, names []string, calls []CallPermissions) []Permissio
 			perms = append(perms, p)
 		}
 	}
-	slices.SortFunc(perms, func(a, b Permission) int { return -comparePrivilege(scheme, a, b) })
+	slices.SortFunc(perms, func(a, b Permission) int { return -ComparePrivilege(scheme, a, b) })
 	for i := 0; i < len(perms); {
 		rest := make([]string, 0, len(perms)-1)
 		for j, p := range perms {
@@ -102,11 +102,13 @@ func allAllowed(calls []CallPermissions, names []string) bool {
 	return true
 }
 
-// comparePrivilege orders permissions as the map ranks them in a scheme:
-// by privilege level, then read-only before writing, then by how many
-// calls they allow. A permission the map does not know in the scheme
-// ranks last.
-func comparePrivilege(scheme Scheme, a, b Permission) int {
+// ComparePrivilege orders two permissions as Microsoft's map ranks them in
+// a scheme: by privilege level (1 lowest to 5), then read-only (Read,
+// ReadBasic) before writing, then by how many calls they allow (the
+// narrower first). It returns a negative number when a is less privileged
+// than b, zero when the map does not tell them apart, positive otherwise.
+// A permission the map does not know in the scheme ranks last.
+func ComparePrivilege(scheme Scheme, a, b Permission) int {
 	sa, oka := graphperm.Stats(scheme, a)
 	sb, okb := graphperm.Stats(scheme, b)
 	level := func(s graphperm.Stat, ok bool) int {
