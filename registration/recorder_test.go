@@ -173,3 +173,35 @@ func TestARecorderPassesResponsesAndErrorsThrough(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestADerivedSetRegistersAndIsGrantedAsItIs(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	c := admin(t, srv, "Application.ReadWrite.OwnedBy", "AppRoleAssignment.ReadWrite.All", "Application.Read.All")
+	ctx := context.Background()
+	set, err := registration.LeastPrivilegeSet([]registration.Call{{"GET", "/v1.0/users"}, {"GET", "/v1.0/groups/1/members"}}, app)
+	require.NoError(t, err)
+
+	created, err := c.CreateApp(ctx, registration.App{DisplayName: "least sync", Permissions: set.Permissions})
+	require.NoError(t, err)
+	declared, _, err := registration.ParseRequiredResourceAccess(mustJSON(t, created.RequiredResourceAccess))
+	require.NoError(t, err)
+	assert.Equal(t, set.Permissions, declared)
+	require.NoError(t, c.GrantPermissionSet(ctx, created.AppID, set))
+	granted, err := c.AppRoleAssignments(ctx, created.AppID)
+	require.NoError(t, err)
+	var ids []string
+	for _, g := range granted {
+		ids = append(ids, g.AppRoleID)
+	}
+	assert.ElementsMatch(t, []string{set.Permissions[0].ID, set.Permissions[1].ID}, ids)
+	assert.NoError(t, c.GrantPermissionSet(ctx, created.AppID, registration.PermissionSet{}), "an empty set grants nothing")
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(t, err)
+	return data
+}
