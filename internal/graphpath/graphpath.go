@@ -71,21 +71,7 @@ func (p *Path) HasOData() bool { return p.odata != 0 }
 // has more than MaxSegments segments or more than 64 KiB of them.
 func Parse(dst []byte, raw string) (Path, bool) {
 	var p Path
-	s := raw
-	for i := 0; i < len(s); i++ {
-		if s[i] == '?' || s[i] == '#' {
-			s = s[:i]
-			break
-		}
-	}
-	if i := strings.Index(s, "://"); i >= 0 && !strings.Contains(s[:i], "/") {
-		rest := s[i+3:]
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			s = rest[j:]
-		} else {
-			s = ""
-		}
-	}
+	s := pathPart(raw)
 	b := dst[:0]
 	first, opened := true, false
 	for s != "" {
@@ -104,20 +90,8 @@ func Parse(dst []byte, raw string) (Path, bool) {
 			}
 		}
 		if opened {
-			// An item path: this segment and the next ones up to one
-			// ending in ':' are a single Region.
 			opened = false
-			closed := b[len(b)-1] == ':'
-			for !closed && s != "" {
-				seg, s, _ = strings.Cut(s, "/")
-				closed = strings.HasSuffix(seg, ":") || strings.HasSuffix(seg, "%3A") || strings.HasSuffix(seg, "%3a")
-			}
-			b = b[:start]
-			if closed {
-				b = append(b, RegionColon...)
-			} else {
-				b = append(b, Region...)
-			}
+			b, s = region(b, start, s)
 		} else {
 			b = canonical(b, start)
 			opened = b[len(b)-1] == ':'
@@ -133,6 +107,41 @@ func Parse(dst []byte, raw string) (Path, bool) {
 	}
 	p.b = b
 	return p, true
+}
+
+// pathPart is raw without its query, fragment, scheme and host.
+func pathPart(raw string) string {
+	s := raw
+	for i := 0; i < len(s); i++ {
+		if s[i] == '?' || s[i] == '#' {
+			s = s[:i]
+			break
+		}
+	}
+	if i := strings.Index(s, "://"); i >= 0 && !strings.Contains(s[:i], "/") {
+		rest := s[i+3:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return rest[j:]
+		}
+		return ""
+	}
+	return s
+}
+
+// region replaces an item path, the segment decoded at b[start:] and the
+// next ones of rest up to one ending in ':', with a single RegionColon
+// segment (Region when none closes it), and returns what rest remains.
+func region(b []byte, start int, rest string) ([]byte, string) {
+	closed := b[len(b)-1] == ':'
+	for !closed && rest != "" {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		closed = strings.HasSuffix(seg, ":") || strings.HasSuffix(seg, "%3A") || strings.HasSuffix(seg, "%3a")
+	}
+	if closed {
+		return append(b[:start], RegionColon...), rest
+	}
+	return append(b[:start], Region...), rest
 }
 
 // appendDecoded appends seg percent-decoded and with ASCII lower-cased.
@@ -194,60 +203,9 @@ func canonical(b []byte, start int) []byte {
 // quotes or brackets do not balance, or with too many parameters, is left
 // as it is: it matches no template.
 func function(b []byte, start, open int) []byte {
-	var keys [maxParams][2]int // absolute offsets in b
-	nk := 0
-	params := b[start+open+1 : len(b)-1]
-	if len(bytes.TrimSpace(params)) > 0 {
-		from := start + open + 1
-		inQuote, depth, eq := false, 0, -1
-		end := len(b) - 1
-		for i := from; i <= end; i++ {
-			c := byte(',')
-			if i < end {
-				c = b[i]
-			}
-			switch {
-			case inQuote:
-				if c == '\'' {
-					inQuote = false // a doubled '' reopens at once
-				}
-				continue
-			case c == '\'':
-				inQuote = true
-			case c == '(' || c == '[' || c == '{':
-				depth++
-			case c == ')' || c == ']' || c == '}':
-				depth--
-				if depth < 0 {
-					return b
-				}
-			case c == '=' && depth == 0 && eq < 0:
-				eq = i
-			case c == ',' && depth == 0:
-				if nk == maxParams {
-					return b
-				}
-				k0, k1 := from, i
-				if eq >= 0 {
-					k1 = eq
-				}
-				k0, k1 = trim(b, k0, k1)
-				if eq < 0 {
-					if k0 == k1 {
-						return b // an empty parameter
-					}
-					k0, k1 = -1, -1 // positional
-				} else if k0 == k1 {
-					return b
-				}
-				keys[nk] = [2]int{k0, k1}
-				nk++
-				from, eq = i+1, -1
-			}
-		}
-		if inQuote || depth != 0 {
-			return b
-		}
+	keys, nk, ok := params(b, start+open+1, len(b)-1)
+	if !ok {
+		return b
 	}
 	sortKeys(b, keys[:nk])
 	out := len(b)
@@ -265,6 +223,53 @@ func function(b []byte, start, open int) []byte {
 	b = append(b, ')')
 	n := copy(b[start:], b[out:])
 	return b[:start+n]
+}
+
+// params finds the parameter names of b[from:end], a function's
+// parameter list: offsets in b, or -1 for a positional parameter. It
+// fails on unbalanced quotes or brackets, an empty parameter or name, and
+// more than maxParams parameters.
+func params(b []byte, from, end int) (keys [maxParams][2]int, n int, ok bool) {
+	if len(bytes.TrimSpace(b[from:end])) == 0 {
+		return keys, 0, true
+	}
+	inQuote, depth, eq := false, 0, -1
+	for i := from; i <= end; i++ {
+		c := byte(',') // the list ends as a parameter does
+		if i < end {
+			c = b[i]
+		}
+		switch {
+		case inQuote:
+			inQuote = c != '\'' // a doubled '' reopens at once
+		case c == '\'':
+			inQuote = true
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			if depth--; depth < 0 {
+				return keys, 0, false
+			}
+		case c == '=' && depth == 0 && eq < 0:
+			eq = i
+		case c == ',' && depth == 0:
+			k0, k1 := from, i
+			if eq >= 0 {
+				k1 = eq
+			}
+			k0, k1 = trim(b, k0, k1)
+			if n == maxParams || k0 == k1 {
+				return keys, 0, false // too many, or an empty parameter or name
+			}
+			if eq < 0 {
+				k0, k1 = -1, -1 // positional
+			}
+			keys[n] = [2]int{k0, k1}
+			n++
+			from, eq = i+1, -1
+		}
+	}
+	return keys, n, !inQuote && depth == 0
 }
 
 func trim(b []byte, i, j int) (int, int) {

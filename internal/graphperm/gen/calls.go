@@ -156,35 +156,43 @@ func (c *calls) read(doc pathsDoc) {
 					continue
 				}
 				least, also := parseAnnotation(ann)
-				for _, m := range ps.Methods {
-					mi := indexOf(methodNames, strings.ToUpper(m))
-					if mi < 0 {
-						log.Fatalf("gen: %s: unknown method %q", name, m)
-					}
-					for _, sn := range ps.SchemeKeys {
-						si := indexOf(schemeNames, sn)
-						st := c.stats[name][si]
-						if si < 1 || st == nil {
-							log.Fatalf("gen: %s: path set scheme %q is not among its schemes", name, sn)
-						}
-						if !seen[name][si][[2]string{m, tmpl}] {
-							seen[name][si][[2]string{m, tmpl}] = true
-							st.breadth++
-						}
-						k := key{tmpl, mi, si}
-						if c.grants[k] == nil {
-							c.grants[k] = map[string]*grant{}
-						}
-						g := c.grants[k][name]
-						if g == nil {
-							g = &grant{}
-							c.grants[k][name] = g
-						}
-						g.least = g.least || least[sn]
-						g.also = union(g.also, also)
-					}
-				}
+				c.add(name, tmpl, ps.Methods, ps.SchemeKeys, least, also, seen[name])
 			}
+		}
+	}
+}
+
+// add records what one path of a permission's path set says: for each
+// method and scheme, the permission allows the template, is the least
+// privileged or not, and needs one of also besides. seen counts each
+// (method, template) once in the permission's breadth.
+func (c *calls) add(name, tmpl string, methods, schemes []string, least map[string]bool, also []string, seen map[int]map[[2]string]bool) {
+	for _, m := range methods {
+		mi := indexOf(methodNames, strings.ToUpper(m))
+		if mi < 0 {
+			log.Fatalf("gen: %s: unknown method %q", name, m)
+		}
+		for _, sn := range schemes {
+			si := indexOf(schemeNames, sn)
+			st := c.stats[name][si]
+			if si < 1 || st == nil {
+				log.Fatalf("gen: %s: path set scheme %q is not among its schemes", name, sn)
+			}
+			if !seen[si][[2]string{m, tmpl}] {
+				seen[si][[2]string{m, tmpl}] = true
+				st.breadth++
+			}
+			k := key{tmpl, mi, si}
+			if c.grants[k] == nil {
+				c.grants[k] = map[string]*grant{}
+			}
+			g := c.grants[k][name]
+			if g == nil {
+				g = &grant{}
+				c.grants[k][name] = g
+			}
+			g.least = g.least || least[sn]
+			g.also = union(g.also, also)
 		}
 	}
 }
