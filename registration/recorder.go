@@ -49,7 +49,9 @@ var _ http.RoundTripper = (*Recorder)(nil)
 // RoundTrip notes a Graph call and sends the request through Base; the
 // response and error are Base's.
 func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.Record(req.Method, req.URL.String())
+	if req.URL != nil {
+		r.Record(req.Method, req.URL.String())
+	}
 	base := r.Base
 	if base == nil {
 		base = http.DefaultTransport

@@ -67,12 +67,12 @@ type Miss uint8
 
 // The reasons a look-up misses.
 const (
-	Hit            Miss = iota
-	NotAPath            // too many segments to be a Graph call
-	NoTemplate          // no path template of the map matches
-	NoMethod            // the template is in the map, not with this method
-	NoScheme            // the call is in the map, not in this scheme
-	NotRequestable      // the map allows it only with permissions Graph does not offer
+	Hit            Miss = iota // the map has a rule
+	NotAPath                   // too many segments to be a Graph call
+	NoTemplate                 // no path template of the map matches
+	NoMethod                   // the template is in the map, not with this method
+	NoScheme                   // the call is in the map, not in this scheme
+	NotRequestable             // the map allows it only with permissions Graph does not offer
 )
 
 var methods = [...]string{"GET", "POST", "PATCH", "PUT", "DELETE"}
