@@ -16,6 +16,20 @@
 // and admin-consent flags. The same name has different IDs as an application
 // role and a delegated scope, so look-ups key on the kind too.
 //
+// Least privilege: LeastPrivilege answers, for one Graph call and scheme,
+// the least privileged permission from Microsoft's own permission map
+// (generated into internal/graphperm: 7,263 path templates), and a Recorder
+// under graphauth.Transport notes the calls a product's tests make so that
+// Permissions derives the set they need, as a ready requiredResourceAccess:
+//
+//	rec := &registration.Recorder{Base: srv.Client().Transport}
+//	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: rec}}
+//	// … run the product against the fake platform …
+//	set, err := rec.Permissions(registration.SchemeApplication) // err lists calls outside the map
+//	app := registration.App{DisplayName: "sync", Permissions: set.Permissions}
+//
+// A call the map does not have is an *UnknownCallError, never a guess.
+//
 // Certificates: NewSelfSignedCertificate makes one, PEM and PFX export it
 // with its key, CER is the file to upload, Thumbprint is what the portal
 // shows, and MatchRegistered tells whether a local certificate is the one

@@ -2,8 +2,12 @@ package registration_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"strings"
 
+	"github.com/entrakit/entrakit/consent"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 	"github.com/entrakit/entrakit/registration"
@@ -50,4 +54,79 @@ func ExampleClient_CreateApp() {
 	granted, _ := client.AppRoleAssignments(ctx, app.AppID)
 	fmt.Println(app.DisplayName, len(granted), "role granted")
 	// Output: user sync 1 role granted
+}
+
+// The least privileged permission for one call, from Microsoft's map; a
+// call the map does not have is an error, never a guess.
+func ExampleLeastPrivilege() {
+	call, err := registration.LeastPrivilege("GET", "https://graph.microsoft.com/v1.0/groups/0a1b2c3d/members?$top=999",
+		registration.SchemeApplication)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(call.Template(), "needs", call.Least.Value)
+	_, err = registration.LeastPrivilege("POST", "/v1.0/groups/0a1b2c3d/members/$ref", registration.SchemeApplication)
+	fmt.Println(err)
+	// Output:
+	// /groups/{id}/members needs GroupMember.Read.All
+	// registration: POST /v1.0/groups/0a1b2c3d/members/$ref is not in Microsoft's permission map (the path is, with other methods)
+}
+
+// A product's calls, recorded under the kit's Transport while it runs
+// against the fake platform, give the manifest it needs.
+func ExampleRecorder() {
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, _ := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()})
+	defer cred.Close()
+
+	rec := &registration.Recorder{Base: srv.Client().Transport}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: rec, AllowedHosts: []string{srv.URL}}}
+	for _, path := range []string{"/v1.0/users?$select=id,displayName", "/v1.0/groups?$top=100"} {
+		resp, err := client.Get(srv.URL + path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+	}
+
+	set, err := rec.Permissions(registration.SchemeApplication)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	manifest, _ := json.Marshal(set.RequiredResourceAccess())
+	fmt.Println(set.Names())
+	fmt.Println(string(manifest))
+	// Output:
+	// [GroupMember.Read.All User.ReadBasic.All]
+	// [{"resourceAppId":"00000003-0000-0000-c000-000000000000","resourceAccess":[{"id":"98830695-27a2-44f7-8c18-0c3ebc9698f6","type":"Role"},{"id":"97235f07-e226-4f63-ace3-39588e11d3a1","type":"Role"}]}]
+}
+
+// The derived set goes straight into the app registration, the grant and
+// the admin-consent URL.
+func ExamplePermissionSet() {
+	set, err := registration.LeastPrivilegeSet([]registration.Call{
+		{Method: "GET", URL: "/v1.0/users/delta"}, {Method: "GET", URL: "/v1.0/users"}, {Method: "GET", URL: "/v1.0/groups"},
+	}, registration.SchemeApplication)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	app := registration.App{DisplayName: "user sync", Permissions: set.Permissions}
+	fmt.Println(set.Names(), len(app.RequiredResourceAccess()[0].ResourceAccess))
+	for _, p := range set.Permissions {
+		fmt.Println(p.Value, "for", set.Needing(p))
+	}
+	consentURL, _ := consent.URL(consent.Config{ClientID: "11111111-2222-3333-4444-555555555555",
+		RedirectURI: "https://sync.example.com/consent", Scope: set.Scope(graphauth.AzurePublic)}, "organizations", "an-unguessable-state-value")
+	fmt.Println(strings.Contains(consentURL, "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"))
+	// Output:
+	// [GroupMember.Read.All User.Read.All] 2
+	// GroupMember.Read.All for [GET /groups: GroupMember.Read.All]
+	// User.Read.All for [GET /users/delta: User.Read.All GET /users: User.ReadBasic.All]
+	// true
 }

@@ -176,3 +176,17 @@ func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID,
 	}
 	return c.do(ctx, "POST", "/oauth2PermissionGrants", body, nil, needDelegated...)
 }
+
+// GrantPermissionSet grants the app clientAppID the Microsoft Graph
+// permissions of set in the tenant: its app roles for an application set
+// (as GrantAppRoles), or, for a delegated one, consent for every user (as
+// GrantDelegated with no user ID).
+func (c *Client) GrantPermissionSet(ctx context.Context, clientAppID string, set PermissionSet) error {
+	if len(set.Permissions) == 0 {
+		return nil
+	}
+	if set.Scheme == SchemeApplication {
+		return c.GrantAppRoles(ctx, clientAppID, MicrosoftGraphAppID, set.Names()...)
+	}
+	return c.GrantDelegated(ctx, clientAppID, MicrosoftGraphAppID, "", set.Names()...)
+}

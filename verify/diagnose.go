@@ -17,19 +17,23 @@ type Diagnosis struct {
 	// Code identifies the failure: "AADSTS7000215", "HTTP403",
 	// "Configuration", "TenantNotAllowed", "CertificatePassword",
 	// "UnknownPermission", "Timeout", "Network", "UnexpectedResponse",
-	// "Throttled", "ServiceUnavailable" or "Unknown".
-	Code          string   `json:"code"`
-	AADSTS        int      `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
-	OAuthError    string   `json:"oauthError,omitempty"` // e.g. "invalid_client"
-	Summary       string   `json:"summary"`              // what happened
-	Retryable     bool     `json:"retryable"`            // whether the same request may succeed later
-	Action        string   `json:"action"`               // what the administrator does
-	Portal        string   `json:"portal,omitempty"`     // where, in the admin center
-	Command       string   `json:"command,omitempty"`    // a Graph call or command that fixes it
-	Missing       []string `json:"missing,omitempty"`    // permissions to grant (any one), for a 403
-	TraceID       string   `json:"traceId,omitempty"`
-	CorrelationID string   `json:"correlationId,omitempty"`
-	Detail        string   `json:"detail,omitempty"` // the error's own text, one line, no secrets
+	// "Throttled", "ServiceUnavailable", "PermissionsMissing",
+	// "PermissionsExcess" or "Unknown".
+	Code       string   `json:"code"`
+	AADSTS     int      `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
+	OAuthError string   `json:"oauthError,omitempty"` // e.g. "invalid_client"
+	Summary    string   `json:"summary"`              // what happened
+	Retryable  bool     `json:"retryable"`            // whether the same request may succeed later
+	Action     string   `json:"action"`               // what the administrator does
+	Portal     string   `json:"portal,omitempty"`     // where, in the admin center
+	Command    string   `json:"command,omitempty"`    // a Graph call or command that fixes it
+	Missing    []string `json:"missing,omitempty"`    // permissions to grant (any one, for a 403)
+	// Privilege compares the permissions held with what the calls made
+	// need (Requirements.LeastPrivilege): missing and excess ones.
+	Privilege     *PrivilegeReport `json:"privilege,omitempty"`
+	TraceID       string           `json:"traceId,omitempty"`
+	CorrelationID string           `json:"correlationId,omitempty"`
+	Detail        string           `json:"detail,omitempty"` // the error's own text, one line, no secrets
 }
 
 // String is the diagnosis as two or three lines for a person.

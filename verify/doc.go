@@ -16,6 +16,13 @@
 // permission family, and the credentials registered on the app with their
 // expiry, when the app may read its registration.
 //
+// With Requirements.LeastPrivilege (the set a product's recorded calls
+// need, from registration.Recorder) Run also compares the token's
+// permissions with Microsoft's permission map: missing ones, with the
+// calls that need them, fail; excess ones warn ("has Group.ReadWrite.All;
+// the calls made need only GroupMember.Read.All"). ComparePermissions does
+// the same for any list of granted names.
+//
 // Diagnose explains any error from the kit: ~75 AADSTS codes of app-only,
 // sign-in and consent flows, Microsoft Graph's 401/403/404/429/5xx (a 403
 // names the permissions to grant), configuration and network failures.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/registration"
 	"github.com/entrakit/entrakit/verify"
 )
 
@@ -37,4 +38,23 @@ func ExampleDiagnose() {
 	// Output:
 	// AADSTS7000215 false
 	// Copy the secret's Value (shown only when it is created), or add a new secret and use its value.
+}
+
+// What a data-sync guide asks the administrator to grant, against what
+// the sync's calls need.
+func ExampleComparePermissions() {
+	need, err := registration.LeastPrivilegeSet([]registration.Call{
+		{Method: "GET", URL: "/v1.0/users/delta"}, {Method: "GET", URL: "/v1.0/groups"},
+	}, registration.SchemeApplication)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	guide := []string{"Directory.ReadWrite.All", "Group.ReadWrite.All"}
+	for _, w := range verify.ComparePermissions(need, guide).Warnings() {
+		fmt.Println(w)
+	}
+	// Output:
+	// has Directory.ReadWrite.All; the calls made need only User.Read.All and GroupMember.Read.All
+	// has Group.ReadWrite.All; the calls made need only GroupMember.Read.All
 }

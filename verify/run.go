@@ -24,6 +24,14 @@ type Requirements struct {
 	// ProbeGraph calls Graph once per permission family required (users,
 	// groups, organization, applications) and reports a 403 per family.
 	ProbeGraph bool
+	// LeastPrivilege is the least privileged permission set that the
+	// product's calls need (registration.Recorder.Permissions over its
+	// tests, or registration.LeastPrivilegeSet). When set, the token's
+	// permissions (roles, or scp for a delegated set) are compared with it:
+	// missing permissions, with the calls that need them, fail; excess ones
+	// warn ("has Group.ReadWrite.All; the calls made need only
+	// GroupMember.Read.All"). The zero value checks nothing.
+	LeastPrivilege registration.PermissionSet
 	// ExpiryWarning is how early an expiring secret or certificate is
 	// reported. Zero means 30 days.
 	ExpiryWarning time.Duration
@@ -94,9 +102,15 @@ func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, 
 	if authenticated {
 		r.step("token.identity", "Token identity", r.tokenIdentity)
 		r.step("token.permissions", "Permissions in the token", r.tokenPermissions)
+		if r.req.LeastPrivilege.Scheme != 0 {
+			r.step("token.least_privilege", "Least privilege for the calls made", r.leastPrivilege)
+		}
 	} else {
 		r.skip("token.identity", "Token identity", "no token")
 		r.skip("token.permissions", "Permissions in the token", "no token")
+		if r.req.LeastPrivilege.Scheme != 0 {
+			r.skip("token.least_privilege", "Least privilege for the calls made", "no token")
+		}
 	}
 	r.graphChecks(authenticated)
 	for _, c := range r.report.Checks {

@@ -8,6 +8,11 @@
 // (and AZURE_CLIENT_CERTIFICATE_PASSWORD for an encrypted file) set, it syncs
 // that tenant; the app needs User.Read.All and Group.Read.All. Otherwise it
 // runs against the fake platform.
+//
+// Its Graph calls go through a registration.Recorder: the run ends with the
+// permissions they need, from Microsoft's permission map, next to the ones
+// the guide asks for, and the requiredResourceAccess of the manifest that
+// would ask for exactly those.
 package main
 
 import (
@@ -24,7 +29,11 @@ import (
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 	"github.com/entrakit/entrakit/registration"
+	"github.com/entrakit/entrakit/verify"
 )
+
+// guide is what the product's setup guide asks the administrator to grant.
+var guide = []string{"User.Read.All", "Group.Read.All"}
 
 func main() {
 	if err := run(context.Background(), os.Stdout); err != nil {
@@ -56,7 +65,8 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: e.base, AllowedHosts: []string{e.graphURL}}}
+	rec := &registration.Recorder{Base: e.base}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: rec, AllowedHosts: []string{e.graphURL}}}
 	for _, what := range []string{"users", "groups"} {
 		names, err := list(ctx, client, e.graphURL+"/v1.0/"+what+"?$select=id,displayName&$top=100")
 		if err != nil {
@@ -64,6 +74,29 @@ func run(ctx context.Context, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "synced %d %s: %s\n", len(names), what, strings.Join(names, ", "))
 	}
+	return permissions(out, rec)
+}
+
+// permissions prints the least privileged permissions the calls made need,
+// next to what the guide asks for, and the manifest entry for them.
+func permissions(out io.Writer, rec *registration.Recorder) error {
+	set, err := rec.Permissions(registration.SchemeApplication)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "the guide asks for: %s\n", strings.Join(guide, ", "))
+	fmt.Fprintf(out, "the calls made need: %s\n", strings.Join(set.Names(), ", "))
+	for _, c := range set.Calls {
+		fmt.Fprintf(out, "  %s\n", c)
+	}
+	for _, w := range verify.ComparePermissions(set, guide).Warnings() {
+		fmt.Fprintf(out, "  %s\n", w)
+	}
+	manifest, err := json.Marshal(set.RequiredResourceAccess())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "requiredResourceAccess: %s\n", manifest)
 	return nil
 }
 

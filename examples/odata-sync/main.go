@@ -8,6 +8,10 @@
 //
 // With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set it reads
 // that tenant (the app needs User.Read.All); otherwise the fake platform.
+//
+// The Graph calls go through a registration.Recorder, and the tool ends by
+// printing the permissions its calls need, from Microsoft's permission map,
+// next to the ones its setup guide asks for.
 package main
 
 import (
@@ -27,7 +31,12 @@ import (
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/registration"
+	"github.com/entrakit/entrakit/verify"
 )
+
+// guide is what the tool's setup guide asks the administrator to grant.
+var guide = []string{"User.Read.All"}
 
 func main() {
 	pageSize := flag.Int("page", 1, "users per page ($top)")
@@ -72,7 +81,8 @@ func run(ctx context.Context, pageSize int, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "v1 token (resource): roles %s\n", strings.Join(roles(v1tok.AccessToken), ", "))
 
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: httpClient.Transport, AllowedHosts: []string{graphURL}}}
+	rec := &registration.Recorder{Base: httpClient.Transport}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: rec, AllowedHosts: []string{graphURL}}}
 	next := graphURL + "/v1.0/users?$select=displayName,userPrincipalName&$top=" + strconv.Itoa(pageSize)
 	total := 0
 	for page := 1; next != ""; page++ {
@@ -94,6 +104,24 @@ func run(ctx context.Context, pageSize int, out io.Writer) error {
 		next = body.NextLink
 	}
 	fmt.Fprintf(out, "%d users in all\n", total)
+	return permissions(out, rec)
+}
+
+// permissions prints the least privileged permissions the calls made need,
+// next to what the guide asks for.
+func permissions(out io.Writer, rec *registration.Recorder) error {
+	set, err := rec.Permissions(registration.SchemeApplication)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "the guide asks for: %s\n", strings.Join(guide, ", "))
+	fmt.Fprintf(out, "the calls made need: %s\n", strings.Join(set.Names(), ", "))
+	for _, c := range set.Calls {
+		fmt.Fprintf(out, "  %s\n", c)
+	}
+	for _, w := range verify.ComparePermissions(set, guide).Warnings() {
+		fmt.Fprintf(out, "  %s\n", w)
+	}
 	return nil
 }
 

@@ -1,9 +1,16 @@
 // Package graphperm holds the Microsoft Graph permission catalog, generated
 // from the service principal dump in ../shared/data, and the look-ups over it.
 // It is shared by the registration package and the fake platform.
+//
+// It also holds the call catalog, generated from Microsoft's map of the
+// permissions each Graph call accepts (msgraph-permissions-paths.json): a
+// tree of the map's 7,263 path templates cut by internal/graphpath, and for
+// each (template, method, scheme) the permissions Graph's service principal
+// offers that allow the call, the one to request first, and why (Basis).
+// Lookup walks the tree without allocating.
 package graphperm
 
-//go:generate go run ./gen -roles ../../../shared/data/msgraph-app-roles.json -scopes ../../../shared/data/msgraph-delegated-scopes.json -o catalog_gen.go
+//go:generate go run ./gen -roles ../../../shared/data/msgraph-app-roles.json -scopes ../../../shared/data/msgraph-delegated-scopes.json -o catalog_gen.go -paths ../../../shared/data/msgraph-permissions-paths.json -calls-o calls_gen.go
 
 import (
 	"sort"
@@ -53,13 +60,19 @@ func table(k Kind) ([]Permission, []uint16) {
 
 // ByValue finds a permission by its name, ignoring case.
 func ByValue(k Kind, value string) (Permission, bool) {
-	t, _ := table(k)
-	v := strings.ToLower(value)
-	i := sort.Search(len(t), func(i int) bool { return strings.ToLower(t[i].Value) >= v })
-	if i < len(t) && strings.EqualFold(t[i].Value, value) {
+	if i, ok := position(k, value); ok {
+		t, _ := table(k)
 		return t[i], true
 	}
 	return Permission{}, false
+}
+
+// position is the index of a permission in its kind's table.
+func position(k Kind, value string) (int, bool) {
+	t, _ := table(k)
+	v := strings.ToLower(value)
+	i := sort.Search(len(t), func(i int) bool { return strings.ToLower(t[i].Value) >= v })
+	return i, i < len(t) && strings.EqualFold(t[i].Value, value)
 }
 
 // ByID finds a permission by its GUID, ignoring case.
