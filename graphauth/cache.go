@@ -103,11 +103,22 @@ func (c *tokenCache) scopesHash(scopes []string) uint64 {
 // foldHash hashes s with ASCII letters lower-cased, without allocating for
 // strings of up to 256 bytes (tenant IDs, domains and scopes are shorter).
 func (c *tokenCache) foldHash(s string) uint64 {
+	upper := -1
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			upper = i
+			break
+		}
+	}
+	if upper < 0 { // the usual case: hash the string as it is
+		return maphash.String(c.seed, s)
+	}
 	var buf [256]byte
 	if len(s) > len(buf) {
 		return maphash.String(c.seed, strings.ToLower(s))
 	}
-	for i := 0; i < len(s); i++ {
+	copy(buf[:], s[:upper])
+	for i := upper; i < len(s); i++ {
 		b := s[i]
 		if 'A' <= b && b <= 'Z' {
 			b += 'a' - 'A'
@@ -118,11 +129,11 @@ func (c *tokenCache) foldHash(s string) uint64 {
 }
 
 func (e *entry) matches(tenant string, scopes []string) bool {
-	if len(e.scopes) != len(scopes) || !strings.EqualFold(e.tenant, tenant) {
+	if len(e.scopes) != len(scopes) || (e.tenant != tenant && !strings.EqualFold(e.tenant, tenant)) {
 		return false
 	}
 	for i, s := range scopes {
-		if !strings.EqualFold(e.scopes[i], s) {
+		if e.scopes[i] != s && !strings.EqualFold(e.scopes[i], s) {
 			return false
 		}
 	}
