@@ -73,6 +73,7 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth/graphauthtest.Request":             reflect.TypeFor[graphauthtest.Request](),
 		"graphauth/graphauthtest.Secret":              reflect.TypeFor[graphauthtest.Secret](),
 		"graphauth/graphauthtest.Server":              reflect.TypeFor[graphauthtest.Server](),
+		"graphauth/graphauthtest.Sku":                 reflect.TypeFor[graphauthtest.Sku](),
 		"graphauth/graphauthtest.Tenant":              reflect.TypeFor[graphauthtest.Tenant](),
 		"graphauth/graphauthtest.User":                reflect.TypeFor[graphauthtest.User](),
 		"registration.App":                            reflect.TypeFor[registration.App](),

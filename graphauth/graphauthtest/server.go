@@ -84,6 +84,8 @@ type Server struct {
 	clk     clock
 	faults  faultSet
 	log     requestLog
+	graph   []graphRoute
+	types   schemas
 }
 
 // NewServer starts and returns a new Server. The caller should call Close when
@@ -125,6 +127,8 @@ func NewUnstartedServer(opts *Options) *Server {
 			s.AddApp(a)
 		}
 	}
+	s.types = newSchemas()
+	s.graph = s.graphRoutes()
 	s.handler = s.routes()
 	s.ts = httptest.NewUnstartedServer(s.handler)
 	if s.opts.Addr != "" {

@@ -15,9 +15,9 @@ import (
 	"github.com/entrakit/entrakit/internal/graphperm"
 )
 
-// AddTenant creates a tenant, with its users and groups, and a Microsoft Graph
-// service principal in it. Empty IDs are filled in; the filled-in tenant is
-// returned.
+// AddTenant creates a tenant, with its users and groups, and the service
+// principals of Microsoft Graph and of Tenant.ServicePrincipals in it.
+// Empty IDs are filled in; the filled-in tenant is returned.
 func (s *Server) AddTenant(t Tenant) Tenant {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -38,17 +38,30 @@ func (s *Server) AddTenant(t Tenant) Tenant {
 		t.Domain = domainLabel(t.DisplayName) + ".onmicrosoft.com"
 	}
 	t.Domain = strings.ToLower(t.Domain)
-	if _, taken := s.dir.domains[t.Domain]; taken {
-		panic(fmt.Sprintf("graphauthtest: domain %s already belongs to a tenant", t.Domain))
+	t.Domains = append([]string(nil), t.Domains...)
+	for _, d := range append([]string{t.Domain}, t.Domains...) {
+		if _, taken := s.dir.domains[strings.ToLower(d)]; taken {
+			panic(fmt.Sprintf("graphauthtest: domain %s already belongs to a tenant", d))
+		}
 	}
+	t.Skus = fillSkus(t.Skus)
 	t.Users = append([]User(nil), t.Users...)
 	t.Groups = append([]Group(nil), t.Groups...)
 	nt := &tenant{Tenant: t, users: map[string]*User{}, byOID: map[string]*User{}}
 	nt.Users, nt.Groups = nil, nil
+	nt.objs.init()
 	s.dir.tenants[t.ID] = nt
 	s.dir.tenantOrder = append(s.dir.tenantOrder, t.ID)
-	s.dir.domains[t.Domain] = t.ID
-	s.dir.ensureSP(t.ID, graphperm.GraphAppID, s.clk.now())
+	for _, d := range append([]string{t.Domain}, t.Domains...) {
+		s.dir.domains[strings.ToLower(d)] = t.ID
+	}
+	s.dir.ensureSP(t.ID, GraphAppID, s.clk.now())
+	for _, appID := range t.ServicePrincipals {
+		if firstParty(appID) == "" {
+			panic(fmt.Sprintf("graphauthtest: %q is not one of FirstPartyApps", appID))
+		}
+		s.dir.ensureSP(t.ID, appID, s.clk.now())
+	}
 	if s.TenantID == "" {
 		s.TenantID, s.TenantDomain = t.ID, t.Domain
 	}
@@ -56,10 +69,10 @@ func (s *Server) AddTenant(t Tenant) Tenant {
 		t.Users[i] = s.addUserLocked(nt, u)
 	}
 	for i, g := range t.Groups {
-		if g.ID == "" {
-			t.Groups[i].ID = newGUID()
-		}
-		nt.groups = append(nt.groups, t.Groups[i])
+		t.Groups[i] = s.addGroupLocked(nt, g, false)
+	}
+	for i, g := range t.Groups {
+		s.addMembersLocked(nt, nt.groupByID(t.Groups[i].ID), g.Members)
 	}
 	return t
 }
@@ -90,11 +103,67 @@ func (s *Server) addUserLocked(t *tenant, u User) User {
 	if _, dup := t.users[strings.ToLower(u.UPN)]; dup {
 		panic(fmt.Sprintf("graphauthtest: user %s already exists", u.UPN))
 	}
-	nu := u
-	t.users[strings.ToLower(u.UPN)] = &nu
-	t.byOID[u.ID] = &nu
-	t.Users = append(t.Users, nu)
+	u.Licenses = append([]string(nil), u.Licenses...)
+	for _, l := range u.Licenses {
+		if skuOf(t, l) == nil {
+			panic(fmt.Sprintf("graphauthtest: user %s has license %q, which tenant %s has no Sku for", u.UPN, l, t.Domain))
+		}
+	}
+	t.insertUser(u, s.clk.now())
 	return u
+}
+
+// DeleteUser removes the user with this UPN from its tenant, as DELETE
+// /users/{id} does: the user leaves every group, can no longer sign in, and
+// its refresh tokens stop working (AADSTS50034).
+func (s *Server) DeleteUser(upn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, u := s.dir.userByUPN(upn)
+	if u == nil {
+		panic("graphauthtest: no user " + upn)
+	}
+	t.deleteUser(u)
+}
+
+// AddGroup adds a group to a tenant. Its Members name users by UPN and
+// groups by display name or ID. The group is returned with its ID filled in.
+func (s *Server) AddGroup(tenantIDOrDomain string, g Group) Group {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.mustTenant(tenantIDOrDomain)
+	g = s.addGroupLocked(t, g, true)
+	s.addMembersLocked(t, t.groupByID(g.ID), g.Members)
+	return g
+}
+
+func (s *Server) addGroupLocked(t *tenant, g Group, _ bool) Group {
+	if g.ID == "" {
+		g.ID = newGUID()
+	}
+	g.ID = strings.ToLower(g.ID)
+	if g.DisplayName == "" {
+		panic("graphauthtest: a Group needs a DisplayName")
+	}
+	if g.MailNickname == "" {
+		g.MailNickname = domainLabel(g.DisplayName)
+	}
+	g.Members = append([]string(nil), g.Members...)
+	t.insertGroup(g, s.clk.now())
+	return g
+}
+
+func (s *Server) addMembersLocked(t *tenant, g *group, refs []string) {
+	for _, ref := range refs {
+		if u := t.users[strings.ToLower(ref)]; u != nil {
+			t.addMember(g, u.ID)
+		} else if sub := t.groupByRef(ref); sub != nil && sub != g {
+			t.addMember(g, sub.ID)
+		} else {
+			panic(fmt.Sprintf("graphauthtest: group %q member %q is neither a user's UPN nor another group in tenant %s", g.DisplayName, ref, t.Domain))
+		}
+		g.Members = append(g.Members, ref)
+	}
 }
 
 // AddApp registers an app in its home tenant, creates its service principal
@@ -347,9 +416,12 @@ func (s *Server) seedDefault() {
 	t := s.AddTenant(Tenant{
 		DisplayName: "Contoso",
 		Domain:      "contoso.onmicrosoft.com",
+		Skus:        []Sku{{PartNumber: "ENTERPRISEPACK", Units: 25}},
 		Users: []User{
-			{UPN: "admin@contoso.onmicrosoft.com", DisplayName: "Megan Admin", Admin: true},
-			{UPN: "adele@contoso.onmicrosoft.com", DisplayName: "Adele Vance"},
+			{UPN: "admin@contoso.onmicrosoft.com", DisplayName: "Megan Admin", Admin: true, GivenName: "Megan", Surname: "Bowen",
+				JobTitle: "IT Administrator", Department: "IT", Licenses: []string{"ENTERPRISEPACK"}},
+			{UPN: "adele@contoso.onmicrosoft.com", DisplayName: "Adele Vance", GivenName: "Adele", Surname: "Vance",
+				JobTitle: "Retail Manager", Department: "Sales", Licenses: []string{"ENTERPRISEPACK"}},
 		},
 		Groups: []Group{
 			{DisplayName: "Sales", Members: []string{"adele@contoso.onmicrosoft.com"}},
