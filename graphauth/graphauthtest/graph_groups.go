@@ -32,6 +32,8 @@ func (s *Server) groupRoutes() []graphRoute {
 		{"GET", "groups/{id}/transitiveMembers", s.graphMembers, -1},
 		{"POST", "groups/{id}/members/$ref", s.graphAddMember, 0},
 		{"DELETE", "groups/{id}/members/{id}/$ref", s.graphRemoveMember, 0},
+		{"GET", "groups/delta", s.graphDelta, -1},
+		{"GET", "groups/microsoft.graph.delta()", s.graphDelta, -1},
 	}
 }
 

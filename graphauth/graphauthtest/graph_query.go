@@ -286,7 +286,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *odataQuery
 			next[k] = v
 		}
 		next.Set("$skiptoken", base64.RawURLEncoding.EncodeToString([]byte("skip:"+strconv.Itoa(end))))
-		body["@odata.nextLink"] = graphBase(r) + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + next.Encode()
+		body["@odata.nextLink"] = graphBase(r) + strings.TrimPrefix(r.URL.Path, "/v1.0") + "?" + encodeOptions(next)
 	}
 	writeJSON(w, http.StatusOK, body)
 }
@@ -318,4 +318,10 @@ func (s *Server) legacyPage(w http.ResponseWriter, r *http.Request, set string, 
 		}
 	}
 	s.writePage(w, r, q, set, items, func(map[string]any) *resourceType { return nil })
+}
+
+// encodeOptions encodes query options as Graph writes them in its links,
+// with the "$" of system query options unescaped.
+func encodeOptions(v url.Values) string {
+	return strings.ReplaceAll(v.Encode(), "%24", "$")
 }

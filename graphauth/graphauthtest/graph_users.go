@@ -30,6 +30,8 @@ func (s *Server) userRoutes() []graphRoute {
 		{"DELETE", "users/{id}", s.graphDeleteUser, 0},
 		{"GET", "users/{id}/memberOf", s.graphMemberOf, -1},
 		{"GET", "users/{id}/transitiveMemberOf", s.graphMemberOf, -1},
+		{"GET", "users/delta", s.graphDelta, -1},
+		{"GET", "users/microsoft.graph.delta()", s.graphDelta, -1},
 	}
 }
 

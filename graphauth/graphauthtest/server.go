@@ -39,6 +39,11 @@ type Options struct {
 	// PropagationDelay is how long a new grant (admin consent, an app role
 	// assignment) takes before tokens carry it. Zero means at once.
 	PropagationDelay time.Duration
+	// DeltaRetention is how long a Graph delta link stays usable: a delta
+	// or next link older than this, by the server's clock, is answered 410
+	// Gone with syncStateNotFound. Zero means seven days, the limit for
+	// directory objects.
+	DeltaRetention time.Duration
 	// TokenLatency delays every token endpoint response, honouring the
 	// request's context. Zero means no delay.
 	TokenLatency time.Duration
@@ -107,7 +112,7 @@ func NewUnstartedServer(opts *Options) *Server {
 	if s.opts.TokenLifetime == 0 {
 		s.opts.TokenLifetime = 3599 * time.Second
 	}
-	if s.opts.TokenLifetime < 0 || s.opts.RefreshIn < 0 || s.opts.PropagationDelay < 0 || s.opts.TokenLatency < 0 {
+	if s.opts.TokenLifetime < 0 || s.opts.RefreshIn < 0 || s.opts.PropagationDelay < 0 || s.opts.TokenLatency < 0 || s.opts.DeltaRetention < 0 {
 		panic("graphauthtest: durations in Options must not be negative")
 	}
 	s.clk = clock{base: s.opts.Now}
