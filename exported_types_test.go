@@ -75,6 +75,8 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth/graphauthtest.Server":              reflect.TypeFor[graphauthtest.Server](),
 		"graphauth/graphauthtest.Sku":                 reflect.TypeFor[graphauthtest.Sku](),
 		"graphauth/graphauthtest.Tenant":              reflect.TypeFor[graphauthtest.Tenant](),
+		"graphauth/graphauthtest.Throttle":            reflect.TypeFor[graphauthtest.Throttle](),
+		"graphauth/graphauthtest.ThrottleScope":       reflect.TypeFor[graphauthtest.ThrottleScope](),
 		"graphauth/graphauthtest.User":                reflect.TypeFor[graphauthtest.User](),
 		"registration.App":                            reflect.TypeFor[registration.App](),
 		"registration.AppRoleAssignment":              reflect.TypeFor[registration.AppRoleAssignment](),

@@ -144,6 +144,9 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) 
 		path = append([]string{"users", c.userOID}, path[1:]...)
 		c.viaMe = true
 	}
+	if s.throttled(w, r, c, path) {
+		return
+	}
 	rt, allowed := s.matchRoute(r.Method, path)
 	switch {
 	case rt == nil:

@@ -52,7 +52,7 @@ func (s *Server) routes() http.Handler {
 			rec.Status = sw.status
 			s.log.add(*rec)
 		}()
-		if f, ok := s.faults.take(ep); ok {
+		if f, ok := s.faults.take(ep, r.URL.Path); ok {
 			if s.applyFault(sw, r, ep, f) {
 				rec.Faulted = true
 				return

@@ -80,17 +80,18 @@ type Server struct {
 	ClientCertificate *x509.Certificate
 	ClientKey         *rsa.PrivateKey
 
-	ts      *httptest.Server
-	handler http.Handler
-	opts    Options
-	signer  *signer
-	mu      sync.Mutex
-	dir     *directory
-	clk     clock
-	faults  faultSet
-	log     requestLog
-	graph   []graphRoute
-	types   schemas
+	ts       *httptest.Server
+	handler  http.Handler
+	opts     Options
+	signer   *signer
+	mu       sync.Mutex
+	dir      *directory
+	clk      clock
+	faults   faultSet
+	log      requestLog
+	graph    []graphRoute
+	types    schemas
+	throttle throttles
 }
 
 // NewServer starts and returns a new Server. The caller should call Close when
