@@ -134,6 +134,7 @@ func (s *Server) tenantRoutes() []graphRoute {
 		{"GET", "domains", s.graphDomains, 0},
 		{"GET", "domains/{id}", s.graphDomains, 0},
 		{"GET", "subscribedSkus", s.graphSubscribedSkus, 0},
+		{"POST", "$batch", s.graphBatch, 0},
 	}
 }
 
