@@ -182,6 +182,7 @@ type directory struct {
 	codes       map[string]*authCode
 	refresh     map[string]*refreshGrant
 	session     string // object ID of the browser-session user; empty = none
+	reports     map[string]*reportDownload
 }
 
 func newDirectory() *directory {

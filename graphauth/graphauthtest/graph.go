@@ -203,6 +203,8 @@ func matchPattern(pattern string, path []string) (int, bool) {
 			got = got[:k] + "(appId)"
 		}
 		switch {
+		case strings.HasSuffix(seg, "(*)") && strings.HasPrefix(strings.ToLower(got), strings.ToLower(strings.TrimSuffix(seg, "*)"))) && strings.HasSuffix(got, ")"):
+			score++
 		case seg == "{id}" && !strings.HasPrefix(got, "$") && !strings.Contains(got, "("):
 		case strings.EqualFold(seg, got):
 			score++

@@ -135,6 +135,7 @@ func (s *Server) tenantRoutes() []graphRoute {
 		{"GET", "domains/{id}", s.graphDomains, 0},
 		{"GET", "subscribedSkus", s.graphSubscribedSkus, 0},
 		{"POST", "$batch", s.graphBatch, 0},
+		{"GET", "reports/getOffice365ActiveUserDetail(*)", s.graphActiveUserReport, 0},
 	}
 }
 
