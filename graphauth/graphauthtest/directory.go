@@ -98,6 +98,11 @@ type App struct {
 	// by name. Admin consent grants exactly these.
 	RequiredRoles  []string
 	RequiredScopes []string
+	// RequiredResources are the app IDs of other APIs the app declares in
+	// requiredResourceAccess, such as [TeamsAdminAppID]. Admin consent with
+	// /.default in a tenant that lacks one's service principal fails with
+	// AADSTS650052, as it does in a real tenant that never used the service.
+	RequiredResources []string
 }
 
 // Secret is a client secret (a password credential).
@@ -136,8 +141,9 @@ type tenant struct {
 
 type app struct {
 	App
-	createdVia string   // "setup" or "graph"
-	owners     []string // client IDs of the apps that created it through Graph
+	createdVia  string           // "setup" or "graph"
+	owners      []string         // client IDs of the apps that created it through Graph
+	otherAccess []resourceAccess // requiredResourceAccess entries for other APIs, as Graph sent them
 }
 
 // spKey names a service principal: an app's instance in a tenant.

@@ -206,6 +206,13 @@ func (s *Server) addAppLocked(a App, via string) App {
 	for _, sc := range a.RequiredScopes {
 		mustPermission(graphperm.Delegated, sc)
 	}
+	a.RequiredResources = append([]string(nil), a.RequiredResources...)
+	for i, res := range a.RequiredResources {
+		if !ids.IsGUID(res) {
+			panic(fmt.Sprintf("graphauthtest: required resource %q is not an app ID", res))
+		}
+		a.RequiredResources[i] = strings.ToLower(res)
+	}
 	now := s.clk.now()
 	a.Secrets = append([]Secret(nil), a.Secrets...)
 	for i := range a.Secrets {
