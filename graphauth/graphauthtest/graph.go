@@ -1,7 +1,9 @@
 package graphauthtest
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -135,6 +137,9 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) 
 		return
 	}
 	w.Header().Set("request-id", c.reqID)
+	if !s.decompressBody(w, r) {
+		return
+	}
 	path := p[1:]
 	if strings.EqualFold(path[0], "me") {
 		if c.appOnly() {
@@ -279,3 +284,24 @@ func decodeBody(r *http.Request, v any) bool {
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// decompressBody accepts a gzip request body (Content-Encoding: gzip), as
+// Graph does and as the Graph SDKs' compression handler sends it.
+func (s *Server) decompressBody(w http.ResponseWriter, r *http.Request) bool {
+	switch enc := strings.ToLower(r.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+		return true
+	case "gzip":
+		zr, err := gzip.NewReader(io.LimitReader(r.Body, maxFormBytes))
+		if err != nil {
+			s.writeGraphError(w, r, 400, "BadRequest", "The request body is not valid gzip.")
+			return false
+		}
+		r.Body = io.NopCloser(io.LimitReader(zr, 4*maxFormBytes))
+		r.Header.Del("Content-Encoding")
+		return true
+	default:
+		s.writeGraphError(w, r, 415, "UnsupportedMediaType", "Content-Encoding '"+enc+"' is not supported.")
+		return false
+	}
+}

@@ -74,7 +74,10 @@ func readBatch(r *http.Request) ([]batchItem, *graphRefusal) {
 		return nil, badRequest("BadRequest", "The number of requests in the batch ("+strconv.Itoa(len(items))+") exceeds the limit of "+strconv.Itoa(maxBatch)+".")
 	}
 	seen := map[string]bool{}
-	for _, it := range items {
+	for i, it := range items {
+		if string(it.Body) == "null" {
+			items[i].Body, it.Body = nil, nil
+		}
 		id := strings.ToLower(it.ID)
 		switch {
 		case it.ID == "" || it.Method == "" || it.URL == "":

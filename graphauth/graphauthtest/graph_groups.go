@@ -34,6 +34,7 @@ func (s *Server) groupRoutes() []graphRoute {
 		{"DELETE", "groups/{id}/members/{id}/$ref", s.graphRemoveMember, 0},
 		{"GET", "groups/delta", s.graphDelta, -1},
 		{"GET", "groups/microsoft.graph.delta()", s.graphDelta, -1},
+		{"GET", "groups/delta()", s.graphDelta, -1},
 	}
 }
 

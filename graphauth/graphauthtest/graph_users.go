@@ -32,6 +32,7 @@ func (s *Server) userRoutes() []graphRoute {
 		{"GET", "users/{id}/transitiveMemberOf", s.graphMemberOf, -1},
 		{"GET", "users/delta", s.graphDelta, -1},
 		{"GET", "users/microsoft.graph.delta()", s.graphDelta, -1},
+		{"GET", "users/delta()", s.graphDelta, -1},
 		{"POST", "users/{id}/authentication/methods/{id}/resetPassword", s.graphResetPassword, 0},
 		{"GET", "users/{id}/authentication/passwordMethods", s.graphPasswordMethods, 0},
 	}
