@@ -161,3 +161,44 @@ func TestInteractivePagesSignInAndCancel(t *testing.T) {
 	loc, _ = url.Parse(r.Header.Get("Location"))
 	assert.True(t, strings.HasPrefix(loc.Query().Get("error_description"), "AADSTS65004:"))
 }
+
+// A customer tenant that never used Teams lacks the Teams admin API's
+// service principal: admin consent to an app that needs that API fails
+// with AADSTS650052 until an administrator creates it (POST
+// /servicePrincipals), and then succeeds.
+func TestAdminConsentNeedsTheServicePrincipalOfEachAPI(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(&graphauthtest.Options{
+		Tenants: []graphauthtest.Tenant{
+			{DisplayName: "Vendor", ServicePrincipals: graphauthtest.FirstPartyApps()},
+			{DisplayName: "Newco", Users: []graphauthtest.User{{UPN: "it@newco.onmicrosoft.com", Admin: true}}},
+		},
+		Apps: []graphauthtest.App{{
+			DisplayName: "Teams provisioning", MultiTenant: true, Secrets: []graphauthtest.Secret{{}},
+			RedirectURIs: []string{"https://console.example/consent"}, RequiredRoles: []string{"User.Read.All"},
+			RequiredResources: []string{graphauthtest.TeamsAdminAppID},
+		}},
+	})
+	defer srv.Close()
+	app, _ := srv.App(srv.ClientID)
+	srv.SignIn("it@newco.onmicrosoft.com")
+	q, resp, page := authorize(t, srv, "/newco.onmicrosoft.com/v2.0/adminconsent", consentParams(app))
+	require.NotNil(t, q, "status %d: %s", resp.StatusCode, page)
+	assert.Equal(t, "invalid_resource", q.Get("error"))
+	assert.True(t, strings.HasPrefix(q.Get("error_description"), "AADSTS650052: The app is trying to access a service '48ac35b8-9aa8-4d74-927d-1f4a14a0b239'(Skype and Teams Tenant Admin API)"), q.Get("error_description"))
+
+	// Newco's administrator creates the service principal with a tool of
+	// their own tenant.
+	admin := srv.AddApp(graphauthtest.App{DisplayName: "admin tool", HomeTenant: "newco.onmicrosoft.com", Secrets: []graphauthtest.Secret{{}}})
+	srv.GrantAppRoles("newco.onmicrosoft.com", admin.ClientID, "Application.ReadWrite.All")
+	tok := postForm(t, srv, "/newco.onmicrosoft.com/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {admin.ClientID},
+		"client_secret": {admin.Secrets[0].Value}, "scope": {"https://graph.microsoft.com/.default"}})
+	require.Equal(t, 200, tok.Status, tok.ErrorDescription)
+	created := graphDo(t, srv, tok.AccessToken, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": graphauthtest.TeamsAdminAppID})
+	require.Equal(t, 201, created.Status, created.Raw)
+	assert.Equal(t, "Skype and Teams Tenant Admin API", created.Body["displayName"])
+
+	q, _, _ = authorize(t, srv, "/newco.onmicrosoft.com/v2.0/adminconsent", consentParams(app))
+	assert.Empty(t, q.Get("error"), q.Get("error_description"))
+	assert.Equal(t, "True", q.Get("admin_consent"))
+}

@@ -181,6 +181,9 @@ func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
 	if u == nil {
 		return nil, nil, errf(400, "invalid_request", 50034, "The user account does not exist in the directory.")
 	}
+	if u.Disabled {
+		return nil, nil, errf(400, "invalid_grant", 50057, "The user account is disabled. The account has been disabled by an administrator.")
+	}
 	if ar.tenant != nil && ar.tenant.ID != t.ID {
 		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s' in that tenant.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID)
 	}
@@ -195,17 +198,21 @@ func (s *Server) defaultUser(ar *authzRequest) (*tenant, *User) {
 	if t == nil {
 		t = s.dir.tenants[ar.app.HomeTenant]
 	}
-	if t == nil || len(t.Users) == 0 {
+	if t == nil {
+		return nil, nil
+	}
+	users := t.orderedUsers()
+	if len(users) == 0 {
 		return nil, nil
 	}
 	if ar.adminFlow {
-		for _, u := range t.Users {
+		for _, u := range users {
 			if u.Admin {
-				return t, t.byOID[u.ID]
+				return t, u
 			}
 		}
 	}
-	return t, t.byOID[t.Users[0].ID]
+	return t, users[0]
 }
 
 func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request, _ []string) {

@@ -165,6 +165,9 @@ func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, 
 	if u == nil {
 		return nil, errInvalidGrant(50034, "The user account does not exist in the directory.")
 	}
+	if u.Disabled {
+		return nil, errInvalidGrant(50057, "The user account is disabled. The account has been disabled by an administrator.")
+	}
 	var effective []string
 	for _, sc := range scopes {
 		if settled || oidcScopes[strings.ToLower(sc)] || containsFold(granted, sc) {

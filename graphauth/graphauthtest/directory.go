@@ -12,8 +12,21 @@ type Tenant struct {
 	ID          string // GUID; a new one when empty
 	Domain      string // verified domain, e.g. "contoso.onmicrosoft.com"; derived from DisplayName or ID when empty
 	DisplayName string // organization name; "Contoso" style default when empty
-	Users       []User
-	Groups      []Group
+	// Domains are further verified domains (custom domains), listed by
+	// GET /domains and usable in user principal names.
+	Domains []string
+	Users   []User
+	Groups  []Group
+	// Skus are the subscriptions the tenant has bought, listed by GET
+	// /subscribedSkus. Nil means none.
+	Skus []Sku
+	// ServicePrincipals lists the first-party apps (by app ID, such as
+	// [TeamsAdminAppID], or all of [FirstPartyApps]) whose service
+	// principals the tenant has besides Microsoft Graph's, as a tenant that
+	// uses those services does. Nil means Microsoft Graph's alone, as in a
+	// new tenant: admin consent to an app that needs another of them then
+	// fails with AADSTS650052 until the service principal is created.
+	ServicePrincipals []string
 	// ConsentBlocked makes every consent in this tenant fail, as a tenant
 	// whose policy forbids consenting to apps does.
 	ConsentBlocked bool
@@ -25,13 +38,41 @@ type User struct {
 	UPN         string // user principal name, e.g. "adele@contoso.onmicrosoft.com"; required
 	DisplayName string
 	Admin       bool // a Global Administrator, who may grant tenant-wide consent
+
+	// Directory properties Graph returns; empty ones are null in Graph.
+	GivenName  string
+	Surname    string
+	Mail       string // empty means the UPN
+	JobTitle   string
+	Department string
+	// Disabled accounts (accountEnabled false) cannot sign in.
+	Disabled bool
+	// Guest users have userType "Guest"; others "Member".
+	Guest bool
+	// Licenses are the SKU part numbers assigned to the user, such as
+	// "ENTERPRISEPACK"; they must be among the tenant's Skus.
+	Licenses []string
 }
 
 // Group is a directory group, listed by GET /v1.0/groups.
 type Group struct {
 	ID          string // a new GUID when empty
 	DisplayName string
-	Members     []string // UPNs of member users
+	// Members are the UPNs of member users and the display names (or IDs)
+	// of member groups, which nest.
+	Members      []string
+	Description  string
+	MailNickname string // derived from DisplayName when empty
+	// Unified makes a Microsoft 365 group (groupTypes ["Unified"], mail
+	// enabled); otherwise the group is a security group.
+	Unified bool
+}
+
+// Sku is a subscription a tenant has bought (a subscribedSku).
+type Sku struct {
+	PartNumber string // e.g. "ENTERPRISEPACK"; required
+	ID         string // skuId GUID; a stable one derived from PartNumber when empty
+	Units      int    // prepaid enabled units; zero means 25
 }
 
 // App is an app registration.
@@ -57,6 +98,11 @@ type App struct {
 	// by name. Admin consent grants exactly these.
 	RequiredRoles  []string
 	RequiredScopes []string
+	// RequiredResources are the app IDs of other APIs the app declares in
+	// requiredResourceAccess, such as [TeamsAdminAppID]. Admin consent with
+	// /.default in a tenant that lacks one's service principal fails with
+	// AADSTS650052, as it does in a real tenant that never used the service.
+	RequiredResources []string
 }
 
 // Secret is a client secret (a password credential).
@@ -89,13 +135,15 @@ type tenant struct {
 	Tenant
 	users  map[string]*User // by lower-cased UPN
 	byOID  map[string]*User
-	groups []Group
+	groups []*group
+	objs   objectLog
 }
 
 type app struct {
 	App
-	createdVia string   // "setup" or "graph"
-	owners     []string // client IDs of the apps that created it through Graph
+	createdVia  string           // "setup" or "graph"
+	owners      []string         // client IDs of the apps that created it through Graph
+	otherAccess []resourceAccess // requiredResourceAccess entries for other APIs, as Graph sent them
 }
 
 // spKey names a service principal: an app's instance in a tenant.
@@ -140,6 +188,7 @@ type directory struct {
 	codes       map[string]*authCode
 	refresh     map[string]*refreshGrant
 	session     string // object ID of the browser-session user; empty = none
+	reports     map[string]*reportDownload
 }
 
 func newDirectory() *directory {

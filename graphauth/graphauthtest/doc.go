@@ -27,10 +27,58 @@
 // AADSTS error, Retry-After, latency or a broken body for the next requests),
 // and check what clients did with Requests and Count.
 //
-// The Graph endpoints (/v1.0/organization, users, groups, me,
-// servicePrincipals, applications, appRoleAssignedTo, oauth2PermissionGrants)
-// check the bearer token and its roles or scp, answering 401 and 403 with
-// Graph's error JSON.
+// # Microsoft Graph
+//
+// The fake serves this slice of Graph v1.0 under /v1.0, each operation
+// checking the bearer token (401 InvalidAuthenticationToken) and the app
+// role (app-only) or scope (delegated) that its Graph reference page lists
+// (403 Authorization_RequestDenied):
+//
+//   - users: GET /users, /users/$count, /users/{id | userPrincipalName},
+//     /me, /users/{id}/memberOf, /users/{id}/transitiveMemberOf; POST
+//     /users; PATCH and DELETE /users/{id}; GET /users/delta.
+//   - groups: GET /groups, /groups/$count, /groups/{id},
+//     /groups/{id}/members (and /$count), /groups/{id}/transitiveMembers;
+//     POST /groups (with members@odata.bind); PATCH and DELETE
+//     /groups/{id}; POST /groups/{id}/members/$ref; DELETE
+//     /groups/{id}/members/{id}/$ref; GET /groups/delta.
+//   - the tenant: GET /organization, /domains, /domains/{name},
+//     /subscribedSkus, /reports/getOffice365ActiveUserDetail(period='D7'),
+//     a 302 to a CSV download, as Graph answers.
+//   - password reset: POST
+//     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
+//     an administrator); GET /users/{id}/authentication/passwordMethods.
+//   - apps: servicePrincipals (by id or appId, create, appRoleAssignedTo,
+//     appRoleAssignments), applications (create, get, patch, addPassword),
+//     oauth2PermissionGrants.
+//   - POST /$batch: up to 20 requests, dependsOn, 424 for a failed
+//     dependency, each request through the whole fake (its own status,
+//     throttling and faults).
+//
+// Query options on users and groups follow Graph's documented behaviour
+// for directory objects: $filter (eq, ne, not, in, startswith, endswith,
+// ge, le, and, or), $orderby, $search, $count and /$count, $select, $top,
+// paging by @odata.nextLink. Operators and properties that Graph allows
+// only in advanced queries need ConsistencyLevel: eventual and $count=true,
+// and are refused without them (400 Request_UnsupportedQuery) as Graph
+// refuses them; so are properties that cannot be filtered or sorted, and
+// syntax and type errors (400 BadRequest, "Invalid filter clause: …").
+// $count=true without ConsistencyLevel is ignored, as Graph ignores it. An
+// option the fake does not implement ($expand, lambda operators such as
+// any, $filter on members) is refused with 400 saying so, never ignored.
+// Unknown paths answer Graph's "Resource not found for the segment".
+//
+// Delta queries return every object, then what changed since the delta
+// link (deleted objects as @removed, group membership as members@delta);
+// a link older than Options.DeltaRetention (seven days) is answered 410
+// with syncStateNotFound. [Server.Throttle] makes Graph answer 429 with
+// Retry-After per app and tenant, app, tenant or mailbox, and throttles
+// again a client that retries before Retry-After has passed;
+// [Server.EarlyRetries] counts those. Fault.Path injects faults on Graph
+// paths. Users, groups and grants are one directory model that the token
+// issuer and Graph both read: a user deleted or disabled through Graph
+// cannot sign in, a password reset revokes refresh tokens, a revoked role
+// is missing from the next token.
 //
 // The command fakeentra in the directory below serves the same fake as a
 // standalone process, for tests in other languages.

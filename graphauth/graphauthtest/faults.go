@@ -44,6 +44,11 @@ const (
 type Fault struct {
 	// Endpoint to affect. Empty means every endpoint.
 	Endpoint Endpoint
+	// Path limits a fault to requests whose path under /v1.0 starts with
+	// it, such as "/users" or "/groups/"; it makes sense with
+	// EndpointGraph. Empty means every path. Requests inside a $batch are
+	// matched by their own paths.
+	Path string
 	// Times is how many requests the fault answers. Zero means one; negative
 	// means every request until ClearFaults.
 	Times int
@@ -99,11 +104,14 @@ func (s *Server) ClearFaults() {
 	s.faults.faults = nil
 }
 
-func (fs *faultSet) take(ep Endpoint) (Fault, bool) {
+func (fs *faultSet) take(ep Endpoint, path string) (Fault, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, f := range fs.faults {
 		if f.Endpoint != "" && f.Endpoint != ep {
+			continue
+		}
+		if f.Path != "" && !strings.HasPrefix(strings.ToLower(strings.TrimPrefix(path, "/v1.0")), strings.ToLower(f.Path)) {
 			continue
 		}
 		if f.left > 0 {
@@ -246,6 +254,10 @@ type Request struct {
 	AADSTS    int    // AADSTS number answered, if any
 	Faulted   bool   // answered by an injected fault
 	Claims    bool   // token requests: a claims parameter was sent
+	// Graph requests: Throttled is set when a Throttle answered 429, and
+	// EarlyRetry when that request came before an earlier 429's
+	// Retry-After had passed.
+	Throttled, EarlyRetry bool
 }
 
 type requestLog struct {

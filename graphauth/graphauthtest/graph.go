@@ -1,11 +1,10 @@
 package graphauthtest
 
 import (
-	"encoding/base64"
+	"compress/gzip"
 	"encoding/json"
-	"github.com/entrakit/entrakit/internal/ids"
+	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ type caller struct {
 	roles   []string
 	scopes  []string
 	reqID   string
+	viaMe   bool // the path said /me
 }
 
 func (c *caller) appOnly() bool { return c.userOID == "" }
@@ -114,15 +114,12 @@ func strList(v any) []string {
 // Permission sets of the Graph operations the fake serves, from the
 // "Permissions" table of each operation's Graph reference page.
 var (
-	permOrgRead      = [2][]string{{"Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}, {"User.Read", "Organization.Read.All", "Directory.Read.All"}}
-	permUsersRead    = [2][]string{{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}, {"User.ReadBasic.All", "User.Read.All", "Directory.Read.All"}}
 	permGroupsRead   = [2][]string{{"Group.Read.All", "GroupMember.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}, {"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All"}}
 	permAppRead      = [2][]string{{"Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All"}, {"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All"}}
 	permAppWrite     = [2][]string{{"Application.ReadWrite.All", "Application.ReadWrite.OwnedBy"}, {"Application.ReadWrite.All"}}
 	permSPCreate     = [2][]string{{"Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.ReadWrite.All"}, {"Application.ReadWrite.All", "Directory.ReadWrite.All"}}
 	permRoleAssign   = [2][]string{{"AppRoleAssignment.ReadWrite.All"}, {"AppRoleAssignment.ReadWrite.All"}}
 	permDelegatedGrt = [2][]string{{"DelegatedPermissionGrant.ReadWrite.All"}, {"DelegatedPermissionGrant.ReadWrite.All"}}
-	permMe           = [2][]string{nil, {"User.Read", "User.ReadWrite", "User.ReadBasic.All", "User.Read.All", "Directory.Read.All"}}
 )
 
 // require answers 403 unless the caller holds one of the permissions.
@@ -140,55 +137,132 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) 
 		return
 	}
 	w.Header().Set("request-id", c.reqID)
-	key := r.Method + " " + graphShape(p[1:])
-	h, ok := s.graphRoutes()[key]
-	if !ok {
-		s.writeGraphError(w, r, 400, "BadRequest", "Resource not found for the segment '"+p[len(p)-1]+"'.")
+	if !s.decompressBody(w, r) {
 		return
 	}
-	h(w, r, c, p[1:])
+	path := p[1:]
+	if strings.EqualFold(path[0], "me") {
+		if c.appOnly() {
+			s.writeGraphError(w, r, 400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+			return
+		}
+		path = append([]string{"users", c.userOID}, path[1:]...)
+		c.viaMe = true
+	}
+	if s.throttled(w, r, c, path) {
+		return
+	}
+	rt, allowed := s.matchRoute(r.Method, path)
+	switch {
+	case rt == nil:
+		s.writeGraphError(w, r, 400, "BadRequest", "Resource not found for the segment '"+p[len(p)-1]+"'.")
+	case !allowed:
+		s.writeGraphError(w, r, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+	default:
+		if rt.opts >= 0 && !s.legacyOptionsOK(w, r, rt.opts) {
+			return
+		}
+		rt.h(w, r, c, path)
+	}
 }
 
 type graphHandler func(http.ResponseWriter, *http.Request, *caller, []string)
 
-// graphShape turns a path into a route key: IDs become {id}, key segments
-// such as servicePrincipals(appId='…') become servicePrincipals(appId).
-func graphShape(p []string) string {
-	out := make([]string, len(p))
-	for i, seg := range p {
-		switch {
-		case strings.Contains(seg, "(appId="):
-			out[i] = seg[:strings.Index(seg, "(")] + "(appId)"
-		case i > 0 && ids.IsGUID(seg) && !strings.HasSuffix(out[i-1], ")") && out[i-1] != "{id}":
-			out[i] = "{id}"
-		default:
-			out[i] = seg
-		}
-	}
-	return strings.Join(out, "/")
+// graphRoute is one operation: a method and a path pattern whose {id}
+// segments match any value, and, for routes that predate the query engine,
+// the OData options they accept (-1: the handler checks them itself).
+type graphRoute struct {
+	method, pattern string
+	h               graphHandler
+	opts            int
 }
 
-func (s *Server) graphRoutes() map[string]graphHandler {
-	return map[string]graphHandler{
-		"GET organization":             s.graphOrganization,
-		"GET users":                    s.graphUsers,
-		"GET groups":                   s.graphGroups,
-		"GET me":                       s.graphMe,
-		"GET servicePrincipals(appId)": s.graphGetSP,
-		"GET servicePrincipals/{id}":   s.graphGetSP,
-		"GET servicePrincipals(appId)/appRoleAssignments": s.graphAssignments,
-		"GET servicePrincipals/{id}/appRoleAssignments":   s.graphAssignments,
-		"POST servicePrincipals":                          s.graphCreateSP,
-		"POST servicePrincipals/{id}/appRoleAssignedTo":   s.graphAssignRole,
-		"POST oauth2PermissionGrants":                     s.graphGrantScopes,
-		"POST applications":                               s.graphCreateApp,
-		"GET applications/{id}":                           s.graphGetApp,
-		"GET applications(appId)":                         s.graphGetApp,
-		"PATCH applications/{id}":                         s.graphPatchApp,
-		"PATCH applications(appId)":                       s.graphPatchApp,
-		"POST applications/{id}/addPassword":              s.graphAddPassword,
-		"POST applications(appId)/addPassword":            s.graphAddPassword,
+// matchRoute finds the route for a path: the pattern with the most literal
+// segments wins, so users/delta beats users/{id}. ok is false when a
+// pattern matches the path but not the method.
+func (s *Server) matchRoute(method string, path []string) (best *graphRoute, ok bool) {
+	bestScore := -1
+	for i := range s.graph {
+		rt := &s.graph[i]
+		score, match := matchPattern(rt.pattern, path)
+		if !match {
+			continue
+		}
+		same := strings.EqualFold(rt.method, method)
+		if score > bestScore || (score == bestScore && same && !ok) {
+			best, bestScore, ok = rt, score, same
+		}
 	}
+	return best, ok
+}
+
+func matchPattern(pattern string, path []string) (int, bool) {
+	segs := strings.Split(pattern, "/")
+	if len(segs) != len(path) {
+		return 0, false
+	}
+	score := 0
+	for i, seg := range segs {
+		got := path[i]
+		if k := strings.Index(got, "(appId="); k >= 0 {
+			got = got[:k] + "(appId)"
+		}
+		switch {
+		case strings.HasSuffix(seg, "(*)") && strings.HasPrefix(strings.ToLower(got), strings.ToLower(strings.TrimSuffix(seg, "*)"))) && strings.HasSuffix(got, ")"):
+			score++
+		case seg == "{id}" && !strings.HasPrefix(got, "$") && !strings.Contains(got, "("):
+		case strings.EqualFold(seg, got):
+			score++
+		default:
+			return 0, false
+		}
+	}
+	return score, true
+}
+
+// legacyOptionsOK refuses OData options a route does not take, for the
+// routes whose handlers predate the query engine.
+func (s *Server) legacyOptionsOK(w http.ResponseWriter, r *http.Request, allowed int) bool {
+	for key := range r.URL.Query() {
+		name := strings.ToLower(key)
+		if !strings.HasPrefix(name, "$") {
+			continue
+		}
+		if bit := optionBits[name]; bit <= 0 || allowed&bit == 0 {
+			title := optionTitle(name)
+			if title == "" {
+				s.writeGraphError(w, r, 400, "BadRequest", "The query parameter '"+key+"' is not supported.")
+				return false
+			}
+			s.writeGraphError(w, r, 400, "BadRequest", "Query option '"+title+"' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.")
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) graphRoutes() []graphRoute {
+	legacy := optSelect | optTop | optSkipToken
+	routes := []graphRoute{
+		{"GET", "servicePrincipals(appId)", s.graphGetSP, optSelect},
+		{"GET", "servicePrincipals/{id}", s.graphGetSP, optSelect},
+		{"GET", "servicePrincipals(appId)/appRoleAssignments", s.graphAssignments, legacy},
+		{"GET", "servicePrincipals/{id}/appRoleAssignments", s.graphAssignments, legacy},
+		{"POST", "servicePrincipals", s.graphCreateSP, 0},
+		{"POST", "servicePrincipals/{id}/appRoleAssignedTo", s.graphAssignRole, 0},
+		{"POST", "oauth2PermissionGrants", s.graphGrantScopes, 0},
+		{"POST", "applications", s.graphCreateApp, 0},
+		{"GET", "applications/{id}", s.graphGetApp, optSelect},
+		{"GET", "applications(appId)", s.graphGetApp, optSelect},
+		{"PATCH", "applications/{id}", s.graphPatchApp, 0},
+		{"PATCH", "applications(appId)", s.graphPatchApp, 0},
+		{"POST", "applications/{id}/addPassword", s.graphAddPassword, 0},
+		{"POST", "applications(appId)/addPassword", s.graphAddPassword, 0},
+	}
+	routes = append(routes, s.userRoutes()...)
+	routes = append(routes, s.groupRoutes()...)
+	routes = append(routes, s.tenantRoutes()...)
+	return routes
 }
 
 // keyOf extracts the value of servicePrincipals(appId='…') or the ID segment.
@@ -209,36 +283,25 @@ func decodeBody(r *http.Request, v any) bool {
 	return json.NewDecoder(r.Body).Decode(v) == nil
 }
 
-// page answers a collection with OData paging: $top (default 100, at most
-// 999) and an opaque $skiptoken in @odata.nextLink.
-func (s *Server) page(w http.ResponseWriter, r *http.Request, context string, items []map[string]any) {
-	q := r.URL.Query()
-	top := 100
-	if v := q.Get("$top"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 999 {
-			s.writeGraphError(w, r, 400, "Request_BadRequest", "Invalid page size specified: '"+v+"'. Must be between 1 and 999 inclusive.")
-			return
-		}
-		top = n
-	}
-	skip := 0
-	if tok := q.Get("$skiptoken"); tok != "" {
-		b, err := base64.RawURLEncoding.DecodeString(tok)
-		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "skip:"))
-		if err != nil || err2 != nil || n < 0 || n > len(items) {
-			s.writeGraphError(w, r, 400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.")
-			return
-		}
-		skip = n
-	}
-	end := min(skip+top, len(items))
-	body := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + context, "value": items[skip:end]}
-	if end < len(items) {
-		next := base64.RawURLEncoding.EncodeToString([]byte("skip:" + strconv.Itoa(end)))
-		body["@odata.nextLink"] = baseURL(r) + r.URL.Path + "?$top=" + strconv.Itoa(top) + "&$skiptoken=" + next
-	}
-	writeJSON(w, http.StatusOK, body)
-}
-
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// decompressBody accepts a gzip request body (Content-Encoding: gzip), as
+// Graph does and as the Graph SDKs' compression handler sends it.
+func (s *Server) decompressBody(w http.ResponseWriter, r *http.Request) bool {
+	switch enc := strings.ToLower(r.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+		return true
+	case "gzip":
+		zr, err := gzip.NewReader(io.LimitReader(r.Body, maxFormBytes))
+		if err != nil {
+			s.writeGraphError(w, r, 400, "BadRequest", "The request body is not valid gzip.")
+			return false
+		}
+		r.Body = io.NopCloser(io.LimitReader(zr, 4*maxFormBytes))
+		r.Header.Del("Content-Encoding")
+		return true
+	default:
+		s.writeGraphError(w, r, 415, "UnsupportedMediaType", "Content-Encoding '"+enc+"' is not supported.")
+		return false
+	}
+}

@@ -62,10 +62,11 @@ func (b *applicationBody) apply(a *App) string {
 		}
 	}
 	if b.RequiredResourceAccess != nil {
-		a.RequiredRoles, a.RequiredScopes = nil, nil
+		a.RequiredRoles, a.RequiredScopes, a.RequiredResources = nil, nil, nil
 		for _, ra := range b.RequiredResourceAccess {
 			if !strings.EqualFold(ra.ResourceAppID, graphperm.GraphAppID) {
-				continue // other resources are accepted and not modelled
+				a.RequiredResources = appendUnique(a.RequiredResources, strings.ToLower(ra.ResourceAppID))
+				continue // other APIs' permissions are kept as sent, not checked
 			}
 			for _, acc := range ra.ResourceAccess {
 				kind := map[string]graphperm.Kind{"Role": graphperm.Application, "Scope": graphperm.Delegated}[acc.Type]
@@ -100,6 +101,18 @@ func (b *applicationBody) apply(a *App) string {
 		a.Certificates = certs
 	}
 	return ""
+}
+
+// otherAccess returns the requiredResourceAccess entries for APIs other
+// than Microsoft Graph.
+func (b *applicationBody) otherAccess() []resourceAccess {
+	var out []resourceAccess
+	for _, ra := range b.RequiredResourceAccess {
+		if !strings.EqualFold(ra.ResourceAppID, graphperm.GraphAppID) {
+			out = append(out, ra)
+		}
+	}
+	return out
 }
 
 // keyCredentials replaces the app's certificates, as PATCH does: an entry
@@ -148,9 +161,18 @@ func applicationJSON(a *app, withKeys bool) map[string]any {
 		p, _ := graphperm.ByValue(graphperm.Delegated, sc)
 		access = append(access, map[string]string{"id": p.ID, "type": "Scope"})
 	}
-	var rra []map[string]any
+	rra := []map[string]any{}
 	if len(access) > 0 {
-		rra = []map[string]any{{"resourceAppId": graphperm.GraphAppID, "resourceAccess": access}}
+		rra = append(rra, map[string]any{"resourceAppId": graphperm.GraphAppID, "resourceAccess": access})
+	}
+	for _, res := range a.RequiredResources {
+		entry := map[string]any{"resourceAppId": res, "resourceAccess": []any{}}
+		for _, ra := range a.otherAccess {
+			if strings.EqualFold(ra.ResourceAppID, res) {
+				entry["resourceAccess"] = ra.ResourceAccess
+			}
+		}
+		rra = append(rra, entry)
 	}
 	passwords := []map[string]any{}
 	for _, sec := range a.Secrets {
@@ -212,6 +234,7 @@ func (s *Server) graphCreateApp(w http.ResponseWriter, r *http.Request, c *calle
 	created := s.addAppLocked(a, "graph")
 	stored := s.dir.apps[created.ClientID]
 	stored.owners = append(stored.owners, c.appID)
+	stored.otherAccess = body.otherAccess()
 	writeJSON(w, http.StatusCreated, applicationJSON(stored, false))
 }
 
@@ -247,6 +270,9 @@ func (s *Server) graphPatchApp(w http.ResponseWriter, r *http.Request, c *caller
 		return
 	}
 	a.App = updated
+	if body.RequiredResourceAccess != nil {
+		a.otherAccess = body.otherAccess()
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

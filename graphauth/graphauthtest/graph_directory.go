@@ -7,72 +7,6 @@ import (
 	"github.com/entrakit/entrakit/internal/graphperm"
 )
 
-func (s *Server) graphOrganization(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
-	if !s.require(w, r, c, permOrgRead) {
-		return
-	}
-	t := c.tenant
-	writeJSON(w, http.StatusOK, map[string]any{
-		"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization",
-		"value": []map[string]any{{
-			"id":          t.ID,
-			"displayName": t.DisplayName,
-			"verifiedDomains": []map[string]any{{
-				"name": t.Domain, "isDefault": true, "isInitial": true, "type": "Managed",
-				"capabilities": "Email, OfficeCommunicationsOnline",
-			}},
-		}},
-	})
-}
-
-func userJSON(u User) map[string]any {
-	return map[string]any{"id": u.ID, "userPrincipalName": u.UPN, "displayName": u.DisplayName, "mail": u.UPN}
-}
-
-func (s *Server) graphUsers(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
-	if !s.require(w, r, c, permUsersRead) {
-		return
-	}
-	s.mu.Lock()
-	var items []map[string]any
-	for _, u := range c.tenant.Users {
-		items = append(items, userJSON(u))
-	}
-	s.mu.Unlock()
-	s.page(w, r, "users", items)
-}
-
-func (s *Server) graphMe(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
-	if c.appOnly() {
-		s.writeGraphError(w, r, 400, "BadRequest", "/me request is only valid with delegated authentication flow.")
-		return
-	}
-	if !s.require(w, r, c, permMe) {
-		return
-	}
-	s.mu.Lock()
-	u := c.tenant.byOID[c.userOID]
-	s.mu.Unlock()
-	if u == nil {
-		s.writeGraphError(w, r, 404, "Request_ResourceNotFound", "Resource '"+c.userOID+"' does not exist or one of its queried reference-property objects are not present.")
-		return
-	}
-	writeJSON(w, http.StatusOK, userJSON(*u))
-}
-
-func (s *Server) graphGroups(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
-	if !s.require(w, r, c, permGroupsRead) {
-		return
-	}
-	s.mu.Lock()
-	var items []map[string]any
-	for _, g := range c.tenant.groups {
-		items = append(items, map[string]any{"id": g.ID, "displayName": g.DisplayName, "securityEnabled": true, "mailEnabled": false})
-	}
-	s.mu.Unlock()
-	s.page(w, r, "groups", items)
-}
-
 // spInCallerTenant finds the service principal the path names in the
 // caller's tenant, answering 404 when there is none.
 func (s *Server) spInCallerTenant(w http.ResponseWriter, r *http.Request, c *caller, p []string) *servicePrincipal {
@@ -150,7 +84,7 @@ func (s *Server) graphAssignments(w http.ResponseWriter, r *http.Request, c *cal
 		items = append(items, assignmentJSON(g, perm.ID, sp.ID, graphSP.ID))
 	}
 	s.mu.Unlock()
-	s.page(w, r, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items)
+	s.legacyPage(w, r, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items)
 }
 
 func assignmentJSON(g roleGrant, roleID, principalID, resourceID string) map[string]any {
@@ -267,22 +201,4 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
-}
-
-// firstParty names the Microsoft resources, besides Graph, whose service
-// principal a tenant may lack and an administrator may create.
-func firstParty(appID string) string {
-	switch strings.ToLower(appID) {
-	case "00000002-0000-0ff1-ce00-000000000000":
-		return "Office 365 Exchange Online"
-	case "00000003-0000-0ff1-ce00-000000000000":
-		return "Office 365 SharePoint Online"
-	case "797f4846-ba00-4fd7-ba43-dac1f8f63013":
-		return "Windows Azure Service Management API"
-	case "48ac35b8-9aa8-4d74-927d-1f4a14a0b239":
-		return "Skype and Teams Tenant Admin API"
-	case "c5393580-f805-4401-95e8-94b7a6ef2fc2":
-		return "Office 365 Management APIs"
-	}
-	return ""
 }

@@ -52,7 +52,7 @@ func (s *Server) routes() http.Handler {
 			rec.Status = sw.status
 			s.log.add(*rec)
 		}()
-		if f, ok := s.faults.take(ep); ok {
+		if f, ok := s.faults.take(ep, r.URL.Path); ok {
 			if s.applyFault(sw, r, ep, f) {
 				rec.Faulted = true
 				return
@@ -74,6 +74,8 @@ func (s *Server) route(p []string) (Endpoint, handlerFunc) {
 	switch {
 	case n >= 2 && p[0] == "v1.0":
 		return EndpointGraph, s.serveGraph
+	case n == 3 && p[0] == "reports" && p[1] == "download":
+		return EndpointGraph, s.serveReportDownload
 	case n == 3 && p[0] == "common" && p[1] == "discovery" && p[2] == "instance":
 		return EndpointDiscovery, s.serveInstanceDiscovery
 	case n == 4 && p[1] == "v2.0" && p[2] == ".well-known" && p[3] == "openid-configuration":

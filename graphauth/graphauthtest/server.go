@@ -39,6 +39,11 @@ type Options struct {
 	// PropagationDelay is how long a new grant (admin consent, an app role
 	// assignment) takes before tokens carry it. Zero means at once.
 	PropagationDelay time.Duration
+	// DeltaRetention is how long a Graph delta link stays usable: a delta
+	// or next link older than this, by the server's clock, is answered 410
+	// Gone with syncStateNotFound. Zero means seven days, the limit for
+	// directory objects.
+	DeltaRetention time.Duration
 	// TokenLatency delays every token endpoint response, honouring the
 	// request's context. Zero means no delay.
 	TokenLatency time.Duration
@@ -75,15 +80,18 @@ type Server struct {
 	ClientCertificate *x509.Certificate
 	ClientKey         *rsa.PrivateKey
 
-	ts      *httptest.Server
-	handler http.Handler
-	opts    Options
-	signer  *signer
-	mu      sync.Mutex
-	dir     *directory
-	clk     clock
-	faults  faultSet
-	log     requestLog
+	ts       *httptest.Server
+	handler  http.Handler
+	opts     Options
+	signer   *signer
+	mu       sync.Mutex
+	dir      *directory
+	clk      clock
+	faults   faultSet
+	log      requestLog
+	graph    []graphRoute
+	types    schemas
+	throttle throttles
 }
 
 // NewServer starts and returns a new Server. The caller should call Close when
@@ -105,7 +113,7 @@ func NewUnstartedServer(opts *Options) *Server {
 	if s.opts.TokenLifetime == 0 {
 		s.opts.TokenLifetime = 3599 * time.Second
 	}
-	if s.opts.TokenLifetime < 0 || s.opts.RefreshIn < 0 || s.opts.PropagationDelay < 0 || s.opts.TokenLatency < 0 {
+	if s.opts.TokenLifetime < 0 || s.opts.RefreshIn < 0 || s.opts.PropagationDelay < 0 || s.opts.TokenLatency < 0 || s.opts.DeltaRetention < 0 {
 		panic("graphauthtest: durations in Options must not be negative")
 	}
 	s.clk = clock{base: s.opts.Now}
@@ -125,6 +133,8 @@ func NewUnstartedServer(opts *Options) *Server {
 			s.AddApp(a)
 		}
 	}
+	s.types = newSchemas()
+	s.graph = s.graphRoutes()
 	s.handler = s.routes()
 	s.ts = httptest.NewUnstartedServer(s.handler)
 	if s.opts.Addr != "" {

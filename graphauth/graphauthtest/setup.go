@@ -15,88 +15,6 @@ import (
 	"github.com/entrakit/entrakit/internal/graphperm"
 )
 
-// AddTenant creates a tenant, with its users and groups, and a Microsoft Graph
-// service principal in it. Empty IDs are filled in; the filled-in tenant is
-// returned.
-func (s *Server) AddTenant(t Tenant) Tenant {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t.ID == "" {
-		t.ID = newGUID()
-	}
-	t.ID = strings.ToLower(t.ID)
-	if !ids.IsGUID(t.ID) {
-		panic(fmt.Sprintf("graphauthtest: tenant ID %q is not a GUID", t.ID))
-	}
-	if s.dir.tenants[t.ID] != nil {
-		panic(fmt.Sprintf("graphauthtest: tenant %s already exists", t.ID))
-	}
-	if t.DisplayName == "" {
-		t.DisplayName = "Tenant " + t.ID[:8]
-	}
-	if t.Domain == "" {
-		t.Domain = domainLabel(t.DisplayName) + ".onmicrosoft.com"
-	}
-	t.Domain = strings.ToLower(t.Domain)
-	if _, taken := s.dir.domains[t.Domain]; taken {
-		panic(fmt.Sprintf("graphauthtest: domain %s already belongs to a tenant", t.Domain))
-	}
-	t.Users = append([]User(nil), t.Users...)
-	t.Groups = append([]Group(nil), t.Groups...)
-	nt := &tenant{Tenant: t, users: map[string]*User{}, byOID: map[string]*User{}}
-	nt.Users, nt.Groups = nil, nil
-	s.dir.tenants[t.ID] = nt
-	s.dir.tenantOrder = append(s.dir.tenantOrder, t.ID)
-	s.dir.domains[t.Domain] = t.ID
-	s.dir.ensureSP(t.ID, graphperm.GraphAppID, s.clk.now())
-	if s.TenantID == "" {
-		s.TenantID, s.TenantDomain = t.ID, t.Domain
-	}
-	for i, u := range t.Users {
-		t.Users[i] = s.addUserLocked(nt, u)
-	}
-	for i, g := range t.Groups {
-		if g.ID == "" {
-			t.Groups[i].ID = newGUID()
-		}
-		nt.groups = append(nt.groups, t.Groups[i])
-	}
-	return t
-}
-
-// AddUser adds a user to the tenant named by ID or domain and returns it
-// with its object ID filled in.
-func (s *Server) AddUser(tenantIDOrDomain string, u User) User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.dir.lookupTenant(tenantIDOrDomain)
-	if t == nil {
-		panic(fmt.Sprintf("graphauthtest: no tenant %q", tenantIDOrDomain))
-	}
-	return s.addUserLocked(t, u)
-}
-
-func (s *Server) addUserLocked(t *tenant, u User) User {
-	if u.UPN == "" || !strings.Contains(u.UPN, "@") {
-		panic(fmt.Sprintf("graphauthtest: user UPN %q is not of the form name@domain", u.UPN))
-	}
-	if u.ID == "" {
-		u.ID = newGUID()
-	}
-	u.ID = strings.ToLower(u.ID)
-	if u.DisplayName == "" {
-		u.DisplayName = strings.SplitN(u.UPN, "@", 2)[0]
-	}
-	if _, dup := t.users[strings.ToLower(u.UPN)]; dup {
-		panic(fmt.Sprintf("graphauthtest: user %s already exists", u.UPN))
-	}
-	nu := u
-	t.users[strings.ToLower(u.UPN)] = &nu
-	t.byOID[u.ID] = &nu
-	t.Users = append(t.Users, nu)
-	return u
-}
-
 // AddApp registers an app in its home tenant, creates its service principal
 // there and grants it nothing: use GrantAppRoles or admin consent for that.
 // Empty IDs and secret values are filled in; the filled-in app is returned.
@@ -136,6 +54,13 @@ func (s *Server) addAppLocked(a App, via string) App {
 	}
 	for _, sc := range a.RequiredScopes {
 		mustPermission(graphperm.Delegated, sc)
+	}
+	a.RequiredResources = append([]string(nil), a.RequiredResources...)
+	for i, res := range a.RequiredResources {
+		if !ids.IsGUID(res) {
+			panic(fmt.Sprintf("graphauthtest: required resource %q is not an app ID", res))
+		}
+		a.RequiredResources[i] = strings.ToLower(res)
 	}
 	now := s.clk.now()
 	a.Secrets = append([]Secret(nil), a.Secrets...)
@@ -347,9 +272,12 @@ func (s *Server) seedDefault() {
 	t := s.AddTenant(Tenant{
 		DisplayName: "Contoso",
 		Domain:      "contoso.onmicrosoft.com",
+		Skus:        []Sku{{PartNumber: "ENTERPRISEPACK", Units: 25}},
 		Users: []User{
-			{UPN: "admin@contoso.onmicrosoft.com", DisplayName: "Megan Admin", Admin: true},
-			{UPN: "adele@contoso.onmicrosoft.com", DisplayName: "Adele Vance"},
+			{UPN: "admin@contoso.onmicrosoft.com", DisplayName: "Megan Admin", Admin: true, GivenName: "Megan", Surname: "Bowen",
+				JobTitle: "IT Administrator", Department: "IT", Licenses: []string{"ENTERPRISEPACK"}},
+			{UPN: "adele@contoso.onmicrosoft.com", DisplayName: "Adele Vance", GivenName: "Adele", Surname: "Vance",
+				JobTitle: "Retail Manager", Department: "Sales", Licenses: []string{"ENTERPRISEPACK"}},
 		},
 		Groups: []Group{
 			{DisplayName: "Sales", Members: []string{"adele@contoso.onmicrosoft.com"}},

@@ -228,6 +228,13 @@ func (s *Server) grantAdminConsent(ar *authzRequest, t *tenant, u *User, scopes 
 	case s.dir.sp(t.ID, "00000003-0000-0000-c000-000000000000") == nil:
 		return errf(400, "invalid_resource", 650052, "The app is trying to access a service '00000003-0000-0000-c000-000000000000'(Microsoft Graph) that your organization '%s' lacks a service principal for.", t.ID)
 	}
+	if dflt {
+		for _, res := range a.RequiredResources {
+			if s.dir.sp(t.ID, res) == nil {
+				return errMissingServiceSP(res, t.ID)
+			}
+		}
+	}
 	s.dir.ensureSP(t.ID, a.ClientID, s.clk.now())
 	if dflt {
 		scopes = append(scopes, a.RequiredScopes...)
@@ -239,4 +246,15 @@ func (s *Server) grantAdminConsent(ar *authzRequest, t *tenant, u *User, scopes 
 		s.grantScopeLocked(t.ID, a.ClientID, "", sc)
 	}
 	return nil
+}
+
+// errMissingServiceSP is AADSTS650052 for an API other than Graph whose
+// service principal the tenant lacks, such as the Teams admin API in a
+// tenant that never used Teams.
+func errMissingServiceSP(appID, tenantID string) *oauthError {
+	name := firstParty(appID)
+	if name == "" {
+		name = appID
+	}
+	return errf(400, "invalid_resource", 650052, "The app is trying to access a service '%s'(%s) that your organization '%s' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.", appID, name, tenantID)
 }

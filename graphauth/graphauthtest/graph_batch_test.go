@@ -1,0 +1,113 @@
+package graphauthtest_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+func batchResponses(t *testing.T, r reply) map[string]map[string]any {
+	t.Helper()
+	require.Equal(t, 200, r.Status, r.Raw)
+	out := map[string]map[string]any{}
+	for _, x := range r.Body["responses"].([]any) {
+		m := x.(map[string]any)
+		out[m["id"].(string)] = m
+	}
+	return out
+}
+
+func TestBatchRunsEachRequest(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := tokenWithRoles(t, srv, "User.ReadWrite.All")
+	r := graphDo(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{
+		{"id": "1", "method": "GET", "url": "/users?$filter=startswith(displayName,'Adele')&$select=displayName"},
+		{"id": "2", "method": "GET", "url": "users/$count", "headers": map[string]string{"ConsistencyLevel": "eventual"}},
+		{"id": "3", "method": "GET", "url": "/shoes"},
+		{"id": "4", "method": "POST", "url": "/users", "headers": map[string]string{"Content-Type": "application/json"},
+			"body": map[string]any{"accountEnabled": true, "displayName": "Pradeep Gupta", "mailNickname": "pradeep",
+				"userPrincipalName": "pradeep@contoso.onmicrosoft.com", "passwordProfile": map[string]any{"password": "x7!Qa9#pL2"}}},
+		{"id": "5", "method": "GET", "url": "/users/pradeep@contoso.onmicrosoft.com?$select=displayName", "dependsOn": []string{"4"}},
+		{"id": "6", "method": "GET", "url": "/users/nobody@contoso.onmicrosoft.com"},
+		{"id": "7", "method": "GET", "url": "/users/nobody@contoso.onmicrosoft.com/memberOf", "dependsOn": []string{"6"}},
+	}})
+	got := batchResponses(t, r)
+	one := got["1"]["body"].(map[string]any)
+	assert.Len(t, one["value"], 1, "$filter is honoured inside a batch")
+	assert.EqualValues(t, 200, got["1"]["status"])
+	assert.Equal(t, "2", got["2"]["body"], "headers reach the request: ConsistencyLevel allows /$count")
+	assert.EqualValues(t, 400, got["3"]["status"], "an unknown route fails alone")
+	assert.EqualValues(t, 201, got["4"]["status"])
+	assert.EqualValues(t, 200, got["5"]["status"], "dependsOn runs after the create")
+	assert.Equal(t, "Pradeep Gupta", got["5"]["body"].(map[string]any)["displayName"])
+	assert.EqualValues(t, 404, got["6"]["status"])
+	assert.EqualValues(t, 424, got["7"]["status"], "a request whose dependency failed gets 424 Failed Dependency")
+}
+
+func TestBatchItemGetsItsOwnThrottling(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := appToken(t, srv)
+	srv.Throttle(graphauthtest.Throttle{Path: "/users", Limit: 2, RetryAfter: 7 * time.Second})
+	var reqs []map[string]any
+	for i := range 3 {
+		reqs = append(reqs, map[string]any{"id": strconv.Itoa(i + 1), "method": "GET", "url": "/users?$select=id"})
+	}
+	reqs = append(reqs, map[string]any{"id": "groups", "method": "GET", "url": "/groups"})
+	got := batchResponses(t, graphDo(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": reqs}))
+	assert.EqualValues(t, 200, got["1"]["status"])
+	assert.EqualValues(t, 200, got["2"]["status"])
+	assert.EqualValues(t, 429, got["3"]["status"], "the batch is 200; the item over the limit is 429")
+	assert.Equal(t, "7", got["3"]["headers"].(map[string]any)["Retry-After"], "with its own Retry-After")
+	assert.EqualValues(t, 200, got["groups"]["status"])
+
+	srv.Advance(7 * time.Second)
+	retry := batchResponses(t, graphDo(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{reqs[2]}}))
+	assert.EqualValues(t, 200, retry["3"]["status"], "retried after Retry-After, the item is served")
+	assert.Zero(t, srv.EarlyRetries())
+}
+
+func TestMalformedBatchesAreRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := appToken(t, srv)
+	item := func(id string) map[string]any { return map[string]any{"id": id, "method": "GET", "url": "/users"} }
+	var tooMany []map[string]any
+	for i := range 21 {
+		tooMany = append(tooMany, item(strconv.Itoa(i)))
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+	}{
+		{"more than 20 requests", map[string]any{"requests": tooMany}},
+		{"no requests property", map[string]any{"calls": []any{item("1")}}},
+		{"an empty batch", map[string]any{"requests": []any{}}},
+		{"duplicate ids", map[string]any{"requests": []any{item("1"), item("1")}}},
+		{"a request without a url", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "GET"}}}},
+		{"a body without Content-Type", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "POST", "url": "/groups", "body": map[string]any{}}}}},
+		{"dependsOn an unknown request", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "GET", "url": "/users", "dependsOn": []string{"9"}}}}},
+		{"not JSON", "requests"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := graphDo(t, srv, tok, "POST", "/v1.0/$batch", tc.body)
+			assert.Equal(t, 400, r.Status, r.Raw)
+			assert.Equal(t, "BadRequest", r.code())
+		})
+	}
+	twenty := batchResponses(t, graphDo(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": tooMany[:20]}))
+	assert.Len(t, twenty, 20, "20 requests is the limit, inclusive")
+	nested := batchResponses(t, graphDo(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "1", "method": "POST", "url": "/$batch", "headers": map[string]string{"Content-Type": "application/json"}, "body": map[string]any{"requests": []any{}}},
+	}}))
+	assert.EqualValues(t, 400, nested["1"]["status"], "a batch inside a batch")
+}
