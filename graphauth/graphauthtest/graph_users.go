@@ -7,9 +7,11 @@ import (
 
 // Permissions of the user operations, from the "Permissions" table of each
 // operation's Graph reference page: [app-only roles, delegated scopes].
+// User.ReadBasic.All is an application role too, the least privileged one
+// for listing and reading users in Microsoft's permission map.
 var (
 	permUsersRead = [2][]string{
-		{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+		{"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"},
 		{"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}}
 	permMe          = [2][]string{nil, {"User.Read", "User.ReadWrite", "User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}}
 	permUsersWrite  = [2][]string{{"User.ReadWrite.All", "Directory.ReadWrite.All"}, {"User.ReadWrite.All", "Directory.ReadWrite.All"}}
