@@ -154,7 +154,7 @@ func clip(s string, n int) string {
 
 func contentType(h http.Header) string {
 	if ct := h.Get("Content-Type"); ct != "" {
-		return ct
+		return clip(ct, 64)
 	}
 	return "no content type"
 }

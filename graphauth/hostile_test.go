@@ -317,3 +317,22 @@ func TestASignedInUsersRefreshThatFailsInTransitIsNotNoAccount(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.Retryable())
 }
+
+// A refusal whose Content-Type header is half a megabyte is reported, and
+// remembered while its Retry-After lasts, with the header clipped.
+func TestAHugeContentTypeIsClipped(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	ct := "text/html; x=" + strings.Repeat("A", 512<<10)
+	cred := behindProxy(t, srv, &proxy{answer: func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusTooManyRequests, Status: "429", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{"Content-Type": {ct}, "Retry-After": {"600"}}, Body: io.NopCloser(strings.NewReader("<html>busy</html>"))}, nil
+	}})
+	_, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.Error(t, err)
+	assert.Less(t, len(err.Error()), 1024)
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	assert.ErrorIs(t, err, graphauth.ErrThrottled)
+	assert.Less(t, len(err.Error()), 1024)
+}

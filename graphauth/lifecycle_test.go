@@ -309,3 +309,29 @@ func TestAHungStoreKeepsABoundedNumberOfGoroutines(t *testing.T) {
 		t.Log(buf.String())
 	}
 }
+
+// Concurrent misses against a Store that hangs leave a bounded number of
+// goroutines behind too: calls are counted from their start, not only
+// once their timeout has passed. Not parallel: it counts goroutines.
+func TestConcurrentMissesAgainstAHungStoreAreBounded(t *testing.T) {
+	store := hungStore{block: make(chan struct{})}
+	defer close(store.block)
+	eng, err := graphauth.NewEngineForTest("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
+		func(context.Context, string, []string, string) (string, int64, int64, error) {
+			return "", 0, 0, &graphauth.AuthError{StatusCode: 400, Code: "invalid_request"}
+		}, &graphauth.Options{Store: store, AllowedTenants: []string{"*"}})
+	require.NoError(t, err)
+	before := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Go(func() {
+			_, _ = eng.Token(context.Background(), graphauth.TokenRequest{TenantID: "33333333-3333-4333-8333-" + leftPad(strconv.Itoa(i), 12)})
+		})
+	}
+	wg.Wait()
+	require.NoError(t, eng.Close())
+	for deadline := time.Now().Add(2 * time.Second); runtime.NumGoroutine()-before > 32 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.LessOrEqual(t, runtime.NumGoroutine()-before, 32, "at most 32 calls left hanging in the store")
+}

@@ -127,6 +127,7 @@ func (s *SignIn) Close() error {
 	}
 	if s.users != nil {
 		s.users.mu.Lock()
+		s.users.closed.Store(true)
 		clear(s.users.local)
 		s.users.mu.Unlock()
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
@@ -61,6 +62,7 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
 	scopes := s.graphScopes(p.Scopes)
+	sent := time.Now()
 	var res confidential.AuthResult
 	if m.conf != nil {
 		res, err = m.conf.AcquireTokenByAuthCode(cctx, code, s.redirect, scopes, confidential.WithChallenge(p.Verifier))
@@ -72,7 +74,7 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	if err != nil {
 		return nil, classify(err, cp)
 	}
-	u, err := s.userFrom(ctx, res, cp, p.Nonce, allowed)
+	u, err := s.userFrom(ctx, res, cp, sent, p.Nonce, allowed)
 	if err != nil {
 		_ = s.remove(ctx, res.Account.HomeAccountID)
 		return nil, err
@@ -82,8 +84,11 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 
 // userFrom checks the token response MSAL accepted and its ID token, and
 // returns the signed-in user.
-func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, cp *capture, nonce string, allowed func(tid string) bool) (*User, error) {
-	if err := checkTokenResponse(res, cp); err != nil {
+func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, cp *capture, sent time.Time, nonce string, allowed func(tid string) bool) (*User, error) {
+	if s.msal.Load() == nil { // Close ran meanwhile
+		return nil, ErrClosed
+	}
+	if err := checkTokenResponse(res, cp, sent); err != nil {
 		return nil, err
 	}
 	if res.IDToken.RawToken == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
@@ -21,6 +22,7 @@ const userTokenLifetime = 90 * 24 * time.Hour
 type msalStore struct {
 	store    Store
 	gate     storeGate
+	closed   atomic.Bool // set by SignIn.Close: nothing is kept in local after it
 	prefix   string
 	mu       sync.Mutex
 	local    map[string][]byte
@@ -65,7 +67,9 @@ func (m *msalStore) Export(ctx context.Context, mr cache.Marshaler, hints cache.
 		return err
 	}
 	m.mu.Lock()
-	m.local[hints.PartitionKey] = data
+	if !m.closed.Load() {
+		m.local[hints.PartitionKey] = data
+	}
 	m.mu.Unlock()
 	_, err = callStore(ctx, &m.gate, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, m.store.Set(sctx, m.prefix+hints.PartitionKey, data, userTokenLifetime)

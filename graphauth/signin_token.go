@@ -27,6 +27,7 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 	}
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
+	sent := time.Now()
 	var res confidential.AuthResult
 	if m.conf != nil {
 		acct, aerr := m.conf.Account(ctx, accountID)
@@ -51,7 +52,10 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 		}
 		return Token{}, classify(err, cp)
 	}
-	if err := checkTokenResponse(res, cp); err != nil {
+	if s.msal.Load() == nil { // Close ran meanwhile
+		return Token{}, ErrClosed
+	}
+	if err := checkTokenResponse(res, cp, sent); err != nil {
 		_ = s.remove(ctx, accountID) // MSAL cached what it accepted
 		return Token{}, err
 	}
@@ -66,7 +70,10 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 // which MSAL stamps by the wall clock, less the wall clock's now. It returns
 // nil for a result MSAL took from its cache (where only checked responses
 // are), and otherwise an *AuthError wrapping ErrUnexpectedResponse.
-func checkTokenResponse(res confidential.AuthResult, cp *capture) error {
+//
+// sent is when the request left: a token whose lifetime ran out on the way
+// (a short expires_in spent on a slow link or on retries) is refused too.
+func checkTokenResponse(res confidential.AuthResult, cp *capture, sent time.Time) error {
 	if res.Metadata.TokenSource != confidential.TokenSourceIdentityProvider {
 		return nil
 	}
@@ -78,6 +85,10 @@ func checkTokenResponse(res confidential.AuthResult, cp *capture) error {
 	if seconds <= 0 || seconds > int64(maxLifetime/time.Second) {
 		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: a token lifetime (expires_in) of %d s, not 1 s to %s",
 			ErrUnexpectedResponse, seconds, maxLifetime)}
+	}
+	if life := time.Duration(seconds) * time.Second; time.Since(sent) >= life-safetyMargin(life) {
+		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: the token (expires_in %d s) was no longer usable when it arrived",
+			ErrUnexpectedResponse, seconds)}
 	}
 	return nil
 }

@@ -105,18 +105,20 @@ func (m *MemoryStore) Delete(_ context.Context, key string) error {
 const storeTimeout = 300 * time.Millisecond
 
 // errStoreStuck is what a Store call returns, at once, while too many
-// earlier calls are still running past their timeout.
+// earlier calls are still running.
 var errStoreStuck = errors.New("graphauth: earlier calls to the store have not returned; not waiting for it")
 
-// maxStuckStoreCalls is how many Store calls may outlive their timeout
-// before the Store is skipped without waiting.
-const maxStuckStoreCalls = 4
-
-// storeGate counts the Store calls of one credential that outlived their
-// timeout and have not returned yet. A Store that ignores its context
+// Bounds on the Store calls of one credential that have not returned: all
+// of them, and those past their timeout. A Store that ignores its context
 // keeps a goroutine per such call, so their number is bounded: beyond
-// maxStuckStoreCalls the Store is not called at all until one returns.
-type storeGate struct{ stuck atomic.Int32 }
+// either bound the Store is not called at all until calls return.
+const (
+	maxRunningStoreCalls = 32
+	maxStuckStoreCalls   = 4
+)
+
+// storeGate counts the running and stuck Store calls of one credential.
+type storeGate struct{ running, stuck atomic.Int32 }
 
 // callStore runs one Store call under storeTimeout, and returns at the
 // timeout even when the Store ignores its context (a file lock held by a
@@ -125,6 +127,10 @@ type storeGate struct{ stuck atomic.Int32 }
 func callStore[T any](ctx context.Context, g *storeGate, call func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if g.stuck.Load() >= maxStuckStoreCalls {
+		return zero, errStoreStuck
+	}
+	if g.running.Add(1) > maxRunningStoreCalls {
+		g.running.Add(-1)
 		return zero, errStoreStuck
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
@@ -137,6 +143,7 @@ func callStore[T any](ctx context.Context, g *storeGate, call func(context.Conte
 	go func() {
 		defer cancel()
 		v, err := call(sctx)
+		g.running.Add(-1)
 		if !settled.CompareAndSwap(false, true) {
 			g.stuck.Add(-1) // the timeout came first and counted this call
 		}
