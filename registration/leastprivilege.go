@@ -38,6 +38,12 @@ const (
 	// principal does not offer (Group.ReadBasic.All, which no app can be
 	// granted); this one ranks first among those it does offer.
 	BasisUnoffered = graphperm.BasisUnoffered
+	// BasisOwnResource: the map marks an Intune permission
+	// (DeviceManagementServiceConfig.Read.All for GET /organization, from
+	// Intune's pages for the same call) outside Intune's resources; this
+	// one is named after the call's resource (Organization.Read.All), at no
+	// higher privilege level.
+	BasisOwnResource = graphperm.BasisOwnResource
 )
 
 // Alternative is one permission that allows a call, with the permissions

@@ -84,11 +84,12 @@ func TestLeastPrivilegeOfTheSeedProductsCalls(t *testing.T) {
 		{"domains", "GET", "/v1.0/domains", app,
 			"/domains", "Domain.Read.All", registration.BasisMarked, "Directory.Read.All"},
 		// /organization GET: the map marks DeviceManagementServiceConfig.Read.All
-		// alone (from Intune's documentation of the resource);
-		// Organization.Read.All allows it unmarked. A mark is Microsoft's
-		// answer: kept.
+		// alone (from Intune's documentation of the resource), level 3;
+		// Organization.Read.All allows it unmarked, level 3, and is what
+		// Graph's organization-get page lists. An Intune mark outside Intune's
+		// resources gives way to the resource's own family.
 		{"organization", "GET", "/v1.0/organization", app,
-			"/organization", "DeviceManagementServiceConfig.Read.All", registration.BasisMarked, "Organization.Read.All"},
+			"/organization", "Organization.Read.All", registration.BasisOwnResource, "DeviceManagementServiceConfig.Read.All"},
 		// /subscribedskus GET marks nothing, but /subscribedSkus (another
 		// spelling of the same path in the map) marks LicenseAssignment.Read.All;
 		// paths compare without case.

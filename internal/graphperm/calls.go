@@ -60,6 +60,13 @@ const (
 	// not offered by Microsoft Graph's service principal (they cannot be
 	// requested); this one ranks first among those that can be.
 	BasisUnoffered
+	// BasisOwnResource: the map marks a permission of another family
+	// (DeviceManagementServiceConfig.Read.All for GET /organization, from
+	// Intune's reference page for the same call); this one is named after
+	// the call's resource (Organization.Read.All), allows the call at no
+	// higher privilege level, and is what the resource's own reference page
+	// lists.
+	BasisOwnResource
 )
 
 // Miss says why a call has no rule.
@@ -223,6 +230,8 @@ func (b Basis) String() string {
 		return "ranked first: the map marks none"
 	case BasisUnoffered:
 		return "ranked first: the map marks only permissions Graph does not offer"
+	case BasisOwnResource:
+		return "named after the call's resource, where the map marks another family's at the same level"
 	}
 	return "unknown"
 }

@@ -77,7 +77,7 @@ func TestEveryTemplateIsFoundFromAURL(t *testing.T) {
 			method, scheme := methods[int(op&15)/3], Scheme(op&15%3+1)
 			r, miss := Lookup(strings.ToLower(method), url, scheme)
 			if miss == NotRequestable {
-				assert.Zero(t, callRules[op>>5]>>2&63, url)
+				assert.Zero(t, callRules[op>>5]>>3&63, url)
 			} else if assert.Equal(t, Hit, miss, "%s %s %s", method, url, scheme) {
 				assert.Equal(t, it.node, r.node, "%s %s", method, url)
 				assert.Equal(t, op>>5, r.rule, "%s %s %s", method, url, scheme)

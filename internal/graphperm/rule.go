@@ -16,11 +16,11 @@ type Rule struct {
 	rule   uint32
 }
 
-func (r Rule) allowStart() uint32 { return callRules[r.rule] >> 8 }
-func (r Rule) allowLen() uint32   { return callRules[r.rule] >> 2 & 63 }
+func (r Rule) allowStart() uint32 { return callRules[r.rule] >> 9 }
+func (r Rule) allowLen() uint32   { return callRules[r.rule] >> 3 & 63 }
 
 // Basis says why Least is the permission to request.
-func (r Rule) Basis() Basis { return Basis(callRules[r.rule] & 3) }
+func (r Rule) Basis() Basis { return Basis(callRules[r.rule] & 7) }
 
 func (r Rule) perm(i uint32) Permission {
 	t, _ := table(r.Scheme.Kind())

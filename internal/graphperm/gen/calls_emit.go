@@ -15,6 +15,7 @@ const (
 	basisReadOnly  = 1 // a GET whose least privileged one in the map writes; this one only reads
 	basisRanked    = 2 // the map marks none for the scheme: ranked
 	basisUnoffered = 3 // the map's least privileged ones are not offered by Graph's service principal: ranked
+	basisOwn       = 4 // the map marks another family's permission; this one is named after the call's resource, at no higher level
 )
 
 // cand is one permission that allows a call.
@@ -86,6 +87,9 @@ func (c *calls) rule(k key) rule {
 	r := rule{allowed: cs}
 	var pick int
 	pick, r.basis = choose(cs, c.grants[k], methodNames[k.method] == "GET")
+	if own := ownResource(cs, pick, k.tmpl); own >= 0 && r.basis == basisMarked {
+		pick, r.basis = own, basisOwn
+	}
 	if pick > 0 {
 		p := cs[pick]
 		copy(cs[1:pick+1], cs[:pick])
@@ -122,6 +126,31 @@ func choose(cs []cand, grants map[string]*grant, get bool) (pick, basis int) {
 		}
 	}
 	return pick, basis
+}
+
+// ownResource finds, when the map marks an Intune permission
+// (DeviceManagement*) least privileged for a call outside Intune's own
+// resources, the first ranked permission named after the call's resource
+// at no higher privilege level, and read-only when the marked one is:
+// Organization.Read.All for GET /organization, where the map marks
+// DeviceManagementServiceConfig.Read.All because Intune's reference pages
+// document the same call. It returns -1 otherwise. Only Intune's marks are
+// second-guessed: elsewhere a mark of another family (Files.Read.All for a
+// site's drive items) is right.
+func ownResource(cs []cand, pick int, tmpl string) int {
+	seg, _, _ := strings.Cut(tmpl, "\n")
+	seg = strings.ToLower(seg)
+	if pick < 0 || pick >= len(cs) || seg == "" || strings.Contains(strings.ToLower(tmpl), "device") ||
+		!strings.HasPrefix(strings.ToLower(cs[pick].name), "devicemanagement") {
+		return -1
+	}
+	for i, x := range cs {
+		f, _, _ := strings.Cut(strings.ToLower(x.name), ".")
+		if (f == seg || f+"s" == seg) && level(x.st) <= level(cs[pick].st) && (!cs[pick].st.readOnly || x.st.readOnly) {
+			return i
+		}
+	}
+	return -1
 }
 
 // dropPartners removes the permissions that the map lists as allowing a
@@ -182,10 +211,10 @@ func (t *table) ruleID(r rule) int {
 	for _, a := range r.allowed {
 		t.allow = append(t.allow, uint32(a.perm)|uint32(t.alsoID(a.also))<<11)
 	}
-	if len(r.allowed) > 63 || start >= 1<<24 {
+	if len(r.allowed) > 63 || start >= 1<<23 {
 		log.Fatalf("gen: a rule too large to pack (%d permissions at %d)", len(r.allowed), start)
 	}
-	t.rules = append(t.rules, uint32(start)<<8|uint32(len(r.allowed))<<2|uint32(r.basis))
+	t.rules = append(t.rules, uint32(start)<<9|uint32(len(r.allowed))<<3|uint32(r.basis))
 	t.ruleIdx[sig.String()] = len(t.rules) - 1
 	return len(t.rules) - 1
 }
