@@ -19,8 +19,13 @@ const maxUnmapped = 1000
 //
 // It is an http.RoundTripper that passes every request to Base, unchanged,
 // and notes those whose path starts with /v1.0/ or /beta/ (Graph's; token
-// and other requests are not Graph calls). Put it under the kit's
-// Transport, as graphauth.Transport{Base: rec}, or over any RoundTripper.
+// and other requests are not Graph calls). It does not look at the host:
+// put it under the kit's Transport, as graphauth.Transport{Base: rec},
+// whose AllowedHosts lets only Graph's host through, rather than over a
+// RoundTripper that other APIs with /v1.0/ paths share. It sees a $batch
+// as one POST /v1.0/$batch, not the calls inside it: take those from the
+// fake platform's request log (graphauthtest.Server.Requests, through
+// Record), which lists each step of a batch.
 // Record takes calls from elsewhere, such as the request log of
 // graphauthtest.Server. A Recorder is safe for concurrent use; its zero
 // value records through http.DefaultTransport. It keeps one call per

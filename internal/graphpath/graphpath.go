@@ -199,13 +199,16 @@ func canonical(b []byte, start int) []byte {
 }
 
 // function rewrites "name(k1=v1,k2=v2)" at b[start:] as "name(k1,k2)" with
-// the names sorted; a parameter without a name is "#". A segment whose
+// the names sorted; a parameter without a name is "#"; "name()" is "name". A segment whose
 // quotes or brackets do not balance, or with too many parameters, is left
 // as it is: it matches no template.
 func function(b []byte, start, open int) []byte {
 	keys, nk, ok := params(b, start+open+1, len(b)-1)
 	if !ok {
 		return b
+	}
+	if nk == 0 { // delta(): Microsoft's map writes a call without parameters as its bare name
+		return b[:start+open]
 	}
 	sortKeys(b, keys[:nk])
 	out := len(b)

@@ -54,11 +54,13 @@ const (
 	BasisReadOnly
 	// BasisRanked: the map marks no permission least privileged for the
 	// call in this scheme; this one ranks first (privilege level, then
-	// read-only, then the fewest calls allowed).
+	// read-only, then the fewest calls allowed), and for a GET it is the
+	// first that only reads.
 	BasisRanked
 	// BasisUnoffered: the permissions the map marks least privileged are
 	// not offered by Microsoft Graph's service principal (they cannot be
-	// requested); this one ranks first among those that can be.
+	// requested); this one ranks first among those that can be (for a
+	// GET, the first of those that only reads).
 	BasisUnoffered
 	// BasisOwnResource: the map marks a permission of another family
 	// (DeviceManagementServiceConfig.Read.All for GET /organization, from

@@ -82,7 +82,9 @@ func (c *calls) rule(k key) rule {
 		}
 		cs = append(cs, x)
 	}
-	cs = dropPartners(cs, c.grants[k])
+	if methodNames[k.method] != "GET" { // a read permission that reads alone is right for a read
+		cs = dropPartners(cs, c.grants[k])
+	}
 	sort.Slice(cs, func(i, j int) bool { return rankLess(cs[i].name, cs[j].name, cs[i].st, cs[j].st) })
 	r := rule{allowed: cs}
 	var pick int
@@ -114,6 +116,13 @@ func choose(cs []cand, grants map[string]*grant, get bool) (pick, basis int) {
 		for _, g := range grants {
 			if g.least {
 				basis = basisUnoffered
+			}
+		}
+		if get && len(cs) > 0 && !cs[0].st.readOnly {
+			for i, x := range cs { // a read needs no write permission, whatever the levels say
+				if x.st.readOnly {
+					return i, basis
+				}
 			}
 		}
 		return 0, basis
