@@ -140,7 +140,11 @@ type UnknownCallError struct {
 
 // Error says which call, and why the map has no answer.
 func (e *UnknownCallError) Error() string {
-	call := e.Method + " " + e.Path
+	path := e.Path
+	if len(path) > 200 { // a URL can be long: the message stays a line
+		path = strings.ToValidUTF8(path[:200], "") + "..."
+	}
+	call := e.Method + " " + path
 	switch e.Miss {
 	case MissMethod:
 		return fmt.Sprintf("registration: %s is not in Microsoft's permission map (the path is, with other methods)", call)
