@@ -50,3 +50,16 @@ func TestAReadNeverGetsAWritePermissionWhereAReadAllowsIt(t *testing.T) {
 		assert.Empty(t, got.AlsoRequires, c.url)
 	}
 }
+
+// A template of the map with a query string is a variant of the call: what
+// it needs besides does not land on the plain call.
+func TestAQueryVariantDoesNotAddToThePlainCall(t *testing.T) {
+	t.Parallel()
+	// /agentregistry/agentinstances GET: AgentInstance.Read.All marked
+	// least alone; the ?$filter=agentCardManifest/id variant also requires
+	// AgentCardManifest.Read.All.
+	got, err := registration.LeastPrivilege("GET", "/v1.0/agentRegistry/agentInstances", registration.SchemeApplication)
+	require.NoError(t, err)
+	assert.Equal(t, "AgentInstance.Read.All", got.Least.Value)
+	assert.Empty(t, got.AlsoRequires)
+}

@@ -136,6 +136,7 @@ func (c *calls) read(doc pathsDoc) {
 	}
 	sort.Strings(names)
 	seen := map[string]map[int]map[[2]string]bool{} // permission -> scheme -> (method, template)
+	var queried []queriedPath
 	for _, name := range names {
 		perm := doc.Permissions[name]
 		c.stats[name] = map[int]*stat{}
@@ -156,10 +157,41 @@ func (c *calls) read(doc pathsDoc) {
 					continue
 				}
 				least, also := parseAnnotation(ann)
+				if strings.Contains(path, "?") {
+					queried = append(queried, queriedPath{name, tmpl, ps.Methods, ps.SchemeKeys, least, also})
+					continue
+				}
 				c.add(name, tmpl, ps.Methods, ps.SchemeKeys, least, also, seen[name])
 			}
 		}
 	}
+	// A template with a query string (GET /agentRegistry/agentInstances?
+	// $filter=agentCardManifest/id eq '{id}', which needs a second
+	// permission) is a variant of the call without it: it speaks for the
+	// call only where the map has no plain template for that method and
+	// scheme, so that a variant's extra needs do not land on the plain call.
+	plain := make(map[key]bool, len(c.grants))
+	for k := range c.grants {
+		plain[k] = true
+	}
+	for _, q := range queried {
+		for _, m := range q.methods {
+			for _, sn := range q.schemes {
+				if !plain[key{q.tmpl, indexOf(methodNames, strings.ToUpper(m)), indexOf(schemeNames, sn)}] {
+					c.add(q.name, q.tmpl, []string{m}, []string{sn}, q.least, q.also, seen[q.name])
+				}
+			}
+		}
+	}
+}
+
+// queriedPath is a path of the map with a query string, added after the
+// plain ones (see read).
+type queriedPath struct {
+	name, tmpl       string
+	methods, schemes []string
+	least            map[string]bool
+	also             []string
 }
 
 // add records what one path of a permission's path set says: for each
