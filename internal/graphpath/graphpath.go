@@ -94,7 +94,7 @@ func Parse(dst []byte, raw string) (Path, bool) {
 			b, s = region(b, start, s)
 		} else {
 			b = canonical(b, start)
-			opened = b[len(b)-1] == ':'
+			opened = len(b) > start && b[len(b)-1] == ':'
 		}
 		if p.n == MaxSegments || len(b) > 0xffff {
 			return Path{}, false
@@ -207,7 +207,7 @@ func function(b []byte, start, open int) []byte {
 	if !ok {
 		return b
 	}
-	if nk == 0 { // delta(): Microsoft's map writes a call without parameters as its bare name
+	if nk == 0 && open > 0 { // delta(): Microsoft's map writes a call without parameters as its bare name
 		return b[:start+open]
 	}
 	sortKeys(b, keys[:nk])
