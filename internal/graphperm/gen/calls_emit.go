@@ -48,7 +48,10 @@ func rankLess(a, b string, sa, sb *stat) bool {
 	if sa != nil && sb != nil && sa.breadth != sb.breadth {
 		return sa.breadth < sb.breadth
 	}
-	return strings.ToLower(a) < strings.ToLower(b)
+	if la, lb := strings.ToLower(a), strings.ToLower(b); la != lb {
+		return la < lb
+	}
+	return a < b // two spellings of one name: still one order
 }
 
 // rule is the answer for one key: the permissions that allow the call,
@@ -397,8 +400,13 @@ func (c *calls) write(b *bytes.Buffer, nroles, nscopes int) {
 // of it in the scheme: breadth<<8 | 1<<7 (present) | readOnly<<4 | level.
 func (c *calls) statsTable(scheme, n int) []uint64 {
 	out := make([]uint64, n)
-	for name, per := range c.stats {
-		st := per[scheme]
+	names := make([]string, 0, len(c.stats))
+	for name := range c.stats {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the map spells a few permissions in two cases: one answer, whatever the order
+	for _, name := range names {
+		st := c.stats[name][scheme]
 		idx, ok := c.index[scheme][strings.ToLower(name)]
 		if st == nil || !ok {
 			continue
@@ -407,7 +415,7 @@ func (c *calls) statsTable(scheme, n int) []uint64 {
 		if st.readOnly {
 			v |= 1 << 4
 		}
-		out[idx] = v
+		out[idx] = max(out[idx], v)
 	}
 	return out
 }
