@@ -283,7 +283,7 @@ func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token
 	if err != nil {
 		return Token{}, err
 	}
-	if usable := start.Add(life - safetyMargin(life)); !now.Before(usable) {
+	if spentOnTheWay(life, start, now) {
 		return Token{}, &AuthError{StatusCode: 200, Err: fmt.Errorf("%w: the token (expires_in %d s) was no longer usable when it arrived", ErrUnexpectedResponse, got.expiresIn)}
 	}
 	if refreshIn >= life-safetyMargin(life) {

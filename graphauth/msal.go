@@ -199,10 +199,7 @@ func msalReason(err error) string {
 	if i := strings.Index(reason, "eyJ"); i >= 0 {
 		reason = reason[:i] + "(token redacted)"
 	}
-	if len(reason) > 300 {
-		reason = reason[:300] + "..."
-	}
-	return strings.ToValidUTF8(reason, "?")
+	return clip(strings.ToValidUTF8(reason, "?"), 300)
 }
 
 // contextError finds a context error inside err, keeping it testable with

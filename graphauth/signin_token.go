@@ -86,7 +86,7 @@ func checkTokenResponse(res confidential.AuthResult, cp *capture, sent time.Time
 		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: a token lifetime (expires_in) of %d s, not 1 s to %s",
 			ErrUnexpectedResponse, seconds, maxLifetime)}
 	}
-	if life := time.Duration(seconds) * time.Second; time.Since(sent) >= life-safetyMargin(life) {
+	if spentOnTheWay(time.Duration(seconds)*time.Second, sent, time.Now()) {
 		return &AuthError{StatusCode: status, Err: fmt.Errorf("%w: the token (expires_in %d s) was no longer usable when it arrived",
 			ErrUnexpectedResponse, seconds)}
 	}

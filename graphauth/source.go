@@ -65,6 +65,13 @@ func (t issued) lifetime() (life, refreshIn time.Duration, err error) {
 	return life, refreshIn, nil
 }
 
+// spentOnTheWay reports whether a token of lifetime life, asked for at
+// sent, was no longer usable (its safety margin reached) at now: a short
+// expires_in spent on a slow link or on retries.
+func spentOnTheWay(life time.Duration, sent, now time.Time) bool {
+	return !now.Before(sent.Add(life - safetyMargin(life)))
+}
+
 // msalSource gets app-only tokens from MSAL's confidential client, whose
 // own token cache is switched off (see noCache): the engine caches.
 //
