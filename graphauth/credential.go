@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -89,7 +90,7 @@ func newEngine(kind, tenantID, clientID string, src tokenSource, opts resolved) 
 		now: time.Now, done: make(chan struct{}),
 		refreshTimeout: 30 * time.Second, retryBase: time.Second,
 	}
-	c.home = c.cache.getOrCreate(tenantID, c.scopes)
+	c.home = c.cache.getOrCreate(tenantID, c.scopes, true)
 	c.scopesH = c.cache.scopesHash(c.scopes)
 	return c
 }
@@ -165,7 +166,7 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
 	}
 	c.tel.miss()
-	e := c.cache.getOrCreate(tenant, scopes)
+	e := c.cache.getOrCreate(tenant, scopes, &scopes[0] == &c.scopes[0]) // the credential's own scopes need no copy
 	if aerr := c.throttle.check(e.flightKey, c.now()); aerr != nil {
 		c.cache.removeIfEmpty(e, c.home)
 		c.tel.refusedLocally(ctx)
@@ -298,7 +299,7 @@ func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token
 		ExpiresOn:   start.Add(life),
 		RefreshOn:   start.Add(refreshIn),
 		TenantID:    e.tenant,
-		Scopes:      e.scopes,
+		Scopes:      slices.Clone(e.scopes), // the caller's copy: the key's own must not change
 	}, nil
 }
 

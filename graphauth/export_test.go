@@ -38,17 +38,11 @@ func (c *credential) Refreshing() bool { return c.home.running.Load() }
 // Refreshes counts the background refreshes under way.
 func (c *credential) Refreshes() int {
 	n := 0
-	for i := range c.cache.shards {
-		if m := c.cache.shards[i].m.Load(); m != nil {
-			for _, e := range *m {
-				for ; e != nil; e = e.next {
-					if e.running.Load() {
-						n++
-					}
-				}
-			}
+	c.cache.each(func(e *entry) {
+		if e.running.Load() {
+			n++
 		}
-	}
+	})
 	return n
 }
 

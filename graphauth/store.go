@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -228,7 +229,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 		return Token{}, false
 	}
 	return Token{AccessToken: st.AccessToken, ExpiresOn: time.Unix(st.ExpiresOn, 0), RefreshOn: time.Unix(st.RefreshOn, 0),
-		TenantID: e.tenant, Scopes: e.scopes}, true
+		TenantID: e.tenant, Scopes: slices.Clone(e.scopes)}, true
 }
 
 // toStore shares a token the platform issued. It runs after the callers
