@@ -21,9 +21,9 @@ func BenchmarkCachedTokenTelemetry(b *testing.B) {
 		name string
 		opts func() *graphauth.Options
 	}{
-		{"none", func() *graphauth.Options { return fakeOptsB(srv) }},
+		{"none", func() *graphauth.Options { return fakeOptsB(direct(srv)) }},
 		{"sdk", func() *graphauth.Options {
-			o := fakeOptsB(srv)
+			o := fakeOptsB(direct(srv))
 			o.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 			o.TracerProvider = sdktrace.NewTracerProvider()
 			return o

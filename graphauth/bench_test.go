@@ -7,6 +7,7 @@ package graphauth_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync"
 	"testing"
@@ -42,11 +43,23 @@ func orDefault(scopes []string) []string {
 
 type peer struct {
 	name string
-	make func(b *testing.B, srv *graphauthtest.Server) getter
+	make func(b *testing.B, srv target) getter
 }
 
+// target is the fake platform as a peer reaches it: directly, or through a
+// slow link (see bench_link_test.go), which changes its URL and client.
+type target struct {
+	*graphauthtest.Server
+	URL    string
+	client *http.Client
+}
+
+func (t target) Client() *http.Client { return t.client }
+
+func direct(srv *graphauthtest.Server) target { return target{srv, srv.URL, srv.Client()} }
+
 var peers = []peer{
-	{"entrakit", func(b *testing.B, srv *graphauthtest.Server) getter {
+	{"entrakit", func(b *testing.B, srv target) getter {
 		opts := fakeOptsB(srv)
 		opts.AllowedTenants = []string{"*"}
 		cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), opts)
@@ -58,7 +71,7 @@ var peers = []peer{
 			return err
 		}
 	}},
-	{"msal", func(b *testing.B, srv *graphauthtest.Server) getter {
+	{"msal", func(b *testing.B, srv target) getter {
 		secret, _ := confidential.NewCredFromSecret(srv.Secret)
 		app, err := confidential.New(srv.URL+"/"+srv.TenantID, srv.ClientID, secret,
 			confidential.WithHTTPClient(srv.Client()), confidential.WithInstanceDiscovery(false))
@@ -70,7 +83,7 @@ var peers = []peer{
 			return err
 		}
 	}},
-	{"azidentity", func(b *testing.B, srv *graphauthtest.Server) getter {
+	{"azidentity", func(b *testing.B, srv target) getter {
 		cred, err := azidentity.NewClientSecretCredential(srv.TenantID, srv.ClientID, srv.Secret, &azidentity.ClientSecretCredentialOptions{
 			ClientOptions:              azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.URL}, Transport: srv.Client()},
 			DisableInstanceDiscovery:   true,
@@ -84,7 +97,7 @@ var peers = []peer{
 			return err
 		}
 	}},
-	{"x/oauth2", func(b *testing.B, srv *graphauthtest.Server) getter {
+	{"x/oauth2", func(b *testing.B, srv target) getter {
 		// x/oauth2 has no tenants: one reuse source per (tenant, scope), made
 		// on first use under a mutex, as a caller would have to.
 		// The home tenant's default scope gets a source of its own, with
@@ -118,7 +131,7 @@ var peers = []peer{
 	}},
 }
 
-func fakeOptsB(srv *graphauthtest.Server) *graphauth.Options {
+func fakeOptsB(srv target) *graphauth.Options {
 	return &graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}
 }
 
@@ -139,7 +152,7 @@ func BenchmarkCachedToken(b *testing.B) {
 	defer srv.Close()
 	ctx := context.Background()
 	for _, p := range peers {
-		get := p.make(b, srv)
+		get := p.make(b, direct(srv))
 		if err := get(ctx, srv.TenantID, nil); err != nil {
 			b.Fatal(err)
 		}
@@ -176,7 +189,7 @@ func BenchmarkCachedTokenTenants(b *testing.B) {
 			if n > 1000 && p.name != "entrakit" {
 				continue // filling 10,000 tenants takes the peers minutes; see BENCHMARKS.md
 			}
-			get := p.make(b, srv)
+			get := p.make(b, direct(srv))
 			for _, t := range tenants {
 				if err := get(ctx, t, nil); err != nil {
 					b.Fatal(err)
@@ -220,7 +233,7 @@ func BenchmarkCachedTokenScopes(b *testing.B) {
 		scopes[i] = []string{"api://" + a.ClientID + "/.default"}
 	}
 	for _, p := range peers {
-		get := p.make(b, srv)
+		get := p.make(b, direct(srv))
 		for _, s := range scopes {
 			if err := get(ctx, srv.TenantID, s); err != nil {
 				b.Fatal(err)
@@ -267,7 +280,7 @@ func BenchmarkStampede(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			total := 0
 			for b.Loop() {
-				total += rush(b, srv, p.make(b, srv), []string{srv.TenantID}, 200)
+				total += rush(b, srv, p.make(b, direct(srv)), []string{srv.TenantID}, 200)
 			}
 			b.ReportMetric(float64(total)/float64(b.N), "requests/op")
 		})
@@ -285,7 +298,7 @@ func BenchmarkTwentyTenantsSlowEndpoint(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			total := 0
 			for b.Loop() {
-				get := p.make(b, srv)
+				get := p.make(b, direct(srv))
 				total += rush(b, srv, get, tenants, 200)
 			}
 			b.ReportMetric(float64(total)/float64(b.N), "requests/op")
@@ -304,7 +317,7 @@ func BenchmarkDiscoveryThousandTenants(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			discovery := 0
 			for b.Loop() {
-				get := p.make(b, srv)
+				get := p.make(b, direct(srv))
 				srv.ResetLog()
 				for _, t := range tenants {
 					if err := get(context.Background(), t, nil); err != nil {

@@ -26,7 +26,7 @@ func BenchmarkThrottled(b *testing.B) {
 			var requests, calls int64
 			for b.Loop() {
 				srv.ResetLog()
-				get := p.make(b, srv)
+				get := p.make(b, direct(srv))
 				ctx, cancel := context.WithTimeout(context.Background(), throttleRun)
 				var n atomic.Int64
 				var wg sync.WaitGroup

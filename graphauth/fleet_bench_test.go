@@ -40,7 +40,7 @@ func BenchmarkFleetHour(b *testing.B) {
 				}
 				replicas := make([]*graphauth.ClientSecretCredential, 8)
 				for i := range replicas {
-					opts := fakeOptsB(srv)
+					opts := fakeOptsB(direct(srv))
 					opts.AllowedTenants, opts.Store = []string{"*"}, store
 					cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), opts)
 					if err != nil {
@@ -76,7 +76,7 @@ func BenchmarkFleetHour(b *testing.B) {
 func BenchmarkCachedTokenWithStore(b *testing.B) {
 	srv := graphauthtest.NewServer(nil)
 	defer srv.Close()
-	opts := fakeOptsB(srv)
+	opts := fakeOptsB(direct(srv))
 	opts.Store = graphauth.NewMemoryStore()
 	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), opts)
 	if err != nil {
