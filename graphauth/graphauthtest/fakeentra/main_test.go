@@ -22,7 +22,7 @@ import (
 )
 
 // serve runs the command until the test ends and returns what it announced.
-func serve(t *testing.T, args ...string) map[string]string {
+func serve(t *testing.T, args ...string) hello {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -35,9 +35,9 @@ func serve(t *testing.T, args ...string) map[string]string {
 	line, err := bufio.NewReader(pr).ReadBytes('\n')
 	require.NoError(t, err)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	var hello map[string]string
-	require.NoError(t, json.Unmarshal(line, &hello))
-	return hello
+	var h hello
+	require.NoError(t, json.Unmarshal(line, &h))
+	return h
 }
 
 // clientFor trusts only the CA file the command wrote, as a test in another
@@ -53,10 +53,10 @@ func clientFor(t *testing.T, caFile string) *http.Client {
 
 func TestServesTheDefaultDirectory(t *testing.T) {
 	t.Parallel()
-	hello := serve(t, "-ca", filepath.Join(t.TempDir(), "ca.pem"))
-	c := clientFor(t, hello["caFile"])
-	resp, err := c.PostForm(hello["url"]+"/"+hello["tenantId"]+"/oauth2/v2.0/token", url.Values{
-		"grant_type": {"client_credentials"}, "client_id": {hello["clientId"]}, "client_secret": {hello["clientSecret"]},
+	h := serve(t, "-ca", filepath.Join(t.TempDir(), "ca.pem"))
+	c := clientFor(t, h.CAFile)
+	resp, err := c.PostForm(h.URL+"/"+h.TenantID+"/oauth2/v2.0/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {h.ClientID}, "client_secret": {h.ClientSecret},
 		"scope": {"https://graph.microsoft.com/.default"}})
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -76,10 +76,10 @@ func TestServesADirectoryFromAFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "directory.json")
 	data, _ := json.Marshal(cfg)
 	require.NoError(t, os.WriteFile(path, data, 0o600))
-	hello := serve(t, "-config", path)
-	assert.NotContains(t, hello, "clientSecret", "secrets from a file are not echoed")
-	c := clientFor(t, hello["caFile"])
-	resp, err := c.PostForm(hello["url"]+"/fabrikam.onmicrosoft.com/oauth2/v2.0/token", url.Values{
+	h := serve(t, "-config", path)
+	assert.Empty(t, h.ClientSecret, "secrets from a file are not echoed")
+	c := clientFor(t, h.CAFile)
+	resp, err := c.PostForm(h.URL+"/fabrikam.onmicrosoft.com/oauth2/v2.0/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {"0a1b2c3d-0000-4000-8000-000000000002"},
 		"client_secret": {"fake-secret-value"}, "scope": {"https://graph.microsoft.com/.default"}})
 	require.NoError(t, err)
