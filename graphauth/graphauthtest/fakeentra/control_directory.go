@@ -164,7 +164,14 @@ func (c *control) addGroup(r *http.Request) (any, error) {
 		return nil, err
 	}
 	g := c.srv.AddGroup(in.Tenant, in.Group)
-	return groupJSON{ID: g.ID, DisplayName: g.DisplayName, Members: nonNil(g.Members)}, nil
+	for _, t := range c.srv.Tenants() {
+		for _, held := range t.Groups {
+			if held.ID == g.ID {
+				return groupJSON{ID: held.ID, DisplayName: held.DisplayName, Members: nonNil(held.Members)}, nil
+			}
+		}
+	}
+	return nil, notFound("group %s vanished as it was added", g.ID)
 }
 
 type servicePrincipalJSON struct {
