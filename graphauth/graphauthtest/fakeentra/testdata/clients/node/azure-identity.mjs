@@ -3,7 +3,8 @@
 // each asked twice for a Graph token: the second must come from the
 // credential's cache. Prints one JSON line; exits non-zero on the first
 // broken expectation. With the argument "tlsOptions" the credentials trust
-// the fake through tlsOptions.ca instead of NODE_EXTRA_CA_CERTS.
+// the fake through tlsOptions.ca instead of NODE_EXTRA_CA_CERTS. Run:
+//   NODE_EXTRA_CA_CERTS=/tmp/fakeentra/ca.pem FAKEENTRA="$(fakeentra's line)" node azure-identity.mjs
 import assert from "node:assert/strict";
 import { ClientCertificateCredential, ClientSecretCredential } from "@azure/identity";
 import { ca, hello, newApp, tokenRequests } from "./control.mjs";
@@ -15,7 +16,7 @@ const options = { authorityHost: hello.url, disableInstanceDiscovery: true };
 const viaTLSOptions = process.argv[2] === "tlsOptions";
 if (viaTLSOptions) {
   assert.notEqual(process.env.NODE_EXTRA_CA_CERTS, hello.caFile, "tlsOptions mode runs without the fake's CA in NODE_EXTRA_CA_CERTS");
-  options.tlsOptions = { ca: ca.toString() };
+  options.tlsOptions = { ca: ca.toString() }; // ca: the CA file's contents
 }
 
 async function twice(name, credentialFor) {

@@ -1,7 +1,8 @@
 // msal-node against fakeentra: client secret, certificate (SHA-256 and
 // SHA-1 thumbprints, x5c), auth code + PKCE, refresh, and silent calls that
 // must be cache hits. Prints one JSON line of what it saw; exits non-zero on
-// the first broken expectation.
+// the first broken expectation. Run:
+//   NODE_EXTRA_CA_CERTS=/tmp/fakeentra/ca.pem FAKEENTRA="$(fakeentra's line)" node msal-node.mjs
 import assert from "node:assert/strict";
 import { ConfidentialClientApplication, CryptoProvider } from "@azure/msal-node";
 import { hello, control, newApp, signInCode, tokenRequests } from "./control.mjs";

@@ -5,7 +5,9 @@ public_certificate), auth code + PKCE, refresh, and silent calls that must
 be cache hits, proven by fakeentra's request log read through its control
 API. fakeentra's hello line arrives in FAKEENTRA; REQUESTS_CA_BUNDLE names
 its CA file, as the README tells. Prints one JSON line of what it saw;
-exits non-zero on the first broken expectation.
+exits non-zero on the first broken expectation. Run:
+
+# REQUESTS_CA_BUNDLE=/tmp/fakeentra/ca.pem FAKEENTRA="$(fakeentra's line)" /usr/bin/python3 msal_python.py
 """
 
 import json
