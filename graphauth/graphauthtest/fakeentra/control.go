@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -132,8 +133,15 @@ func writeControlError(w http.ResponseWriter, err error) {
 }
 
 // decode reads the JSON body into v, refusing unknown fields, trailing data
-// and bodies over maxControlBody.
+// and bodies over maxControlBody. The body must be sent as
+// application/json: a web page can post a form or text/plain to a loopback
+// port without asking, but not JSON, which needs a CORS preflight that this
+// API never grants.
 func decode(r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return &controlError{status: http.StatusUnsupportedMediaType, code: "unsupportedMediaType",
+			message: "the body must be sent with Content-Type: application/json"}
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody+1))
 	if err != nil {
 		return badRequest("reading the body: %v", err)

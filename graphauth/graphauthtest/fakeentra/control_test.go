@@ -32,8 +32,12 @@ func call(t *testing.T, h http.Handler, method, path, body string, out any) int 
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
+	req := httptest.NewRequest(method, controlPrefix+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, controlPrefix+path, rd))
+	h.ServeHTTP(rec, req)
 	if out != nil && rec.Body.Len() > 0 {
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), out), rec.Body.String())
 	}
@@ -195,6 +199,13 @@ func TestControlRefusesBadInput(t *testing.T) {
 		assert.NotContains(t, e.Error.Message, "graphauthtest:", c.name)
 	}
 	assert.Equal(t, 405, call(t, h, "PUT", "tenants", `{}`, nil))
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		req := httptest.NewRequest("POST", controlPrefix+"clock/advance", strings.NewReader(`{"seconds":60}`))
+		req.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, 415, rec.Code, "a body sent as %q, as a web page could without a preflight, is refused", ct)
+	}
 	assert.Equal(t, 404, call(t, h, "GET", "nothing-here", "", nil))
 	big := `{"displayName":"` + strings.Repeat("a", maxControlBody) + `"}`
 	assert.Equal(t, 413, call(t, h, "POST", "tenants", big, nil))
@@ -248,8 +259,10 @@ func FuzzControlBodies(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		rt := routes[int(which)%len(routes)]
+		req := httptest.NewRequest(rt.method, rt.path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(rt.method, rt.path, bytes.NewReader(body)))
+		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s with %q: %d %s", rt.method, rt.path, body, rec.Code, rec.Body)
 		}
