@@ -28,6 +28,7 @@ type hello struct {
 	SecretID         string `json:"secretId,omitempty"`
 	CertificateFile  string `json:"certificateFile,omitempty"`
 	KeyFile          string `json:"keyFile,omitempty"`
+	PEMFile          string `json:"pemFile,omitempty"` // the key and then the certificate, in one file
 	CertificateID    string `json:"certificateId,omitempty"`
 	ThumbprintSHA1   string `json:"thumbprintSha1,omitempty"`
 	ThumbprintSHA256 string `json:"thumbprintSha256,omitempty"`
@@ -64,19 +65,27 @@ func announce(srv *graphauthtest.Server, controlURL, caFile, dir string, default
 	cv := certificateView(a.Certificates[0])
 	h.CertificateID, h.ThumbprintSHA1, h.ThumbprintSHA256 = cv.KeyID, cv.ThumbprintSHA1, cv.ThumbprintSHA256
 	h.CertificateFile, h.KeyFile = filepath.Join(dir, "client-cert.pem"), filepath.Join(dir, "client-key.pem")
+	h.PEMFile = filepath.Join(dir, "client.pem")
+	keyPEM, err := encodeKey(srv.ClientKey)
+	if err != nil {
+		return h, err
+	}
 	if err := os.WriteFile(h.CertificateFile, []byte(cv.CertificatePEM), 0o644); err != nil {
 		return h, err
 	}
-	return h, writeKey(h.KeyFile, srv.ClientKey)
+	if err := os.WriteFile(h.KeyFile, keyPEM, 0o600); err != nil {
+		return h, err
+	}
+	return h, os.WriteFile(h.PEMFile, append(keyPEM, cv.CertificatePEM...), 0o600)
 }
 
-// writeKey writes key as PKCS #8 PEM, readable by its owner only.
-func writeKey(path string, key *rsa.PrivateKey) error {
+// encodeKey returns key as PKCS #8 PEM.
+func encodeKey(key *rsa.PrivateKey) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
 // outputDir returns dir, or a new temporary directory when dir is empty.

@@ -103,7 +103,8 @@ func TestRealClients(t *testing.T) {
 		t.Parallel()
 		node := requireNode(t)
 		got := runClient(t, h, []string{"NODE_EXTRA_CA_CERTS=" + h.CAFile}, node, filepath.Join(nodeDir, "azure-identity.mjs"))
-		checkScenarios(t, got, "@azure/identity secret", "@azure/identity certificate", "@azure/identity certificate x5c")
+		checkScenarios(t, got, "@azure/identity secret", "@azure/identity certificate", "@azure/identity certificate x5c",
+			"@azure/identity certificatePath")
 	})
 	t.Run("@azure/identity with tlsOptions.ca", func(t *testing.T) {
 		t.Parallel()

@@ -15,9 +15,16 @@ type config struct {
 	Tenants                 []graphauthtest.Tenant `json:"tenants"`
 	Apps                    []appJSON              `json:"apps"`
 	TokenLifetimeSeconds    int                    `json:"tokenLifetimeSeconds"`
+	RefreshInSeconds        int                    `json:"refreshInSeconds"`
 	PropagationDelaySeconds int                    `json:"propagationDelaySeconds"`
+	DeltaRetentionSeconds   int                    `json:"deltaRetentionSeconds"`
+	TokenLatencyMs          int                    `json:"tokenLatencyMs"`
 	Interactive             bool                   `json:"interactive"`
 }
+
+// maxSettingSeconds bounds every duration in the file to about ten years,
+// far past any token or retention period and well inside time.Duration.
+const maxSettingSeconds = 10 * 365 * 24 * 60 * 60
 
 type grant struct {
 	tenant, clientID string
@@ -42,13 +49,18 @@ func loadConfig(path string) (*graphauthtest.Options, []grant, error) {
 	if len(c.Tenants) == 0 {
 		return nil, nil, fmt.Errorf("%s: at least one tenant is needed", path)
 	}
-	if c.TokenLifetimeSeconds < 0 || c.PropagationDelaySeconds < 0 {
-		return nil, nil, fmt.Errorf("%s: tokenLifetimeSeconds and propagationDelaySeconds must not be negative", path)
+	for _, v := range []int{c.TokenLifetimeSeconds, c.RefreshInSeconds, c.PropagationDelaySeconds, c.DeltaRetentionSeconds, c.TokenLatencyMs / 1000} {
+		if v < 0 || v > maxSettingSeconds {
+			return nil, nil, fmt.Errorf("%s: the seconds and milliseconds settings must be between 0 and %d seconds", path, maxSettingSeconds)
+		}
 	}
 	opts := &graphauthtest.Options{
 		Tenants:          c.Tenants,
 		TokenLifetime:    time.Duration(c.TokenLifetimeSeconds) * time.Second,
+		RefreshIn:        time.Duration(c.RefreshInSeconds) * time.Second,
 		PropagationDelay: time.Duration(c.PropagationDelaySeconds) * time.Second,
+		DeltaRetention:   time.Duration(c.DeltaRetentionSeconds) * time.Second,
+		TokenLatency:     time.Duration(c.TokenLatencyMs) * time.Millisecond,
 		Interactive:      c.Interactive,
 	}
 	var grants []grant

@@ -28,6 +28,9 @@ type appJSON struct {
 	RequiredRoles  []string               `json:"requiredRoles"`
 	RequiredScopes []string               `json:"requiredScopes"`
 	Grants         map[string][]string    `json:"grants"` // tenant -> app roles
+	// RequiredResources are app IDs of other APIs the app declares.
+	RequiredResources    []string                  `json:"requiredResources"`
+	FederatedCredentials []federatedCredentialJSON `json:"federatedCredentials"`
 	// GenerateCertificate, in the control API only, registers a new
 	// certificate and answers with its private key.
 	GenerateCertificate bool `json:"generateCertificate,omitempty"`
@@ -37,7 +40,14 @@ type appJSON struct {
 func (a appJSON) app(where string) (graphauthtest.App, error) {
 	app := graphauthtest.App{ClientID: a.ClientID, DisplayName: a.DisplayName, HomeTenant: a.HomeTenant,
 		MultiTenant: a.MultiTenant, PublicClient: a.PublicClient, Secrets: a.Secrets, RedirectURIs: a.RedirectURIs,
-		RequiredRoles: a.RequiredRoles, RequiredScopes: a.RequiredScopes}
+		RequiredRoles: a.RequiredRoles, RequiredScopes: a.RequiredScopes, RequiredResources: a.RequiredResources}
+	for j, fc := range a.FederatedCredentials {
+		cred, err := fc.credential()
+		if err != nil {
+			return app, fmt.Errorf("%s.federatedCredentials[%d]: %w", where, j, err)
+		}
+		app.FederatedCredentials = append(app.FederatedCredentials, cred)
+	}
 	for j, p := range a.Certificates {
 		cert, err := parseCertificatePEM(p)
 		if err != nil {
@@ -46,6 +56,45 @@ func (a appJSON) app(where string) (graphauthtest.App, error) {
 		app.Certificates = append(app.Certificates, graphauthtest.Certificate{Certificate: cert})
 	}
 	return app, nil
+}
+
+// federatedCredentialJSON trusts an external issuer's tokens as client
+// assertions; keys are PEM public keys or certificates that sign them.
+type federatedCredentialJSON struct {
+	Issuer   string   `json:"issuer"`
+	Subject  string   `json:"subject"`
+	Audience string   `json:"audience"`
+	Keys     []string `json:"keys"`
+}
+
+func (f federatedCredentialJSON) credential() (graphauthtest.FederatedCredential, error) {
+	out := graphauthtest.FederatedCredential{Issuer: f.Issuer, Subject: f.Subject, Audience: f.Audience}
+	if f.Issuer == "" || f.Subject == "" {
+		return out, fmt.Errorf("issuer and subject are required")
+	}
+	for i, k := range f.Keys {
+		block, _ := pem.Decode([]byte(k))
+		if block == nil {
+			return out, fmt.Errorf("keys[%d] is not PEM", i)
+		}
+		switch block.Type {
+		case "PUBLIC KEY":
+			pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+			if err != nil {
+				return out, fmt.Errorf("keys[%d]: %w", i, err)
+			}
+			out.Keys = append(out.Keys, pub)
+		case "CERTIFICATE":
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return out, fmt.Errorf("keys[%d]: %w", i, err)
+			}
+			out.Keys = append(out.Keys, cert.PublicKey)
+		default:
+			return out, fmt.Errorf("keys[%d] is a %s, not a PUBLIC KEY or CERTIFICATE", i, block.Type)
+		}
+	}
+	return out, nil
 }
 
 func parseCertificatePEM(p string) (*x509.Certificate, error) {
@@ -88,17 +137,20 @@ func certificateView(c graphauthtest.Certificate) certificateJSON {
 
 // appStateJSON is an app as GET /control/state and POST /control/apps show it.
 type appStateJSON struct {
-	ClientID       string            `json:"clientId"`
-	ObjectID       string            `json:"objectId"`
-	DisplayName    string            `json:"displayName"`
-	HomeTenant     string            `json:"homeTenant"`
-	MultiTenant    bool              `json:"multiTenant"`
-	PublicClient   bool              `json:"publicClient"`
-	RedirectURIs   []string          `json:"redirectUris"`
-	RequiredRoles  []string          `json:"requiredRoles"`
-	RequiredScopes []string          `json:"requiredScopes"`
-	Secrets        []secretJSON      `json:"secrets"`
-	Certificates   []certificateJSON `json:"certificates"`
+	ClientID       string   `json:"clientId"`
+	ObjectID       string   `json:"objectId"`
+	DisplayName    string   `json:"displayName"`
+	HomeTenant     string   `json:"homeTenant"`
+	MultiTenant    bool     `json:"multiTenant"`
+	PublicClient   bool     `json:"publicClient"`
+	RedirectURIs   []string `json:"redirectUris"`
+	RequiredRoles  []string `json:"requiredRoles"`
+	RequiredScopes []string `json:"requiredScopes"`
+	// RequiredResources are the app IDs of other APIs the app declares.
+	RequiredResources    []string                  `json:"requiredResources"`
+	Secrets              []secretJSON              `json:"secrets"`
+	Certificates         []certificateJSON         `json:"certificates"`
+	FederatedCredentials []federatedCredentialJSON `json:"federatedCredentials"`
 }
 
 // appView shows a without its secrets' values.
@@ -106,7 +158,17 @@ func appView(a graphauthtest.App) appStateJSON {
 	out := appStateJSON{ClientID: a.ClientID, ObjectID: a.ObjectID, DisplayName: a.DisplayName, HomeTenant: a.HomeTenant,
 		MultiTenant: a.MultiTenant, PublicClient: a.PublicClient, RedirectURIs: nonNil(a.RedirectURIs),
 		RequiredRoles: nonNil(a.RequiredRoles), RequiredScopes: nonNil(a.RequiredScopes),
-		Secrets: []secretJSON{}, Certificates: []certificateJSON{}}
+		RequiredResources: nonNil(a.RequiredResources), Secrets: []secretJSON{}, Certificates: []certificateJSON{},
+		FederatedCredentials: []federatedCredentialJSON{}}
+	for _, f := range a.FederatedCredentials {
+		fc := federatedCredentialJSON{Issuer: f.Issuer, Subject: f.Subject, Audience: f.Audience, Keys: []string{}}
+		for _, k := range f.Keys {
+			if der, err := x509.MarshalPKIXPublicKey(k); err == nil {
+				fc.Keys = append(fc.Keys, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})))
+			}
+		}
+		out.FederatedCredentials = append(out.FederatedCredentials, fc)
+	}
 	for _, s := range a.Secrets {
 		out.Secrets = append(out.Secrets, secretJSON{KeyID: s.KeyID, DisplayName: s.DisplayName, Start: s.Start, End: s.End})
 	}

@@ -43,4 +43,15 @@ results.push(await twice("@azure/identity certificate",
   (app) => new ClientCertificateCredential(hello.tenantId, app.clientId, pem(app), options)));
 results.push(await twice("@azure/identity certificate x5c",
   (app) => new ClientCertificateCredential(hello.tenantId, app.clientId, pem(app), { ...options, sendCertificateChain: true })));
+if (!viaTLSOptions) {
+  // The default app, from the files fakeentra wrote: pemFile holds its key
+  // and certificate, as certificatePath wants them.
+  const cred = new ClientCertificateCredential(hello.tenantId, hello.clientId, { certificatePath: hello.pemFile }, options);
+  const first = await cred.getToken(GRAPH_DEFAULT);
+  const second = await cred.getToken(GRAPH_DEFAULT);
+  assert.equal(second.token, first.token, "the default app's second call got a new token");
+  const reqs = await tokenRequests(hello.clientId);
+  assert.equal(reqs.length, 1, `the default app's certificate: ${reqs.length} token requests, want 1`);
+  results.push({ scenario: "@azure/identity certificatePath", tokenRequests: reqs.length });
+}
 console.log(JSON.stringify(results));
