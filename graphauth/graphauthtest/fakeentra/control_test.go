@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -220,10 +221,17 @@ func TestControlServesItsOpenAPIDescription(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", controlPrefix+"openapi.yaml", nil))
 	require.Equal(t, 200, rec.Code)
+	served := map[string]bool{"/openapi.yaml": true}
 	for _, rt := range (&control{}).routes() {
+		served[strings.TrimPrefix(rt.path, "/control")] = true
 		assert.Contains(t, rec.Body.String(), "\n  "+strings.TrimPrefix(rt.path, "/control")+":\n",
 			"openapi.yaml describes %s %s", rt.method, rt.path)
 		assert.Contains(t, rec.Body.String(), "\n    "+strings.ToLower(rt.method)+":", rt.path)
+	}
+	described := regexp.MustCompile(`(?m)^  (/[\w/.]+):$`).FindAllStringSubmatch(rec.Body.String(), -1)
+	assert.Len(t, described, len(served), "as many paths described as served")
+	for _, d := range described {
+		assert.True(t, served[d[1]], "openapi.yaml describes %s, which the control API does not serve", d[1])
 	}
 }
 
