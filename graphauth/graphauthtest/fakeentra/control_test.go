@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -283,4 +285,33 @@ func FuzzControlBodies(f *testing.F) {
 			t.Fatalf("the control API stopped serving after %s %s: %d", rt.method, rt.path, probe.Code)
 		}
 	})
+}
+
+func TestControlIsSafeForConcurrentUse(t *testing.T) {
+	t.Parallel()
+	srv, h := newControl(t)
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {srv.ClientID},
+		"client_secret": {srv.Secret}, "scope": {"https://graph.microsoft.com/.default"}}
+	const workers = 8
+	var wg sync.WaitGroup
+	codes := make(chan int, workers*4)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			upn := fmt.Sprintf(`{"tenant":"contoso.onmicrosoft.com","upn":"u%d@contoso.onmicrosoft.com"}`, i)
+			codes <- call(t, h, "POST", "users", upn, nil)
+			codes <- call(t, h, "POST", "clock/advance", `{"seconds":1}`, nil)
+			codes <- call(t, h, "GET", "requests", "", nil)
+			codes <- tokenStatus(t, srv, srv.TenantID, form)
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		assert.Contains(t, []int{200, 201}, c)
+	}
+	var st stateJSON
+	require.Equal(t, 200, call(t, h, "GET", "state", "", &st))
+	assert.Len(t, st.Tenants[0].Users, 2+workers, "every user added")
 }
