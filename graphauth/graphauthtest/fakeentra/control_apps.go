@@ -124,7 +124,7 @@ type certificateJSON struct {
 	DisplayName      string `json:"displayName,omitempty"`
 	ThumbprintSHA1   string `json:"thumbprintSha1"`   // hex, upper case, as the portal shows it
 	ThumbprintSHA256 string `json:"thumbprintSha256"` // hex, upper case
-	CertificatePEM   string `json:"certificatePem"`
+	CertificatePEM   string `json:"certificatePem,omitempty"`
 	PrivateKeyPEM    string `json:"privateKeyPem,omitempty"` // PKCS #8
 }
 
