@@ -151,3 +151,17 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 	assert.Error(t, run(context.Background(), []string{"-config", filepath.Join(dir, "missing.json")}, io.Discard))
 	assert.Error(t, run(context.Background(), []string{"-addr", "0.0.0.0:0"}, io.Discard), "only loopback")
 }
+
+// The example configuration the README points to loads and serves.
+func TestTheExampleConfigurationServes(t *testing.T) {
+	t.Parallel()
+	h := serve(t, "-config", filepath.Join("testdata", "directory.json"), "-dir", t.TempDir())
+	require.Len(t, h.Tenants, 2)
+	assert.Equal(t, "northwind.onmicrosoft.com", h.Tenants[1].Domain)
+	resp, err := clientFor(t, h.CAFile).PostForm(h.URL+"/fabrikam.onmicrosoft.com/oauth2/v2.0/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {"0a1b2c3d-0000-4000-8000-000000000002"},
+		"client_secret": {"fake-secret-for-tests-only"}, "scope": {"https://graph.microsoft.com/.default"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+}
