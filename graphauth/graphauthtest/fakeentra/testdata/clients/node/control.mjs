@@ -15,9 +15,9 @@ export const ca = readFileSync(hello.caFile);
 
 // send makes one HTTPS request trusting only fakeentra's CA and never
 // following redirects.
-function send(method, url, body) {
+function send(method, url, body, extraHeaders = {}) {
   return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { "content-type": "application/json" };
+    const headers = { ...extraHeaders, ...(body === undefined ? {} : { "content-type": "application/json" }) };
     const req = request(url, { method, headers, ca }, (res) => {
       let text = "";
       res.setEncoding("utf8");
@@ -36,6 +36,13 @@ export async function control(method, path, body) {
     throw new Error(`control ${method} ${path}: ${res.status} ${res.text}`);
   }
   return res.text === "" ? null : JSON.parse(res.text);
+}
+
+// graph calls the fake Microsoft Graph with an access token and returns
+// the HTTP status and JSON body.
+export async function graph(path, accessToken) {
+  const res = await send("GET", hello.url + "/v1.0" + path, undefined, { authorization: "Bearer " + accessToken });
+  return { status: res.status, body: res.text === "" ? null : JSON.parse(res.text) };
 }
 
 // tokenRequests returns the token requests the fake logged for one app.

@@ -5,7 +5,7 @@
 //   NODE_EXTRA_CA_CERTS=/tmp/fakeentra/ca.pem FAKEENTRA="$(fakeentra's line)" node msal-node.mjs
 import assert from "node:assert/strict";
 import { ConfidentialClientApplication, CryptoProvider } from "@azure/msal-node";
-import { hello, control, newApp, signInCode, tokenRequests } from "./control.mjs";
+import { hello, control, graph, newApp, signInCode, tokenRequests } from "./control.mjs";
 
 const GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"];
 const authority = `${hello.url}/${hello.tenantId}`;
@@ -31,6 +31,8 @@ async function appOnly(name, credential) {
   const reqs = await tokenRequests(app.clientId);
   assert.equal(reqs.length, 1, `${name}: ${reqs.length} token requests, want 1 (the second call must hit the cache)`);
   assert.equal(reqs[0].status, 200);
+  const users = await graph("/users", first.accessToken);
+  assert.equal(users.status, 200, `${name}: Graph refused the token: ${JSON.stringify(users.body)}`);
   return { scenario: name, tokenRequests: reqs.length, fromCache: second.fromCache };
 }
 
@@ -53,6 +55,9 @@ async function authCode() {
   const byCode = await cca.acquireTokenByCode({ code: back.code, scopes, redirectUri, codeVerifier: pkce.verifier });
   assert.ok(byCode.account, "no account from the code");
   assert.equal(byCode.account.username, user.upn);
+  const me = await graph("/me", byCode.accessToken);
+  assert.equal(me.status, 200, `Graph refused the delegated token: ${JSON.stringify(me.body)}`);
+  assert.equal(me.body.userPrincipalName, user.upn, "/me is the signed-in user");
   const silent = await cca.acquireTokenSilent({ account: byCode.account, scopes });
   const afterSilent = await tokenRequests(app.clientId);
   const refreshed = await cca.acquireTokenSilent({ account: byCode.account, scopes, forceRefresh: true });

@@ -37,6 +37,12 @@ def control(method, path, body=None):
     return res.json() if res.text else None
 
 
+def graph(path, access_token):
+    """Calls the fake Microsoft Graph with an access token."""
+    return CONTROL.get(HELLO["url"] + "/v1.0" + path, headers={"Authorization": "Bearer " + access_token},
+                       allow_redirects=False)
+
+
 def token_requests(client_id):
     return control("GET", "/requests?" + urllib.parse.urlencode({"endpoint": "token", "clientId": client_id}))
 
@@ -72,6 +78,8 @@ def app_only(name, credential_for):
     assert second.get("access_token") == first["access_token"], name + ": the second call got a new token"
     reqs = token_requests(app["clientId"])
     assert len(reqs) == 1, "%s: %d token requests, want 1 (the second call must hit the cache)" % (name, len(reqs))
+    users = graph("/users", first["access_token"])
+    assert users.status_code == 200, "%s: Graph refused the token: %s" % (name, users.text)
     return {"scenario": name, "tokenRequests": len(reqs)}
 
 
@@ -105,6 +113,9 @@ def auth_code():
     assert "code" in back, "no code in the redirect: %s" % back
     by_code = cca.acquire_token_by_auth_code_flow(flow, back)
     assert "access_token" in by_code, by_code.get("error_description")
+    me = graph("/me", by_code["access_token"])
+    assert me.status_code == 200, "Graph refused the delegated token: %s" % me.text
+    assert me.json()["userPrincipalName"] == upn, "/me is the signed-in user"
     accounts = cca.get_accounts(username=upn)
     assert len(accounts) == 1, "one account for %s, got %d" % (upn, len(accounts))
     after_code = len(token_requests(app["clientId"]))
