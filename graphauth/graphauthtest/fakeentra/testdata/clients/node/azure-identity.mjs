@@ -7,7 +7,7 @@
 //   NODE_EXTRA_CA_CERTS=/tmp/fakeentra/ca.pem FAKEENTRA="$(fakeentra's line)" node azure-identity.mjs
 import assert from "node:assert/strict";
 import { ClientCertificateCredential, ClientSecretCredential } from "@azure/identity";
-import { ca, hello, newApp, tokenRequests } from "./control.mjs";
+import { ca, graph, hello, newApp, tokenRequests } from "./control.mjs";
 
 const GRAPH_DEFAULT = "https://graph.microsoft.com/.default";
 // authorityHost points the credential at the fake; disableInstanceDiscovery
@@ -30,6 +30,8 @@ async function twice(name, credentialFor) {
   assert.equal(second.token, first.token, `${name}: the second call got a new token`);
   const reqs = await tokenRequests(app.clientId);
   assert.equal(reqs.length, 1, `${name}: ${reqs.length} token requests, want 1 (the second call must hit the cache)`);
+  const users = await graph("/users", first.token);
+  assert.equal(users.status, 200, `${name}: Graph refused the token: ${JSON.stringify(users.body)}`);
   return { scenario: name, tokenRequests: reqs.length };
 }
 
