@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +40,12 @@ func requireNode(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	require.NoError(t, err, "node is missing: run scripts/test, which installs nodejs and npm")
+	out, err := exec.Command(node, "--version").Output()
+	require.NoError(t, err)
+	var major int
+	_, err = fmt.Sscanf(string(out), "v%d.", &major)
+	require.NoError(t, err, "node --version: %s", out)
+	require.GreaterOrEqual(t, major, 20, "msal-node 7 and @azure/identity 4 need Node.js 20 or later; %s has %s", node, out)
 	_, err = os.Stat(filepath.Join(nodeDir, "node_modules", ".package-lock.json"))
 	require.NoError(t, err, "the npm packages are missing: run scripts/test, or `npm ci` in %s", nodeDir)
 	return node
