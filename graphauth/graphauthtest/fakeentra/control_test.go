@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -314,4 +317,47 @@ func TestControlIsSafeForConcurrentUse(t *testing.T) {
 	var st stateJSON
 	require.Equal(t, 200, call(t, h, "GET", "state", "", &st))
 	assert.Len(t, st.Tenants[0].Users, 2+workers, "every user added")
+}
+
+// signedInUser runs an authorization-code sign-in without a login_hint and
+// returns the UPN in the ID token: whoever the fake's session holds.
+func signedInUser(t *testing.T, srv *graphauthtest.Server) string {
+	t.Helper()
+	const verifier = "a-verifier-that-is-at-least-forty-three-characters-long"
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{"client_id": {srv.ClientID}, "response_type": {"code"}, "redirect_uri": {"http://localhost/callback"},
+		"scope": {"openid profile User.Read"}, "state": {"s"}, "nonce": {"n"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	resp, err := srv.Client().Get(srv.URL + "/" + srv.TenantID + "/oauth2/v2.0/authorize?" + q.Encode())
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	require.NotEmpty(t, loc.Query().Get("code"), loc.String())
+	tok, err := srv.Client().PostForm(srv.URL+"/"+srv.TenantID+"/oauth2/v2.0/token", url.Values{
+		"grant_type": {"authorization_code"}, "client_id": {srv.ClientID}, "client_secret": {srv.Secret},
+		"code": {loc.Query().Get("code")}, "redirect_uri": {"http://localhost/callback"}, "code_verifier": {verifier},
+		"scope": {"openid profile User.Read"}})
+	require.NoError(t, err)
+	defer tok.Body.Close()
+	var body struct {
+		IDToken string `json:"id_token"`
+	}
+	require.NoError(t, json.NewDecoder(tok.Body).Decode(&body))
+	claims := jwt.MapClaims{}
+	_, _, err = jwt.NewParser().ParseUnverified(body.IDToken, claims)
+	require.NoError(t, err)
+	upn, _ := claims["preferred_username"].(string)
+	return upn
+}
+
+func TestControlSignInChoosesTheSessionUser(t *testing.T) {
+	t.Parallel()
+	srv, h := newControl(t)
+	for _, upn := range []string{"adele@contoso.onmicrosoft.com", "admin@contoso.onmicrosoft.com"} {
+		require.Equal(t, 204, call(t, h, "POST", "signIn", `{"upn":"`+upn+`"}`, nil))
+		assert.Equal(t, upn, signedInUser(t, srv))
+	}
+	assert.Equal(t, 400, call(t, h, "POST", "signIn", `{"upn":"nobody@contoso.onmicrosoft.com"}`, nil), "an unknown user")
 }
