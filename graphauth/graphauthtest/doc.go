@@ -81,5 +81,7 @@
 // is missing from the next token.
 //
 // The command fakeentra in the directory below serves the same fake as a
-// standalone process, for tests in other languages.
+// standalone process, for tests in other languages, which steer it over an
+// HTTP control API on a port of its own (Tenants, Apps, AddSecret and
+// AddCertificate exist for it, beside the setup methods above).
 package graphauthtest

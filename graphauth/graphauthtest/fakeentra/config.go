@@ -1,40 +1,30 @@
 package main
 
 import (
-	"crypto/x509"
+	"bytes"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 )
 
-// config is the JSON file's shape.
+// config is the JSON file's shape; README.md documents it field by field.
 type config struct {
 	Tenants                 []graphauthtest.Tenant `json:"tenants"`
-	Apps                    []appConfig            `json:"apps"`
+	Apps                    []appJSON              `json:"apps"`
 	TokenLifetimeSeconds    int                    `json:"tokenLifetimeSeconds"`
+	RefreshInSeconds        int                    `json:"refreshInSeconds"`
 	PropagationDelaySeconds int                    `json:"propagationDelaySeconds"`
+	DeltaRetentionSeconds   int                    `json:"deltaRetentionSeconds"`
+	TokenLatencyMs          int                    `json:"tokenLatencyMs"`
 	Interactive             bool                   `json:"interactive"`
 }
 
-type appConfig struct {
-	ClientID       string                 `json:"clientId"`
-	DisplayName    string                 `json:"displayName"`
-	HomeTenant     string                 `json:"homeTenant"`
-	MultiTenant    bool                   `json:"multiTenant"`
-	PublicClient   bool                   `json:"publicClient"`
-	Secrets        []graphauthtest.Secret `json:"secrets"`
-	Certificates   []string               `json:"certificates"` // PEM
-	RedirectURIs   []string               `json:"redirectUris"`
-	RequiredRoles  []string               `json:"requiredRoles"`
-	RequiredScopes []string               `json:"requiredScopes"`
-	Grants         map[string][]string    `json:"grants"` // tenant -> app roles
-}
+// maxSettingSeconds bounds every duration in the file to about ten years,
+// far past any token or retention period and well inside time.Duration.
+const maxSettingSeconds = 10 * 365 * 24 * 60 * 60
 
 type grant struct {
 	tenant, clientID string
@@ -50,7 +40,7 @@ func loadConfig(path string) (*graphauthtest.Options, []grant, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var c config
 	if err := dec.Decode(&c); err != nil {
@@ -59,27 +49,28 @@ func loadConfig(path string) (*graphauthtest.Options, []grant, error) {
 	if len(c.Tenants) == 0 {
 		return nil, nil, fmt.Errorf("%s: at least one tenant is needed", path)
 	}
+	for _, v := range []int{c.TokenLifetimeSeconds, c.RefreshInSeconds, c.PropagationDelaySeconds, c.DeltaRetentionSeconds, c.TokenLatencyMs / 1000} {
+		if v < 0 || v > maxSettingSeconds {
+			return nil, nil, fmt.Errorf("%s: the seconds and milliseconds settings must be between 0 and %d seconds", path, maxSettingSeconds)
+		}
+	}
 	opts := &graphauthtest.Options{
 		Tenants:          c.Tenants,
 		TokenLifetime:    time.Duration(c.TokenLifetimeSeconds) * time.Second,
+		RefreshIn:        time.Duration(c.RefreshInSeconds) * time.Second,
 		PropagationDelay: time.Duration(c.PropagationDelaySeconds) * time.Second,
+		DeltaRetention:   time.Duration(c.DeltaRetentionSeconds) * time.Second,
+		TokenLatency:     time.Duration(c.TokenLatencyMs) * time.Millisecond,
 		Interactive:      c.Interactive,
 	}
 	var grants []grant
 	for i, a := range c.Apps {
-		app := graphauthtest.App{ClientID: a.ClientID, DisplayName: a.DisplayName, HomeTenant: a.HomeTenant,
-			MultiTenant: a.MultiTenant, PublicClient: a.PublicClient, Secrets: a.Secrets, RedirectURIs: a.RedirectURIs,
-			RequiredRoles: a.RequiredRoles, RequiredScopes: a.RequiredScopes}
-		for j, p := range a.Certificates {
-			block, _ := pem.Decode([]byte(p))
-			if block == nil || block.Type != "CERTIFICATE" {
-				return nil, nil, fmt.Errorf("%s: apps[%d].certificates[%d] is not a PEM certificate", path, i, j)
-			}
-			cert, err := x509.ParseCertificate(block.Bytes)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: apps[%d].certificates[%d]: %w", path, i, j, err)
-			}
-			app.Certificates = append(app.Certificates, graphauthtest.Certificate{Certificate: cert})
+		if a.GenerateCertificate {
+			return nil, nil, fmt.Errorf("%s: apps[%d].generateCertificate is for the control API only", path, i)
+		}
+		app, err := a.app(fmt.Sprintf("apps[%d]", i))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
 		opts.Apps = append(opts.Apps, app)
 		for tenant, roles := range a.Grants {
@@ -109,16 +100,4 @@ func start(opts *graphauthtest.Options, grants []grant) (srv *graphauthtest.Serv
 		srv.GrantAppRoles(g.tenant, g.clientID, g.roles...)
 	}
 	return srv, nil
-}
-
-func writeCA(cert *x509.Certificate, path string) (string, error) {
-	if path == "" {
-		dir, err := os.MkdirTemp("", "fakeentra")
-		if err != nil {
-			return "", err
-		}
-		path = filepath.Join(dir, "ca.pem")
-	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
-	return path, os.WriteFile(path, data, 0o644)
 }

@@ -22,7 +22,7 @@ import (
 )
 
 // serve runs the command until the test ends and returns what it announced.
-func serve(t *testing.T, args ...string) map[string]string {
+func serve(t *testing.T, args ...string) hello {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -35,9 +35,9 @@ func serve(t *testing.T, args ...string) map[string]string {
 	line, err := bufio.NewReader(pr).ReadBytes('\n')
 	require.NoError(t, err)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	var hello map[string]string
-	require.NoError(t, json.Unmarshal(line, &hello))
-	return hello
+	var h hello
+	require.NoError(t, json.Unmarshal(line, &h))
+	return h
 }
 
 // clientFor trusts only the CA file the command wrote, as a test in another
@@ -53,10 +53,33 @@ func clientFor(t *testing.T, caFile string) *http.Client {
 
 func TestServesTheDefaultDirectory(t *testing.T) {
 	t.Parallel()
-	hello := serve(t, "-ca", filepath.Join(t.TempDir(), "ca.pem"))
-	c := clientFor(t, hello["caFile"])
-	resp, err := c.PostForm(hello["url"]+"/"+hello["tenantId"]+"/oauth2/v2.0/token", url.Values{
-		"grant_type": {"client_credentials"}, "client_id": {hello["clientId"]}, "client_secret": {hello["clientSecret"]},
+	dir := t.TempDir()
+	h := serve(t, "-dir", dir, "-ca", filepath.Join(t.TempDir(), "ca.pem"))
+	c := clientFor(t, h.CAFile)
+	assert.Equal(t, filepath.Join(dir, "client-key.pem"), h.KeyFile)
+	keyPEM, err := os.ReadFile(h.KeyFile)
+	require.NoError(t, err)
+	info, err := os.Stat(h.KeyFile)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the key is readable by its owner only")
+	certPEM, err := os.ReadFile(h.CertificateFile)
+	require.NoError(t, err)
+	_, err = tls.X509KeyPair(certPEM, keyPEM)
+	require.NoError(t, err, "the certificate and key written are a pair")
+	both, err := os.ReadFile(h.PEMFile)
+	require.NoError(t, err)
+	assert.Equal(t, string(keyPEM)+string(certPEM), string(both))
+	require.Len(t, h.ThumbprintSHA1, 40)
+	require.Len(t, h.ThumbprintSHA256, 64)
+	require.Len(t, h.Apps, 1)
+	assert.Equal(t, h.CertificateID, h.Apps[0].Certificates[0].KeyID)
+	assert.Equal(t, h.ThumbprintSHA256, h.Apps[0].Certificates[0].ThumbprintSHA256)
+	assert.Equal(t, h.SecretID, h.Apps[0].Secrets[0].KeyID)
+	require.Len(t, h.Tenants, 1)
+	assert.Len(t, h.Tenants[0].Users, 2)
+	assert.NotEmpty(t, h.Tenants[0].Groups)
+	resp, err := c.PostForm(h.URL+"/"+h.TenantID+"/oauth2/v2.0/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {h.ClientID}, "client_secret": {h.ClientSecret},
 		"scope": {"https://graph.microsoft.com/.default"}})
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -71,15 +94,29 @@ func TestServesADirectoryFromAFile(t *testing.T) {
 			"users": []map[string]any{{"upn": "root@fabrikam.onmicrosoft.com", "admin": true}}}},
 		"apps": []map[string]any{{"clientId": "0a1b2c3d-0000-4000-8000-000000000002", "displayName": "from file",
 			"secrets": []map[string]any{{"value": "fake-secret-value"}}, "certificates": []string{string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))},
-			"grants": map[string][]string{"fabrikam.onmicrosoft.com": {"User.Read.All"}}}},
+			"grants":            map[string][]string{"fabrikam.onmicrosoft.com": {"User.Read.All"}},
+			"requiredResources": []string{graphauthtest.TeamsAdminAppID},
+			"federatedCredentials": []map[string]any{{"issuer": "https://token.actions.githubusercontent.com", "subject": "repo:o/r:ref:refs/heads/main",
+				"keys": []string{string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))}}}}},
+		"refreshInSeconds": 1800, "deltaRetentionSeconds": 3600, "tokenLatencyMs": 1,
 	}
 	path := filepath.Join(t.TempDir(), "directory.json")
 	data, _ := json.Marshal(cfg)
 	require.NoError(t, os.WriteFile(path, data, 0o600))
-	hello := serve(t, "-config", path)
-	assert.NotContains(t, hello, "clientSecret", "secrets from a file are not echoed")
-	c := clientFor(t, hello["caFile"])
-	resp, err := c.PostForm(hello["url"]+"/fabrikam.onmicrosoft.com/oauth2/v2.0/token", url.Values{
+	h := serve(t, "-config", path)
+	assert.Empty(t, h.ClientSecret, "secrets from a file are not echoed")
+	assert.Empty(t, h.KeyFile, "no key is written for a directory from a file")
+	require.Len(t, h.Tenants, 1)
+	assert.Equal(t, "root@fabrikam.onmicrosoft.com", h.Tenants[0].Users[0].UPN)
+	assert.NotEmpty(t, h.Tenants[0].Users[0].ID, "every ID it created is printed")
+	require.Len(t, h.Apps, 1)
+	assert.Equal(t, []string{graphauthtest.TeamsAdminAppID}, h.Apps[0].RequiredResources)
+	require.Len(t, h.Apps[0].FederatedCredentials, 1)
+	assert.Len(t, h.Apps[0].FederatedCredentials[0].Keys, 1)
+	assert.NotEmpty(t, h.Apps[0].Secrets[0].KeyID)
+	assert.Empty(t, h.Apps[0].Secrets[0].Value)
+	c := clientFor(t, h.CAFile)
+	resp, err := c.PostForm(h.URL+"/fabrikam.onmicrosoft.com/oauth2/v2.0/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {"0a1b2c3d-0000-4000-8000-000000000002"},
 		"client_secret": {"fake-secret-value"}, "scope": {"https://graph.microsoft.com/.default"}})
 	require.NoError(t, err)
@@ -93,11 +130,17 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	cases := map[string]string{
-		"not JSON":           `{`,
-		"unknown field":      `{"tenants":[{"domain":"a.example"}],"bogus":1}`,
-		"no tenant":          `{"tenants":[]}`,
-		"unknown permission": `{"tenants":[{"domain":"a.example"}],"apps":[{"requiredRoles":["Group.ReadAll"]}]}`,
-		"bad certificate":    `{"tenants":[{"domain":"a.example"}],"apps":[{"certificates":["nope"]}]}`,
+		"not JSON":              `{`,
+		"unknown field":         `{"tenants":[{"domain":"a.example"}],"bogus":1}`,
+		"no tenant":             `{"tenants":[]}`,
+		"unknown permission":    `{"tenants":[{"domain":"a.example"}],"apps":[{"requiredRoles":["Group.ReadAll"]}]}`,
+		"bad certificate":       `{"tenants":[{"domain":"a.example"}],"apps":[{"certificates":["nope"]}]}`,
+		"negative latency":      `{"tenants":[{"domain":"a.example"}],"tokenLatencyMs":-1}`,
+		"a century of tokens":   `{"tenants":[{"domain":"a.example"}],"tokenLifetimeSeconds":3153600000}`,
+		"federated, no issuer":  `{"tenants":[{"domain":"a.example"}],"apps":[{"federatedCredentials":[{"subject":"s"}]}]}`,
+		"federated, bad key":    `{"tenants":[{"domain":"a.example"}],"apps":[{"federatedCredentials":[{"issuer":"i","subject":"s","keys":["x"]}]}]}`,
+		"a resource not a GUID": `{"tenants":[{"domain":"a.example"}],"apps":[{"requiredResources":["teams"]}]}`,
+		"generated certificate": `{"tenants":[{"domain":"a.example"}],"apps":[{"generateCertificate":true}]}`,
 	}
 	for name, body := range cases {
 		path := filepath.Join(dir, name+".json")
@@ -107,4 +150,18 @@ func TestBadConfigurationIsAnError(t *testing.T) {
 	}
 	assert.Error(t, run(context.Background(), []string{"-config", filepath.Join(dir, "missing.json")}, io.Discard))
 	assert.Error(t, run(context.Background(), []string{"-addr", "0.0.0.0:0"}, io.Discard), "only loopback")
+}
+
+// The example configuration the README points to loads and serves.
+func TestTheExampleConfigurationServes(t *testing.T) {
+	t.Parallel()
+	h := serve(t, "-config", filepath.Join("testdata", "directory.json"), "-dir", t.TempDir())
+	require.Len(t, h.Tenants, 2)
+	assert.Equal(t, "northwind.onmicrosoft.com", h.Tenants[1].Domain)
+	resp, err := clientFor(t, h.CAFile).PostForm(h.URL+"/fabrikam.onmicrosoft.com/oauth2/v2.0/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {"0a1b2c3d-0000-4000-8000-000000000002"},
+		"client_secret": {"fake-secret-for-tests-only"}, "scope": {"https://graph.microsoft.com/.default"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
 }

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+// hello is the one JSON line fakeentra prints once it serves: where it is,
+// the files it wrote and every ID it created. Secrets appear only in the
+// default mode, whose secret the server made up; a configuration file's
+// secrets are the caller's and are not echoed.
+type hello struct {
+	URL        string `json:"url"`
+	ControlURL string `json:"controlUrl"`
+	CAFile     string `json:"caFile"`
+
+	// The default directory's tenant and app, in default mode only.
+	TenantID         string `json:"tenantId,omitempty"`
+	TenantDomain     string `json:"tenantDomain,omitempty"`
+	ClientID         string `json:"clientId,omitempty"`
+	ClientSecret     string `json:"clientSecret,omitempty"`
+	SecretID         string `json:"secretId,omitempty"`
+	CertificateFile  string `json:"certificateFile,omitempty"`
+	KeyFile          string `json:"keyFile,omitempty"`
+	PEMFile          string `json:"pemFile,omitempty"` // the key and then the certificate, in one file
+	CertificateID    string `json:"certificateId,omitempty"`
+	ThumbprintSHA1   string `json:"thumbprintSha1,omitempty"`
+	ThumbprintSHA256 string `json:"thumbprintSha256,omitempty"`
+
+	Tenants []tenantJSON   `json:"tenants"`
+	Apps    []appStateJSON `json:"apps"`
+}
+
+// announce builds the hello line; files is where the default app's
+// certificate and key go, in default mode.
+func announce(srv *graphauthtest.Server, controlURL, caFile, dir string, defaultMode bool) (hello, error) {
+	h := hello{URL: srv.URL, ControlURL: controlURL, CAFile: caFile, Tenants: []tenantJSON{}, Apps: []appStateJSON{}}
+	for _, t := range srv.Tenants() {
+		h.Tenants = append(h.Tenants, tenantView(t))
+	}
+	for _, id := range srv.Apps() {
+		if a, ok := srv.App(id); ok {
+			v := appView(a)
+			for i := range v.Certificates {
+				v.Certificates[i].CertificatePEM = ""
+			}
+			h.Apps = append(h.Apps, v)
+		}
+	}
+	if !defaultMode {
+		return h, nil
+	}
+	a, ok := srv.App(srv.ClientID)
+	if !ok || len(a.Secrets) == 0 || len(a.Certificates) == 0 || srv.ClientKey == nil {
+		return h, fmt.Errorf("the default app has no secret or certificate")
+	}
+	h.TenantID, h.TenantDomain = srv.TenantID, srv.TenantDomain
+	h.ClientID, h.ClientSecret, h.SecretID = srv.ClientID, srv.Secret, a.Secrets[0].KeyID
+	cv := certificateView(a.Certificates[0])
+	h.CertificateID, h.ThumbprintSHA1, h.ThumbprintSHA256 = cv.KeyID, cv.ThumbprintSHA1, cv.ThumbprintSHA256
+	h.CertificateFile, h.KeyFile = filepath.Join(dir, "client-cert.pem"), filepath.Join(dir, "client-key.pem")
+	h.PEMFile = filepath.Join(dir, "client.pem")
+	keyPEM, err := encodeKey(srv.ClientKey)
+	if err != nil {
+		return h, err
+	}
+	if err := os.WriteFile(h.CertificateFile, []byte(cv.CertificatePEM), 0o644); err != nil {
+		return h, err
+	}
+	if err := os.WriteFile(h.KeyFile, keyPEM, 0o600); err != nil {
+		return h, err
+	}
+	return h, os.WriteFile(h.PEMFile, append(keyPEM, cv.CertificatePEM...), 0o600)
+}
+
+// encodeKey returns key as PKCS #8 PEM.
+func encodeKey(key *rsa.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// outputDir returns dir, or a new temporary directory when dir is empty.
+func outputDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, os.MkdirAll(dir, 0o700)
+	}
+	return os.MkdirTemp("", "fakeentra")
+}
+
+func writeCA(cert *x509.Certificate, path string) error {
+	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
+}

@@ -1,0 +1,59 @@
+// @azure/identity against fakeentra: ClientSecretCredential and
+// ClientCertificateCredential (with and without the certificate chain, x5c),
+// each asked twice for a Graph token: the second must come from the
+// credential's cache. Prints one JSON line; exits non-zero on the first
+// broken expectation. With the argument "tlsOptions" the credentials trust
+// the fake through tlsOptions.ca instead of NODE_EXTRA_CA_CERTS. Run:
+//   NODE_EXTRA_CA_CERTS=/tmp/fakeentra/ca.pem FAKEENTRA="$(fakeentra's line)" node azure-identity.mjs
+import assert from "node:assert/strict";
+import { ClientCertificateCredential, ClientSecretCredential } from "@azure/identity";
+import { ca, graph, hello, newApp, tokenRequests } from "./control.mjs";
+
+const GRAPH_DEFAULT = "https://graph.microsoft.com/.default";
+// authorityHost points the credential at the fake; disableInstanceDiscovery
+// keeps it from asking Microsoft's host whether the fake is trusted.
+const options = { authorityHost: hello.url, disableInstanceDiscovery: true };
+const viaTLSOptions = process.argv[2] === "tlsOptions";
+if (viaTLSOptions) {
+  assert.notEqual(process.env.NODE_EXTRA_CA_CERTS, hello.caFile, "tlsOptions mode runs without the fake's CA in NODE_EXTRA_CA_CERTS");
+  options.tlsOptions = { ca: ca.toString() }; // ca: the CA file's contents
+}
+
+async function twice(name, credentialFor) {
+  if (viaTLSOptions) name += " (tlsOptions.ca)";
+  const app = await newApp(name);
+  const cred = credentialFor(app);
+  const first = await cred.getToken(GRAPH_DEFAULT);
+  assert.ok(first.token, `${name}: no token`);
+  assert.ok(first.expiresOnTimestamp > Date.now(), `${name}: the token is already expired`);
+  const second = await cred.getToken(GRAPH_DEFAULT);
+  assert.equal(second.token, first.token, `${name}: the second call got a new token`);
+  const reqs = await tokenRequests(app.clientId);
+  assert.equal(reqs.length, 1, `${name}: ${reqs.length} token requests, want 1 (the second call must hit the cache)`);
+  const users = await graph("/users", first.token);
+  assert.equal(users.status, 200, `${name}: Graph refused the token: ${JSON.stringify(users.body)}`);
+  return { scenario: name, tokenRequests: reqs.length };
+}
+
+// pem is what ClientCertificateCredential reads: the key and the certificate.
+const pem = (app) => ({ certificate: app.certificates[0].privateKeyPem + app.certificates[0].certificatePem });
+
+const results = [];
+results.push(await twice("@azure/identity secret",
+  (app) => new ClientSecretCredential(hello.tenantId, app.clientId, app.secrets[0].value, options)));
+results.push(await twice("@azure/identity certificate",
+  (app) => new ClientCertificateCredential(hello.tenantId, app.clientId, pem(app), options)));
+results.push(await twice("@azure/identity certificate x5c",
+  (app) => new ClientCertificateCredential(hello.tenantId, app.clientId, pem(app), { ...options, sendCertificateChain: true })));
+if (!viaTLSOptions) {
+  // The default app, from the files fakeentra wrote: pemFile holds its key
+  // and certificate, as certificatePath wants them.
+  const cred = new ClientCertificateCredential(hello.tenantId, hello.clientId, { certificatePath: hello.pemFile }, options);
+  const first = await cred.getToken(GRAPH_DEFAULT);
+  const second = await cred.getToken(GRAPH_DEFAULT);
+  assert.equal(second.token, first.token, "the default app's second call got a new token");
+  const reqs = await tokenRequests(hello.clientId);
+  assert.equal(reqs.length, 1, `the default app's certificate: ${reqs.length} token requests, want 1`);
+  results.push({ scenario: "@azure/identity certificatePath", tokenRequests: reqs.length });
+}
+console.log(JSON.stringify(results));
