@@ -1,8 +1,10 @@
 package aadsts
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Service is a resource API whose service principal a tenant lacks, as the
@@ -62,4 +64,39 @@ func MissingService(description string) (Service, bool) {
 		return s, true
 	}
 	return Service{Name: uri}, true
+}
+
+// ReplicationWait is how long to wait after creating a service principal
+// before consenting again: a new object takes minutes to reach every
+// replica of the directory, and consent in the meantime fails the same way.
+const ReplicationWait = 5 * time.Minute
+
+// Fix is how an administrator of the tenant creates a missing service
+// principal, three ways, and how long to wait after.
+type Fix struct {
+	Graph  string // the Microsoft Graph call
+	CLI    string // the Azure CLI command
+	Portal string // where in the portal
+	Action string // the remedy as one paragraph
+}
+
+// FixFor is the fix for the missing service s.
+func FixFor(s Service) Fix {
+	id := s.AppID
+	if id == "" {
+		id = "{app ID of " + s.Name + "}"
+	}
+	name := s.Name
+	if name == "" || name == s.AppID {
+		name = "the resource"
+	}
+	wait := int(ReplicationWait / time.Minute)
+	return Fix{
+		Graph: `POST https://graph.microsoft.com/v1.0/servicePrincipals {"appId": "` + id + `"}`,
+		CLI:   "az ad sp create --id " + id,
+		Portal: "Azure portal > Cloud Shell (the >_ icon at the top) > run the az command; then check it under Microsoft Entra admin center > " +
+			"Enterprise applications > All applications (Application type: Microsoft Applications), searching for " + id,
+		Action: fmt.Sprintf("An administrator of the tenant creates the service principal of %s (app ID %s) there, with the Graph call (needs "+
+			"Application.ReadWrite.All) or the az command, waits about %d minutes for it to replicate, then consents again.", name, id, wait),
+	}
 }
