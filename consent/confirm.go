@@ -58,6 +58,9 @@ func (e *GrantError) Error() string {
 // Unwrap returns Err, so that errors.As finds the *graphauth.AuthError.
 func (e *GrantError) Unwrap() error { return e.Err }
 
+// Remedy returns Action, so that verify.Diagnose keeps it.
+func (e *GrantError) Remedy() string { return e.Action }
+
 // ConfirmOptions bound the confirmation. Zero values are the defaults.
 type ConfirmOptions struct {
 	// Timeout is how long to wait for the grant to take effect: the

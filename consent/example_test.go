@@ -38,7 +38,7 @@ func ExampleParseCallback() {
 	}
 	// Output:
 	// cancelled
-	// The administrator declined. Ask again, explaining why the app needs its permissions.
+	// Ask the administrator again, explaining why the app needs each permission.
 }
 
 // Onboarding on the fake platform: Contoso's administrator consents and

@@ -119,3 +119,10 @@ func FuzzMissingService(f *testing.F) {
 		}
 	})
 }
+
+func TestMissingServiceReadsTheSanitisedRedirectText(t *testing.T) {
+	t.Parallel()
+	s, ok := MissingService(`AADSTS650052: The app needs access to a service (/'https://manage.office.com/') that your organization /'x/' has not subscribed to or enabled.`)
+	require.True(t, ok)
+	assert.Equal(t, "c5393580-f805-4401-95e8-94b7a6ef2fc2", s.AppID)
+}

@@ -19,11 +19,11 @@ type Service struct {
 //	The app is trying to access a service '48ac35b8-…'(Skype and Teams Tenant Admin API) that your organization '…' lacks a service principal for.
 //	The app needs access to a service ("https://graph.microsoft.com") that your organization "…" has not subscribed to or enabled.
 //
-// and AADSTS500011's "The resource principal named https://… was not found
+// (the kit keeps the redirect's quotes as ' and backslashes as /) and AADSTS500011's "The resource principal named https://… was not found
 // in the tenant named …".
 var (
 	serviceByID  = regexp.MustCompile(`service '([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})' ?\(([^()]{0,200})\)`)
-	serviceByURI = regexp.MustCompile(`service \(\\?"([^"\\]{1,300})\\?"\)`)
+	serviceByURI = regexp.MustCompile(`service \([\\/]?["']([^"']{1,300}?)[\\/]?["']\)`)
 	principalURI = regexp.MustCompile(`resource principal named (\S{1,300}) was not found`)
 )
 

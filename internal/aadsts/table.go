@@ -83,7 +83,7 @@ var table = []Entry{
 
 	// Consent and permissions.
 	{65001, 0, "Consent is missing: no administrator or user has consented to the permissions asked for.", actGetConsent, PortalAPI, cmdAdminConsent},
-	{65004, Cancelled, "The user or administrator declined to consent.", "Ask again, explaining why the app needs each permission.", "", ""},
+	{65004, Cancelled, "The user or administrator declined to consent.", "Ask the administrator again, explaining why the app needs each permission.", "", ""},
 	{65005, MissingServiceSetup, "The app asks for a resource that its required permissions do not list, or that the tenant has not subscribed to.", "Add the resource's permission to the app under API permissions, and make sure the tenant has the service; then consent again.", PortalAPI, ""},
 	{90094, NotAdministrator, "The permissions need an administrator's consent, and the signed-in user is not an administrator.", "Have a Global Administrator or Privileged Role Administrator grant admin consent.", PortalAPI, cmdAdminConsent},
 	{90095, NotAdministrator, "An administrator must approve the request (the admin consent workflow is on).", "Have an administrator approve the pending request.", PortalRequest, ""},
