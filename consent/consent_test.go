@@ -85,7 +85,7 @@ func TestOnboardingConfirmsTheGrantOnceItTakesEffect(t *testing.T) {
 	require.Equal(t, 200, status, body)
 	out := <-done
 	require.NoError(t, out.err)
-	assert.Equal(t, "confirmed", out.rec.LastResult)
+	assert.Equal(t, consent.StatusConfirmed, out.rec.Status)
 	assert.Equal(t, []string{"Organization.Read.All", "User.Read.All"}, out.rec.Roles)
 	assert.Empty(t, out.rec.Missing)
 	recs, err := h.Registry().List(context.Background())
@@ -112,7 +112,7 @@ func TestTwoCustomersOnboardEndToEnd(t *testing.T) {
 		require.NoError(t, out.err)
 		assert.Equal(t, c.tenant, out.rec.TenantID)
 		assert.Equal(t, c.admin, out.rec.ConsentedBy)
-		assert.Equal(t, "confirmed", out.rec.LastResult)
+		assert.Equal(t, consent.StatusConfirmed, out.rec.Status)
 	}
 	recs, err := h.Registry().List(context.Background())
 	require.NoError(t, err)
@@ -145,7 +145,7 @@ func TestAGrantNotYetInEffectIsRefusedUntilItIs(t *testing.T) {
 	get(t, newBrowser(srv), web.URL+"/onboard")
 	out = <-done
 	require.NoError(t, out.err, "trying again onboards the tenant")
-	assert.Equal(t, "confirmed", out.rec.LastResult)
+	assert.Equal(t, consent.StatusConfirmed, out.rec.Status)
 	assert.Equal(t, "it@customer.onmicrosoft.com", out.rec.ConsentedBy)
 }
 
@@ -236,7 +236,7 @@ func TestRegistries(t *testing.T) {
 			var wg sync.WaitGroup
 			for i := range 40 {
 				wg.Go(func() {
-					assert.NoError(t, reg.Put(ctx, consent.Record{TenantID: fmt.Sprintf("%08d-0000-0000-0000-000000000000", i), LastResult: "confirmed"}))
+					assert.NoError(t, reg.Put(ctx, consent.Record{TenantID: fmt.Sprintf("%08d-0000-0000-0000-000000000000", i), Status: consent.StatusConfirmed}))
 				})
 			}
 			wg.Wait()
@@ -246,7 +246,7 @@ func TestRegistries(t *testing.T) {
 			r, ok, err := reg.Get(ctx, "00000007-0000-0000-0000-000000000000")
 			require.NoError(t, err)
 			require.True(t, ok)
-			assert.Equal(t, "confirmed", r.LastResult)
+			assert.Equal(t, consent.StatusConfirmed, r.Status)
 			require.NoError(t, reg.Delete(ctx, r.TenantID))
 			_, ok, _ = reg.Get(ctx, r.TenantID)
 			assert.False(t, ok)
@@ -302,7 +302,7 @@ func TestReverifyUpdatesTheRegistry(t *testing.T) {
 	require.Len(t, recs, 1)
 	assert.Equal(t, []string{"User.Read.All"}, recs[0].Missing)
 	stored, _, _ := h.Registry().Get(context.Background(), out.rec.TenantID)
-	assert.Equal(t, recs[0].LastResult, stored.LastResult)
+	assert.Equal(t, recs[0].Status, stored.Status)
 }
 
 func FuzzParseCallback(f *testing.F) {

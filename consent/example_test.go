@@ -82,7 +82,7 @@ func Example_adminConsent() {
 				case err != nil:
 					fmt.Println("refused:", err)
 				default:
-					fmt.Printf("onboarded %s for %s: %s\n", rec.TenantID, rec.ConsentedBy, rec.LastResult)
+					fmt.Printf("onboarded %s for %s: %s\n", rec.TenantID, rec.ConsentedBy, rec.Status)
 				}
 			}})
 	if err != nil {

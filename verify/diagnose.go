@@ -21,15 +21,15 @@ type Diagnosis struct {
 	// "UnknownPermission", "Timeout", "Network", "UnexpectedResponse",
 	// "Throttled", "ServiceUnavailable", "PermissionsMissing",
 	// "PermissionsExcess" or "Unknown".
-	Code       string   `json:"code"`
-	AADSTS     int      `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
-	OAuthError string   `json:"oauthError,omitempty"` // e.g. "invalid_client"
-	Summary    string   `json:"summary"`              // what happened
-	Retryable  bool     `json:"retryable"`            // whether the same request may succeed later
-	Action     string   `json:"action"`               // what the administrator does
-	Portal     string   `json:"portal,omitempty"`     // where, in the admin center
-	Command    string   `json:"command,omitempty"`    // a Graph call or command that fixes it
-	CLI        string   `json:"cli,omitempty"`        // the Azure CLI command that fixes it, when there is one
+	Code       string `json:"code"`
+	AADSTS     int    `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
+	OAuthError string `json:"oauthError,omitempty"` // e.g. "invalid_client"
+	Summary    string `json:"summary"`              // what happened
+	Retryable  bool   `json:"retryable"`            // whether the same request may succeed later
+	Action     string `json:"action"`               // what the administrator does
+	Portal     string `json:"portal,omitempty"`     // where, in the admin center
+	Command    string `json:"command,omitempty"`    // a Graph call or command that fixes it
+	CLI        string `json:"cli,omitempty"`        // the Azure CLI command that fixes it, when there is one
 	// ResourceAppID and ResourceName name the API whose service principal
 	// the tenant lacks (AADSTS650052, 500011), as the platform's message
 	// gives them; the app ID is empty when the message named only a URI
@@ -38,8 +38,8 @@ type Diagnosis struct {
 	ResourceName  string `json:"resourceName,omitempty"`
 	// Wait is how long to wait after the fix before trying again; zero
 	// when the fix takes effect at once.
-	Wait time.Duration `json:"waitNanoseconds,omitempty"`
-	Missing    []string `json:"missing,omitempty"`    // permissions to grant (any one, for a 403)
+	Wait    time.Duration `json:"waitNanoseconds,omitempty"`
+	Missing []string      `json:"missing,omitempty"` // permissions to grant (any one, for a 403)
 	// Privilege compares the permissions held with what the calls made
 	// need (Requirements.LeastPrivilege): missing and excess ones.
 	Privilege     *PrivilegeReport `json:"privilege,omitempty"`

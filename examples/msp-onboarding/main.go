@@ -87,7 +87,7 @@ func demo(ctx context.Context, out io.Writer) error {
 					http.Error(w, "consent failed", http.StatusBadRequest)
 					return
 				}
-				fmt.Fprintf(out, "onboarded tenant %s for %s: %s\n", rec.TenantID, rec.ConsentedBy, rec.LastResult)
+				fmt.Fprintf(out, "onboarded tenant %s for %s: %s\n", rec.TenantID, rec.ConsentedBy, rec.Status)
 				fmt.Fprintln(w, "Thank you: your tenant is connected.")
 			}})
 	if err != nil {
@@ -119,7 +119,7 @@ func demo(ctx context.Context, out io.Writer) error {
 		if err != nil {
 			org = "error: " + err.Error()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rec.TenantID, org, strings.Join(rec.Roles, ","), rec.LastResult)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rec.TenantID, org, strings.Join(rec.Roles, ","), rec.Status)
 	}
 	return tw.Flush()
 }
@@ -167,7 +167,7 @@ func serveReal(cfg graphauth.Config) error {
 					http.Error(w, err.Error(), http.StatusBadRequest)
 					return
 				}
-				fmt.Fprintf(w, "Tenant %s: %s\n", rec.TenantID, rec.LastResult)
+				fmt.Fprintf(w, "Tenant %s: %s\n", rec.TenantID, rec.Status)
 			}})
 	if err != nil {
 		return err
