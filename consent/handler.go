@@ -101,7 +101,9 @@ type HandlerOptions struct {
 	// default, holding one of MaxConcurrent's slots), and the record moves
 	// to StatusConfirmed or StatusFailed, after which Confirmed is called.
 	// Close stops confirmations still running, leaving their records
-	// pending for Reverify.
+	// pending for Reverify. A pending record shows only that a user of the
+	// tenant signed in, not that anything was granted: act on a tenant
+	// only once its record is StatusConfirmed.
 	Background bool
 	// Confirmed, when not nil, is called with the final record of each
 	// background confirmation (StatusConfirmed, or StatusFailed and the
