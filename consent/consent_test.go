@@ -3,13 +3,11 @@ package consent_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/entrakit/entrakit/consent"
+	"github.com/entrakit/entrakit/consent/internal/registrytest"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 )
@@ -229,30 +228,15 @@ func TestOnboardingRefusals(t *testing.T) {
 
 func TestRegistries(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(t.TempDir(), "tenants.json")
-	for name, reg := range map[string]consent.Registry{"memory": &consent.MemoryRegistry{}, "file": consent.NewFileRegistry(file)} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			var wg sync.WaitGroup
-			for i := range 40 {
-				wg.Go(func() {
-					assert.NoError(t, reg.Put(ctx, consent.Record{TenantID: fmt.Sprintf("%08d-0000-0000-0000-000000000000", i), Status: consent.StatusConfirmed}))
-				})
-			}
-			wg.Wait()
-			recs, err := reg.List(ctx)
-			require.NoError(t, err)
-			assert.Len(t, recs, 40, "no write was lost")
-			r, ok, err := reg.Get(ctx, "00000007-0000-0000-0000-000000000000")
-			require.NoError(t, err)
-			require.True(t, ok)
-			assert.Equal(t, consent.StatusConfirmed, r.Status)
-			require.NoError(t, reg.Delete(ctx, r.TenantID))
-			_, ok, _ = reg.Get(ctx, r.TenantID)
-			assert.False(t, ok)
-			assert.Error(t, reg.Put(ctx, consent.Record{}))
+	t.Run("memory", func(t *testing.T) {
+		registrytest.Run(t, func(*testing.T) consent.Registry { return &consent.MemoryRegistry{} })
+	})
+	t.Run("file", func(t *testing.T) {
+		registrytest.Run(t, func(t *testing.T) consent.Registry {
+			return consent.NewFileRegistry(filepath.Join(t.TempDir(), "tenants.json"))
 		})
-	}
+	})
+	file := filepath.Join(t.TempDir(), "tenants.json")
 	require.NoError(t, os.WriteFile(file, []byte("{not json"), 0o600))
 	_, err := consent.NewFileRegistry(file).List(context.Background())
 	assert.Error(t, err)
