@@ -299,6 +299,11 @@ func FuzzParseCallback(f *testing.F) {
 			return
 		}
 		res, err := consent.ParseCallback(q, state)
+		var ce *consent.Error
+		if errors.As(err, &ce) {
+			assert.NotEmpty(t, ce.Action, "every refusal says what to do")
+			assert.NotEmpty(t, ce.Reason)
+		}
 		if err == nil {
 			assert.Len(t, res.TenantID, 36, "only a GUID tenant is accepted")
 			assert.Empty(t, q.Get("error"), "an error always wins")

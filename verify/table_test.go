@@ -115,3 +115,28 @@ func TestDiagnoseSpecificCodes(t *testing.T) {
 		assert.NotContains(t, strings.ToLower(d.Action), "as the message says")
 	})
 }
+
+// Any token error body the platform (or something in between) may send
+// is diagnosed without a panic, and Diagnose agrees with Retryable.
+func FuzzDiagnoseAuthError(f *testing.F) {
+	f.Add(400, `{"error":"invalid_client","error_description":"AADSTS7000215: x","error_codes":[7000215]}`)
+	f.Add(400, `{"error":"invalid_client","suberror":"basic_action","error_codes":[123]}`)
+	f.Add(400, `{"error":"invalid_resource","error_description":"AADSTS650052: The app is trying to access a service '48ac35b8-9aa8-4d74-927d-1f4a14a0b239'(Teams) that your organization 'x' lacks a service principal for.","error_codes":[650052]}`)
+	f.Add(503, `<html>`)
+	f.Fuzz(func(t *testing.T, status int, body string) {
+		if status < 100 || status > 599 {
+			return
+		}
+		ae := graphauth.ParseAuthError(status, nil, []byte(body))
+		d := verify.Diagnose(ae)
+		if d.Retryable != ae.Retryable() {
+			t.Fatalf("Diagnose says retryable=%v, Retryable %v", d.Retryable, ae.Retryable())
+		}
+		if d.Code == "" || d.Action == "" {
+			t.Fatalf("an empty diagnosis: %+v", d)
+		}
+		if d.ResourceAppID != "" && len(d.ResourceAppID) != 36 {
+			t.Fatalf("resource app ID %q", d.ResourceAppID)
+		}
+	})
+}
