@@ -19,6 +19,7 @@ type Diagnosis struct {
 	// Code identifies the failure: "AADSTS7000215", "HTTP403",
 	// "Configuration", "TenantNotAllowed", "CertificatePassword",
 	// "UnknownPermission", "Timeout", "Network", "UnexpectedResponse",
+	// "OAuth:<error>" (a refusal without an AADSTS code),
 	// "Throttled", "ServiceUnavailable", "PermissionsMissing",
 	// "PermissionsExcess" or "Unknown".
 	Code       string `json:"code"`
@@ -71,8 +72,10 @@ func (d Diagnosis) String() string {
 }
 
 // Diagnose explains any error from the kit: refusals of the identity
-// platform (by AADSTS code, for the ~75 codes app-only, sign-in and consent
-// flows hit most), Microsoft Graph errors (401, 403 with the permissions to
+// platform (by AADSTS code, from the kit's table of over 150 codes that
+// AuthError.Retryable reads too, so that Diagnosis.Retryable always equals
+// it; a code the table lacks is explained from the OAuth error, suberror
+// and HTTP status), Microsoft Graph errors (401, 403 with the permissions to
 // grant, 404, 429, 5xx), configuration errors, and network failures. A nil
 // error gives a zero Diagnosis.
 func Diagnose(err error) Diagnosis {
@@ -231,7 +234,7 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 		d.Action = "Check DNS, proxy and firewall rules for graph.microsoft.com."
 	default:
 		d.Summary = "Microsoft Graph refused the request (" + ge.Code + "): " + ge.Message
-		d.Action = "See the detail."
+		d.Action = "Read Graph's message in the detail: it names the property, value or query option it refused; correct that in the request."
 	}
 }
 
