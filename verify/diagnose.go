@@ -76,8 +76,9 @@ func (d Diagnosis) String() string {
 // AuthError.Retryable reads too, so that Diagnosis.Retryable always equals
 // it; a code the table lacks is explained from the OAuth error, suberror
 // and HTTP status), Microsoft Graph errors (401, 403 with the permissions to
-// grant, 404, 429, 5xx), configuration errors, and network failures. A nil
-// error gives a zero Diagnosis.
+// grant, 404, 429, 5xx), configuration errors, and network failures. An
+// error that carries its own remedy (consent.Error, consent.GrantError)
+// keeps it as the Action. A nil error gives a zero Diagnosis.
 func Diagnose(err error) Diagnosis {
 	if err == nil {
 		return Diagnosis{}
