@@ -140,3 +140,19 @@ func FuzzDiagnoseAuthError(f *testing.F) {
 		}
 	})
 }
+
+// Each key-file mistake gets the remedy for that mistake.
+func TestDiagnoseKeyFileMistakes(t *testing.T) {
+	t.Parallel()
+	for reason, says := range map[string]string{
+		"the private key is an EC (elliptic-curve) key, and Microsoft Entra ID needs an RSA key for client assertions": "rsa:2048",
+		"expired on 2025-01-01: create a new certificate and upload it to the app":                                     "delete the expired one",
+		"is a certificate alone (a DER .cer file) and holds no private key: give the PFX":                              "the .cer (public part) is what the app holds",
+		"holds no certificate": "PFX or PEM file",
+	} {
+		d := verify.Diagnose(&graphauth.ConfigError{Field: "ClientCertificate", Reason: reason})
+		assert.Equal(t, "Configuration", d.Code)
+		assert.Contains(t, d.Action, says, reason)
+		assert.NotEmpty(t, d.Portal)
+	}
+}

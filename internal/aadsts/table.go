@@ -137,7 +137,7 @@ var table = []Entry{
 	{50020, 0, "The user is not a member of the tenant, or a personal account was used where only work accounts are allowed.", "Invite the user as a guest, or have the user sign in to their own tenant.", PortalUsers, ""},
 	{50034, 0, "The user account does not exist in the directory.", "Check the user name and tenant; create or invite the user.", PortalUsers, ""},
 	{50057, 0, "The user account is disabled.", "Enable the account (Account enabled = Yes).", PortalUsers, ""},
-	{50053, Retryable, "The account is locked: too many failed sign-ins, or sign-ins from a malicious IP address.", "Wait for the lockout to end (smart lockout lasts a minute or more), then sign in; reset the password if the attempts were not the user's.", PortalUsers, ""},
+	{50053, 0, "The account is locked: too many failed sign-ins, or sign-ins from a malicious IP address.", "Wait for the lockout to end (smart lockout lasts a minute or more), then sign in; reset the password if the attempts were not the user's.", PortalUsers, ""},
 	{50055, 0, "The user's password has expired.", "Have the user change the password, or an administrator reset it.", PortalUsers, ""},
 	{50144, 0, "The user's on-premises Active Directory password has expired.", "Have the user change the password on-premises, then let it synchronise.", PortalUsers, ""},
 	{50126, 0, "The user name or password is wrong.", "Check the credentials; reset the password if needed.", PortalUsers, ""},
@@ -172,7 +172,6 @@ var table = []Entry{
 	{500021, BlockedByPolicy, "Tenant restrictions block access to this tenant.", "Allow the tenant in the organisation's tenant restrictions policy.", "", ""},
 	{50097, 0, "Device authentication is required.", "Sign in from a registered or joined device.", PortalCA, ""},
 	{50131, BlockedByPolicy, "Conditional Access refused the request.", "Find the policy that applied in the sign-in logs and satisfy or adjust it.", PortalCA, ""},
-	{65006, BlockedByPolicy, "A policy of the tenant (user consent settings) blocks this consent.", "Have an administrator grant admin consent, or change the user consent settings.", PortalConsent, cmdAdminConsent},
 
 	// Requests the platform rejects.
 	{9002313, 0, "The request was malformed, or the code or refresh token in it is not valid.", "Check the request's parameters and their URL encoding; sign in again if a code or refresh token was sent.", "", ""},
