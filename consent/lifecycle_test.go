@@ -290,3 +290,29 @@ func TestBackgroundConfirmationsRunConcurrently(t *testing.T) {
 		assert.True(t, ok, id)
 	}
 }
+
+// A cookie whose sealed state was edited (to change the product's state,
+// say) opens to nothing: the callback ends with a state mismatch and hands
+// Done no state.
+func TestEditedAppStateCookieIsRefused(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{})
+	web, _, done, h := onboarding(t, srv, app, nil)
+	start := httptestRecorder()
+	require.NoError(t, h.Redirect(start, httpRequest(t, web.URL+"/x"), "", "client-record:1"))
+	cookie := (&http.Response{Header: start.Header()}).Cookies()[0]
+	loc, err := url.Parse(start.Header().Get("Location"))
+	require.NoError(t, err)
+	state := loc.Query().Get("state")
+	value := []byte(cookie.Value)
+	value[len(value)/2] ^= 0x01
+	if value[len(value)/2] == cookie.Value[len(value)/2] {
+		value[len(value)/2]++
+	}
+	cb := httpRequest(t, web.URL+"/consent/callback?"+url.Values{"state": {state}, "admin_consent": {"True"}, "tenant": {customerID}}.Encode())
+	cb.AddCookie(&http.Cookie{Name: cookie.Name, Value: string(value)})
+	h.Callback().ServeHTTP(httptestRecorder(), cb)
+	out := <-done
+	assert.ErrorIs(t, out.err, graphauth.ErrStateMismatch)
+	assert.Empty(t, out.rec.AppState)
+}
