@@ -73,6 +73,9 @@ type ConfirmOptions struct {
 	// Parallel bounds how many tenants Reverify checks at once. Zero
 	// means 8.
 	Parallel int
+	// Now is the clock of the records Reverify writes (LastVerified); nil
+	// means time.Now. The waits between attempts use the real clock.
+	Now func() time.Time
 }
 
 // Confirm shows that the app's grant in tenantID is in effect: it gets a

@@ -187,9 +187,10 @@ func TestReverifyMarksARemovedAppAtOnce(t *testing.T) {
 	srv.RemoveServicePrincipal(gone, app.ClientID)
 	srv.RemoveServicePrincipal(pendingGone, app.ClientID)
 	srv.RevokeAppRoles(lost, app.ClientID, "User.Read.All")
+	srv.Advance(30 * 24 * time.Hour) // the records take the injected clock
 
 	recs, err := consent.Reverify(ctx, reg, cred, app.RequiredRoles,
-		&consent.ConfirmOptions{Timeout: 400 * time.Millisecond, FirstWait: 50 * time.Millisecond, Parallel: 4})
+		&consent.ConfirmOptions{Timeout: 400 * time.Millisecond, FirstWait: 50 * time.Millisecond, Parallel: 4, Now: srv.Now})
 	require.NoError(t, err)
 	require.Len(t, recs, len(tenants))
 	by := map[string]consent.Record{}
@@ -203,6 +204,10 @@ func TestReverifyMarksARemovedAppAtOnce(t *testing.T) {
 	assert.Equal(t, []string{"User.Read.All"}, by[lost].Missing)
 	for _, id := range tenants[3:] {
 		assert.Equal(t, consent.StatusConfirmed, by[id].Status, id)
+	}
+	for _, r := range recs {
+		assert.False(t, r.LastVerified.IsZero(), "every tenant was checked")
+		assert.True(t, r.LastVerified.After(time.Now().Add(29*24*time.Hour)), "on the injected clock")
 	}
 	// The removed tenant cost one token request; the never-confirmed one
 	// several.

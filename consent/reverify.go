@@ -34,6 +34,10 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 	if opts != nil {
 		o = *opts
 	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
 	slots := make(chan struct{}, orDefault(o.Parallel, defaultParallel))
 	errs := make([]error, len(recs))
 	var wg sync.WaitGroup
@@ -42,7 +46,7 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			recs[i] = recheck(ctx, cred, recs[i], required, o, time.Now)
+			recs[i] = recheck(ctx, cred, recs[i], required, o, now)
 			errs[i] = reg.Put(ctx, recs[i])
 		}()
 	}
