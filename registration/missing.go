@@ -31,7 +31,10 @@ var ErrNoMissingService = errors.New("registration: the error names no missing s
 // an error that names none, or a *GraphError.
 func (c *Client) CreateMissingServicePrincipal(ctx context.Context, refusal error) (ServicePrincipal, bool, error) {
 	var ae *graphauth.AuthError
-	if !errors.As(refusal, &ae) || !(ae.HasCode(650052) || ae.HasCode(500011) || ae.HasCode(650051)) {
+	if !errors.As(refusal, &ae) {
+		return ServicePrincipal{}, false, ErrNoMissingService
+	}
+	if entry, ok := aadsts.First(ae.AADSTS); !ok || !entry.Has(aadsts.MissingServiceSetup) {
 		return ServicePrincipal{}, false, ErrNoMissingService
 	}
 	s, ok := aadsts.MissingService(ae.Description)
