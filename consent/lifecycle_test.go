@@ -3,6 +3,7 @@ package consent_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -320,4 +321,57 @@ func TestEditedAppStateCookieIsRefused(t *testing.T) {
 	out := <-done
 	assert.ErrorIs(t, out.err, graphauth.ErrStateMismatch)
 	assert.Empty(t, out.rec.AppState)
+}
+
+// gate is a credential that holds every token request until released, and
+// counts how many it holds at once.
+type gate struct {
+	mu      sync.Mutex
+	held    int
+	peak    int
+	release chan struct{}
+}
+
+func (g *gate) Token(ctx context.Context, _ graphauth.TokenRequest) (graphauth.Token, error) {
+	g.mu.Lock()
+	g.held++
+	g.peak = max(g.peak, g.held)
+	g.mu.Unlock()
+	defer func() { g.mu.Lock(); g.held--; g.mu.Unlock() }()
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+	}
+	return graphauth.Token{}, &graphauth.AuthError{StatusCode: 401, Code: "invalid_client", AADSTS: []int{7000222}}
+}
+
+func (g *gate) holding() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.held
+}
+
+func TestReverifyRunsAtMostParallelAtOnce(t *testing.T) {
+	t.Parallel()
+	reg := &consent.MemoryRegistry{}
+	ctx := context.Background()
+	for i := range 10 {
+		require.NoError(t, reg.Put(ctx, consent.Record{TenantID: fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), Status: consent.StatusConfirmed}))
+	}
+	g := &gate{release: make(chan struct{})}
+	result := make(chan []consent.Record, 1)
+	go func() {
+		recs, err := consent.Reverify(ctx, reg, g, []string{"User.Read.All"}, &consent.ConfirmOptions{Parallel: 3})
+		assert.NoError(t, err)
+		result <- recs
+	}()
+	require.Eventually(t, func() bool { return g.holding() == 3 }, 10*time.Second, time.Millisecond)
+	close(g.release)
+	recs := <-result
+	assert.Equal(t, 3, g.peak, "never more than Parallel at once")
+	require.Len(t, recs, 10)
+	for _, r := range recs {
+		assert.Equal(t, consent.StatusFailed, r.Status, "an expired secret fails at once, without retries")
+		assert.Contains(t, r.Error, "AADSTS7000222")
+	}
 }
