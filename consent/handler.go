@@ -103,7 +103,10 @@ type HandlerOptions struct {
 	// Close stops confirmations still running, leaving their records
 	// pending for Reverify. A pending record shows only that a user of the
 	// tenant signed in, not that anything was granted: act on a tenant
-	// only once its record is StatusConfirmed.
+	// only once its record is StatusConfirmed. (A member who is not an
+	// administrator, and who forges the consent's redirect, so leaves a
+	// record that ends StatusFailed, where the synchronous handler records
+	// nothing.)
 	Background bool
 	// Confirmed, when not nil, is called with the final record of each
 	// background confirmation (StatusConfirmed, or StatusFailed and the
