@@ -108,9 +108,10 @@ const (
 	// anyRole: a token without roles does not confirm either, and is
 	// retried like one that lacks a required role.
 	anyRole confirmMode = 1 << iota
-	// goneIsFinal: AADSTS700016 (the app is not in the tenant) ends the
-	// confirmation at once, for a tenant that had confirmed before.
-	goneIsFinal
+	// settled: the tenant had confirmed before, so nothing is on its way:
+	// AADSTS700016 (the app is not in the tenant: removed) or a token
+	// without the roles (revoked) ends the confirmation at once.
+	settled
 )
 
 // confirm is Confirm, in a mode.
@@ -132,10 +133,10 @@ func confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID strin
 		case err == nil:
 			c.Roles = roles(tok.AccessToken)
 			c.Missing = missing(required, c.Roles)
-			if c.Confirmed() && (len(c.Roles) > 0 || mode&anyRole == 0) {
+			if c.Confirmed() && (len(c.Roles) > 0 || mode&anyRole == 0) || mode&settled != 0 {
 				return c, nil
 			}
-		case errors.As(err, &ae) && (ae.HasCode(700016) && mode&goneIsFinal == 0 || ae.Retryable()):
+		case errors.As(err, &ae) && (ae.HasCode(700016) && mode&settled == 0 || ae.Retryable()):
 			c.Missing = required // not there yet
 		default:
 			return c, err

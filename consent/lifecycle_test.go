@@ -210,9 +210,10 @@ func TestReverifyMarksARemovedAppAtOnce(t *testing.T) {
 		assert.False(t, r.LastVerified.IsZero(), "every tenant was checked")
 		assert.True(t, r.LastVerified.After(time.Now().Add(29*24*time.Hour)), "on the injected clock")
 	}
-	// The removed tenant cost one token request; the never-confirmed one
-	// several.
+	// The removed and the revoked tenants cost one token request each; the
+	// never-confirmed one several.
 	assert.Equal(t, 1, countTokenRequests(srv, gone))
+	assert.Equal(t, 1, countTokenRequests(srv, lost))
 	assert.Greater(t, countTokenRequests(srv, pendingGone), 1)
 	stored, _, _ := reg.Get(ctx, gone)
 	assert.Equal(t, consent.StatusRemoved, stored.Status)

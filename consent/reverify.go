@@ -17,11 +17,13 @@ const defaultParallel = 8
 // token in each, its roles against required), at most opts.Parallel at
 // once, and records each result, for the dashboard that shows which
 // customers are still authorised. A tenant whose token carries the roles
-// becomes StatusConfirmed. A tenant that had confirmed and now answers
-// AADSTS700016 (an administrator removed the app) becomes StatusRemoved at
-// once, without the retries that a new grant gets. Otherwise a record that
-// was pending stays StatusPending while roles are missing, and any other
-// becomes StatusFailed with Missing or Error set. It returns the updated
+// becomes StatusConfirmed. A tenant that had confirmed gets one token
+// request, without the retries a new grant gets while it propagates: if it
+// answers AADSTS700016 (an administrator removed the app) it becomes
+// StatusRemoved, and if its token lacks roles (revoked) StatusFailed with
+// Missing set. A record that was pending stays StatusPending while roles
+// are missing after the retries; any other failure is StatusFailed with
+// Error set. It returns the updated
 // records in the registry's order; a tenant that fails does not stop the
 // others, and an error storing a record is returned, joined, after all
 // were checked.
@@ -59,13 +61,13 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 func recheck(ctx context.Context, cred graphauth.TokenCredential, rec Record, required []string, o ConfirmOptions, now func() time.Time) Record {
 	mode := confirmMode(0)
 	if rec.Status == StatusConfirmed {
-		mode |= goneIsFinal
+		mode |= settled
 	}
 	c, err := confirm(ctx, cred, rec.TenantID, required, o, mode)
 	rec.LastVerified, rec.Roles, rec.Missing, rec.Error = now(), c.Roles, c.Missing, ""
 	var ae *graphauth.AuthError
 	switch {
-	case err != nil && mode&goneIsFinal != 0 && errors.As(err, &ae) && ae.HasCode(700016):
+	case err != nil && mode&settled != 0 && errors.As(err, &ae) && ae.HasCode(700016):
 		rec.Status, rec.Error = StatusRemoved, oneLine(err)
 	case err != nil:
 		rec.Status, rec.Error = StatusFailed, oneLine(err)
