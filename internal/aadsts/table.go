@@ -152,6 +152,23 @@ var table = []Entry{
 	{90072, 0, "The external account is not in the tenant.", "Invite the user as a guest of the tenant, or use the user's home tenant.", PortalUsers, ""},
 	{54000, 0, "The user is a minor, and the tenant's legal age group rules block the sign-in.", "Obtain the parental consent the tenant requires.", PortalUsers, ""},
 
+	{50064, 0, "The user name or password could not be validated.", "Have the user sign in again with the right password; reset it if it is unknown.", PortalUsers, ""},
+	{50089, 0, "The sign-in took too long and its flow token expired.", "Have the user start the sign-in again and finish it without a long pause.", "", ""},
+	{50125, 0, "The sign-in was interrupted: the user must register for self-service password reset.", "Have the user register at https://aka.ms/ssprsetup, then sign in again.", "", ""},
+	{50127, 0, "A broker app (such as Microsoft Authenticator or Company Portal) must be installed for this sign-in.", "Install the broker app on the device, then sign in again.", "", ""},
+	{50129, 0, "The device is not workplace-joined, which this sign-in requires.", "Register (workplace-join) the device, then sign in again.", PortalCA, ""},
+	{50135, 0, "The user must change the password: the account is at risk.", "Have the user change the password through the sign-in page.", PortalUsers, ""},
+	{50140, 0, "The sign-in was interrupted by the 'Stay signed in?' prompt.", actSignIn, "", ""},
+	{50143, 0, "The session does not match the user or tenant the request named.", actSignIn, "", ""},
+	{50155, 0, "Device authentication failed for the user.", "Re-register the device, then sign in again.", PortalCA, ""},
+	{50169, 0, "The realm is not a configured realm of the tenant.", "Use a domain the tenant has verified in the authority or the user name.", "", ""},
+	{50199, 0, "The platform asks the user to confirm the sign-in, for the app's security.", actSignIn, "", ""},
+	{51006, 0, "The session's authentication is not strong enough (Windows Integrated Authentication is required).", actSignIn, "", ""},
+	{700020, 0, "The access grant requires the user's interaction.", actSignIn, "", ""},
+	{700003, 0, "The device object was not found in the tenant's directory.", "Register the device again, then sign in.", PortalCA, ""},
+	{140000, 0, "The request's nonce is not valid.", "Start the sign-in again with a fresh nonce.", "", ""},
+	{90123, 0, "The identity provider denied the access.", "Check the federated identity provider's sign-in logs for why.", "", ""},
+
 	// MFA, Conditional Access and policy.
 	{50076, 0, "Multi-factor authentication is required.", "Have the user complete MFA interactively; for automation use app-only credentials, or exclude the workload from the policy.", PortalCA, ""},
 	{50074, 0, "Strong authentication (MFA) is required.", "Have the user complete MFA interactively.", PortalCA, ""},
@@ -186,6 +203,16 @@ var table = []Entry{
 	{90117, 0, "The request's input is not valid.", "Check the request against the endpoint's documented parameters.", "", ""},
 	{50029, 0, "The URI is not valid: the domain name holds characters it may not.", "Fix the URI the platform's message names.", "", ""},
 	{90016, 0, "A claim the platform requires is missing from the token presented.", "Present a token with the required claims (for on-behalf-of: a user's access token for this app).", "", ""},
+
+	{90004, 0, "The request is not properly formatted.", "Form-encode the request body and send each parameter once.", "", ""},
+	{90009, 0, "The app asks for a token for itself by an identifier that is not its app ID GUID.", "Ask for the token with the app's client ID GUID as the resource (api://{client-id}/.default).", "", ""},
+	{90013, 0, "The user's input is not valid.", "Have the user correct the value the sign-in page names.", "", ""},
+	{90027, 0, "Tokens cannot be issued from this API version for personal Microsoft accounts.", "Use the v2.0 endpoint (/oauth2/v2.0/token) for personal accounts.", "", ""},
+	{90043, 0, "An authorization code from a national cloud was redeemed in another cloud.", "Redeem the code at the authority host of the cloud that issued it.", "", ""},
+	{90120, 0, "The device code request is not valid.", "Start a new device code flow with the app's client ID and scopes.", "", ""},
+	{900382, 0, "A confidential client cannot make cross-cloud requests.", "Use an app registered in the tenant's own cloud.", "", ""},
+	{50013, 0, "The assertion (an on-behalf-of user token) is not valid: wrong issuer, audience or signature, or expired.", "Send a current access token issued for this app (its aud is the app's client ID or App ID URI).", "", ""},
+	{90093, 0, "Microsoft Graph refused the directory lookup the sign-in needed (the user is not authorised for it).", "Have an administrator grant the permission the sign-in needs, or check the user's access.", PortalAPI, ""},
 
 	// Throttling and transient failures.
 	{50196, 0, "The platform detected a loop: the same token request many times in a short time.", "Cache tokens and reuse them until shortly before they expire, instead of asking for one per call.", "", ""},
