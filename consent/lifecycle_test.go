@@ -376,3 +376,29 @@ func TestReverifyRunsAtMostParallelAtOnce(t *testing.T) {
 		assert.Contains(t, r.Error, "AADSTS7000222")
 	}
 }
+
+// A registry file edited by hand, or truncated, loads or fails with an
+// error, never a panic; what loads has a known status.
+func FuzzFileRegistryLoad(f *testing.F) {
+	f.Add(`[{"tenantId":"a","lastResult":"pending: x"}]`)
+	f.Add(`[{"tenantId":"a","status":"removed","appState":"c"}]`)
+	f.Add(`[{"tenantId":"a","lastResult":"weird"}]`)
+	f.Add(`{`)
+	f.Fuzz(func(t *testing.T, data string) {
+		path := filepath.Join(t.TempDir(), "tenants.json")
+		require.NoError(t, os.WriteFile(path, []byte(data), 0o600))
+		reg := consent.NewFileRegistry(path)
+		recs, err := reg.List(context.Background())
+		if err != nil {
+			return
+		}
+		for _, r := range recs {
+			if r.Status == "" {
+				continue // neither a status nor a lastResult in the file
+			}
+			if r.TenantID != "" {
+				require.NoError(t, reg.Put(context.Background(), r), "what loads can be stored again")
+			}
+		}
+	})
+}
