@@ -9,13 +9,14 @@ import (
 
 // background tracks the confirmations that run on after Done.
 type background struct {
+	slots  chan struct{} // bounds the confirmations running at once
 	mu     sync.Mutex
 	closed bool
 	stop   chan struct{} // closed by Close
 	wg     sync.WaitGroup
 }
 
-func (b *background) start() { b.stop = make(chan struct{}) }
+func (b *background) start(n int) { b.stop, b.slots = make(chan struct{}), make(chan struct{}, n) }
 
 // stopped reports whether Close was called.
 func (b *background) stopped() bool {
@@ -52,25 +53,30 @@ func (h *Handler) recordPending(ctx context.Context, rec Record) (Record, error)
 	return rec, nil
 }
 
-// confirmLater starts the background confirmation of rec, which then
-// owns the caller's slot. It reports false, starting nothing, once the
-// handler is closed: the record stays pending for Reverify.
-func (h *Handler) confirmLater(rec Record) bool {
+// confirmLater starts the background confirmation of rec. It starts
+// nothing once the handler is closed, or while MaxConcurrent confirmations
+// are running already (a flood of forged round trips must not hold up the
+// callbacks): the record then stays pending, for Reverify.
+func (h *Handler) confirmLater(rec Record) {
 	h.bg.mu.Lock()
 	defer h.bg.mu.Unlock()
 	if h.bg.closed {
-		return false
+		return
+	}
+	select {
+	case h.bg.slots <- struct{}{}:
+	default:
+		return
 	}
 	h.bg.wg.Add(1)
 	go func() {
 		defer h.bg.wg.Done()
-		defer func() { <-h.slots }()
+		defer func() { <-h.bg.slots }()
 		final, err := h.finish(rec)
 		if h.opts.Confirmed != nil && !errors.Is(err, context.Canceled) {
 			h.opts.Confirmed(final, err)
 		}
 	}()
-	return true
 }
 
 // finish confirms a pending tenant's grant and stores the outcome. When

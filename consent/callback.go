@@ -120,21 +120,15 @@ func (h *Handler) redirectToSignIn(w http.ResponseWriter, r *http.Request, p pen
 }
 
 // signedIn handles the sign-in's redirect, within a slot, the rate bound
-// and a deadline. With HandlerOptions.Background the slot passes to the
-// confirmation that goes on after Done.
+// and a deadline.
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, name string, p pending, q url.Values) {
 	select {
 	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
 	default:
 		busy(w, 5*time.Second, "too many tenants are being onboarded at once")
 		return
 	}
-	release := true
-	defer func() {
-		if release {
-			<-h.slots
-		}
-	}()
 	// Only a code costs a request: Complete refuses an error or a missing
 	// code before any.
 	charged := q.Get("code") != "" && q.Get("error") == ""
@@ -157,7 +151,7 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, name string, 
 	if err == nil && h.opts.Background {
 		rec, err = h.recordPending(ctx, rec)
 		if err == nil {
-			release = !h.confirmLater(rec)
+			h.confirmLater(rec)
 		}
 	} else if err == nil {
 		rec, err = h.confirmNow(ctx, rec)

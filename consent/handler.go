@@ -98,8 +98,9 @@ type HandlerOptions struct {
 	// the sign-in proved the tenant, the handler records it with
 	// StatusPending and calls Done with that record at once; the
 	// confirmation then runs on (up to Confirm.Timeout, two minutes by
-	// default, holding one of MaxConcurrent's slots), and the record moves
-	// to StatusConfirmed or StatusFailed, after which Confirmed is called.
+	// default; at most MaxConcurrent at once, beyond which a record stays
+	// pending for Reverify), and the record moves to StatusConfirmed or
+	// StatusFailed, after which Confirmed is called.
 	// Close stops confirmations still running, leaving their records
 	// pending for Reverify. A pending record shows only that a user of the
 	// tenant signed in, not that anything was granted: act on a tenant
@@ -223,7 +224,7 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 		h.path = "/"
 	}
 	h.sec = !ids.IsLoopbackHost(u.Hostname())
-	h.bg.start()
+	h.bg.start(cap(h.slots))
 	return h, nil
 }
 

@@ -282,3 +282,31 @@ func FuzzFileRegistryLoad(f *testing.F) {
 		}
 	})
 }
+
+// Background confirmations that take long do not hold up the callbacks: a
+// confirmation beyond MaxConcurrent is left pending for Reverify, and the
+// next administrator's callback is answered, not refused with 503.
+func TestLongBackgroundConfirmationsDoNotBlockCallbacks(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{PropagationDelay: time.Hour})
+	fabrikam := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Fabrikam", Users: []graphauthtest.User{{UPN: "admin@fabrikam.onmicrosoft.com", Admin: true}}})
+	web, _, done, h := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
+		o.Background, o.MaxConcurrent = true, 1
+		o.Confirm = &consent.ConfirmOptions{Timeout: time.Hour, FirstWait: 20 * time.Millisecond}
+	})
+	defer h.Close()
+	for _, admin := range []string{"it@customer.onmicrosoft.com", "admin@fabrikam.onmicrosoft.com"} {
+		srv.SignIn(admin)
+		status, body := get(t, newBrowser(srv), web.URL+"/onboard")
+		require.Equal(t, 200, status, body)
+		out := <-done
+		require.NoError(t, out.err)
+		assert.Equal(t, consent.StatusPending, out.rec.Status)
+	}
+	for _, id := range []string{customerID, fabrikam.ID} {
+		rec, ok, err := h.Registry().Get(context.Background(), id)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, consent.StatusPending, rec.Status)
+	}
+}
