@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/entrakit/entrakit/consent"
+	"github.com/entrakit/entrakit/consent/redisregistry"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 	"github.com/entrakit/entrakit/registration"
@@ -31,6 +32,8 @@ func exportedTypes() map[string]reflect.Type {
 		"consent.Record":                              reflect.TypeFor[consent.Record](),
 		"consent.Registry":                            reflect.TypeFor[consent.Registry](),
 		"consent.Result":                              reflect.TypeFor[consent.Result](),
+		"consent.Status":                              reflect.TypeFor[consent.Status](),
+		"consent/redisregistry.Registry":              reflect.TypeFor[redisregistry.Registry](),
 		"graphauth.AssertionFunc":                     reflect.TypeFor[graphauth.AssertionFunc](),
 		"graphauth.AuthError":                         reflect.TypeFor[graphauth.AuthError](),
 		"graphauth.AuthRequest":                       reflect.TypeFor[graphauth.AuthRequest](),

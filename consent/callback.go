@@ -85,7 +85,7 @@ func (h *Handler) consented(w http.ResponseWriter, r *http.Request, name string,
 		err = h.redirectToSignIn(w, r, p)
 	}
 	if err != nil {
-		h.opts.Done(w, r, Record{}, err)
+		h.opts.Done(w, r, Record{AppState: p.AppState}, err)
 	}
 }
 
@@ -111,7 +111,7 @@ func (h *Handler) redirectToSignIn(w http.ResponseWriter, r *http.Request, p pen
 	if err != nil {
 		return err
 	}
-	next := pending{State: sp.State, Created: h.now(), Pinned: p.Pinned, Consented: p.Consented, SignIn: &sp}
+	next := pending{State: sp.State, Created: h.now(), Pinned: p.Pinned, Consented: p.Consented, SignIn: &sp, AppState: p.AppState}
 	if err := h.setCookie(w, next); err != nil {
 		return err
 	}
@@ -148,16 +148,27 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, name string, 
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
 	rec, err := h.prove(ctx, p, q)
+	if err == nil && h.opts.Background {
+		rec, err = h.recordPending(ctx, rec)
+		if err == nil {
+			h.confirmLater(rec)
+		}
+	} else if err == nil {
+		rec, err = h.confirmNow(ctx, rec)
+	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		// graphauth may report the last answer it read rather than the
 		// deadline that cut the next request short.
 		err = fmt.Errorf("consent: the callback gave up after %s: %w (%w)", h.timeout, ctx.Err(), err)
 	}
+	if err != nil {
+		rec = Record{AppState: p.AppState}
+	}
 	h.opts.Done(w, r, rec, err)
 }
 
-// prove redeems the sign-in, requires its ID token's tenant to be the
-// consented one, then confirms and records the tenant.
+// prove redeems the sign-in and requires its ID token's tenant to be the
+// consented one. It returns the start of the tenant's record.
 func (h *Handler) prove(ctx context.Context, p pending, q url.Values) (Record, error) {
 	s, err := h.signIn(p.signInTenant())
 	if err != nil {
@@ -178,11 +189,20 @@ func (h *Handler) prove(ctx context.Context, p pending, q url.Values) (Record, e
 	// grant's roles are what show that an administrator consented.
 	// graphauth.User does not expose the ID token's wids (directory roles)
 	// claim, so the user's role is not checked here; the roles suffice.
-	rec, err := h.confirmGrant(ctx, p.Consented)
+	rec := Record{TenantID: p.Consented, ConsentedAt: h.now(), ConsentedBy: u.Username, AppState: p.AppState}
+	if old, ok, _ := h.opts.Registry.Get(ctx, rec.TenantID); ok && !old.ConsentedAt.IsZero() {
+		rec.ConsentedAt = old.ConsentedAt
+	}
+	return rec, nil
+}
+
+// confirmNow confirms the proven tenant's grant and records it.
+func (h *Handler) confirmNow(ctx context.Context, rec Record) (Record, error) {
+	c, err := h.confirmGrant(ctx, rec.TenantID)
 	if err != nil {
 		return Record{}, err
 	}
-	rec.ConsentedBy = u.Username
+	rec.Roles, rec.Missing, rec.LastVerified, rec.Status = c.Roles, c.Missing, h.now(), StatusConfirmed
 	if err := h.opts.Registry.Put(ctx, rec); err != nil {
 		return Record{}, err
 	}
@@ -214,23 +234,23 @@ func (h *Handler) allowed(tenant string) bool {
 	return false
 }
 
-// confirmGrant builds the proven tenant's record once an app-only token
-// there carries the required roles, or at least one role when none are
+// confirmGrant confirms the proven tenant once an app-only token there
+// carries the required roles, or at least one role when none are
 // required. A token without them, or the app still unknown in the tenant
 // when time runs out, is a *GrantError.
-func (h *Handler) confirmGrant(ctx context.Context, tenant string) (Record, error) {
-	c, err := confirm(ctx, h.opts.Credential, tenant, h.opts.Required, &h.confirm, len(h.opts.Required) == 0)
+func (h *Handler) confirmGrant(ctx context.Context, tenant string) (Confirmation, error) {
+	mode := confirmMode(0)
+	if len(h.opts.Required) == 0 {
+		mode = anyRole
+	}
+	c, err := confirm(ctx, h.opts.Credential, tenant, h.opts.Required, h.confirm, mode)
 	var ae *graphauth.AuthError
 	switch {
 	case err == nil && c.Confirmed() && len(c.Roles) > 0:
+		return c, nil
 	case err == nil || errors.As(err, &ae) && ae.HasCode(700016):
-		return Record{}, &GrantError{TenantID: tenant, Roles: c.Roles, Missing: c.Missing, Action: grantAction, Err: err}
+		return c, &GrantError{TenantID: tenant, Roles: c.Roles, Missing: c.Missing, Action: grantAction, Err: err}
 	default:
-		return Record{}, err
+		return c, err
 	}
-	rec := Record{TenantID: tenant, ConsentedAt: h.now(), Roles: c.Roles, LastVerified: h.now(), LastResult: "confirmed"}
-	if old, ok, _ := h.opts.Registry.Get(ctx, tenant); ok && !old.ConsentedAt.IsZero() {
-		rec.ConsentedAt = old.ConsentedAt
-	}
-	return rec, nil
 }

@@ -58,6 +58,9 @@ func (e *GrantError) Error() string {
 // Unwrap returns Err, so that errors.As finds the *graphauth.AuthError.
 func (e *GrantError) Unwrap() error { return e.Err }
 
+// Remedy returns Action, so that verify.Diagnose keeps it.
+func (e *GrantError) Remedy() string { return e.Action }
+
 // ConfirmOptions bound the confirmation. Zero values are the defaults.
 type ConfirmOptions struct {
 	// Timeout is how long to wait for the grant to take effect: the
@@ -67,6 +70,12 @@ type ConfirmOptions struct {
 	// FirstWait is the first pause between attempts, doubled each time up
 	// to 15 seconds. Zero means one second.
 	FirstWait time.Duration
+	// Parallel bounds how many tenants Reverify checks at once. Zero
+	// means 8.
+	Parallel int
+	// Now is the clock of the records Reverify writes (LastVerified); nil
+	// means time.Now. The waits between attempts use the real clock.
+	Now func() time.Time
 }
 
 // Confirm shows that the app's grant in tenantID is in effect: it gets a
@@ -85,16 +94,28 @@ type ConfirmOptions struct {
 // a member's own consent to a delegated permission creates. The Handler
 // asks for at least one role then.
 func Confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID string, required []string, opts *ConfirmOptions) (Confirmation, error) {
-	return confirm(ctx, cred, tenantID, required, opts, false)
-}
-
-// confirm is Confirm; with anyRole, a token without roles does not confirm
-// either, and is retried like one that lacks a required role.
-func confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID string, required []string, opts *ConfirmOptions, anyRole bool) (Confirmation, error) {
 	var o ConfirmOptions
 	if opts != nil {
 		o = *opts
 	}
+	return confirm(ctx, cred, tenantID, required, o, 0)
+}
+
+// confirmMode changes what confirm waits for.
+type confirmMode uint8
+
+const (
+	// anyRole: a token without roles does not confirm either, and is
+	// retried like one that lacks a required role.
+	anyRole confirmMode = 1 << iota
+	// settled: the tenant had confirmed before, so nothing is on its way:
+	// AADSTS700016 (the app is not in the tenant: removed) or a token
+	// without the roles (revoked) ends the confirmation at once.
+	settled
+)
+
+// confirm is Confirm, in a mode.
+func confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID string, required []string, o ConfirmOptions, mode confirmMode) (Confirmation, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 2 * time.Minute
 	}
@@ -112,10 +133,10 @@ func confirm(ctx context.Context, cred graphauth.TokenCredential, tenantID strin
 		case err == nil:
 			c.Roles = roles(tok.AccessToken)
 			c.Missing = missing(required, c.Roles)
-			if c.Confirmed() && (len(c.Roles) > 0 || !anyRole) {
+			if c.Confirmed() && (len(c.Roles) > 0 || mode&anyRole == 0) || mode&settled != 0 {
 				return c, nil
 			}
-		case errors.As(err, &ae) && (ae.HasCode(700016) || ae.Retryable()):
+		case errors.As(err, &ae) && (ae.HasCode(700016) && mode&settled == 0 || ae.Retryable()):
 			c.Missing = required // not there yet
 		default:
 			return c, err
@@ -165,33 +186,4 @@ func missing(required, have []string) []string {
 		}
 	}
 	return out
-}
-
-// Reverify confirms every tenant in the registry again (a new token in each,
-// its roles against required) and records the result, for the dashboard
-// that shows which customers are still authorised. It returns the updated
-// records; a tenant that fails is recorded with the error and does not stop
-// the others.
-func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential, required []string, opts *ConfirmOptions) ([]Record, error) {
-	recs, err := reg.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i, rec := range recs {
-		c, err := Confirm(ctx, cred, rec.TenantID, required, opts)
-		rec.LastVerified, rec.Roles, rec.Missing = time.Now(), c.Roles, c.Missing
-		switch {
-		case err != nil:
-			rec.LastResult = "error: " + strings.SplitN(err.Error(), "\n", 2)[0]
-		case c.Confirmed():
-			rec.LastResult = "confirmed"
-		default:
-			rec.LastResult = "pending: " + strings.Join(c.Missing, ", ") + " not in effect"
-		}
-		if err := reg.Put(ctx, rec); err != nil {
-			return nil, err
-		}
-		recs[i] = rec
-	}
-	return recs, nil
 }

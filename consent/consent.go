@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/aadsts"
 	"github.com/entrakit/entrakit/internal/ids"
 )
 
@@ -96,7 +97,7 @@ type Reason string
 
 // The reasons a consent fails.
 const (
-	Cancelled             Reason = "cancelled"               // the administrator declined
+	Cancelled             Reason = "cancelled"               // the administrator declined or cancelled
 	NotAdministrator      Reason = "not_administrator"       // the user may not consent for the tenant
 	NotMultiTenant        Reason = "not_multi_tenant"        // the app cannot be used outside its home tenant
 	RedirectNotRegistered Reason = "redirect_not_registered" // the platform showed its own error page instead
@@ -111,7 +112,15 @@ type Error struct {
 	Reason Reason
 	Auth   *graphauth.AuthError // the OAuth error, AADSTS code and trace ID
 	Action string               // what to tell the administrator
+	// ResourceAppID and ResourceName name the API whose service principal
+	// the tenant lacks, for MissingServiceSetup (AADSTS650052), as the
+	// platform's message gives them; registration.Client's
+	// EnsureServicePrincipal with the administrator's token creates it.
+	ResourceAppID, ResourceName string
 }
+
+// Remedy returns Action, so that verify.Diagnose keeps it.
+func (e *Error) Remedy() string { return e.Action }
 
 // Error returns one line.
 func (e *Error) Error() string {
@@ -146,25 +155,34 @@ func ParseCallback(q url.Values, expectedState string) (Result, error) {
 	return Result{TenantID: strings.ToLower(tenant), Scopes: strings.Fields(q.Get("scope"))}, nil
 }
 
-// classify maps the redirect's error to a Reason and an action.
+// classify maps the redirect's error to a Reason and an action, from the
+// kit's AADSTS table, or, for a code it lacks, from the OAuth error
+// (access_denied and permission_denied, "The admin canceled the request",
+// are a cancel).
 func classify(code, description string) *Error {
 	ae := graphauth.ParseCallbackError(code, description)
-	e := &Error{Reason: Other, Auth: ae, Action: "See the error code; start the consent again once it is fixed."}
-	switch {
-	case ae.HasCode(65004) || code == "access_denied" && len(ae.AADSTS) == 0:
-		e.Reason, e.Action = Cancelled, "The administrator declined. Ask again, explaining why the app needs its permissions."
-	case ae.HasCode(90094) || ae.HasCode(90095):
-		e.Reason, e.Action = NotAdministrator, "Ask a Global Administrator or Privileged Role Administrator of the tenant to consent."
-	case ae.HasCode(700016) || ae.HasCode(50194):
-		e.Reason, e.Action = NotMultiTenant, "Make the app multi-tenant (Supported account types) in its home tenant."
-	case ae.HasCode(50011) || ae.HasCode(500113):
-		e.Reason, e.Action = RedirectNotRegistered, "Register the redirect URI exactly under Authentication."
-	case ae.HasCode(530032) || ae.HasCode(53003) || ae.HasCode(500021):
-		e.Reason, e.Action = BlockedByPolicy, "A policy of the tenant blocks this consent: its administrator reviews the user consent and Conditional Access settings."
-	case ae.HasCode(650052) || ae.HasCode(500011):
-		e.Reason, e.Action = MissingServiceSetup, "The tenant lacks a service the app needs: its administrator creates the resource's service principal or enables the service."
+	entry, ok := aadsts.First(ae.AADSTS)
+	if !ok {
+		entry = aadsts.Fallback(ae.Code, ae.Suberror, 0)
+	}
+	e := &Error{Reason: reasons[entry.ConsentFlag()], Auth: ae, Action: entry.Action}
+	if e.Reason == "" {
+		e.Reason = Other
+	}
+	if s, ok := aadsts.MissingService(ae.Description); ok && entry.Has(aadsts.MissingServiceSetup) {
+		e.ResourceAppID, e.ResourceName, e.Action = s.AppID, s.Name, aadsts.FixFor(s).Action
 	}
 	return e
+}
+
+// reasons maps the table's consent classes to Reasons.
+var reasons = map[aadsts.Flags]Reason{
+	aadsts.Cancelled:             Cancelled,
+	aadsts.NotAdministrator:      NotAdministrator,
+	aadsts.NotMultiTenant:        NotMultiTenant,
+	aadsts.RedirectNotRegistered: RedirectNotRegistered,
+	aadsts.BlockedByPolicy:       BlockedByPolicy,
+	aadsts.MissingServiceSetup:   MissingServiceSetup,
 }
 
 // Incremental is the sign-in request that asks a signed-in user for more

@@ -3,13 +3,11 @@ package consent_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/entrakit/entrakit/consent"
+	"github.com/entrakit/entrakit/consent/internal/registrytest"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 )
@@ -85,7 +84,7 @@ func TestOnboardingConfirmsTheGrantOnceItTakesEffect(t *testing.T) {
 	require.Equal(t, 200, status, body)
 	out := <-done
 	require.NoError(t, out.err)
-	assert.Equal(t, "confirmed", out.rec.LastResult)
+	assert.Equal(t, consent.StatusConfirmed, out.rec.Status)
 	assert.Equal(t, []string{"Organization.Read.All", "User.Read.All"}, out.rec.Roles)
 	assert.Empty(t, out.rec.Missing)
 	recs, err := h.Registry().List(context.Background())
@@ -112,7 +111,7 @@ func TestTwoCustomersOnboardEndToEnd(t *testing.T) {
 		require.NoError(t, out.err)
 		assert.Equal(t, c.tenant, out.rec.TenantID)
 		assert.Equal(t, c.admin, out.rec.ConsentedBy)
-		assert.Equal(t, "confirmed", out.rec.LastResult)
+		assert.Equal(t, consent.StatusConfirmed, out.rec.Status)
 	}
 	recs, err := h.Registry().List(context.Background())
 	require.NoError(t, err)
@@ -145,7 +144,7 @@ func TestAGrantNotYetInEffectIsRefusedUntilItIs(t *testing.T) {
 	get(t, newBrowser(srv), web.URL+"/onboard")
 	out = <-done
 	require.NoError(t, out.err, "trying again onboards the tenant")
-	assert.Equal(t, "confirmed", out.rec.LastResult)
+	assert.Equal(t, consent.StatusConfirmed, out.rec.Status)
 	assert.Equal(t, "it@customer.onmicrosoft.com", out.rec.ConsentedBy)
 }
 
@@ -229,30 +228,15 @@ func TestOnboardingRefusals(t *testing.T) {
 
 func TestRegistries(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(t.TempDir(), "tenants.json")
-	for name, reg := range map[string]consent.Registry{"memory": &consent.MemoryRegistry{}, "file": consent.NewFileRegistry(file)} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			var wg sync.WaitGroup
-			for i := range 40 {
-				wg.Go(func() {
-					assert.NoError(t, reg.Put(ctx, consent.Record{TenantID: fmt.Sprintf("%08d-0000-0000-0000-000000000000", i), LastResult: "confirmed"}))
-				})
-			}
-			wg.Wait()
-			recs, err := reg.List(ctx)
-			require.NoError(t, err)
-			assert.Len(t, recs, 40, "no write was lost")
-			r, ok, err := reg.Get(ctx, "00000007-0000-0000-0000-000000000000")
-			require.NoError(t, err)
-			require.True(t, ok)
-			assert.Equal(t, "confirmed", r.LastResult)
-			require.NoError(t, reg.Delete(ctx, r.TenantID))
-			_, ok, _ = reg.Get(ctx, r.TenantID)
-			assert.False(t, ok)
-			assert.Error(t, reg.Put(ctx, consent.Record{}))
+	t.Run("memory", func(t *testing.T) {
+		registrytest.Run(t, func(*testing.T) consent.Registry { return &consent.MemoryRegistry{} })
+	})
+	t.Run("file", func(t *testing.T) {
+		registrytest.Run(t, func(t *testing.T) consent.Registry {
+			return consent.NewFileRegistry(filepath.Join(t.TempDir(), "tenants.json"))
 		})
-	}
+	})
+	file := filepath.Join(t.TempDir(), "tenants.json")
 	require.NoError(t, os.WriteFile(file, []byte("{not json"), 0o600))
 	_, err := consent.NewFileRegistry(file).List(context.Background())
 	assert.Error(t, err)
@@ -302,7 +286,7 @@ func TestReverifyUpdatesTheRegistry(t *testing.T) {
 	require.Len(t, recs, 1)
 	assert.Equal(t, []string{"User.Read.All"}, recs[0].Missing)
 	stored, _, _ := h.Registry().Get(context.Background(), out.rec.TenantID)
-	assert.Equal(t, recs[0].LastResult, stored.LastResult)
+	assert.Equal(t, recs[0].Status, stored.Status)
 }
 
 func FuzzParseCallback(f *testing.F) {
@@ -315,6 +299,11 @@ func FuzzParseCallback(f *testing.F) {
 			return
 		}
 		res, err := consent.ParseCallback(q, state)
+		var ce *consent.Error
+		if errors.As(err, &ce) {
+			assert.NotEmpty(t, ce.Action, "every refusal says what to do")
+			assert.NotEmpty(t, ce.Reason)
+		}
 		if err == nil {
 			assert.Len(t, res.TenantID, 36, "only a GUID tenant is accepted")
 			assert.Empty(t, q.Get("error"), "an error always wins")

@@ -34,8 +34,16 @@
 // beyond), so that forged callbacks cost the app nothing but a few refused
 // code redemptions a minute.
 //
-// A Registry (MemoryRegistry, FileRegistry) records which tenants consented,
-// who proved it, when, to which roles, and the last verification; Reverify
-// refreshes it. Incremental asks a signed-in user for more delegated scopes
-// later.
+// Handler.Redirect begins a round trip carrying the product's own state
+// (which of its client records is being authorised), sealed with the rest
+// and handed back in the Record. With HandlerOptions.Background the
+// callback answers as soon as the tenant is proven, recording it
+// StatusPending, and the confirmation moves it to StatusConfirmed or
+// StatusFailed afterwards.
+//
+// A Registry (MemoryRegistry, FileRegistry, and redisregistry for a fleet
+// of replicas) records which tenants consented, who proved it, when, to
+// which roles, with which Status; Reverify checks them all again, several
+// at a time, and marks a tenant that removed the app StatusRemoved.
+// Incremental asks a signed-in user for more delegated scopes later.
 package consent

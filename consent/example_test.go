@@ -1,6 +1,7 @@
 package consent_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -38,7 +39,7 @@ func ExampleParseCallback() {
 	}
 	// Output:
 	// cancelled
-	// The administrator declined. Ask again, explaining why the app needs its permissions.
+	// Ask the administrator again, explaining why the app needs each permission.
 }
 
 // Onboarding on the fake platform: Contoso's administrator consents and
@@ -82,7 +83,7 @@ func Example_adminConsent() {
 				case err != nil:
 					fmt.Println("refused:", err)
 				default:
-					fmt.Printf("onboarded %s for %s: %s\n", rec.TenantID, rec.ConsentedBy, rec.LastResult)
+					fmt.Printf("onboarded %s for %s: %s\n", rec.TenantID, rec.ConsentedBy, rec.Status)
 				}
 			}})
 	if err != nil {
@@ -124,4 +125,40 @@ func Example_adminConsent() {
 	// onboarded 22222222-2222-4222-8222-222222222222 for it@contoso.onmicrosoft.com: confirmed
 	// refused: AADSTS50020
 	// refused: User.Read.All not granted. An administrator of the tenant must grant admin consent. If one just did, the grant can take a few minutes to reach tokens: try again.
+}
+
+// Reverify checks every onboarded tenant again, several at once: one
+// customer removed the app, which shows at once as removed.
+func ExampleReverify() {
+	const contoso, fabrikam = "22222222-2222-4222-8222-222222222222", "44444444-4444-4444-8444-444444444444"
+	srv := graphauthtest.NewServer(&graphauthtest.Options{
+		Tenants: []graphauthtest.Tenant{{DisplayName: "Northwind MSP"}, {ID: contoso, DisplayName: "Contoso"}, {ID: fabrikam, DisplayName: "Fabrikam"}},
+		Apps:    []graphauthtest.App{{DisplayName: "Northwind console", MultiTenant: true, Secrets: []graphauthtest.Secret{{}}}},
+	})
+	defer srv.Close()
+	app, _ := srv.App(srv.ClientID)
+	reg := &consent.MemoryRegistry{}
+	for _, tenant := range []string{contoso, fabrikam} {
+		srv.AddServicePrincipal(tenant, app.ClientID)
+		srv.GrantAppRoles(tenant, app.ClientID, "User.Read.All")
+		_ = reg.Put(context.Background(), consent.Record{TenantID: tenant, Status: consent.StatusConfirmed})
+	}
+	srv.RemoveServicePrincipal(fabrikam, app.ClientID) // Fabrikam's administrator deleted the app
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	recs, err := consent.Reverify(context.Background(), reg, cred, []string{"User.Read.All"}, &consent.ConfirmOptions{Parallel: 4})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range recs {
+		fmt.Println(r.TenantID, r.Status)
+	}
+	// Output:
+	// 22222222-2222-4222-8222-222222222222 confirmed
+	// 44444444-4444-4444-8444-444444444444 removed
 }

@@ -34,6 +34,12 @@ const (
 	defaultMaxProofs     = 30 // a minute; an MSP onboards a few tenants a day
 	defaultTimeout       = 30 * time.Second
 	defaultConfirmWait   = 15 * time.Second
+	// defaultBackgroundWait is Confirm.Timeout with Background: a new
+	// grant can take a minute or two to reach the tenant's tokens.
+	defaultBackgroundWait = 2 * time.Minute
+	// MaxAppState is the most bytes of product state that Redirect
+	// carries through the round trip: it travels, sealed, in a cookie.
+	MaxAppState = 512
 )
 
 // HandlerOptions configures an onboarding Handler.
@@ -88,10 +94,32 @@ type HandlerOptions struct {
 	Allowed, Denied []string
 	// Registry records onboarded tenants; nil means a MemoryRegistry.
 	Registry Registry
+	// Background confirms the grant after Done instead of before: once
+	// the sign-in proved the tenant, the handler records it with
+	// StatusPending and calls Done with that record at once; the
+	// confirmation then runs on (up to Confirm.Timeout, two minutes by
+	// default; at most MaxConcurrent at once, beyond which a record stays
+	// pending for Reverify), and the record moves to StatusConfirmed or
+	// StatusFailed, after which Confirmed is called.
+	// Close stops confirmations still running, leaving their records
+	// pending for Reverify. A pending record shows only that a user of the
+	// tenant signed in, not that anything was granted: act on a tenant
+	// only once its record is StatusConfirmed. (A member who is not an
+	// administrator, and who forges the consent's redirect, so leaves a
+	// record that ends StatusFailed, where the synchronous handler records
+	// nothing.)
+	Background bool
+	// Confirmed, when not nil, is called with the final record of each
+	// background confirmation (StatusConfirmed, or StatusFailed and the
+	// error: a *GrantError, a token error, or the Registry's), from the
+	// confirmation's goroutine. It must be safe for concurrent use.
+	Confirmed func(rec Record, err error)
 	// Done is called once at the end of every round trip, and writes the
 	// response. It gets the record, and a nil error, only when the tenant
-	// was proven, its grant confirmed and the record stored; otherwise a
-	// zero Record and the error: graphauth.ErrStateMismatch, *Error (the
+	// was proven, its grant confirmed (or, with Background, its pending
+	// record stored) and the record stored; otherwise a Record holding
+	// only the round trip's AppState (empty if the state could not be
+	// read), and the error: graphauth.ErrStateMismatch, *Error (the
 	// platform refused the consent), ErrTenantMismatch,
 	// ErrTenantNotAllowed, *graphauth.AuthError or *graphauth.IDTokenError
 	// (the proving sign-in failed), *GrantError (no administrator granted
@@ -146,6 +174,7 @@ type Handler struct {
 	proofs  *rate
 	timeout time.Duration
 	confirm ConfirmOptions
+	bg      background
 }
 
 // NewHandler returns the onboarding handler pair for an app. It returns a
@@ -171,8 +200,11 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 	if opts.Confirm != nil {
 		h.confirm = *opts.Confirm
 	}
+	if opts.Background {
+		h.confirm.Timeout = orDefault(h.confirm.Timeout, defaultBackgroundWait)
+	}
 	h.confirm.Timeout = orDefault(h.confirm.Timeout, min(defaultConfirmWait, h.timeout/2))
-	if h.confirm.Timeout >= h.timeout {
+	if h.confirm.Timeout >= h.timeout && !opts.Background {
 		return nil, &graphauth.ConfigError{Field: "HandlerOptions.Confirm.Timeout", Reason: "must be shorter than HandlerOptions.Timeout"}
 	}
 	if opts.Now != nil {
@@ -192,6 +224,7 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 		h.path = "/"
 	}
 	h.sec = !ids.IsLoopbackHost(u.Hostname())
+	h.bg.start(cap(h.slots))
 	return h, nil
 }
 
@@ -250,6 +283,8 @@ type pending struct {
 	// Set for the sign-in leg only:
 	Consented string             `json:"c,omitempty"` // the GUID the consent's redirect named
 	SignIn    *graphauth.Pending `json:"i,omitempty"` // state, nonce and PKCE verifier
+	// AppState is the product's own state (Redirect), on both legs.
+	AppState string `json:"a,omitempty"`
 }
 
 // signInTenant is where the administrator signs in: the pinned tenant (a
@@ -263,25 +298,46 @@ func (p pending) signInTenant() string {
 
 // Start redirects an administrator to admin consent, for the tenant in the
 // "tenant" query parameter (a GUID or domain, pinned for the whole round
-// trip) or, without one, for "organizations". Errors go to Done.
+// trip) or, without one, for "organizations". Errors go to Done. A product
+// that carries state of its own through the round trip calls Redirect
+// instead.
 func (h *Handler) Start() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tenant := strings.ToLower(r.URL.Query().Get("tenant"))
-		p := pending{State: pkce.Random(24), Created: h.now(), Pinned: tenant}
-		if tenant == "" || tenant == "organizations" {
-			tenant, p.Pinned = "organizations", ""
-		}
-		target, err := URL(h.cfg, tenant, p.State)
-		if err == nil {
-			err = h.setCookie(w, p)
-		}
-		if err != nil {
+		if err := h.Redirect(w, r, r.URL.Query().Get("tenant"), ""); err != nil {
 			h.opts.Done(w, r, Record{}, err)
-			return
 		}
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, target, http.StatusFound)
 	})
+}
+
+// Redirect begins a round trip as Start does, for tenant (a GUID or
+// domain, pinned for the whole round trip; empty or "organizations" for
+// the administrator's own), carrying appState: the product's own state,
+// such as which of its client records is being authorised. appState
+// travels sealed (AES-GCM, so it can be neither read nor changed on the
+// way) with the round trip's state, comes back in the Record that Done
+// gets, errors included, and is stored in the Registry with the tenant.
+// It holds at most MaxAppState bytes. On success Redirect writes the
+// redirect and returns nil; otherwise it writes nothing and returns a
+// *graphauth.ConfigError.
+func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appState string) error {
+	if len(appState) > MaxAppState {
+		return &graphauth.ConfigError{Field: "appState", Reason: fmt.Sprintf("holds %d bytes, more than the %d that fit in the round trip's cookie: keep a key to the product's own record instead", len(appState), MaxAppState)}
+	}
+	tenant = strings.ToLower(tenant)
+	p := pending{State: pkce.Random(24), Created: h.now(), Pinned: tenant, AppState: appState}
+	if tenant == "" || tenant == "organizations" {
+		tenant, p.Pinned = "organizations", ""
+	}
+	target, err := URL(h.cfg, tenant, p.State)
+	if err == nil {
+		err = h.setCookie(w, p)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusFound)
+	return nil
 }
 
 func cookieName(state string) string { return "entrakit_consent_" + state[:16] }

@@ -99,3 +99,12 @@ func get(t *testing.T, c *http.Client, u string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+func httptestRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func httpRequest(t *testing.T, u string) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest(http.MethodGet, u, nil)
+	require.NoError(t, err)
+	return r
+}

@@ -9,25 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 )
-
-// Record is what the product knows of one customer tenant. The Handler
-// writes one only for a tenant that an ID token proved and whose app-only
-// token carried the required roles, with LastResult "confirmed"; Reverify
-// may then record "pending: …" or an error.
-type Record struct {
-	TenantID    string    `json:"tenantId"`
-	ConsentedAt time.Time `json:"consentedAt"`
-	// ConsentedBy is the user name (preferred_username) of the user whose
-	// sign-in at the tenant proved it, last time: the administrator who
-	// consented, or, for a tenant that had consented before, any member.
-	ConsentedBy  string    `json:"consentedBy,omitempty"`
-	Roles        []string  `json:"roles"`        // the application permissions confirmed
-	Missing      []string  `json:"missing"`      // required permissions not (yet) in effect
-	LastVerified time.Time `json:"lastVerified"` // when a token last confirmed the grant
-	LastResult   string    `json:"lastResult"`   // "confirmed", "pending: …", or an error
-}
 
 // Registry stores the onboarded tenants. Implementations must be safe for
 // concurrent use.

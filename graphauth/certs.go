@@ -3,6 +3,9 @@ package graphauth
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -69,6 +72,8 @@ func parsePEM(data []byte, password string) ([]*x509.Certificate, crypto.Private
 			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
 		case "PRIVATE KEY":
 			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+		case "EC PRIVATE KEY":
+			return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "the private key is an EC (elliptic-curve) key, " + needRSA}
 		case "ENCRYPTED PRIVATE KEY":
 			if password == "" {
 				return nil, nil, fmt.Errorf("%w: the private key is encrypted", ErrCertificatePassword)
@@ -87,6 +92,10 @@ func parsePEM(data []byte, password string) ([]*x509.Certificate, crypto.Private
 
 func parsePFX(data []byte, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
 	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
+	if _, cerr := x509.ParseCertificate(data); err != nil && cerr == nil {
+		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "is a certificate alone (a DER .cer file) and holds no private key: " +
+			"give the PFX or PEM file that holds the key; the .cer is what you upload to the app"}
+	}
 	switch {
 	case errors.Is(err, pkcs12.ErrIncorrectPassword):
 		return nil, nil, fmt.Errorf("%w: the PFX file did not open", ErrCertificatePassword)
@@ -94,6 +103,23 @@ func parsePFX(data []byte, password string) ([]*x509.Certificate, crypto.Private
 		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "is neither PEM nor a PFX (PKCS#12) file", Err: errors.New(firstLine(err.Error()))}
 	}
 	return append([]*x509.Certificate{leaf}, chain...), key, nil
+}
+
+// needRSA is the remedy for a key that is not RSA.
+const needRSA = "and Microsoft Entra ID needs an RSA key for client assertions: create an RSA certificate " +
+	"(openssl req -x509 -newkey rsa:2048 -keyout key.pem -out cert.pem -days 365 -nodes -subj /CN=app) and upload cert.pem to the app"
+
+// keyKind names a private key's algorithm for a person.
+func keyKind(key crypto.PrivateKey) string {
+	switch key.(type) {
+	case *ecdsa.PrivateKey:
+		return "an EC (elliptic-curve) key"
+	case ed25519.PrivateKey, *ed25519.PrivateKey:
+		return "an Ed25519 key"
+	case *ecdh.PrivateKey:
+		return "an ECDH key"
+	}
+	return fmt.Sprintf("a %T key", key)
 }
 
 // orderChain finds the certificate that matches the key and puts it first.
@@ -106,7 +132,7 @@ func orderChain(certs []*x509.Certificate, key crypto.PrivateKey) ([]*x509.Certi
 	}
 	rk, ok := key.(*rsa.PrivateKey)
 	if !ok {
-		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: fmt.Sprintf("the private key is %T: Microsoft Entra ID needs an RSA key", key)}
+		return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "the private key is " + keyKind(key) + ", " + needRSA}
 	}
 	for i, c := range certs {
 		if rk.PublicKey.Equal(c.PublicKey) {

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/entrakit/entrakit/internal/retry"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/entrakit/entrakit/internal/aadsts"
 	"github.com/entrakit/entrakit/internal/oauthwire"
+	"github.com/entrakit/entrakit/internal/retry"
 )
 
 // Sentinel errors that callers test with errors.Is.
@@ -28,6 +29,7 @@ var (
 type AuthError struct {
 	StatusCode    int       // HTTP status of the token response; 0 if none arrived
 	Code          string    // OAuth "error", e.g. "invalid_client"
+	Suberror      string    // "suberror", e.g. "basic_action"; MSAL's hint for interactive flows
 	AADSTS        []int     // "error_codes", e.g. [7000215]
 	Description   string    // the first line of "error_description"
 	TraceID       string    // "trace_id"
@@ -85,27 +87,47 @@ func (e *AuthError) HasCode(n int) bool {
 	return false
 }
 
-// transientAADSTS are the codes Microsoft documents as transient.
-var transientAADSTS = [...]int{50033, 90006, 90024, 90033, 90090, 90055, 50087}
-
 // Retryable reports whether sending the same request again may succeed:
-// throttling (429), server errors (5xx), temporarily_unavailable and
-// server_error, the transient AADSTS codes, and transport failures. A wrong
-// secret, a missing grant or a bad request is not retryable.
+// throttling (429), server errors (5xx), the AADSTS codes that Microsoft
+// documents as transient, and transport failures. A wrong or expired
+// credential, an assertion outside its time range (AADSTS700024), a missing
+// grant or a bad request is not retryable. The answer comes from the kit's
+// one table of AADSTS codes, the same one verify.Diagnose reads; for a code
+// the table lacks it falls back to the OAuth error, the suberror and the
+// HTTP status.
 func (e *AuthError) Retryable() bool {
 	if e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 {
 		return true
 	}
-	if e.Code == "temporarily_unavailable" || e.Code == "server_error" {
-		return true
+	if entry, ok := aadsts.First(e.AADSTS); ok {
+		return entry.Has(aadsts.Retryable)
 	}
-	for _, n := range transientAADSTS {
-		if e.HasCode(n) {
-			return true
-		}
+	if e.StatusCode == 0 && e.Code == "" && e.Err != nil {
+		return !errors.Is(e.Err, ErrUnexpectedResponse)
 	}
-	return e.StatusCode == 0 && e.Err != nil && !errors.Is(e.Err, ErrUnexpectedResponse)
+	return aadsts.Fallback(e.Code, e.Suberror, e.StatusCode).Has(aadsts.Retryable)
 }
+
+// CredentialRejected reports whether the platform refused the app's own
+// credential (a wrong or expired secret, a certificate it does not know, an
+// assertion that is malformed, outside its time range or matches no
+// federated credential), so that another credential of the same app may
+// succeed where this one cannot. The codes are those flagged in the kit's
+// AADSTS table (CredentialErrorCodes); for a code the table lacks,
+// invalid_client counts.
+func (e *AuthError) CredentialRejected() bool {
+	if entry, ok := aadsts.First(e.AADSTS); ok {
+		return entry.Has(aadsts.Credential)
+	}
+	if e.Code == "" {
+		return false
+	}
+	return aadsts.Fallback(e.Code, e.Suberror, e.StatusCode).Has(aadsts.Credential)
+}
+
+// CredentialErrorCodes returns the AADSTS codes with which the platform
+// refuses an app's own credential, as CredentialRejected reads them.
+func CredentialErrorCodes() []int { return aadsts.Credentials() }
 
 // ParseAuthError turns an identity platform error response (its status,
 // headers and JSON body) into an *AuthError, for code that talks to the
@@ -124,6 +146,7 @@ func authErrorFromBody(status int, header http.Header, body []byte) *AuthError {
 		return e
 	}
 	e.Code, e.TraceID, e.CorrelationID = clip(w.Error, 64), clip(w.TraceID, 64), clip(w.CorrelationID, 64)
+	e.Suberror = clip(w.Suberror, 64)
 	e.AADSTS = w.ErrorCodes[:min(len(w.ErrorCodes), 8)]
 	if len(w.Claims) <= maxClaims {
 		e.Claims = w.Claims

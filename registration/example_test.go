@@ -130,3 +130,30 @@ func ExamplePermissionSet() {
 	// User.Read.All for [GET /users/delta: User.Read.All GET /users: User.ReadBasic.All]
 	// true
 }
+
+// A new customer tenant refused admin consent with AADSTS650052: it has
+// never used Teams. Its administrator's tool creates the missing service
+// principal.
+func ExampleClient_CreateMissingServicePrincipal() {
+	srv := graphauthtest.NewServer(nil) // a new tenant: no Teams service principal
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.ReadWrite.All")
+	cred, _ := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()})
+	client, _ := registration.NewClient(cred, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+
+	// The consent's redirect, as the platform sends it.
+	_, refusal := consent.ParseCallback(map[string][]string{"state": {"a-fresh-unguessable-state"}, "error": {"invalid_client"},
+		"error_description": {"AADSTS650052: The app is trying to access a service '48ac35b8-9aa8-4d74-927d-1f4a14a0b239'(Skype and Teams Tenant Admin API) " +
+			"that your organization '" + srv.TenantID + "' lacks a service principal for. Contact your IT Admin to review the configuration of your service " +
+			"subscriptions or consent to the application in order to create the required service principal.\r\nTrace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333"}},
+		"a-fresh-unguessable-state")
+	sp, created, err := client.CreateMissingServicePrincipal(context.Background(), refusal)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sp.DisplayName, created)
+	// Output:
+	// Skype and Teams Tenant Admin API true
+}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/aadsts"
 	"github.com/entrakit/entrakit/registration"
 )
 
@@ -17,17 +19,28 @@ type Diagnosis struct {
 	// Code identifies the failure: "AADSTS7000215", "HTTP403",
 	// "Configuration", "TenantNotAllowed", "CertificatePassword",
 	// "UnknownPermission", "Timeout", "Network", "UnexpectedResponse",
+	// "OAuth:<error>" (a refusal without an AADSTS code),
 	// "Throttled", "ServiceUnavailable", "PermissionsMissing",
 	// "PermissionsExcess" or "Unknown".
-	Code       string   `json:"code"`
-	AADSTS     int      `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
-	OAuthError string   `json:"oauthError,omitempty"` // e.g. "invalid_client"
-	Summary    string   `json:"summary"`              // what happened
-	Retryable  bool     `json:"retryable"`            // whether the same request may succeed later
-	Action     string   `json:"action"`               // what the administrator does
-	Portal     string   `json:"portal,omitempty"`     // where, in the admin center
-	Command    string   `json:"command,omitempty"`    // a Graph call or command that fixes it
-	Missing    []string `json:"missing,omitempty"`    // permissions to grant (any one, for a 403)
+	Code       string `json:"code"`
+	AADSTS     int    `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
+	OAuthError string `json:"oauthError,omitempty"` // e.g. "invalid_client"
+	Summary    string `json:"summary"`              // what happened
+	Retryable  bool   `json:"retryable"`            // whether the same request may succeed later
+	Action     string `json:"action"`               // what the administrator does
+	Portal     string `json:"portal,omitempty"`     // where, in the admin center
+	Command    string `json:"command,omitempty"`    // a Graph call or command that fixes it
+	CLI        string `json:"cli,omitempty"`        // the Azure CLI command that fixes it, when there is one
+	// ResourceAppID and ResourceName name the API whose service principal
+	// the tenant lacks (AADSTS650052, 500011), as the platform's message
+	// gives them; the app ID is empty when the message named only a URI
+	// the kit does not know.
+	ResourceAppID string `json:"resourceAppId,omitempty"`
+	ResourceName  string `json:"resourceName,omitempty"`
+	// Wait is how long to wait after the fix before trying again; zero
+	// when the fix takes effect at once.
+	Wait    time.Duration `json:"waitNanoseconds,omitempty"`
+	Missing []string      `json:"missing,omitempty"` // permissions to grant (any one, for a 403)
 	// Privilege compares the permissions held with what the calls made
 	// need (Requirements.LeastPrivilege): missing and excess ones.
 	Privilege     *PrivilegeReport `json:"privilege,omitempty"`
@@ -49,14 +62,23 @@ func (d Diagnosis) String() string {
 	if d.Command != "" {
 		fmt.Fprintf(&b, "\n  Command: %s", d.Command)
 	}
+	if d.CLI != "" {
+		fmt.Fprintf(&b, "\n  Azure CLI: %s", d.CLI)
+	}
+	if d.Wait > 0 {
+		fmt.Fprintf(&b, "\n  Then wait: %s", d.Wait)
+	}
 	return b.String()
 }
 
 // Diagnose explains any error from the kit: refusals of the identity
-// platform (by AADSTS code, for the ~75 codes app-only, sign-in and consent
-// flows hit most), Microsoft Graph errors (401, 403 with the permissions to
-// grant, 404, 429, 5xx), configuration errors, and network failures. A nil
-// error gives a zero Diagnosis.
+// platform (by AADSTS code, from the kit's table of over 150 codes that
+// AuthError.Retryable reads too, so that Diagnosis.Retryable always equals
+// it; a code the table lacks is explained from the OAuth error, suberror
+// and HTTP status), Microsoft Graph errors (401, 403 with the permissions to
+// grant, 404, 429, 5xx), configuration errors, and network failures. An
+// error that carries its own remedy (consent.Error, consent.GrantError)
+// keeps it as the Action. A nil error gives a zero Diagnosis.
 func Diagnose(err error) Diagnosis {
 	if err == nil {
 		return Diagnosis{}
@@ -81,12 +103,9 @@ func Diagnose(err error) Diagnosis {
 		d.Code, d.Summary = "CertificatePassword", "The certificate file could not be opened with the password given."
 		d.Action = "Set the certificate's password (AZURE_CLIENT_CERTIFICATE_PASSWORD), or export the certificate again."
 	case errors.As(err, &ce):
-		d.Code, d.Summary = "Configuration", ce.Field+" "+ce.Reason
-		d.Action = "Fix " + ce.Field + " as the message says."
+		configuration(&d, ce.Field, ce.Reason)
 	case errors.As(err, &ie):
-		d.Code, d.Summary = "Configuration", ie.Field+" "+ie.Reason
-		d.Action = "Fix " + ie.Field + " as the message says."
-		d.Portal = portalOver
+		configuration(&d, ie.Field, ie.Reason)
 	case errors.As(err, &ue):
 		d.Code, d.Summary = "UnknownPermission", strings.TrimPrefix(ue.Error(), "registration: ")
 		d.Action = "Use the exact Microsoft Graph permission name."
@@ -94,9 +113,20 @@ func Diagnose(err error) Diagnosis {
 		timeout(&d)
 	default:
 		d.Code, d.Summary = "Unknown", "An error the kit does not recognise."
-		d.Action = "See the detail."
+		d.Action = "Read the detail: it names the file, address or value at fault; fix that and retry."
+	}
+	var r remedier
+	if errors.As(err, &r) && r.Remedy() != "" {
+		d.Action = r.Remedy() // the flow that failed knows best what to do next
 	}
 	return d
+}
+
+// remedier is an error that carries its own remedy for the administrator,
+// such as consent.Error and consent.GrantError.
+type remedier interface {
+	error
+	Remedy() string
 }
 
 func timeout(d *Diagnosis) {
@@ -107,13 +137,13 @@ func timeout(d *Diagnosis) {
 
 func fromAuth(d *Diagnosis, ae *graphauth.AuthError) {
 	d.OAuthError, d.TraceID, d.CorrelationID, d.Retryable = ae.Code, ae.TraceID, ae.CorrelationID, ae.Retryable()
-	for _, n := range ae.AADSTS {
-		if r, ok := aadsts[n]; ok {
-			d.Code, d.AADSTS = fmt.Sprintf("AADSTS%d", n), n
-			d.Summary, d.Action, d.Portal, d.Command = r.summary, r.action, r.portal, r.command
-			d.Retryable = d.Retryable || r.retryable
-			return
+	if e, ok := aadsts.First(ae.AADSTS); ok {
+		d.Code, d.AADSTS = fmt.Sprintf("AADSTS%d", e.Code), e.Code
+		d.Summary, d.Action, d.Portal, d.Command = e.Summary, e.Action, e.Portal, e.Command
+		if e.Has(aadsts.MissingServiceSetup) {
+			missingService(d, ae.Description)
 		}
+		return
 	}
 	switch {
 	case errors.Is(ae, context.DeadlineExceeded) || errors.Is(ae, context.Canceled):
@@ -123,25 +153,54 @@ func fromAuth(d *Diagnosis, ae *graphauth.AuthError) {
 		d.Summary = "The identity platform's answer was not its JSON: an HTML page or a broken body, usually from a proxy or gateway in between."
 		d.Action = "Check the proxy (HTTPS_PROXY) and that the authority host is the platform's; retry if it was a gateway error."
 	case ae.StatusCode == http.StatusTooManyRequests:
-		d.Code, d.Retryable = "Throttled", true
+		d.Code = "Throttled"
 		d.Summary = "The identity platform is throttling this app (HTTP 429)."
 		d.Action = "Retry after the Retry-After interval, and cache tokens instead of asking for one per call."
 	case ae.StatusCode >= 500:
-		d.Code, d.Retryable = "ServiceUnavailable", true
+		d.Code = "ServiceUnavailable"
 		d.Summary = fmt.Sprintf("The identity platform failed (HTTP %d).", ae.StatusCode)
 		d.Action = "Retry with backoff; check the Azure status page if it persists."
-	case ae.StatusCode == 0:
-		d.Code, d.Retryable = "Network", true
+	case ae.StatusCode == 0 && ae.Code == "":
+		d.Code = "Network"
 		d.Summary = "The identity platform could not be reached."
 		d.Action = "Check DNS, proxy and firewall rules for the authority host (login.microsoftonline.com in the public cloud)."
 	default:
-		d.Code = "AADSTS" + strings.Trim(fmt.Sprint(ae.AADSTS), "[]")
-		if len(ae.AADSTS) > 0 {
-			d.AADSTS = ae.AADSTS[0]
-		}
-		d.Summary = "The identity platform refused the request: " + ae.Description
-		d.Action = "Look the code up at https://login.microsoftonline.com/error?code=" + fmt.Sprint(d.AADSTS)
+		unknownCode(d, ae)
 	}
+}
+
+// unknownCode explains a refusal whose AADSTS code the table lacks (codes
+// change) from the OAuth error, suberror and status, keeping the code.
+func unknownCode(d *Diagnosis, ae *graphauth.AuthError) {
+	e := aadsts.Fallback(ae.Code, ae.Suberror, ae.StatusCode)
+	d.Code = "OAuth:" + ae.Code
+	if len(ae.AADSTS) > 0 {
+		d.AADSTS = ae.AADSTS[0]
+		d.Code = fmt.Sprintf("AADSTS%d", d.AADSTS)
+		e.Action += fmt.Sprintf(" The code's current text: https://login.microsoftonline.com/error?code=%d", d.AADSTS)
+	}
+	d.Summary, d.Action = e.Summary, e.Action
+	if ae.Description != "" {
+		d.Summary += " The platform said: " + ae.Description
+	}
+}
+
+// missingService names the resource a tenant lacks, from the platform's
+// message, with the three ways to create its service principal.
+func missingService(d *Diagnosis, description string) {
+	s, ok := aadsts.MissingService(description)
+	if !ok {
+		return
+	}
+	fix := aadsts.FixFor(s)
+	d.ResourceAppID, d.ResourceName = s.AppID, s.Name
+	d.Summary = fmt.Sprintf("The tenant has no service principal for %s", s.Name)
+	if s.AppID != "" && s.AppID != s.Name {
+		d.Summary += " (app ID " + s.AppID + ")"
+	}
+	d.Summary += ", a resource the app needs: the service has never been used in this tenant, or is not subscribed there."
+	d.Action, d.Command, d.CLI, d.Portal = fix.Action, fix.Graph, fix.CLI, fix.Portal
+	d.Wait = aadsts.ReplicationWait
 }
 
 func fromGraph(d *Diagnosis, ge *registration.GraphError) {
@@ -176,7 +235,7 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 		d.Action = "Check DNS, proxy and firewall rules for graph.microsoft.com."
 	default:
 		d.Summary = "Microsoft Graph refused the request (" + ge.Code + "): " + ge.Message
-		d.Action = "See the detail."
+		d.Action = "Read Graph's message in the detail: it names the property, value or query option it refused; correct that in the request."
 	}
 }
 

@@ -37,7 +37,7 @@ func ExampleDiagnose() {
 	fmt.Println(d.Action)
 	// Output:
 	// AADSTS7000215 false
-	// Copy the secret's Value (shown only when it is created), or add a new secret and use its value.
+	// Copy the secret's Value (shown once, when it is created) into the configuration, or add a new secret and use its value.
 }
 
 // What a data-sync guide asks the administrator to grant, against what

@@ -1,0 +1,114 @@
+// Package redisregistry is a consent.Registry in Redis, for a fleet of
+// replicas that onboard customer tenants and show them on one dashboard:
+// every replica's Handler records into it and Reverify reads it, with no
+// file to share.
+//
+//	reg := redisregistry.New(rdb, "console")  // rdb: a *redis.Client, cluster or ring
+//	h, err := consent.NewHandler(cfg, consent.HandlerOptions{Registry: reg, ...})
+//
+// The records live in one Redis hash, "{prefix}:tenants", one field per
+// tenant (its lower-case ID) holding the record's JSON. Each Put, Get and
+// Delete is one Redis command, so concurrent writers from any number of
+// replicas lose nothing; the last Put of a tenant wins. Records hold no
+// secret.
+package redisregistry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/entrakit/entrakit/consent"
+)
+
+// Registry keeps consent records in a Redis hash. It is safe for
+// concurrent use, from any number of processes.
+type Registry struct {
+	rdb redis.UniversalClient
+	key string
+}
+
+var _ consent.Registry = (*Registry)(nil)
+
+// New returns a Registry that keeps its records under "prefix:tenants" in
+// the Redis that rdb talks to. Give each app its own prefix.
+func New(rdb redis.UniversalClient, prefix string) *Registry {
+	return &Registry{rdb: rdb, key: prefix + ":tenants"}
+}
+
+// String shows neither the connection (whose options may hold Redis's
+// password) nor the records.
+func (r Registry) String() string { return "redisregistry.Registry{Redis: REDACTED}" }
+
+// Format prints String for every verb.
+func (r Registry) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
+
+// Put stores rec, replacing the tenant's record. It returns an error for a
+// record without a TenantID, or Redis's.
+func (r *Registry) Put(ctx context.Context, rec consent.Record) error {
+	if rec.TenantID == "" {
+		return errors.New("redisregistry: a record needs a TenantID")
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("redisregistry: %w", err)
+	}
+	if err := r.rdb.HSet(ctx, r.key, strings.ToLower(rec.TenantID), data).Err(); err != nil {
+		return fmt.Errorf("redisregistry: %w", err)
+	}
+	return nil
+}
+
+// Get returns the tenant's record; ok is false when there is none.
+func (r *Registry) Get(ctx context.Context, tenantID string) (consent.Record, bool, error) {
+	data, err := r.rdb.HGet(ctx, r.key, strings.ToLower(tenantID)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return consent.Record{}, false, nil
+	}
+	if err != nil {
+		return consent.Record{}, false, fmt.Errorf("redisregistry: %w", err)
+	}
+	rec, err := decode(data)
+	return rec, err == nil, err
+}
+
+// List returns every record, by tenant ID.
+func (r *Registry) List(ctx context.Context) ([]consent.Record, error) {
+	all, err := r.rdb.HGetAll(ctx, r.key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisregistry: %w", err)
+	}
+	out := make([]consent.Record, 0, len(all))
+	for _, v := range all {
+		rec, err := decode([]byte(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].TenantID) < strings.ToLower(out[j].TenantID) })
+	return out, nil
+}
+
+// Delete removes the tenant's record; removing none is not an error.
+func (r *Registry) Delete(ctx context.Context, tenantID string) error {
+	if err := r.rdb.HDel(ctx, r.key, strings.ToLower(tenantID)).Err(); err != nil {
+		return fmt.Errorf("redisregistry: %w", err)
+	}
+	return nil
+}
+
+// decode reads one stored record; a value that is not a record's JSON (a
+// key written by something else) is an error naming the hash, not a panic.
+func decode(data []byte) (consent.Record, error) {
+	var rec consent.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return consent.Record{}, fmt.Errorf("redisregistry: a stored value is not a consent record (%d bytes): %w", len(data), err)
+	}
+	return rec, nil
+}

@@ -1,0 +1,136 @@
+package consent_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/consent"
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+// Reverify checks tenants in parallel; one that removed the app becomes
+// removed at once, without two minutes of retries.
+func TestReverifyMarksARemovedAppAtOnce(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{})
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
+	require.NoError(t, err)
+	var tenants []string
+	for i := range 12 {
+		ten := srv.AddTenant(graphauthtest.Tenant{DisplayName: "T" + string(rune('a'+i))})
+		srv.AddServicePrincipal(ten.ID, app.ClientID)
+		srv.GrantAppRoles(ten.ID, app.ClientID, app.RequiredRoles...)
+		tenants = append(tenants, ten.ID)
+	}
+	reg := &consent.MemoryRegistry{}
+	ctx := context.Background()
+	for _, id := range tenants {
+		require.NoError(t, reg.Put(ctx, consent.Record{TenantID: id, Status: consent.StatusConfirmed}))
+	}
+	gone, pendingGone, lost := tenants[0], tenants[1], tenants[2]
+	require.NoError(t, reg.Put(ctx, consent.Record{TenantID: pendingGone, Status: consent.StatusPending}))
+	srv.RemoveServicePrincipal(gone, app.ClientID)
+	srv.RemoveServicePrincipal(pendingGone, app.ClientID)
+	srv.RevokeAppRoles(lost, app.ClientID, "User.Read.All")
+	srv.Advance(30 * 24 * time.Hour) // the records take the injected clock
+
+	recs, err := consent.Reverify(ctx, reg, cred, app.RequiredRoles,
+		&consent.ConfirmOptions{Timeout: 400 * time.Millisecond, FirstWait: 50 * time.Millisecond, Parallel: 4, Now: srv.Now})
+	require.NoError(t, err)
+	require.Len(t, recs, len(tenants))
+	by := map[string]consent.Record{}
+	for _, r := range recs {
+		by[r.TenantID] = r
+	}
+	assert.Equal(t, consent.StatusRemoved, by[gone].Status)
+	assert.Contains(t, by[gone].Error, "AADSTS700016")
+	assert.Equal(t, consent.StatusFailed, by[pendingGone].Status, "a tenant never confirmed is retried, then fails")
+	assert.Equal(t, consent.StatusFailed, by[lost].Status)
+	assert.Equal(t, []string{"User.Read.All"}, by[lost].Missing)
+	for _, id := range tenants[3:] {
+		assert.Equal(t, consent.StatusConfirmed, by[id].Status, id)
+	}
+	for _, r := range recs {
+		assert.False(t, r.LastVerified.IsZero(), "every tenant was checked")
+		assert.True(t, r.LastVerified.After(time.Now().Add(29*24*time.Hour)), "on the injected clock")
+	}
+	// The removed and the revoked tenants cost one token request each; the
+	// never-confirmed one several.
+	assert.Equal(t, 1, countTokenRequests(srv, gone))
+	assert.Equal(t, 1, countTokenRequests(srv, lost))
+	assert.Greater(t, countTokenRequests(srv, pendingGone), 1)
+	stored, _, _ := reg.Get(ctx, gone)
+	assert.Equal(t, consent.StatusRemoved, stored.Status)
+}
+
+func countTokenRequests(srv *graphauthtest.Server, tenant string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Endpoint == graphauthtest.EndpointToken && strings.EqualFold(r.Tenant, tenant) {
+			n++
+		}
+	}
+	return n
+}
+
+// gate is a credential that holds every token request until released, and
+// counts how many it holds at once.
+type gate struct {
+	mu      sync.Mutex
+	held    int
+	peak    int
+	release chan struct{}
+}
+
+func (g *gate) Token(ctx context.Context, _ graphauth.TokenRequest) (graphauth.Token, error) {
+	g.mu.Lock()
+	g.held++
+	g.peak = max(g.peak, g.held)
+	g.mu.Unlock()
+	defer func() { g.mu.Lock(); g.held--; g.mu.Unlock() }()
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+	}
+	return graphauth.Token{}, &graphauth.AuthError{StatusCode: 401, Code: "invalid_client", AADSTS: []int{7000222}}
+}
+
+func (g *gate) holding() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.held
+}
+
+func TestReverifyRunsAtMostParallelAtOnce(t *testing.T) {
+	t.Parallel()
+	reg := &consent.MemoryRegistry{}
+	ctx := context.Background()
+	for i := range 10 {
+		require.NoError(t, reg.Put(ctx, consent.Record{TenantID: fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), Status: consent.StatusConfirmed}))
+	}
+	g := &gate{release: make(chan struct{})}
+	result := make(chan []consent.Record, 1)
+	go func() {
+		recs, err := consent.Reverify(ctx, reg, g, []string{"User.Read.All"}, &consent.ConfirmOptions{Parallel: 3})
+		assert.NoError(t, err)
+		result <- recs
+	}()
+	require.Eventually(t, func() bool { return g.holding() == 3 }, 10*time.Second, time.Millisecond)
+	close(g.release)
+	recs := <-result
+	assert.Equal(t, 3, g.peak, "never more than Parallel at once")
+	require.Len(t, recs, 10)
+	for _, r := range recs {
+		assert.Equal(t, consent.StatusFailed, r.Status, "an expired secret fails at once, without retries")
+		assert.Contains(t, r.Error, "AADSTS7000222")
+	}
+}
