@@ -86,7 +86,7 @@ type Server struct {
 	signer   *signer
 	mu       sync.Mutex
 	dir      *directory
-	clk      clock
+	clk      *Clock
 	faults   faultSet
 	log      requestLog
 	graph    []graphRoute
@@ -116,7 +116,7 @@ func NewUnstartedServer(opts *Options) *Server {
 	if s.opts.TokenLifetime < 0 || s.opts.RefreshIn < 0 || s.opts.PropagationDelay < 0 || s.opts.TokenLatency < 0 || s.opts.DeltaRetention < 0 {
 		panic("graphauthtest: durations in Options must not be negative")
 	}
-	s.clk = clock{base: s.opts.Now}
+	s.clk = newClock(s.opts.Now)
 	key := s.opts.SigningKey
 	if key == nil {
 		key = mustRSAKey()
@@ -214,6 +214,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Now returns the server's current time.
 func (s *Server) Now() time.Time { return s.clk.now() }
 
+// Clock returns the server's clock, to hand to the code under test (it
+// satisfies graphauth.Clock) so that Advance moves time for both: a
+// credential built with it sees its cached token expire when the server's
+// tokens do.
+func (s *Server) Clock() *Clock { return s.clk }
+
 // Advance moves the server's clock forward by d: tokens, codes, secrets and
 // grants all see the new time.
 func (s *Server) Advance(d time.Duration) {
@@ -221,30 +227,6 @@ func (s *Server) Advance(d time.Duration) {
 		panic("graphauthtest: Advance takes a positive duration")
 	}
 	s.clk.advance(d)
-}
-
-// clock is the server's time: a base function plus an offset that Advance
-// moves.
-type clock struct {
-	base   func() time.Time
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	off := c.offset
-	c.mu.Unlock()
-	if c.base != nil {
-		return c.base().Add(off)
-	}
-	return time.Now().Add(off)
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
 }
 
 func mustRSAKey() *rsa.PrivateKey {
