@@ -42,7 +42,7 @@ type authzRequest struct {
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, e *oauthError) {
 	rec := recordOf(r)
 	rec.AADSTS, rec.Error = e.aadsts, e.code
-	renderError(w, e, correlationID(r), s.clk.now())
+	renderError(w, e, idsOf(r), s.clk.now())
 }
 
 // validateAuthz checks the tenant, client and redirect URI that an error
@@ -78,7 +78,7 @@ func (s *Server) validateAuthz(r *http.Request, p []string, admin bool) (*authzR
 	case redirect == "":
 		return nil, errf(400, "invalid_request", 900971, "No reply address provided.")
 	case !redirectRegistered(a.RedirectURIs, redirect):
-		return nil, errf(400, "invalid_request", 50011, "The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.", redirect, a.ClientID)
+		return nil, errf(400, "invalid_request", 50011, "The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.", redirect, a.ClientID)
 	}
 	if !a.MultiTenant && t == nil {
 		return nil, errf(400, "invalid_request", 50194, "Application '%s'(%s) is not configured as a multi-tenant application. Usage of the /%s endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.", a.ClientID, a.DisplayName, alias)
@@ -146,8 +146,11 @@ func (s *Server) respond(w http.ResponseWriter, ar *authzRequest, params url.Val
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authzRequest, e *oauthError) {
 	rec := recordOf(r)
 	rec.AADSTS, rec.Error = e.aadsts, e.code
-	body := e.body(baseURL(r), correlationID(r), s.clk.now())
-	params := url.Values{"error": {e.code}, "error_description": {body.ErrorDescription}, "error_uri": {body.ErrorURI}}
+	body := e.body(baseURL(r), idsOf(r), s.clk.now())
+	params := url.Values{"error": {e.code}, "error_description": {body.ErrorDescription}}
+	if body.ErrorURI != "" {
+		params.Set("error_uri", body.ErrorURI)
+	}
 	if ar.adminFlow {
 		params.Set("admin_consent", "True")
 	}

@@ -36,7 +36,9 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 // String describes the clock by its reading, never its internals.
-func (c *Clock) String() string { return "graphauthtest.Clock(" + c.Now().UTC().Format(time.RFC3339) + ")" }
+func (c *Clock) String() string {
+	return "graphauthtest.Clock(" + c.Now().UTC().Format(time.RFC3339) + ")"
+}
 
 func (c *Clock) now() time.Time { return c.Now() }
 

@@ -121,7 +121,7 @@ func NewUnstartedServer(opts *Options) *Server {
 	if key == nil {
 		key = mustRSAKey()
 	}
-	s.signer = newSigner(key)
+	s.signer = newSigner(key, s.clk.now())
 	s.dir = newDirectory()
 	if s.opts.Tenants == nil && s.opts.Apps == nil {
 		s.seedDefault()
