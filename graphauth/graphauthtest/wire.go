@@ -58,6 +58,7 @@ func withWireIDs(w http.ResponseWriter, r *http.Request, cacheable bool) *http.R
 	h.Set("Strict-Transport-Security", hsts)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("P3P", p3p)
+	h.Set("X-XSS-Protection", "0")
 	h.Set("x-ms-ests-server", estsServer)
 	return r.WithContext(context.WithValue(r.Context(), wireKey{}, idv))
 }
