@@ -157,9 +157,13 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authz
 	s.respond(w, ar, params)
 }
 
-// signedInUser decides who is signing in: the user named on the sign-in page,
-// the login_hint, the session, or (auto-approve) the first suitable user.
-func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
+// signedInUser decides who is signing in: the user named on the sign-in
+// page or in login_hint, else the browser's session (its cookie), else the
+// user set with Server.SignIn, else (auto-approve) the first suitable user.
+// A successful sign-in is kept in the browser's session, never the
+// server's, so that parallel clients do not see each other's users.
+func (s *Server) signedInUser(w http.ResponseWriter, r *http.Request, ar *authzRequest) (*tenant, *User, *oauthError) {
+	sessionUser := s.sessions.user(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name := ar.q.Get("login")
@@ -174,6 +178,8 @@ func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
 		if u == nil {
 			return nil, nil, errf(400, "invalid_request", 50034, "The user account %s does not exist in the directory. To sign into this application, the account must be added to the directory.", name)
 		}
+	case sessionUser != "":
+		t, u = s.dir.userByOID(sessionUser)
 	case s.dir.session != "":
 		t, u = s.dir.userByOID(s.dir.session)
 	case ar.q.Get("prompt") == "none":
@@ -190,7 +196,7 @@ func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
 	if ar.tenant != nil && ar.tenant.ID != t.ID {
 		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s' in that tenant.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID)
 	}
-	s.dir.session = u.ID
+	s.sessions.start(w, r, u.ID)
 	return t, u, nil
 }
 
@@ -218,10 +224,14 @@ func (s *Server) defaultUser(ar *authzRequest) (*tenant, *User) {
 	return t, users[0]
 }
 
+// serveLogout ends the browser's session, or, for a request without a
+// session cookie, the sign-in set with Server.SignIn.
 func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request, _ []string) {
-	s.mu.Lock()
-	s.dir.session = ""
-	s.mu.Unlock()
+	if !s.sessions.end(w, r) {
+		s.mu.Lock()
+		s.dir.session = ""
+		s.mu.Unlock()
+	}
 	if to := r.URL.Query().Get("post_logout_redirect_uri"); to != "" {
 		if u, err := url.Parse(to); err == nil && (u.Scheme == "https" || u.Scheme == "http" && ids.IsLoopbackHost(u.Hostname())) {
 			w.Header().Set("Location", u.String())
