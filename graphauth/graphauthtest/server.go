@@ -81,6 +81,7 @@ type Server struct {
 	ClientKey         *rsa.PrivateKey
 
 	ts       *httptest.Server
+	pki      serverPKI
 	handler  http.Handler
 	opts     Options
 	signer   *signer
@@ -138,6 +139,8 @@ func NewUnstartedServer(opts *Options) *Server {
 	s.graph = s.graphRoutes()
 	s.handler = s.routes()
 	s.ts = httptest.NewUnstartedServer(s.handler)
+	s.pki = newServerPKI(time.Now())
+	s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{s.pki.leaf}, MinVersion: tls.VersionTLS12}
 	if s.opts.Addr != "" {
 		host, _, err := net.SplitHostPort(s.opts.Addr)
 		if err != nil || !ids.IsLoopbackHost(strings.Trim(host, "[]")) {
@@ -160,6 +163,9 @@ func (s *Server) Start() {
 	}
 	s.ts.StartTLS()
 	s.URL = s.ts.URL
+	if t, ok := s.ts.Client().Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		t.TLSClientConfig.RootCAs = s.pki.pool() // trust the CA, not only the leaf
+	}
 }
 
 // Close shuts the server down and blocks until all outstanding requests on it
@@ -190,13 +196,21 @@ func (s *Server) Client() *http.Client {
 	return &c
 }
 
-// Certificate returns the certificate the server presents for TLS.
+// Certificate returns the certificate the server presents for TLS: issued
+// by CA for 127.0.0.1, ::1 and localhost.
 func (s *Server) Certificate() *x509.Certificate {
 	if s.URL == "" {
 		panic("graphauthtest: Certificate called before Start")
 	}
 	return s.ts.Certificate()
 }
+
+// CA returns the certificate authority that issued the server's TLS
+// certificate, for clients to trust (Go's SSL_CERT_FILE, Node's
+// NODE_EXTRA_CA_CERTS, Python's REQUESTS_CA_BUNDLE, curl's --cacert). Each
+// Server has its own, made when it is created; the CA's private key never
+// leaves the Server's memory, so trusting it trusts nothing else.
+func (s *Server) CA() *x509.Certificate { return s.pki.ca }
 
 // TLSConfig returns the server's TLS configuration after Start, for callers
 // that build their own transport.

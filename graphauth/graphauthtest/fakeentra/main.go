@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer srv.Close()
-	ca, err := writeCA(srv.Certificate(), *caPath)
+	ca, err := writeCA(srv.CA(), *caPath)
 	if err != nil {
 		return err
 	}
