@@ -169,9 +169,12 @@ func (s *Server) Start() {
 }
 
 // Close shuts the server down and blocks until all outstanding requests on it
-// have completed.
+// have completed. A server that was never started releases its listener.
 func (s *Server) Close() {
 	if s.URL == "" {
+		// Never started (served through Handler or Responder): release
+		// the listener that NewUnstartedServer opened.
+		_ = s.ts.Listener.Close()
 		return
 	}
 	s.ts.Close()
