@@ -123,6 +123,7 @@ func BenchmarkCachedTokenSharedClock(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := cred.Token(ctx, graphauth.TokenRequest{}); err != nil {
@@ -131,4 +132,7 @@ func BenchmarkCachedTokenSharedClock(b *testing.B) {
 			}
 		}
 	})
+	if n := srv.Count(graphauthtest.EndpointToken); n != 1 {
+		b.Fatalf("%d token requests, want 1: every call but the first is a cache hit", n)
+	}
 }
