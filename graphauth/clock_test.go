@@ -136,3 +136,26 @@ func BenchmarkCachedTokenSharedClock(b *testing.B) {
 		b.Fatalf("%d token requests, want 1: every call but the first is a cache hit", n)
 	}
 }
+
+func TestSignInReadsTheSharedClock(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, func(o *graphauth.SignInOptions) {
+		o.Clock = srv.Clock()
+	})
+	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
+	require.NoError(t, err)
+	assert.Equal(t, srv.Now().Unix(), pending.Created.Unix(), "the pending sign-in is dated by the shared clock")
+	callback := browse(t, srv, authURL)
+
+	srv.Advance(11 * time.Minute)
+	_, err = s.Complete(context.Background(), pending, callback)
+	assert.ErrorIs(t, err, graphauth.ErrLoginExpired, "a sign-in left pending past its lifetime by the shared clock")
+
+	authURL, pending, err = s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
+	require.NoError(t, err)
+	user, err := s.Complete(context.Background(), pending, browse(t, srv, authURL))
+	require.NoError(t, err, "the ID token, issued by the advanced fake, is valid by the same clock")
+	assert.Equal(t, "adele@contoso.onmicrosoft.com", user.Username)
+}
