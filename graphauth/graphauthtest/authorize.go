@@ -183,7 +183,7 @@ func (s *Server) signedInUser(w http.ResponseWriter, r *http.Request, ar *authzR
 	case s.dir.session != "":
 		t, u = s.dir.userByOID(s.dir.session)
 	case ar.q.Get("prompt") == "none":
-		return nil, nil, errf(400, "login_required", 50058, "A silent sign-in request was sent but no user is signed in.")
+		return nil, nil, errf(400, "login_required", 50058, "A silent sign-in request was sent but no user is signed in. The cookies used to represent the user's session were not sent in the request to Azure AD. This can happen if the user is using Internet Explorer or Edge, and the web app sending the silent sign-in request is in different IE security zone than the Azure AD endpoint (login.microsoftonline.com).")
 	default:
 		t, u = s.defaultUser(ar)
 	}
@@ -194,7 +194,7 @@ func (s *Server) signedInUser(w http.ResponseWriter, r *http.Request, ar *authzR
 		return nil, nil, errf(400, "invalid_grant", 50057, "The user account is disabled. The account has been disabled by an administrator.")
 	}
 	if ar.tenant != nil && ar.tenant.ID != t.ID {
-		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s' in that tenant.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID)
+		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID, ar.app.DisplayName)
 	}
 	s.sessions.start(w, r, u.ID)
 	return t, u, nil
