@@ -167,6 +167,32 @@ func TestTheFakeAnswersWithTheRecordedHeadersAndKeys(t *testing.T) {
 		assert.Equal(t, rec.ErrorKeysWithoutURI["54005"], topKeys(t, a.body))
 	})
 
+	t.Run("authorize refusals, redirected and on the platform's page", func(t *testing.T) {
+		q := authorizeParams(srv, "openid User.Read")
+		q.Set("response_type", "token")
+		resp, err := srv.Client().Get(srv.URL + "/" + srv.TenantID + "/oauth2/v2.0/authorize?" + q.Encode())
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusFound, resp.StatusCode)
+		a := answer{status: resp.StatusCode, header: resp.Header}
+		assertHeaders(t, rec, map[string]string{"Cache-Control": "no-store, no-cache", "Pragma": "no-cache", "Expires": "-1",
+			"Strict-Transport-Security": rec.NoStoreHeaders["Strict-Transport-Security"]}, a)
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		require.NoError(t, err)
+		desc := loc.Query().Get("error_description")
+		assert.Regexp(t, rec.ErrorDescriptionPattern, desc)
+		assert.Contains(t, desc, "Trace ID: "+resp.Header.Get("x-ms-request-id")+" ", "the redirect's trace ID is the answer's")
+		assert.Equal(t, srv.URL+"/error?code=700054", loc.Query().Get("error_uri"))
+
+		q = authorizeParams(srv, "openid")
+		q.Set("client_id", "00000000-0000-0000-0000-00000000dead")
+		page := send(t, srv, http.MethodGet, "/"+srv.TenantID+"/oauth2/v2.0/authorize?"+q.Encode(), nil, sentCorrelation)
+		assert.Equal(t, http.StatusBadRequest, page.status)
+		assert.Equal(t, "no-store, no-cache", page.header.Get("Cache-Control"))
+		assert.Contains(t, string(page.body), page.header.Get("x-ms-request-id"), "the page shows the answer's request ID")
+		assert.Contains(t, string(page.body), sentCorrelation, "and the client's correlation ID")
+	})
+
 	t.Run("OpenID configuration", func(t *testing.T) {
 		a := send(t, srv, http.MethodGet, "/"+srv.TenantID+"/v2.0/.well-known/openid-configuration", nil, "")
 		require.Equal(t, http.StatusOK, a.status)
