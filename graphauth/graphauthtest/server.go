@@ -125,6 +125,7 @@ func NewUnstartedServer(opts *Options) *Server {
 	}
 	s.signer = newSigner(key, s.clk.now())
 	s.dir = newDirectory()
+	s.sessions.name = sessionCookiePrefix + newGUID()[:8]
 	if s.opts.Tenants == nil && s.opts.Apps == nil {
 		s.seedDefault()
 	} else {

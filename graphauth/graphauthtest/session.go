@@ -5,9 +5,11 @@ import (
 	"sync"
 )
 
-// sessionCookie names the fake's browser session, after the cookie Entra
-// keeps its sign-in session in.
-const sessionCookie = "ESTSAUTH"
+// sessionCookiePrefix begins the name of the fake's session cookie, after
+// the cookie Entra keeps its sign-in session in. Each Server adds its own
+// suffix: browsers send a host's cookies to every port on it, and two fakes
+// on 127.0.0.1 must not overwrite each other's sessions.
+const sessionCookiePrefix = "ESTSAUTH-"
 
 // maxSessions bounds the sessions kept: a test suite that signs in
 // thousands of browsers sheds the oldest instead of growing.
@@ -18,6 +20,7 @@ const maxSessions = 10000
 // sign-in never decides who another client is. Requests without a session
 // cookie fall back to the user set with Server.SignIn.
 type sessions struct {
+	name  string // the cookie's name
 	mu    sync.Mutex
 	users map[string]string // cookie value → user object ID
 	order []string          // cookie values, oldest first
@@ -26,7 +29,7 @@ type sessions struct {
 // user returns the object ID of the user signed in with r's session
 // cookie, or "" when r has none or an unknown one.
 func (ss *sessions) user(r *http.Request) string {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(ss.name)
 	if err != nil || c.Value == "" {
 		return ""
 	}
@@ -43,7 +46,7 @@ func (ss *sessions) start(w http.ResponseWriter, r *http.Request, userID string)
 	if ss.users == nil {
 		ss.users = map[string]string{}
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(ss.name); err == nil {
 		if _, ok := ss.users[c.Value]; ok {
 			ss.users[c.Value] = userID
 			return
@@ -56,12 +59,12 @@ func (ss *sessions) start(w http.ResponseWriter, r *http.Request, userID string)
 	id := newGrantID() + newGrantID()
 	ss.users[id] = userID
 	ss.order = append(ss.order, id)
-	http.SetCookie(w, sessionCookieFor(r, id, 0))
+	http.SetCookie(w, sessionCookieFor(r, ss.name, id, 0))
 }
 
 // end signs out the browser of r. It reports whether r had a session.
 func (ss *sessions) end(w http.ResponseWriter, r *http.Request) bool {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(ss.name)
 	if err != nil {
 		return false
 	}
@@ -69,15 +72,15 @@ func (ss *sessions) end(w http.ResponseWriter, r *http.Request) bool {
 	_, ok := ss.users[c.Value]
 	delete(ss.users, c.Value)
 	ss.mu.Unlock()
-	http.SetCookie(w, sessionCookieFor(r, "", -1))
+	http.SetCookie(w, sessionCookieFor(r, ss.name, "", -1))
 	return ok
 }
 
 // sessionCookieFor builds the cookie as Entra sets its own: HttpOnly, and
 // over TLS Secure with SameSite=None, so that it is sent on the redirects
 // and form posts of a sign-in started on another site.
-func sessionCookieFor(r *http.Request, value string, maxAge int) *http.Cookie {
-	c := &http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true, MaxAge: maxAge, SameSite: http.SameSiteLaxMode}
+func sessionCookieFor(r *http.Request, name, value string, maxAge int) *http.Cookie {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, MaxAge: maxAge, SameSite: http.SameSiteLaxMode}
 	if r.TLS != nil {
 		c.Secure, c.SameSite = true, http.SameSiteNoneMode
 	}

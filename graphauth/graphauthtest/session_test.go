@@ -108,3 +108,29 @@ func TestParallelBrowsersDoNotInterfere(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestTwoServersOnOneHostKeepTheirOwnSessionsInOneBrowser(t *testing.T) {
+	t.Parallel()
+	one, app1, _ := msp(t, graphauthtest.Options{})
+	two, app2, _ := msp(t, graphauthtest.Options{})
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	// One browser: the same jar, trusting both servers.
+	c1, c2 := one.Client(), two.Client()
+	c1.Jar, c2.Jar = jar, jar
+	q := func(app graphauthtest.App, extra url.Values) url.Values {
+		v := url.Values{"client_id": {app.ClientID}, "response_type": {"code"}, "redirect_uri": {"https://console.example/consent"},
+			"scope": {"openid User.Read"}}
+		for k, x := range extra {
+			v[k] = x
+		}
+		return v
+	}
+	org := "/organizations/oauth2/v2.0/authorize"
+	require.NotEmpty(t, signInWith(t, one, c1, org, q(app1, url.Values{"login_hint": {"staff@customer.onmicrosoft.com"}})).Get("code"))
+	require.NotEmpty(t, signInWith(t, two, c2, org, q(app2, url.Values{"login_hint": {"dev@vendor.onmicrosoft.com"}})).Get("code"))
+	// Cookies do not tell ports apart; the sessions still do.
+	again := signInWith(t, one, c1, "/customer.onmicrosoft.com/oauth2/v2.0/authorize", q(app1, url.Values{"prompt": {"none"}}))
+	assert.NotEmpty(t, again.Get("code"), "the first server's session survived the second's sign-in: %s", again.Get("error_description"))
+}
+
