@@ -133,4 +133,3 @@ func TestTwoServersOnOneHostKeepTheirOwnSessionsInOneBrowser(t *testing.T) {
 	again := signInWith(t, one, c1, "/customer.onmicrosoft.com/oauth2/v2.0/authorize", q(app1, url.Values{"prompt": {"none"}}))
 	assert.NotEmpty(t, again.Get("code"), "the first server's session survived the second's sign-in: %s", again.Get("error_description"))
 }
-
