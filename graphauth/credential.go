@@ -87,9 +87,10 @@ func newEngine(kind, tenantID, clientID string, src tokenSource, opts resolved) 
 	c := &credential{
 		kind: kind, tenantID: tenantID, clientID: clientID, opts: opts, src: src,
 		scopes: []string{opts.cloud.DefaultScope()}, cache: newTokenCache(), store: opts.store,
-		now: time.Now, done: make(chan struct{}),
+		done:           make(chan struct{}),
 		refreshTimeout: 30 * time.Second, retryBase: time.Second,
 	}
+	c.now, c.manual = clockNow(opts.clock)
 	c.home = c.cache.getOrCreate(tenantID, c.scopes, true)
 	c.scopesH = c.cache.scopesHash(c.scopes)
 	return c

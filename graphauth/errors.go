@@ -151,8 +151,8 @@ func authErrorFromBody(status int, header http.Header, body []byte) *AuthError {
 	if len(w.Claims) <= maxClaims {
 		e.Claims = w.Claims
 	}
-	e.Description, _, _ = strings.Cut(w.ErrorDescription, "\r\n")
-	e.Description = clip(strings.TrimSpace(strings.SplitN(e.Description, "\n", 2)[0]), maxDescription)
+	desc, _, _ := oauthwire.Description(w.ErrorDescription)
+	e.Description = clip(desc, maxDescription)
 	if ts, err := time.Parse("2006-01-02 15:04:05Z", w.Timestamp); err == nil {
 		e.Timestamp = ts
 	}

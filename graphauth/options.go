@@ -61,6 +61,11 @@ type Options struct {
 	// means 0.5. Up to a tenth of the lifetime of random jitter is taken off,
 	// so that a fleet does not refresh in step.
 	RefreshShare float64
+	// Clock is the time the credential goes by: token expiry and refresh,
+	// assertion lifetimes, ID token checks. Nil means the system clock, at
+	// no cost on a cache hit; a test sets the fake platform's clock
+	// (graphauthtest's Server.Clock) so that advancing it expires tokens.
+	Clock Clock
 }
 
 // RetryOptions bound the retries of requests to the identity platform (and,
@@ -114,6 +119,7 @@ type resolved struct {
 	share     float64
 	meters    metric.MeterProvider // nil for none
 	tracers   trace.TracerProvider // nil for none
+	clock     Clock                // nil for the system clock
 }
 
 // sharedTransport is the connection pool of every credential created
@@ -130,7 +136,7 @@ func resolve(opts *Options) (resolved, error) {
 		o = *opts
 	}
 	r := resolved{cloud: o.Cloud, http: o.HTTPClient, log: o.Logger, share: o.RefreshShare, store: o.Store,
-		meters: o.MeterProvider, tracers: o.TracerProvider}
+		meters: o.MeterProvider, tracers: o.TracerProvider, clock: o.Clock}
 	if r.cloud.AuthorityHost == "" {
 		r.cloud = AzurePublic
 	}

@@ -161,8 +161,9 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 	if err := checkRedirectURI(o.RedirectURI); err != nil {
 		return nil, err
 	}
-	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r, now: time.Now,
+	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r,
 		msal: new(atomic.Pointer[msalClients])}
+	s.now, _ = clockNow(r.clock)
 	if s.scopes == nil {
 		s.scopes = []string{"User.Read"}
 	}

@@ -3,6 +3,8 @@ package graphauth
 import (
 	"strconv"
 	"strings"
+
+	"github.com/entrakit/entrakit/internal/oauthwire"
 )
 
 // ParseCallbackError builds an *AuthError from the error and
@@ -24,31 +26,25 @@ const (
 
 // callbackError builds an *AuthError from an error redirect. The AADSTS
 // code and trace ID are read from the description, where the platform puts
-// them, one per line after the first.
+// them after the message (see oauthwire.Description).
 func callbackError(code, description string) *AuthError {
 	e := &AuthError{Code: oauthText(code, maxCallbackCode)}
 	if len(description) > maxCallbackScan {
 		description = description[:maxCallbackScan]
 	}
-	lines := strings.FieldsFunc(description, func(r rune) bool { return r == '\r' || r == '\n' })
-	if len(lines) == 0 {
+	msg, trace, corr := oauthwire.Description(description)
+	if msg == "" {
 		return e
 	}
-	e.Description = oauthText(strings.TrimSpace(lines[0]), maxCallbackDescription)
+	e.Description = oauthText(msg, maxCallbackDescription)
 	if rest, ok := strings.CutPrefix(e.Description, "AADSTS"); ok {
 		num, _, _ := strings.Cut(rest, ":")
 		if n, err := strconv.Atoi(num); err == nil {
 			e.AADSTS = []int{n}
 		}
 	}
-	for _, l := range lines[1:] {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Trace ID: "); ok {
-			e.TraceID = oauthText(v, maxCallbackID)
-		}
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Correlation ID: "); ok {
-			e.CorrelationID = oauthText(v, maxCallbackID)
-		}
-	}
+	e.TraceID = oauthText(trace, maxCallbackID)
+	e.CorrelationID = oauthText(corr, maxCallbackID)
 	return e
 }
 

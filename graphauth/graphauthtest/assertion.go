@@ -88,7 +88,7 @@ func certForHeader(a *app, h map[string]any, certs []Certificate) (*x509.Certifi
 			}
 		}
 	}
-	return nil, thumb, errInvalidClient(700027, "Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '%s', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'.]", thumb, a.ClientID)
+	return nil, thumb, errInvalidClient(700027, "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '%s', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/%s']. Alternatively, SNI may be configured on the app. Please ensure that client assertion is being sent with the x5c claim in the JWT header using MSAL's WithSendX5C() method so that Azure Active Directory can validate the certificate being used.", thumb, a.ClientID, a.ClientID)
 }
 
 func decodeThumb(v string) []byte {
@@ -127,13 +127,16 @@ func checkLifetime(claims jwt.MapClaims, now time.Time) *oauthError {
 	if err1 != nil || err2 != nil || exp == nil {
 		return errInvalidClient(50027, "JWT token is invalid or malformed: the client assertion needs a numeric 'exp'.")
 	}
-	from := "(none)"
+	// The platform writes .NET's round-trip format ("o"): seven fractional
+	// digits and Z; a missing nbf is .NET's zero date.
+	const roundTrip = "2006-01-02T15:04:05.0000000Z"
+	from := "0001-01-01T00:00:00.0000000Z"
 	if nbf != nil {
-		from = nbf.UTC().Format(time.RFC1123)
+		from = nbf.UTC().Format(roundTrip)
 	}
 	if now.After(exp.Add(assertionSkew)) || (nbf != nil && now.Before(nbf.Add(-assertionSkew))) {
-		return errInvalidClient(700024, "Client assertion is not within its valid time range. Current time: %s, assertion valid from %s, expiry time of assertion %s.",
-			now.UTC().Format(time.RFC1123), from, exp.UTC().Format(time.RFC1123))
+		return errInvalidClient(700024, "Client assertion is not within its valid time range. Current time: %s, assertion valid from %s, expiry time of assertion %s. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+			now.UTC().Format(roundTrip), from, exp.UTC().Format(roundTrip))
 	}
 	return nil
 }

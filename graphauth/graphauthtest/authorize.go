@@ -42,7 +42,7 @@ type authzRequest struct {
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, e *oauthError) {
 	rec := recordOf(r)
 	rec.AADSTS, rec.Error = e.aadsts, e.code
-	renderError(w, e, correlationID(r), s.clk.now())
+	renderError(w, e, idsOf(r), s.clk.now())
 }
 
 // validateAuthz checks the tenant, client and redirect URI that an error
@@ -78,7 +78,7 @@ func (s *Server) validateAuthz(r *http.Request, p []string, admin bool) (*authzR
 	case redirect == "":
 		return nil, errf(400, "invalid_request", 900971, "No reply address provided.")
 	case !redirectRegistered(a.RedirectURIs, redirect):
-		return nil, errf(400, "invalid_request", 50011, "The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.", redirect, a.ClientID)
+		return nil, errf(400, "invalid_request", 50011, "The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.", redirect, a.ClientID)
 	}
 	if !a.MultiTenant && t == nil {
 		return nil, errf(400, "invalid_request", 50194, "Application '%s'(%s) is not configured as a multi-tenant application. Usage of the /%s endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.", a.ClientID, a.DisplayName, alias)
@@ -146,17 +146,24 @@ func (s *Server) respond(w http.ResponseWriter, ar *authzRequest, params url.Val
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authzRequest, e *oauthError) {
 	rec := recordOf(r)
 	rec.AADSTS, rec.Error = e.aadsts, e.code
-	body := e.body(baseURL(r), correlationID(r), s.clk.now())
-	params := url.Values{"error": {e.code}, "error_description": {body.ErrorDescription}, "error_uri": {body.ErrorURI}}
+	body := e.body(baseURL(r), idsOf(r), s.clk.now())
+	params := url.Values{"error": {e.code}, "error_description": {body.ErrorDescription}}
+	if body.ErrorURI != "" {
+		params.Set("error_uri", body.ErrorURI)
+	}
 	if ar.adminFlow {
 		params.Set("admin_consent", "True")
 	}
 	s.respond(w, ar, params)
 }
 
-// signedInUser decides who is signing in: the user named on the sign-in page,
-// the login_hint, the session, or (auto-approve) the first suitable user.
-func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
+// signedInUser decides who is signing in: the user named on the sign-in
+// page or in login_hint, else the browser's session (its cookie), else the
+// user set with Server.SignIn, else (auto-approve) the first suitable user.
+// A successful sign-in is kept in the browser's session, never the
+// server's, so that parallel clients do not see each other's users.
+func (s *Server) signedInUser(w http.ResponseWriter, r *http.Request, ar *authzRequest) (*tenant, *User, *oauthError) {
+	sessionUser := s.sessions.user(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name := ar.q.Get("login")
@@ -171,10 +178,12 @@ func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
 		if u == nil {
 			return nil, nil, errf(400, "invalid_request", 50034, "The user account %s does not exist in the directory. To sign into this application, the account must be added to the directory.", name)
 		}
+	case sessionUser != "":
+		t, u = s.dir.userByOID(sessionUser)
 	case s.dir.session != "":
 		t, u = s.dir.userByOID(s.dir.session)
 	case ar.q.Get("prompt") == "none":
-		return nil, nil, errf(400, "login_required", 50058, "A silent sign-in request was sent but no user is signed in.")
+		return nil, nil, errf(400, "login_required", 50058, "A silent sign-in request was sent but no user is signed in. The cookies used to represent the user's session were not sent in the request to Azure AD. This can happen if the user is using Internet Explorer or Edge, and the web app sending the silent sign-in request is in different IE security zone than the Azure AD endpoint (login.microsoftonline.com).")
 	default:
 		t, u = s.defaultUser(ar)
 	}
@@ -185,9 +194,9 @@ func (s *Server) signedInUser(ar *authzRequest) (*tenant, *User, *oauthError) {
 		return nil, nil, errf(400, "invalid_grant", 50057, "The user account is disabled. The account has been disabled by an administrator.")
 	}
 	if ar.tenant != nil && ar.tenant.ID != t.ID {
-		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s' in that tenant.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID)
+		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID, ar.app.DisplayName)
 	}
-	s.dir.session = u.ID
+	s.sessions.start(w, r, u.ID)
 	return t, u, nil
 }
 
@@ -215,10 +224,14 @@ func (s *Server) defaultUser(ar *authzRequest) (*tenant, *User) {
 	return t, users[0]
 }
 
+// serveLogout ends the browser's session, or, for a request without a
+// session cookie, the sign-in set with Server.SignIn.
 func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request, _ []string) {
-	s.mu.Lock()
-	s.dir.session = ""
-	s.mu.Unlock()
+	if !s.sessions.end(w, r) {
+		s.mu.Lock()
+		s.dir.session = ""
+		s.mu.Unlock()
+	}
 	if to := r.URL.Query().Get("post_logout_redirect_uri"); to != "" {
 		if u, err := url.Parse(to); err == nil && (u.Scheme == "https" || u.Scheme == "http" && ids.IsLoopbackHost(u.Hostname())) {
 			w.Header().Set("Location", u.String())

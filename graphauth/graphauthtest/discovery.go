@@ -27,6 +27,10 @@ func (s *Server) tenantPath(seg string) (t *tenant, alias string, err *oauthErro
 	return t, "", nil
 }
 
+// serveOpenIDConfiguration answers the OpenID configuration of a tenant or
+// an alias with the fields Entra's has. Every endpoint it names is served
+// by this server: the device authorization and Kerberos endpoints, which the
+// fake does not implement, are not advertised.
 func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request, p []string) {
 	t, alias, err := s.tenantPath(p[0])
 	if err != nil {
@@ -56,13 +60,11 @@ func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request
 		"frontchannel_logout_supported":         true,
 		"claims_supported": []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
 			"msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"},
-		"tenant_region_scope":           "NA",
-		"cloud_instance_name":           r.Host,
-		"cloud_graph_host_name":         "graph.windows.net",
-		"msgraph_host":                  "graph.microsoft.com",
-		"rbac_url":                      "https://pas.windows.net",
-		"kerberos_endpoint":             base + "/" + seg + "/kerberos",
-		"device_authorization_endpoint": base + "/" + seg + "/oauth2/v2.0/devicecode",
+		"tenant_region_scope":   "NA",
+		"cloud_instance_name":   r.Host,
+		"cloud_graph_host_name": "graph.windows.net",
+		"msgraph_host":          "graph.microsoft.com",
+		"rbac_url":              "https://pas.windows.net",
 	}
 	if t == nil {
 		delete(doc, "tenant_region_scope")
@@ -75,7 +77,7 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request, p []string) {
 	if t, _, err := s.tenantPath(p[0]); err == nil && t != nil {
 		issuer = baseURL(r) + "/" + t.ID + "/v2.0"
 	}
-	writeJSON(w, http.StatusOK, s.signer.jwks(issuer))
+	writeJSON(w, http.StatusOK, s.signer.jwks(issuer, r.Host))
 }
 
 // serveInstanceDiscovery answers MSAL's instance discovery: this host is the

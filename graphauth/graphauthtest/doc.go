@@ -27,6 +27,38 @@
 // AADSTS error, Retry-After, latency or a broken body for the next requests),
 // and check what clients did with Requests and Count.
 //
+// # On the wire
+//
+// Answers carry the headers Entra sends: x-ms-request-id (on a refusal,
+// the body's trace_id), client-request-id echoed, Cache-Control
+// "no-store, no-cache" with Pragma and Expires on tokens, refusals and
+// pages, "max-age=86400, private" on discovery documents, HSTS, nosniff
+// and x-ms-ests-server. JSON bodies end without a newline. Error
+// descriptions end in " Trace ID: … Correlation ID: … Timestamp: …" on the
+// same line, and error_uri points to the fake's /error page (54005 has
+// none, as on the platform). JWKS keys carry x5c, with kid and x5t the
+// certificate's SHA-1 thumbprint. Every endpoint the OpenID configuration
+// names answers, /oidc/userinfo included; the device authorization and
+// Kerberos endpoints, which the fake does not serve, are not advertised.
+//
+// Each Server has its own certificate authority, made with it and never
+// written anywhere; [Server.CA] is the certificate for clients to trust,
+// and the server's TLS certificate is issued by it for 127.0.0.1, ::1 and
+// localhost. Sign-in sessions are per browser, in a session cookie: what
+// one client signs in never decides who another is; a client without
+// cookies signs in as the user set with SignIn, or the default user.
+//
+// [Server.Clock] is the server's clock: pass it as graphauth.Options.Clock
+// and Advance moves time for the code under test too. For suites built on
+// github.com/jarcoal/httpmock, [Server.RegisterResponders] serves the fake
+// from a mock transport under the real authority's name, with no listener
+// and no TLS:
+//
+//	srv := graphauthtest.NewUnstartedServer(nil) // never started
+//	mock := httpmock.NewMockTransport()
+//	srv.RegisterResponders(mock, "https://login.microsoftonline.com")
+//	// then HTTPClient: &http.Client{Transport: mock}, Clock: srv.Clock()
+//
 // # Microsoft Graph
 //
 // The fake serves this slice of Graph v1.0 under /v1.0, each operation

@@ -1,9 +1,7 @@
 package graphauthtest
 
 import (
-	"encoding/json"
 	"fmt"
-	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
 	"time"
 
@@ -39,21 +37,31 @@ func errInvalidGrant(aadsts int, format string, args ...any) *oauthError {
 	return errf(400, "invalid_grant", aadsts, format, args...)
 }
 
+// noErrorURI lists the refusals whose bodies have no error_uri on the real
+// platform: a code redeemed twice (54005) is answered without one.
+var noErrorURI = map[int]bool{54005: true}
+
 // body builds the JSON error body with the trace and correlation IDs and
-// timestamp the platform adds to every refusal.
-func (e *oauthError) body(base, correlationID string, now time.Time) oauthwire.ErrorResponse {
-	trace := newGUID()
+// timestamp the platform adds to every refusal, in its current format:
+// "AADSTS7000215: Invalid client secret provided. ... Trace ID: <guid>
+// Correlation ID: <guid> Timestamp: 2024-01-02 03:04:05Z" on one line, the
+// same IDs in trace_id and correlation_id (and the trace ID in the
+// x-ms-request-id header), and error_uri to the platform's error page.
+func (e *oauthError) body(base string, idv wireIDs, now time.Time) oauthwire.ErrorResponse {
 	ts := now.UTC().Format("2006-01-02 15:04:05Z")
-	return oauthwire.ErrorResponse{
+	resp := oauthwire.ErrorResponse{
 		Error: e.code,
-		ErrorDescription: fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
-			e.aadsts, e.msg, trace, correlationID, ts),
+		ErrorDescription: fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
+			e.aadsts, e.msg, idv.trace, idv.correlation, ts),
 		ErrorCodes:    []int{e.aadsts},
 		Timestamp:     ts,
-		TraceID:       trace,
-		CorrelationID: correlationID,
-		ErrorURI:      fmt.Sprintf("%s/error?code=%d", base, e.aadsts),
+		TraceID:       idv.trace,
+		CorrelationID: idv.correlation,
 	}
+	if !noErrorURI[e.aadsts] {
+		resp.ErrorURI = fmt.Sprintf("%s/error?code=%d", base, e.aadsts)
+	}
+	return resp
 }
 
 func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e *oauthError) {
@@ -62,24 +70,8 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, e *oaut
 	rec.Error = e.code
 	w.Header().Set("Cache-Control", "no-store, no-cache")
 	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, e.status, e.body(baseURL(r), correlationID(r), s.clk.now()))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the client went away; nothing to do
-}
-
-// correlationID echoes the client's client-request-id, as the platform does,
-// or makes one up.
-func correlationID(r *http.Request) string {
-	if id := r.Header.Get("client-request-id"); ids.IsGUID(id) {
-		return id
-	}
-	return newGUID()
+	w.Header().Set("Expires", "-1")
+	writeJSON(w, e.status, e.body(baseURL(r), idsOf(r), s.clk.now()))
 }
 
 func baseURL(r *http.Request) string {

@@ -22,6 +22,7 @@ const (
 	EndpointAuthorize    Endpoint = "authorize"    // /{tenant}/oauth2/v2.0/authorize and its sign-in page
 	EndpointAdminConsent Endpoint = "adminconsent" // /{tenant}/v2.0/adminconsent
 	EndpointDiscovery    Endpoint = "discovery"    // OpenID configuration, JWKS, instance discovery
+	EndpointUserInfo     Endpoint = "userinfo"     // /oidc/userinfo, the OpenID Connect UserInfo endpoint
 	EndpointGraph        Endpoint = "graph"        // /v1.0/...
 	EndpointOther        Endpoint = "other"        // anything else (answered 404)
 )

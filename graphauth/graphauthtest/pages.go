@@ -19,7 +19,7 @@ button{padding:.5em 1.5em;margin-right:1em}input{width:100%;padding:.4em}li{marg
 {{define "error"}}{{template "head" "Sign in error"}}
 <h1>Sorry, but we're having trouble signing you in.</h1>
 <p id="error" data-code="{{.Code}}">{{.Message}}</p>
-<p><small>Correlation ID: {{.Correlation}}<br>Timestamp: {{.Time}}</small></p></body></html>{{end}}
+<p><small>Request Id: {{.Trace}}<br>Correlation Id: {{.Correlation}}<br>Timestamp: {{.Time}}</small></p></body></html>{{end}}
 
 {{define "formpost"}}{{template "head" "Working..."}}
 <form id="response" method="post" action="{{.Action}}">
@@ -39,6 +39,11 @@ button{padding:.5em 1.5em;margin-right:1em}input{width:100%;padding:.4em}li{marg
 <button id="cancel" name="action" value="cancel" type="submit" formnovalidate>Cancel</button></p>
 </form></body></html>{{end}}
 
+{{define "lookup"}}{{template "head" "Error code lookup"}}
+<h1>Error code lookup</h1>{{if .}}<p id="code">AADSTS{{.}}</p>
+<p>This is the page that the error_uri of a refusal with this code points to. The refusal's error_description says what went wrong.</p>
+{{else}}<p id="code">Enter a numeric code, as in /error?code=7000215.</p>{{end}}</body></html>{{end}}
+
 {{define "signedout"}}{{template "head" "Signed out"}}<h1>You signed out of your account.</h1></body></html>{{end}}
 `))
 
@@ -57,22 +62,29 @@ func fields(v url.Values) []field {
 
 func render(w http.ResponseWriter, status int, name string, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store, no-cache")
+	}
 	w.WriteHeader(status)
 	_ = pages.ExecuteTemplate(w, name, data) // the browser went away; nothing to do
 }
 
-func renderError(w http.ResponseWriter, e *oauthError, correlation string, now time.Time) {
+func renderError(w http.ResponseWriter, e *oauthError, idv wireIDs, now time.Time) {
 	render(w, e.status, "error", map[string]any{
 		"Code":        e.aadsts,
 		"Message":     fmt.Sprintf("AADSTS%d: %s", e.aadsts, e.msg),
-		"Correlation": correlation,
+		"Trace":       idv.trace,
+		"Correlation": idv.correlation,
 		"Time":        now.UTC().Format(time.RFC3339),
 	})
 }
 
 func renderFormPost(w http.ResponseWriter, action string, params url.Values) {
 	render(w, http.StatusOK, "formpost", map[string]any{"Action": action, "Fields": fields(params)})
+}
+
+func renderErrorLookup(w http.ResponseWriter, status, code int) {
+	render(w, status, "lookup", code)
 }
 
 func renderSignedOut(w http.ResponseWriter) { render(w, http.StatusOK, "signedout", nil) }

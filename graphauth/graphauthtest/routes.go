@@ -42,12 +42,15 @@ func (s *Server) routes() http.Handler {
 		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 		ep, serve := s.route(parts)
 		rec := &Request{Time: s.clk.now(), Method: r.Method, Path: r.URL.Path, Endpoint: ep}
-		if ep != EndpointGraph && ep != EndpointOther && len(parts) > 0 {
+		if ep != EndpointGraph && ep != EndpointOther && ep != EndpointUserInfo && len(parts) > 1 {
 			rec.Tenant = parts[0]
 		}
 		rec.ClientID = r.URL.Query().Get("client_id")
 		sw := &statusWriter{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), recordKey{}, rec))
+		if ep != EndpointGraph && ep != EndpointOther {
+			r = withWireIDs(sw, r, ep == EndpointDiscovery)
+		}
 		defer func() {
 			rec.Status = sw.status
 			s.log.add(*rec)
@@ -93,6 +96,10 @@ func (s *Server) route(p []string) (Endpoint, handlerFunc) {
 		return EndpointAuthorize, s.serveLogout
 	case n == 3 && p[1] == "v2.0" && p[2] == "adminconsent":
 		return EndpointAdminConsent, s.serveAdminConsent
+	case n == 2 && p[0] == "oidc" && p[1] == "userinfo":
+		return EndpointUserInfo, s.serveUserInfo
+	case n == 1 && p[0] == "error":
+		return EndpointAuthorize, s.serveErrorPage
 	}
 	return EndpointOther, func(w http.ResponseWriter, r *http.Request, _ []string) {
 		http.NotFound(w, r)

@@ -81,17 +81,19 @@ type Server struct {
 	ClientKey         *rsa.PrivateKey
 
 	ts       *httptest.Server
+	pki      serverPKI
 	handler  http.Handler
 	opts     Options
 	signer   *signer
 	mu       sync.Mutex
 	dir      *directory
-	clk      clock
+	clk      *Clock
 	faults   faultSet
 	log      requestLog
 	graph    []graphRoute
 	types    schemas
 	throttle throttles
+	sessions sessions
 }
 
 // NewServer starts and returns a new Server. The caller should call Close when
@@ -116,13 +118,14 @@ func NewUnstartedServer(opts *Options) *Server {
 	if s.opts.TokenLifetime < 0 || s.opts.RefreshIn < 0 || s.opts.PropagationDelay < 0 || s.opts.TokenLatency < 0 || s.opts.DeltaRetention < 0 {
 		panic("graphauthtest: durations in Options must not be negative")
 	}
-	s.clk = clock{base: s.opts.Now}
+	s.clk = newClock(s.opts.Now)
 	key := s.opts.SigningKey
 	if key == nil {
 		key = mustRSAKey()
 	}
-	s.signer = newSigner(key)
+	s.signer = newSigner(key, s.clk.now())
 	s.dir = newDirectory()
+	s.sessions.name = sessionCookiePrefix + newGUID()[:8]
 	if s.opts.Tenants == nil && s.opts.Apps == nil {
 		s.seedDefault()
 	} else {
@@ -137,6 +140,8 @@ func NewUnstartedServer(opts *Options) *Server {
 	s.graph = s.graphRoutes()
 	s.handler = s.routes()
 	s.ts = httptest.NewUnstartedServer(s.handler)
+	s.pki = newServerPKI(time.Now())
+	s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{s.pki.leaf}, MinVersion: tls.VersionTLS12}
 	if s.opts.Addr != "" {
 		host, _, err := net.SplitHostPort(s.opts.Addr)
 		if err != nil || !ids.IsLoopbackHost(strings.Trim(host, "[]")) {
@@ -159,12 +164,18 @@ func (s *Server) Start() {
 	}
 	s.ts.StartTLS()
 	s.URL = s.ts.URL
+	if t, ok := s.ts.Client().Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		t.TLSClientConfig.RootCAs = s.pki.pool() // trust the CA, not only the leaf
+	}
 }
 
 // Close shuts the server down and blocks until all outstanding requests on it
-// have completed.
+// have completed. A server that was never started releases its listener.
 func (s *Server) Close() {
 	if s.URL == "" {
+		// Never started (served through Handler or Responder): release
+		// the listener that NewUnstartedServer opened.
+		_ = s.ts.Listener.Close()
 		return
 	}
 	s.ts.Close()
@@ -189,13 +200,21 @@ func (s *Server) Client() *http.Client {
 	return &c
 }
 
-// Certificate returns the certificate the server presents for TLS.
+// Certificate returns the certificate the server presents for TLS: issued
+// by CA for 127.0.0.1, ::1 and localhost.
 func (s *Server) Certificate() *x509.Certificate {
 	if s.URL == "" {
 		panic("graphauthtest: Certificate called before Start")
 	}
 	return s.ts.Certificate()
 }
+
+// CA returns the certificate authority that issued the server's TLS
+// certificate, for clients to trust (Go's SSL_CERT_FILE, Node's
+// NODE_EXTRA_CA_CERTS, Python's REQUESTS_CA_BUNDLE, curl's --cacert). Each
+// Server has its own, made when it is created; the CA's private key never
+// leaves the Server's memory, so trusting it trusts nothing else.
+func (s *Server) CA() *x509.Certificate { return s.pki.ca }
 
 // TLSConfig returns the server's TLS configuration after Start, for callers
 // that build their own transport.
@@ -214,6 +233,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Now returns the server's current time.
 func (s *Server) Now() time.Time { return s.clk.now() }
 
+// Clock returns the server's clock, to hand to the code under test (it
+// satisfies graphauth.Clock) so that Advance moves time for both: a
+// credential built with it sees its cached token expire when the server's
+// tokens do.
+func (s *Server) Clock() *Clock { return s.clk }
+
 // Advance moves the server's clock forward by d: tokens, codes, secrets and
 // grants all see the new time.
 func (s *Server) Advance(d time.Duration) {
@@ -221,30 +246,6 @@ func (s *Server) Advance(d time.Duration) {
 		panic("graphauthtest: Advance takes a positive duration")
 	}
 	s.clk.advance(d)
-}
-
-// clock is the server's time: a base function plus an offset that Advance
-// moves.
-type clock struct {
-	base   func() time.Time
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	off := c.offset
-	c.mu.Unlock()
-	if c.base != nil {
-		return c.base().Add(off)
-	}
-	return time.Now().Add(off)
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
 }
 
 func mustRSAKey() *rsa.PrivateKey {

@@ -225,9 +225,11 @@ func (s *Server) RemoveServicePrincipal(tenantIDOrDomain, appID string) {
 	s.dir.roleGrants = kept
 }
 
-// SignIn makes the user with this UPN the one signed in to the fake's browser
-// session: the authorize and admin consent endpoints act as this user unless
-// the request carries a login_hint. Empty signs out.
+// SignIn makes the user with this UPN the one signed in for clients without
+// a session of their own: the authorize and admin consent endpoints act as
+// this user for a request that carries no login_hint and no session cookie
+// (a browser that signed in keeps its own user, in its cookie). Empty signs
+// out.
 func (s *Server) SignIn(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -71,7 +71,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p []stri
 		s.redirectError(w, r, ar, errf(400, "access_denied", 65004, "User declined to consent to access the app."))
 		return
 	}
-	t, u, oerr := s.signedInUser(ar)
+	t, u, oerr := s.signedInUser(w, r, ar)
 	if oerr == nil {
 		oerr = s.consentDelegated(ar, t, u, graph, dflt)
 	}
@@ -194,7 +194,7 @@ func (s *Server) serveAdminConsent(w http.ResponseWriter, r *http.Request, p []s
 		s.redirectError(w, r, ar, errf(400, "consent_required", 65004, "User declined to consent to access the app."))
 		return
 	}
-	t, u, oerr := s.signedInUser(ar)
+	t, u, oerr := s.signedInUser(w, r, ar)
 	if oerr == nil {
 		oerr = s.grantAdminConsent(ar, t, u, graph, dflt)
 	}

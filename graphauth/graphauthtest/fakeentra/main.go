@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if f.ca == "" {
 		f.ca = filepath.Join(dir, "ca.pem")
 	}
-	if err := writeCA(srv.Certificate(), f.ca); err != nil {
+	if err := writeCA(srv.CA(), f.ca); err != nil {
 		return err
 	}
 	ctl, err := serveControl(srv, f.controlAddr)
