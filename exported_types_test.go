@@ -8,6 +8,7 @@ import (
 	"github.com/entrakit/entrakit/consent"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/msgraph"
 	"github.com/entrakit/entrakit/registration"
 	"github.com/entrakit/entrakit/tokenstore"
 	"github.com/entrakit/entrakit/tokenstore/redisstore"
@@ -79,6 +80,10 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth/graphauthtest.Throttle":            reflect.TypeFor[graphauthtest.Throttle](),
 		"graphauth/graphauthtest.ThrottleScope":       reflect.TypeFor[graphauthtest.ThrottleScope](),
 		"graphauth/graphauthtest.User":                reflect.TypeFor[graphauthtest.User](),
+		"msgraph.Client":                              reflect.TypeFor[msgraph.Client](),
+		"msgraph.GraphError":                          reflect.TypeFor[msgraph.GraphError](),
+		"msgraph.Options":                             reflect.TypeFor[msgraph.Options](),
+		"msgraph.Page":                                reflect.TypeFor[msgraph.Page](),
 		"registration.Alternative":                    reflect.TypeFor[registration.Alternative](),
 		"registration.App":                            reflect.TypeFor[registration.App](),
 		"registration.AppRoleAssignment":              reflect.TypeFor[registration.AppRoleAssignment](),

@@ -1,0 +1,268 @@
+package msgraph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/retry"
+)
+
+// Client calls Microsoft Graph with tokens from a graphauth credential. It
+// is safe for concurrent use, and holds no tokens itself: the credential
+// caches them.
+type Client struct {
+	cred     graphauth.TokenCredential
+	base     *url.URL // scheme and host of Graph, e.g. https://graph.microsoft.com
+	version  string
+	scopes   []string
+	tenantID string
+	http     *http.Client
+}
+
+// Options configures a Client. Every zero value is the default.
+type Options struct {
+	// Cloud is the national cloud, whose Graph the client calls and asks
+	// tokens for. The zero value means graphauth.AzurePublic.
+	Cloud graphauth.Cloud
+	// Endpoint overrides where requests go (the fake platform's URL in
+	// tests), an https URL. Tokens are still asked for the cloud's Graph.
+	// Empty means Cloud.GraphEndpoint.
+	Endpoint string
+	// Version is the API version a relative path is sent to: "v1.0" or
+	// "beta". Empty means "v1.0". A path that starts with /v1.0/ or /beta/
+	// keeps its own.
+	Version string
+	// Scopes are the token's scopes. Nil means the cloud's Graph
+	// "/.default" (app-only); a delegated credential may name its scopes.
+	Scopes []string
+	// TenantID is the tenant to work in, for a multi-tenant credential.
+	// Empty means the credential's own tenant.
+	TenantID string
+	// HTTPClient sends the requests. Nil means a client with a 60-second
+	// timeout.
+	HTTPClient *http.Client
+	// Retry bounds the retries after a 429 (any method) or a 5xx answer or
+	// connection error (GET and HEAD only: a write may have been applied).
+	// Retry-After is honoured when the wait ends before the context's
+	// deadline. The zero value is the default policy.
+	Retry graphauth.RetryOptions
+	// TracerProvider receives a client span per request sent to Graph.
+	// Nil means no spans.
+	TracerProvider trace.TracerProvider
+}
+
+// NewClient returns a Client that authenticates with cred. A nil opts uses
+// the defaults. It returns an error for a nil cred, an Endpoint that is not
+// an https URL (http is accepted for loopback hosts only), or an unknown
+// Version.
+func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
+	if cred == nil {
+		return nil, errors.New("msgraph: NewClient needs a credential")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Cloud.GraphEndpoint == "" {
+		o.Cloud = graphauth.AzurePublic
+	}
+	endpoint := o.Endpoint
+	if endpoint == "" {
+		endpoint = o.Cloud.GraphEndpoint
+	}
+	base, err := parseEndpoint(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	switch o.Version {
+	case "":
+		o.Version = "v1.0"
+	case "v1.0", "beta":
+	default:
+		return nil, fmt.Errorf("msgraph: Version %q is neither v1.0 nor beta", clip(o.Version, 20))
+	}
+	scopes := o.Scopes
+	if scopes == nil {
+		scopes = []string{o.Cloud.DefaultScope()}
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	// The retrying layer hands redirects up unfollowed; the outer client
+	// follows them, to Graph's host only.
+	traced := &http.Client{Timeout: hc.Timeout, Jar: hc.Jar, Transport: tracing(o.TracerProvider, hc.Transport, o.TenantID),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r := o.Retry
+	traced = retry.Client(traced, retry.Policy{MaxRetries: r.MaxRetries, MinWait: r.MinWait, MaxWait: r.MaxWait,
+		MaxRetryAfter: r.MaxRetryAfter, Methods: []string{http.MethodGet, http.MethodHead}})
+	traced.CheckRedirect = sameHostRedirects(hc.CheckRedirect)
+	return &Client{cred: cred, base: base, version: o.Version, scopes: scopes, tenantID: o.TenantID, http: traced}, nil
+}
+
+func parseEndpoint(endpoint string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return nil, fmt.Errorf("msgraph: Endpoint %q is not a Graph URL such as https://graph.microsoft.com", clip(endpoint, 100))
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return nil, fmt.Errorf("msgraph: Endpoint %q must be an https URL", clip(endpoint, 100))
+	}
+	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}, nil
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// sameHostRedirects refuses a redirect to another host, so that the bearer
+// token stays with Graph, and otherwise applies next (Go's default when nil).
+func sameHostRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+			return fmt.Errorf("%w: a redirect to %s", ErrForeignLink, clip(req.URL.Host, 100))
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("msgraph: stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// Endpoint is the Graph host the client calls, such as
+// "https://graph.microsoft.com".
+func (c *Client) Endpoint() string { return c.base.String() }
+
+// URL resolves path for the client: a path such as "/users?$top=5" is sent
+// to the client's API version; one that starts with /v1.0/ or /beta/ keeps
+// its version; an absolute URL (a nextLink) must be on the client's host,
+// or the error wraps ErrForeignLink.
+func (c *Client) URL(path string) (string, error) {
+	if strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://") {
+		u, err := url.Parse(path)
+		if err != nil {
+			return "", fmt.Errorf("msgraph: the link is not a URL: %w", err)
+		}
+		if u.Scheme != c.base.Scheme || !strings.EqualFold(u.Host, c.base.Host) || u.User != nil {
+			return "", fmt.Errorf("%w: %s, not %s", ErrForeignLink, clip(u.Host, 100), c.base.Host)
+		}
+		return path, nil
+	}
+	if !strings.HasPrefix(path, "/") {
+		return "", fmt.Errorf("msgraph: path %q must start with /", clip(path, 100))
+	}
+	if strings.HasPrefix(path, "/v1.0/") || strings.HasPrefix(path, "/beta/") {
+		return c.base.String() + path, nil
+	}
+	return c.base.String() + "/" + c.version + path, nil
+}
+
+// Send sends req to Graph with a bearer token, after checking that it goes
+// to the client's host (or the error wraps ErrForeignLink), with the
+// client's retries and spans. It returns Graph's answer whatever its
+// status, for the caller to read and close; ParseGraphError reads a
+// refusal. Errors are the credential's (*graphauth.AuthError) or a
+// *GraphError for a request that got no answer.
+func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, error) {
+	if req.URL == nil || req.URL.Scheme != c.base.Scheme || !strings.EqualFold(req.URL.Host, c.base.Host) {
+		host := ""
+		if req.URL != nil {
+			host = req.URL.Host
+		}
+		return nil, fmt.Errorf("%w: %s, not %s", ErrForeignLink, clip(host, 100), c.base.Host)
+	}
+	tok, err := c.cred.Token(ctx, graphauth.TokenRequest{TenantID: c.tenantID, Scopes: c.scopes})
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &GraphError{Method: req.Method, Path: clip(req.URL.EscapedPath(), 200), Err: transportCause(err)}
+	}
+	return resp, nil
+}
+
+// transportCause drops *url.Error's URL, which can carry a query with
+// personal data, and keeps the cause testable with errors.Is.
+func transportCause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// maxBody caps what is read of a successful answer.
+const maxBody = 32 << 20
+
+// Do sends one request: path as for URL, body (when not nil) as JSON, and
+// a JSON answer decoded into out (when not nil). A refusal is a
+// *GraphError (see ParseGraphError), as is an answer that is not the JSON
+// expected; credential errors come back as the credential returned them.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	target, err := c.URL(path)
+	if err != nil {
+		return err
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("msgraph: encoding the request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return fmt.Errorf("msgraph: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.Send(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		return ParseGraphError(resp)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	switch {
+	case err != nil:
+		return &GraphError{StatusCode: resp.StatusCode, Method: method, Path: clip(req.URL.EscapedPath(), 200), Err: transportCause(err)}
+	case len(data) > maxBody:
+		return &GraphError{StatusCode: resp.StatusCode, Method: method, Path: clip(req.URL.EscapedPath(), 200), Err: fmt.Errorf("an answer over %d bytes", maxBody)}
+	case out == nil || len(bytes.TrimSpace(data)) == 0:
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &GraphError{StatusCode: resp.StatusCode, Method: method, Path: clip(req.URL.EscapedPath(), 200),
+			Err: fmt.Errorf("the answer is not the JSON expected: %w", err)}
+	}
+	return nil
+}
+
+// Get is Do for a GET.
+func (c *Client) Get(ctx context.Context, path string, out any) error {
+	return c.Do(ctx, http.MethodGet, path, nil, out)
+}
