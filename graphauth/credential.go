@@ -31,6 +31,7 @@ type credential struct {
 	clientID string
 	opts     resolved
 	src      tokenSource
+	v1       bool     // src also asks the v1 endpoint for Resource tokens
 	scopes   []string // the default scopes
 	scopesH  uint64   // their hash
 	cache    *tokenCache
@@ -103,6 +104,12 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 			return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, req.TenantID)
 		}
 		tenant = req.TenantID
+	}
+	if req.Resource != "" {
+		if err := c.resourceRequest(req); err != nil {
+			return Token{}, err
+		}
+		req.Scopes = v1Key(req.Resource)
 	}
 	scopes := req.Scopes
 	if scopes == nil {
@@ -293,13 +300,12 @@ func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token
 		jitter := time.Duration(rand.Int64N(int64(life/10) + 1))
 		refreshIn = time.Duration(float64(life)*c.opts.share) - jitter
 	}
-	return Token{
+	return withScopes(Token{
 		AccessToken: got.accessToken,
 		ExpiresOn:   start.Add(life),
 		RefreshOn:   start.Add(refreshIn),
 		TenantID:    e.tenant,
-		Scopes:      e.scopes,
-	}, nil
+	}, e.scopes), nil
 }
 
 // sharedToken takes a token from the Store when it serves: on a miss, any
