@@ -136,7 +136,9 @@ func GraphPermissionByID(kind Kind, id string) (Permission, bool) {
 
 // GraphPermissions returns every Microsoft Graph permission of a kind,
 // ordered by name.
-func GraphPermissions(kind Kind) []Permission { return permissionsOf(graphperm.All(graphperm.Kind(kind))) }
+func GraphPermissions(kind Kind) []Permission {
+	return permissionsOf(graphperm.All(graphperm.Kind(kind)))
+}
 
 // suggest ranks the catalog by edit distance to name, after a first pass
 // that ignores case and punctuation (so "Group.ReadAll" and "group_read_all"
