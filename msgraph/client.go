@@ -101,13 +101,13 @@ func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	// The retrying layer hands redirects up unfollowed; the outer client
-	// follows them, to Graph's host only.
+	// follows them, with the token on Graph's host only.
 	traced := &http.Client{Timeout: hc.Timeout, Jar: hc.Jar, Transport: tracing(o.TracerProvider, hc.Transport, o.TenantID),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r := o.Retry
 	traced = retry.Client(traced, retry.Policy{MaxRetries: r.MaxRetries, MinWait: r.MinWait, MaxWait: r.MaxWait,
 		MaxRetryAfter: r.MaxRetryAfter, Methods: []string{http.MethodGet, http.MethodHead}})
-	traced.CheckRedirect = sameHostRedirects(hc.CheckRedirect)
+	traced.CheckRedirect = redirects(hc.CheckRedirect)
 	return &Client{cred: cred, base: base, version: o.Version, scopes: scopes, tenantID: o.TenantID, http: traced}, nil
 }
 
@@ -126,12 +126,17 @@ func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
-// sameHostRedirects refuses a redirect to another host, so that the bearer
-// token stays with Graph, and otherwise applies next (Go's default when nil).
-func sameHostRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+// redirects follows a redirect on Graph's host as it is. One to another
+// host (a report's pre-authenticated download URL) is followed over https
+// only, and without the bearer token, which only Graph's host may see;
+// then next applies (Go's default when nil).
+func redirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-			return fmt.Errorf("%w: a redirect to %s", ErrForeignLink, clip(req.URL.Host, 100))
+			if req.URL.Scheme != "https" {
+				return fmt.Errorf("%w: a redirect to %s over %s", ErrForeignLink, clip(req.URL.Host, 100), clip(req.URL.Scheme, 10))
+			}
+			req.Header.Del("Authorization")
 		}
 		if next != nil {
 			return next(req, via)

@@ -193,21 +193,42 @@ func TestANextLinkToAnotherHostIsNotFollowed(t *testing.T) {
 	assert.ErrorIs(t, err, msgraph.ErrForeignLink)
 }
 
-func TestARedirectToAnotherHostIsRefused(t *testing.T) {
+func TestARedirectToAnotherHostGetsNoToken(t *testing.T) {
 	t.Parallel()
-	var leaked atomic.Bool
+	var leaked, reached atomic.Bool
 	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Store(true)
 		leaked.Store(r.Header.Get("Authorization") != "")
+		fmt.Fprint(w, `{"value":[]}`)
 	}))
 	defer other.Close()
 	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+"/v1.0/users", http.StatusFound)
 	}))
 	defer api.Close()
+	c, err := msgraph.NewClient(staticToken{}, &msgraph.Options{Endpoint: api.URL, HTTPClient: &http.Client{Transport: bothTrusted(api, other)}})
+	require.NoError(t, err)
+	require.NoError(t, c.Get(context.Background(), "/reports/getOffice365ActiveUserDetail(period='D7')", nil))
+	assert.True(t, reached.Load(), "a download URL elsewhere is followed")
+	assert.False(t, leaked.Load(), "without the token")
+}
+
+func TestAPlainHTTPRedirectIsRefused(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://downloads.example/report.csv", http.StatusFound)
+	}))
+	defer api.Close()
 	c := stubClient(t, api)
 	err := c.Get(context.Background(), "/users", nil)
 	require.ErrorIs(t, err, msgraph.ErrForeignLink)
-	assert.False(t, leaked.Load())
+}
+
+// bothTrusted is a transport trusting the test certificates of a and b.
+func bothTrusted(a, b *httptest.Server) http.RoundTripper {
+	t := a.Client().Transport.(*http.Transport).Clone()
+	t.TLSClientConfig.RootCAs.AddCert(b.Certificate())
+	return t
 }
 
 func TestALoopingNextLinkEnds(t *testing.T) {

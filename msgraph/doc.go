@@ -10,7 +10,9 @@
 //
 // Paging follows Graph's absolute @odata.nextLink as it is, and only to the
 // host the client was configured for: a nextLink to any other host is
-// refused with ErrForeignLink (the bearer token is never sent elsewhere).
+// refused with ErrForeignLink. The bearer token is never sent elsewhere: a
+// redirect to another host (a report's download URL) is followed over
+// https without it.
 // A 429 or a 503 is sent again after the Retry-After Graph asks for, when
 // that wait ends before the context's deadline; otherwise the caller gets
 // the *GraphError at once, with RetryAfter set. Refusals are *GraphError,
