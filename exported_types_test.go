@@ -120,6 +120,7 @@ func exportedTypes() map[string]reflect.Type {
 		"tokenstore.Key":                              reflect.TypeFor[tokenstore.Key](),
 		"tokenstore/redisstore.Store":                 reflect.TypeFor[redisstore.Store](),
 		"verify.Check":                                reflect.TypeFor[verify.Check](),
+		"verify.Comparison":                           reflect.TypeFor[verify.Comparison](),
 		"verify.Diagnosis":                            reflect.TypeFor[verify.Diagnosis](),
 		"verify.ExcessPermission":                     reflect.TypeFor[verify.ExcessPermission](),
 		"verify.MissingPermission":                    reflect.TypeFor[verify.MissingPermission](),
