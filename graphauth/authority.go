@@ -172,7 +172,7 @@ func tenantSegment(t string) error {
 	case "common", "organizations", "consumers":
 		return nil
 	}
-	if ids.IsGUID(t) || ids.IsDomain(t) {
+	if ids.IsGUID(t) || ids.IsDomain(t) && !numericTLD(t) {
 		return nil
 	}
 	return authorityError("names the tenant " + quote(printable(t, 80)) + ", which is neither a GUID nor a domain name")
@@ -190,4 +190,11 @@ func printable(s string, n int) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, "?")), n)
+}
+
+// numericTLD reports a name whose last label is all digits ("v1.0"): no
+// top-level domain is.
+func numericTLD(name string) bool {
+	tld := name[strings.LastIndexByte(name, '.')+1:]
+	return strings.Trim(tld, "0123456789") == ""
 }

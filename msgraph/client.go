@@ -26,6 +26,7 @@ type Client struct {
 	base     *url.URL // scheme and host of Graph, e.g. https://graph.microsoft.com
 	version  string
 	scopes   []string
+	resource string
 	tenantID string
 	http     *http.Client
 }
@@ -46,6 +47,11 @@ type Options struct {
 	// Scopes are the token's scopes. Nil means the cloud's Graph
 	// "/.default" (app-only); a delegated credential may name its scopes.
 	Scopes []string
+	// Resource asks the credential for v1 tokens of this resource
+	// (graphauth.TokenRequest.Resource, e.g. "https://graph.microsoft.com"),
+	// for an app set up with a v1 Token URL, instead of Scopes. Empty means
+	// Scopes.
+	Resource string
 	// TenantID is the tenant to work in, for a multi-tenant credential.
 	// Empty means the credential's own tenant.
 	TenantID string
@@ -93,7 +99,10 @@ func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
 		return nil, fmt.Errorf("msgraph: Version %q is neither v1.0 nor beta", clip(o.Version, 20))
 	}
 	scopes := o.Scopes
-	if scopes == nil {
+	switch {
+	case o.Resource != "" && scopes != nil:
+		return nil, errors.New("msgraph: Options name a Resource (v1) or Scopes (v2), not both")
+	case scopes == nil && o.Resource == "":
 		scopes = []string{o.Cloud.DefaultScope()}
 	}
 	hc := o.HTTPClient
@@ -108,7 +117,7 @@ func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
 	traced = retry.Client(traced, retry.Policy{MaxRetries: r.MaxRetries, MinWait: r.MinWait, MaxWait: r.MaxWait,
 		MaxRetryAfter: r.MaxRetryAfter, Methods: []string{http.MethodGet, http.MethodHead}})
 	traced.CheckRedirect = redirects(hc.CheckRedirect)
-	return &Client{cred: cred, base: base, version: o.Version, scopes: scopes, tenantID: o.TenantID, http: traced}, nil
+	return &Client{cred: cred, base: base, version: o.Version, scopes: scopes, resource: o.Resource, tenantID: o.TenantID, http: traced}, nil
 }
 
 func parseEndpoint(endpoint string) (*url.URL, error) {
@@ -190,7 +199,7 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, e
 		}
 		return nil, fmt.Errorf("%w: %s, not %s", ErrForeignLink, clip(host, 100), c.base.Host)
 	}
-	tok, err := c.cred.Token(ctx, graphauth.TokenRequest{TenantID: c.tenantID, Scopes: c.scopes})
+	tok, err := c.cred.Token(ctx, graphauth.TokenRequest{TenantID: c.tenantID, Scopes: c.scopes, Resource: c.resource})
 	if err != nil {
 		return nil, err
 	}

@@ -360,3 +360,22 @@ func TestAnItemOfTheWrongShapeStopsAll(t *testing.T) {
 	var ge *msgraph.GraphError
 	assert.True(t, errors.As(last, &ge))
 }
+
+func TestAV1ResourceTokenServesGraphToo(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	c := onFake(t, srv, &msgraph.Options{Resource: "https://graph.microsoft.com"}, "User.Read.All")
+	var page msgraph.Page
+	require.NoError(t, c.Get(context.Background(), "/users?$top=1", &page))
+	assert.Len(t, page.Value, 1)
+	v1 := 0
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/oauth2/token") {
+			v1++
+		}
+	}
+	assert.Equal(t, 1, v1, "the token came from the v1 endpoint")
+	_, err := msgraph.NewClient(staticToken{}, &msgraph.Options{Resource: "https://graph.microsoft.com", Scopes: []string{"x"}})
+	assert.Error(t, err)
+}
