@@ -120,7 +120,7 @@ func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, 
 	r.report.Started = r.clockFn()
 	r.cert = r.opts.Certificate
 	if c := r.opts.Config; c != nil {
-		r.report.TenantID, r.report.ClientID = c.TenantID, c.ClientID
+		r.report.TenantID, r.report.ClientID = pastedTenant(c), c.ClientID
 	}
 	if r.opts.TenantID != "" {
 		r.report.TenantID = r.opts.TenantID
@@ -192,12 +192,7 @@ func (r *run) configuration() {
 	if c == nil {
 		r.skip(CheckConfig, "Configuration", "no configuration given")
 	} else {
-		r.step(CheckTenantID, "Directory (tenant) ID", func() outcome {
-			if err := registration.CheckTenantID(c.TenantID); err != nil {
-				return failed(err, "")
-			}
-			return ok("%s", c.TenantID)
-		})
+		r.step(CheckTenantID, "Directory (tenant) ID", r.tenantID)
 		r.step(CheckClientID, "Application (client) ID", func() outcome {
 			if err := registration.CheckClientID(c.ClientID); err != nil {
 				return failed(err, "")
@@ -226,6 +221,58 @@ func (r *run) configuration() {
 			return ok("%s", strings.Join(append(roles, scopes...), ", "))
 		})
 	}
+}
+
+// tenantID checks the configured tenant: a GUID or domain, or a URL the
+// administrator pasted (the app's Token URL, say), read by
+// graphauth.ParseAuthority as graphauth.NewCredential reads it.
+func (r *run) tenantID() outcome {
+	t := r.opts.Config.TenantID
+	if !strings.ContainsAny(t, "/:") {
+		if err := registration.CheckTenantID(t); err != nil {
+			return failed(err, "")
+		}
+		return ok("%s", t)
+	}
+	a, err := graphauth.ParseAuthority(t, customClouds(r.opts.Config)...)
+	if err != nil {
+		return failed(err, "")
+	}
+	if err := registration.CheckTenantID(a.TenantID); err != nil {
+		return failed(err, "")
+	}
+	cloud := a.Cloud.Name
+	if cloud == "" {
+		cloud = "public"
+	}
+	return ok("%s (from a pasted %s URL, %s endpoint, cloud %s)", a.TenantID, orWord(a.Endpoint, "authority"), a.Version, cloud)
+}
+
+// pastedTenant is the tenant of the URL pasted as c's tenant, or the
+// tenant as configured.
+func pastedTenant(c *graphauth.Config) string {
+	if !strings.ContainsAny(c.TenantID, "/:") {
+		return c.TenantID
+	}
+	if a, err := graphauth.ParseAuthority(c.TenantID, customClouds(c)...); err == nil {
+		return a.TenantID
+	}
+	return c.TenantID
+}
+
+// customClouds accepts c's AuthorityHost in a pasted URL.
+func customClouds(c *graphauth.Config) []graphauth.Cloud {
+	if c.AuthorityHost == "" {
+		return nil
+	}
+	return []graphauth.Cloud{{Name: "Custom", AuthorityHost: c.AuthorityHost}}
+}
+
+func orWord(s, word string) string {
+	if s == "" {
+		return word
+	}
+	return s
 }
 
 // graphScopes keeps the scopes that name Microsoft Graph permissions: the
@@ -290,7 +337,7 @@ func (r *run) tokenIdentity() outcome {
 	}
 	want := r.opts.TenantID
 	if want == "" && r.opts.Config != nil {
-		want = r.opts.Config.TenantID
+		want = pastedTenant(r.opts.Config)
 	}
 	if ids.IsGUID(want) && !strings.EqualFold(tid, want) && tid != "(unknown)" {
 		d := Diagnosis{Code: "WrongTenant", Summary: "The token was issued by tenant " + tid + ", not " + want + ".",

@@ -197,3 +197,25 @@ func TestAProbeRefusedSaysTheCallTheAnswerAndThePermission(t *testing.T) {
 	c, _ = r.Check(verify.ProbeReports)
 	assert.Contains(t, c.Diagnosis.Missing, "Reports.Read.All")
 }
+
+func TestAPastedV1TokenURLIsAValidTenant(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cfg := &graphauth.Config{TenantID: srv.URL + "/" + srv.TenantID + "/oauth2/token", ClientID: srv.ClientID,
+		ClientSecret: graphauth.Secret(srv.Secret), AuthorityHost: srv.URL}
+	cred, err := graphauth.NewCredential(*cfg, &graphauth.Options{HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	r := verify.Run(context.Background(), cred, verify.Requirements{Roles: defaultRoles}, runOpts(srv, cfg))
+	c, _ := r.Check(verify.CheckTenantID)
+	assert.Equal(t, verify.StatusOK, c.Status, r.Text())
+	assert.Contains(t, c.Detail, srv.TenantID+" (from a pasted token URL, v1 endpoint")
+	assert.Equal(t, srv.TenantID, r.TenantID)
+	assert.False(t, r.Failed(), r.Text())
+
+	cfg.TenantID = "https://graph.microsoft.com/v1.0/organization"
+	r = verify.Run(context.Background(), cred, verify.Requirements{Roles: defaultRoles}, runOpts(srv, cfg))
+	c, _ = r.Check(verify.CheckTenantID)
+	assert.Equal(t, verify.StatusFailed, c.Status)
+	assert.Contains(t, c.Detail, "no Microsoft identity platform host")
+}
