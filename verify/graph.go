@@ -59,13 +59,13 @@ func (r *run) graphChecks(authenticated bool) {
 // permission of the token's kind belongs to, once. A probe only optional
 // permissions asked for warns when it fails.
 func (r *run) probeGraph() {
-	required, optional := r.req.Roles, r.req.OptionalRoles
+	required, optional, scheme := r.req.Roles, r.req.OptionalRoles, registration.SchemeApplication
 	if r.delegated() {
-		required, optional = r.req.Scopes, r.req.OptionalScopes
+		required, optional, scheme = r.req.Scopes, r.req.OptionalScopes, registration.SchemeDelegatedWork
 	}
 	ran := false
 	for _, p := range probes(claim(r.token, "appid")) {
-		need, want := familyOf(p, required), familyOf(p, optional)
+		need, want := tests(p, scheme, required), tests(p, scheme, optional)
 		if !need && !want {
 			continue
 		}
@@ -83,12 +83,16 @@ func (r *run) probeGraph() {
 	}
 }
 
-// familyOf reports whether one of perms belongs to p's families.
-func familyOf(p probe, perms []string) bool {
+// tests reports whether p tests one of perms: the permission belongs to
+// one of p's families and, per Microsoft's permission map, allows p's call
+// in scheme (User.Invite.All is of the User family, but does not allow
+// listing users).
+func tests(p probe, scheme registration.Scheme, perms []string) bool {
+	call, mapErr := registration.LeastPrivilege(http.MethodGet, p.path, scheme)
 	for _, perm := range perms {
 		family, _, _ := strings.Cut(perm, ".")
 		for _, f := range p.families {
-			if strings.EqualFold(f, family) {
+			if strings.EqualFold(f, family) && (mapErr != nil || call.AllowedBy([]string{perm})) {
 				return true
 			}
 		}

@@ -219,3 +219,16 @@ func TestAPastedV1TokenURLIsAValidTenant(t *testing.T) {
 	assert.Equal(t, verify.StatusFailed, c.Status)
 	assert.Contains(t, c.Detail, "no Microsoft identity platform host")
 }
+
+func TestAProbeRunsOnlyForAPermissionThatAllowsItsCall(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "User.Invite.All")
+	cfg, cred := secretConfig(srv)
+	r := verify.Run(context.Background(), cred, verify.Requirements{Roles: []string{"User.Invite.All"}, ProbeGraph: true}, runOpts(srv, cfg))
+	_, probed := r.Check(verify.ProbeUsers)
+	assert.False(t, probed, "inviting users does not allow listing them: no probe to fail")
+	c, _ := r.Check(verify.CheckGraph)
+	assert.Equal(t, verify.StatusSkipped, c.Status)
+}
