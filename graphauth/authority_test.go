@@ -149,3 +149,15 @@ func closeIf(v any) {
 		_ = c.Close()
 	}
 }
+
+func TestAPastedURLOfAnotherCloudThanConfiguredIsRefused(t *testing.T) {
+	t.Parallel()
+	_, err := graphauth.NewCredential(graphauth.Config{
+		TenantID:     "https://login.microsoftonline.us/" + pastedTenant + "/oauth2/token",
+		ClientID:     "11111111-2222-3333-4444-555555555555",
+		ClientSecret: "a-secret-value",
+	}, &graphauth.Options{Cloud: graphauth.AzureChina})
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "is a URL of https://login.microsoftonline.us, but the credential is configured for https://login.partner.microsoftonline.cn")
+}

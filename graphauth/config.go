@@ -180,8 +180,17 @@ func (c *Config) pastedAuthority(o *Options) error {
 		return err
 	}
 	c.TenantID = a.TenantID
-	if a.Cloud.GraphEndpoint != "" && o.Cloud.AuthorityHost == "" && o.AuthorityHost == "" {
+	host := o.AuthorityHost
+	if host == "" {
+		host = o.Cloud.AuthorityHost
+	}
+	switch {
+	case a.Cloud.AuthorityHost == "":
+	case host == "":
 		o.Cloud = a.Cloud
+	case !strings.EqualFold(strings.TrimSuffix(host, "/"), a.Cloud.AuthorityHost):
+		return &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: "is a URL of " + a.Cloud.AuthorityHost +
+			", but the credential is configured for " + host + ": paste the URL of the cloud the app is registered in, or change the cloud"}
 	}
 	return nil
 }
