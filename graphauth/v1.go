@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -154,7 +156,11 @@ func (s *v1Source) token(ctx context.Context, q tokenQuery, resource string) (is
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "Bearer") {
 		return issued{}, &AuthError{StatusCode: resp.StatusCode, Err: fmt.Errorf("%w: token_type %q is not Bearer", ErrUnexpectedResponse, clip(tr.TokenType, 20))}
 	}
-	return issued{accessToken: tr.AccessToken, expiresIn: int64(tr.ExpiresIn), refreshIn: int64(tr.RefreshIn)}, nil
+	out := issued{accessToken: tr.AccessToken, expiresIn: int64(tr.ExpiresIn), refreshIn: int64(tr.RefreshIn)}
+	if on, err := strconv.ParseInt(tr.ExpiresOn, 10, 64); err == nil && out.expiresIn == 0 && on > 0 && on < 1<<40 {
+		out.expiresOn = time.Unix(on, 0) // an answer with expires_on alone, as some v1 proxies send
+	}
+	return out, nil
 }
 
 // transportCause drops *url.Error's URL and keeps its cause.

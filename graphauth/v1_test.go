@@ -305,3 +305,16 @@ func FuzzV1Answer(f *testing.F) {
 		}
 	})
 }
+
+func TestAV1AnswerWithExpiresOnAlone(t *testing.T) {
+	t.Parallel()
+	on := time.Now().Add(time.Hour).Unix()
+	api, _ := v1Platform(t, 200, fmt.Sprintf(`{"token_type":"Bearer","expires_on":"%d","resource":"https://graph.microsoft.com","access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig"}`, on))
+	cred, err := graphauth.NewClientSecretCredential("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555", "a-secret-value",
+		&graphauth.Options{AuthorityHost: api.URL, HTTPClient: api.Client()})
+	require.NoError(t, err)
+	defer cred.Close()
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{Resource: graphResource})
+	require.NoError(t, err)
+	assert.InDelta(t, float64(on), float64(tok.ExpiresOn.Unix()), 5)
+}
