@@ -6,13 +6,13 @@ import (
 	"github.com/entrakit/entrakit/registration"
 )
 
-// certificate checks the certificate the credential signs with: the one
-// held in memory (Options.Certificate), or the file Config names, whose
-// key must match. The detail names its SHA-1 thumbprint in upper-case hex,
+// certificate checks the certificate the credential signs with: the file
+// Config names, whose key must match, or else the one held in memory
+// (Options.Certificate). The detail names its SHA-1 thumbprint in upper-case hex,
 // as the portal's Certificates & secrets page lists it.
 func (r *run) certificate() outcome {
 	keyNote := ""
-	if r.cert == nil {
+	if c := r.opts.Config; c != nil && c.CertificatePath != "" {
 		cert, err := registration.LoadCertificate(r.opts.Config.CertificatePath, r.opts.Config.CertificatePassword)
 		if err != nil {
 			return failed(err, "")
