@@ -32,6 +32,7 @@ type credential struct {
 	opts     resolved
 	src      tokenSource
 	v1       bool     // src also asks the v1 endpoint for Resource tokens
+	v1Keys   v1Keys   // the cache keys of the resources asked for
 	scopes   []string // the default scopes
 	scopesH  uint64   // their hash
 	cache    *tokenCache
@@ -106,10 +107,11 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 		tenant = req.TenantID
 	}
 	if req.Resource != "" {
-		if err := c.resourceRequest(req); err != nil {
+		key, err := c.resourceKey(req)
+		if err != nil {
 			return Token{}, err
 		}
-		req.Scopes = v1Key(req.Resource)
+		req.Scopes = key
 	}
 	scopes := req.Scopes
 	if scopes == nil {

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -58,12 +60,36 @@ func checkResource(req TokenRequest) error {
 	return nil
 }
 
-// resourceRequest checks a v1 request for this credential.
-func (c *credential) resourceRequest(req TokenRequest) error {
+// v1Keys remembers the cache key of each resource asked for, so that a
+// cached v1 token is found without building its key again.
+type v1Keys struct {
+	m sync.Map // resource → []string
+	n atomic.Int32
+}
+
+// maxV1Keys bounds the resources remembered; others get their key built
+// on each call.
+const maxV1Keys = 64
+
+// resourceKey checks a v1 request for this credential and returns its
+// cache key.
+func (c *credential) resourceKey(req TokenRequest) ([]string, error) {
 	if !c.v1 {
-		return &ConfigError{Field: "Resource", Reason: "this credential cannot ask the v1 endpoint for a resource's token; use Scopes (" + c.kind + ")"}
+		return nil, &ConfigError{Field: "Resource", Reason: "this credential cannot ask the v1 endpoint for a resource's token; use Scopes (" + c.kind + ")"}
 	}
-	return checkResource(req)
+	if req.Scopes == nil {
+		if k, ok := c.v1Keys.m.Load(req.Resource); ok {
+			return k.([]string), nil
+		}
+	}
+	if err := checkResource(req); err != nil {
+		return nil, err
+	}
+	key := v1Key(req.Resource)
+	if c.v1Keys.n.Add(1) <= maxV1Keys {
+		c.v1Keys.m.Store(req.Resource, key)
+	}
+	return key, nil
 }
 
 // clientAuth adds a confidential client's authentication to a v1 token
