@@ -37,8 +37,9 @@ type Options struct {
 	// tokens for. The zero value means graphauth.AzurePublic.
 	Cloud graphauth.Cloud
 	// Endpoint overrides where requests go (the fake platform's URL in
-	// tests), an https URL. Tokens are still asked for the cloud's Graph.
-	// Empty means Cloud.GraphEndpoint.
+	// tests), an https URL, optionally with the version
+	// ("https://graph.microsoft.com/beta"). Tokens are still asked for the
+	// cloud's Graph. Empty means Cloud.GraphEndpoint.
 	Endpoint string
 	// Version is the API version a relative path is sent to: "v1.0" or
 	// "beta". Empty means "v1.0". A path that starts with /v1.0/ or /beta/
@@ -87,9 +88,12 @@ func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
 	if endpoint == "" {
 		endpoint = o.Cloud.GraphEndpoint
 	}
-	base, err := parseEndpoint(endpoint)
+	base, version, err := parseEndpoint(endpoint)
 	if err != nil {
 		return nil, err
+	}
+	if o.Version == "" {
+		o.Version = version
 	}
 	switch o.Version {
 	case "":
@@ -120,15 +124,24 @@ func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
 	return &Client{cred: cred, base: base, version: o.Version, scopes: scopes, resource: o.Resource, tenantID: o.TenantID, http: traced}, nil
 }
 
-func parseEndpoint(endpoint string) (*url.URL, error) {
+// parseEndpoint reads Options.Endpoint: scheme and host, and optionally
+// the API version as its path ("https://graph.microsoft.com/v1.0").
+func parseEndpoint(endpoint string) (*url.URL, string, error) {
 	u, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
-	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return nil, fmt.Errorf("msgraph: Endpoint %q is not a Graph URL such as https://graph.microsoft.com", clip(endpoint, 100))
+	version := ""
+	if err == nil {
+		switch u.Path {
+		case "/v1.0", "/beta":
+			version, u.Path = u.Path[1:], ""
+		}
+	}
+	if err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, "", fmt.Errorf("msgraph: Endpoint %q is not a Graph URL such as https://graph.microsoft.com", clip(endpoint, 100))
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
-		return nil, fmt.Errorf("msgraph: Endpoint %q must be an https URL", clip(endpoint, 100))
+		return nil, "", fmt.Errorf("msgraph: Endpoint %q must be an https URL", clip(endpoint, 100))
 	}
-	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}, nil
+	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}, version, nil
 }
 
 func isLoopback(host string) bool {

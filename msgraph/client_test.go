@@ -257,7 +257,7 @@ func TestBadInputIsAClearError(t *testing.T) {
 	t.Parallel()
 	_, err := msgraph.NewClient(nil, nil)
 	assert.Error(t, err)
-	for _, endpoint := range []string{"http://graph.microsoft.com", "graph.microsoft.com", "https://graph.microsoft.com/v1.0", "https://u:p@graph.microsoft.com"} {
+	for _, endpoint := range []string{"http://graph.microsoft.com", "graph.microsoft.com", "https://graph.microsoft.com/v2", "https://u:p@graph.microsoft.com", "https://graph.microsoft.com?x=1"} {
 		_, err := msgraph.NewClient(staticToken{}, &msgraph.Options{Endpoint: endpoint})
 		assert.Error(t, err, endpoint)
 	}
@@ -269,6 +269,11 @@ func TestBadInputIsAClearError(t *testing.T) {
 	_, err = c.URL("users")
 	assert.Error(t, err)
 	u, err := c.URL("/beta/users")
+	require.NoError(t, err)
+	assert.Equal(t, "https://graph.microsoft.com/beta/users", u)
+	beta, err := msgraph.NewClient(staticToken{}, &msgraph.Options{Endpoint: "https://graph.microsoft.com/beta/"})
+	require.NoError(t, err)
+	u, err = beta.URL("/users")
 	require.NoError(t, err)
 	assert.Equal(t, "https://graph.microsoft.com/beta/users", u)
 	assert.Nil(t, msgraph.ParseGraphError(nil))
