@@ -62,7 +62,9 @@ type Options struct {
 	// Retry bounds the retries after a 429 (any method) or a 5xx answer or
 	// connection error (GET and HEAD only: a write may have been applied).
 	// Retry-After is honoured when the wait ends before the context's
-	// deadline. The zero value is the default policy.
+	// deadline (and the HTTPClient's Timeout); a zero MaxRetryAfter means 5
+	// minutes here, so that the deadline is what bounds the wait. The zero
+	// value is otherwise the default policy.
 	Retry graphauth.RetryOptions
 	// TracerProvider receives a client span per request sent to Graph.
 	// Nil means no spans.
@@ -118,6 +120,9 @@ func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
 	traced := &http.Client{Timeout: hc.Timeout, Jar: hc.Jar, Transport: tracing(o.TracerProvider, hc.Transport, o.TenantID),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r := o.Retry
+	if r.MaxRetryAfter == 0 {
+		r.MaxRetryAfter = 5 * time.Minute
+	}
 	traced = retry.Client(traced, retry.Policy{MaxRetries: r.MaxRetries, MinWait: r.MinWait, MaxWait: r.MaxWait,
 		MaxRetryAfter: r.MaxRetryAfter, Methods: []string{http.MethodGet, http.MethodHead}})
 	traced.CheckRedirect = redirects(hc.CheckRedirect)
