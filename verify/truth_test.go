@@ -232,3 +232,13 @@ func TestAProbeRunsOnlyForAPermissionThatAllowsItsCall(t *testing.T) {
 	c, _ := r.Check(verify.CheckGraph)
 	assert.Equal(t, verify.StatusSkipped, c.Status)
 }
+
+func TestAGraphRefusalOfADelegatedCallSaysDelegated(t *testing.T) {
+	t.Parallel()
+	d := verify.Diagnose(&registration.GraphError{StatusCode: 403, Code: "Authorization_RequestDenied", Scheme: "DelegatedWork", Required: []string{"GroupMember.Read.All"}})
+	assert.Contains(t, d.Action, "delegated permissions")
+	assert.Equal(t, []string{"GroupMember.Read.All"}, d.Missing)
+	d = verify.Diagnose(&registration.GraphError{StatusCode: 429, Code: "TooManyRequests", RetryAfter: 30 * time.Second})
+	assert.Contains(t, d.Summary, "Retry-After 30s")
+	assert.True(t, d.Retryable)
+}
