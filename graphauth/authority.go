@@ -61,6 +61,7 @@ var hostClouds = map[string]Cloud{
 	"sts.windows.net":                  AzurePublic,
 	"login.microsoftonline.us":         AzureGovernment,
 	"login.usgovcloudapi.net":          AzureGovernment,
+	"login-us.microsoftonline.com":     AzureGovernment,
 	"login.partner.microsoftonline.cn": AzureChina,
 	"login.chinacloudapi.cn":           AzureChina,
 }
@@ -93,7 +94,10 @@ var endpoints = map[string]struct {
 // an admin consent URL, or an OpenID configuration or keys URL, on any of
 // Microsoft's clouds (public, US Government, China; the hosts'
 // older aliases such as login.windows.net too). The scheme may be left
-// out for a Microsoft host; a query or fragment is ignored. custom adds
+// out for a Microsoft host; a query or fragment is ignored. US Government
+// L4 and L5 (DoD) share login.microsoftonline.us: its URLs read as
+// AzureGovernment, and a DoD tenant sets Options.Cloud to
+// AzureGovernmentDoD, which NewCredential keeps. custom adds
 // clouds whose AuthorityHost is accepted as well, such as a private
 // deployment or the fake platform of package graphauthtest.
 //

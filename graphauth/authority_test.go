@@ -161,3 +161,17 @@ func TestAPastedURLOfAnotherCloudThanConfiguredIsRefused(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "is a URL of https://login.microsoftonline.us, but the credential is configured for https://login.partner.microsoftonline.cn")
 }
+
+func TestADoDTenantKeepsItsCloud(t *testing.T) {
+	t.Parallel()
+	cred, err := graphauth.NewCredential(graphauth.Config{
+		TenantID:     "https://login.microsoftonline.us/" + pastedTenant + "/oauth2/v2.0/token",
+		ClientID:     "11111111-2222-3333-4444-555555555555",
+		ClientSecret: "a-secret-value",
+	}, &graphauth.Options{Cloud: graphauth.AzureGovernmentDoD})
+	require.NoError(t, err)
+	closeIf(cred)
+	a, err := graphauth.ParseAuthority("https://login-us.microsoftonline.com/" + pastedTenant + "/oauth2/token")
+	require.NoError(t, err)
+	assert.Equal(t, graphauth.AzureGovernment, a.Cloud)
+}
