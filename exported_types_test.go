@@ -9,6 +9,7 @@ import (
 	"github.com/entrakit/entrakit/consent/redisregistry"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/msgraph"
 	"github.com/entrakit/entrakit/registration"
 	"github.com/entrakit/entrakit/tokenstore"
 	"github.com/entrakit/entrakit/tokenstore/redisstore"
@@ -37,6 +38,7 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth.AssertionFunc":                     reflect.TypeFor[graphauth.AssertionFunc](),
 		"graphauth.AuthError":                         reflect.TypeFor[graphauth.AuthError](),
 		"graphauth.AuthRequest":                       reflect.TypeFor[graphauth.AuthRequest](),
+		"graphauth.Authority":                         reflect.TypeFor[graphauth.Authority](),
 		"graphauth.AzCoreCredential":                  reflect.TypeFor[graphauth.AzCoreCredential](),
 		"graphauth.CertificateCredential":             reflect.TypeFor[graphauth.CertificateCredential](),
 		"graphauth.CertificateOptions":                reflect.TypeFor[graphauth.CertificateOptions](),
@@ -47,6 +49,7 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth.Cloud":                             reflect.TypeFor[graphauth.Cloud](),
 		"graphauth.Config":                            reflect.TypeFor[graphauth.Config](),
 		"graphauth.ConfigError":                       reflect.TypeFor[graphauth.ConfigError](),
+		"graphauth.EndpointVersion":                   reflect.TypeFor[graphauth.EndpointVersion](),
 		"graphauth.FlowFunc":                          reflect.TypeFor[graphauth.FlowFunc](),
 		"graphauth.Flows":                             reflect.TypeFor[graphauth.Flows](),
 		"graphauth.HandlerOptions":                    reflect.TypeFor[graphauth.HandlerOptions](),
@@ -84,6 +87,10 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth/graphauthtest.Throttle":            reflect.TypeFor[graphauthtest.Throttle](),
 		"graphauth/graphauthtest.ThrottleScope":       reflect.TypeFor[graphauthtest.ThrottleScope](),
 		"graphauth/graphauthtest.User":                reflect.TypeFor[graphauthtest.User](),
+		"msgraph.Client":                              reflect.TypeFor[msgraph.Client](),
+		"msgraph.GraphError":                          reflect.TypeFor[msgraph.GraphError](),
+		"msgraph.Options":                             reflect.TypeFor[msgraph.Options](),
+		"msgraph.Page":                                reflect.TypeFor[msgraph.Page](),
 		"registration.Alternative":                    reflect.TypeFor[registration.Alternative](),
 		"registration.App":                            reflect.TypeFor[registration.App](),
 		"registration.AppRoleAssignment":              reflect.TypeFor[registration.AppRoleAssignment](),
@@ -118,6 +125,7 @@ func exportedTypes() map[string]reflect.Type {
 		"tokenstore.Key":                              reflect.TypeFor[tokenstore.Key](),
 		"tokenstore/redisstore.Store":                 reflect.TypeFor[redisstore.Store](),
 		"verify.Check":                                reflect.TypeFor[verify.Check](),
+		"verify.Comparison":                           reflect.TypeFor[verify.Comparison](),
 		"verify.Diagnosis":                            reflect.TypeFor[verify.Diagnosis](),
 		"verify.ExcessPermission":                     reflect.TypeFor[verify.ExcessPermission](),
 		"verify.MissingPermission":                    reflect.TypeFor[verify.MissingPermission](),

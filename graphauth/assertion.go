@@ -48,6 +48,9 @@ func NewClientAssertionCredential(tenantID, clientID string, fn AssertionFunc, o
 	if err != nil {
 		return nil, err
 	}
+	c.enableV1(assertionAuth(func(ctx context.Context, _ string) (string, error) {
+		return cb(ctx, confidential.AssertionRequestOptions{})
+	}))
 	return &ClientAssertionCredential{c}, nil
 }
 

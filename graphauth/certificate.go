@@ -56,6 +56,12 @@ func NewCertificateCredential(tenantID, clientID string, chain []*x509.Certifica
 	if err != nil {
 		return nil, err
 	}
+	c.enableV1(assertionAuth(func(_ context.Context, endpoint string) (string, error) {
+		return jwtsign.Sign(jwtsign.Assertion{
+			ClientID: clientID, Audience: endpoint, Chain: chain, Signer: key,
+			Alg: alg, SendX5C: co.SendCertificateChain, Now: c.now(), JTI: newJTI(),
+		})
+	}))
 	if err := checkValidity(chain[0], c.now()); err != nil {
 		return nil, err
 	}

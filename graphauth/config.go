@@ -1,10 +1,12 @@
 package graphauth
 
 import (
-	"github.com/entrakit/entrakit/internal/ids"
+	"errors"
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/entrakit/entrakit/internal/ids"
 )
 
 // Config says how to authenticate, in the terms of the settings an
@@ -87,6 +89,9 @@ func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.pastedAuthority(&o); err != nil {
+		return nil, err
+	}
 	if err := cfg.checkIDs(); err != nil {
 		return nil, err
 	}
@@ -154,6 +159,40 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 	}
 	sort.Strings(fields)
 	return "", &ConfigError{Field: strings.Join(fields, " and "), Reason: "more than one credential is set: unset all but one, or choose with Flow"}
+}
+
+// pastedAuthority reads a URL pasted as the tenant (the app's Token URL,
+// say): the tenant comes from it, and the cloud too when opts names none.
+func (c *Config) pastedAuthority(o *Options) error {
+	if !strings.ContainsAny(c.TenantID, "/:") {
+		return nil
+	}
+	var custom []Cloud
+	if o.AuthorityHost != "" {
+		custom = append(custom, Cloud{Name: "Custom", AuthorityHost: o.AuthorityHost})
+	}
+	a, err := ParseAuthority(c.TenantID, custom...)
+	if err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			return &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: ce.Reason}
+		}
+		return err
+	}
+	c.TenantID = a.TenantID
+	host := o.AuthorityHost
+	if host == "" {
+		host = o.Cloud.AuthorityHost
+	}
+	switch {
+	case a.Cloud.AuthorityHost == "":
+	case host == "":
+		o.Cloud = a.Cloud
+	case !strings.EqualFold(strings.TrimSuffix(host, "/"), a.Cloud.AuthorityHost):
+		return &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: "is a URL of " + a.Cloud.AuthorityHost +
+			", but the credential is configured for " + host + ": paste the URL of the cloud the app is registered in, or change the cloud"}
+	}
+	return nil
 }
 
 func (c Config) checkIDs() error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -32,6 +31,8 @@ type credential struct {
 	clientID string
 	opts     resolved
 	src      tokenSource
+	v1       bool     // src also asks the v1 endpoint for Resource tokens
+	v1Keys   v1Keys   // the cache keys of the resources asked for
 	scopes   []string // the default scopes
 	scopesH  uint64   // their hash
 	cache    *tokenCache
@@ -105,6 +106,13 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 			return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, req.TenantID)
 		}
 		tenant = req.TenantID
+	}
+	if req.Resource != "" {
+		key, err := c.resourceKey(req)
+		if err != nil {
+			return Token{}, err
+		}
+		req.Scopes = key
 	}
 	scopes := req.Scopes
 	if scopes == nil {
@@ -295,13 +303,12 @@ func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token
 		jitter := time.Duration(rand.Int64N(int64(life/10) + 1))
 		refreshIn = time.Duration(float64(life)*c.opts.share) - jitter
 	}
-	return Token{
+	return withScopes(Token{
 		AccessToken: got.accessToken,
 		ExpiresOn:   start.Add(life),
 		RefreshOn:   start.Add(refreshIn),
 		TenantID:    e.tenant,
-		Scopes:      slices.Clone(e.scopes), // the caller's copy: the key's own must not change
-	}, nil
+	}, e.scopes), nil
 }
 
 // sharedToken takes a token from the Store when it serves: on a miss, any

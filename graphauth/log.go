@@ -23,6 +23,9 @@ func logAttrs(c *credential, e *entry, kv ...any) []slog.Attr {
 		slog.String("tenant", e.tenant),
 		slog.Any("scopes", e.scopes),
 	}
+	if r, ok := v1Resource(e.scopes); ok {
+		attrs[3] = slog.String("resource", r)
+	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		key, _ := kv[i].(string)
 		attrs = append(attrs, slog.Any(key, kv[i+1]))

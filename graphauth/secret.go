@@ -34,6 +34,7 @@ func NewClientSecretCredential(tenantID, clientID string, secret Secret, opts *O
 	if err != nil {
 		return nil, err
 	}
+	c.enableV1(secretAuth(secret))
 	return &ClientSecretCredential{c}, nil
 }
 

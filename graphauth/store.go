@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -228,8 +227,8 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; carrying on without it", logAttrs(c, e, "error", firstLine(err.Error()))...)
 		return Token{}, false
 	}
-	return Token{AccessToken: st.AccessToken, ExpiresOn: time.Unix(st.ExpiresOn, 0), RefreshOn: time.Unix(st.RefreshOn, 0),
-		TenantID: e.tenant, Scopes: slices.Clone(e.scopes)}, true
+	return withScopes(Token{AccessToken: st.AccessToken, ExpiresOn: time.Unix(st.ExpiresOn, 0), RefreshOn: time.Unix(st.RefreshOn, 0),
+		TenantID: e.tenant}, e.scopes), true
 }
 
 // toStore shares a token the platform issued. It runs after the callers

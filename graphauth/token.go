@@ -21,6 +21,14 @@ type TokenRequest struct {
 	// Scopes of one resource. Nil means the Graph "/.default" scope of the
 	// configured cloud.
 	Scopes []string
+	// Resource asks the v1 token endpoint ({tenant}/oauth2/token) for a
+	// token of this resource, by App ID URI ("https://graph.microsoft.com")
+	// or app ID, as tools configured with a v1 Token URL do; the token is
+	// cached and refreshed like a v2 one, apart from it. Empty means the v2
+	// endpoint and Scopes. Setting both is a *ConfigError. The app-only
+	// credentials of this package (secret, certificate, assertion) support
+	// it; others refuse it with a *ConfigError.
+	Resource string
 	// TenantID overrides the credential's tenant, for multi-tenant apps. It
 	// must be on Options.AllowedTenants, or the request is refused with
 	// ErrTenantNotAllowed before anything is sent.
@@ -42,13 +50,18 @@ type Token struct {
 	ExpiresOn   time.Time // when the platform stops accepting it
 	RefreshOn   time.Time // when the credential fetches its successor
 	TenantID    string
-	Scopes      []string
+	Scopes      []string // the scopes asked for; nil for a v1 token
+	Resource    string   // the resource of a v1 token (TokenRequest.Resource); empty otherwise
 }
 
 // String describes the token without revealing it.
 func (t Token) String() string {
-	return fmt.Sprintf("graphauth.Token{TenantID: %q, Scopes: [%s], ExpiresOn: %s, RefreshOn: %s, AccessToken: %s}",
-		t.TenantID, strings.Join(t.Scopes, " "), t.ExpiresOn.UTC().Format(time.RFC3339), t.RefreshOn.UTC().Format(time.RFC3339), redacted(t.AccessToken))
+	res := ""
+	if t.Resource != "" {
+		res = fmt.Sprintf(", Resource: %q", t.Resource)
+	}
+	return fmt.Sprintf("graphauth.Token{TenantID: %q, Scopes: [%s]%s, ExpiresOn: %s, RefreshOn: %s, AccessToken: %s}",
+		t.TenantID, strings.Join(t.Scopes, " "), res, t.ExpiresOn.UTC().Format(time.RFC3339), t.RefreshOn.UTC().Format(time.RFC3339), redacted(t.AccessToken))
 }
 
 // Format prints String for every verb, so that %v, %+v, %#v and %s all redact.
@@ -62,10 +75,11 @@ func (t Token) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		TenantID    string    `json:"tenantId"`
 		Scopes      []string  `json:"scopes"`
+		Resource    string    `json:"resource,omitempty"`
 		ExpiresOn   time.Time `json:"expiresOn"`
 		RefreshOn   time.Time `json:"refreshOn"`
 		AccessToken string    `json:"accessToken"`
-	}{t.TenantID, t.Scopes, t.ExpiresOn, t.RefreshOn, redacted(t.AccessToken)})
+	}{t.TenantID, t.Scopes, t.Resource, t.ExpiresOn, t.RefreshOn, redacted(t.AccessToken)})
 }
 
 func redacted(s string) string {

@@ -10,45 +10,61 @@ import (
 // Scheme is how an app calls Microsoft Graph, in the terms of Microsoft's
 // permission map: as itself (application permissions), or for a signed-in
 // work or school user or personal account (delegated permissions).
-type Scheme = graphperm.Scheme
+type Scheme uint8
 
 // The schemes.
 const (
-	SchemeApplication       = graphperm.SchemeApplication       // app-only: app roles, "Role"
-	SchemeDelegatedWork     = graphperm.SchemeDelegatedWork     // a work or school user: scopes, "Scope"
-	SchemeDelegatedPersonal = graphperm.SchemeDelegatedPersonal // a personal Microsoft account: scopes
+	SchemeApplication       = Scheme(graphperm.SchemeApplication)       // app-only: app roles, "Role"
+	SchemeDelegatedWork     = Scheme(graphperm.SchemeDelegatedWork)     // a work or school user: scopes, "Scope"
+	SchemeDelegatedPersonal = Scheme(graphperm.SchemeDelegatedPersonal) // a personal Microsoft account: scopes
 )
 
+// String returns the map's name: "Application", "DelegatedWork" or
+// "DelegatedPersonal".
+func (s Scheme) String() string { return graphperm.Scheme(s).String() }
+
+// Kind is the kind of permission the scheme grants.
+func (s Scheme) Kind() Kind { return Kind(graphperm.Scheme(s).Kind()) }
+
 // Basis says why a call's Least permission is the one to request.
-type Basis = graphperm.Basis
+type Basis uint8
+
+// String is the basis as a short phrase for a report.
+func (b Basis) String() string { return graphperm.Basis(b).String() }
 
 // The bases, from Microsoft's own answer to the kit's reading of the map
 // where the map has none that can be used.
 const (
 	// BasisMarked: the map marks it least privileged for the call.
-	BasisMarked = graphperm.BasisMarked
+	BasisMarked = Basis(graphperm.BasisMarked)
 	// BasisReadOnly: for a GET, the map marks a permission that writes;
 	// this one only reads and allows the call too.
-	BasisReadOnly = graphperm.BasisReadOnly
+	BasisReadOnly = Basis(graphperm.BasisReadOnly)
 	// BasisRanked: the map marks none for the call in this scheme; this
 	// one ranks first among those that allow it: lowest privilege level,
 	// read-only, then allowing the fewest calls.
-	BasisRanked = graphperm.BasisRanked
+	BasisRanked = Basis(graphperm.BasisRanked)
 	// BasisUnoffered: the map marks only permissions that Graph's service
 	// principal does not offer (Group.ReadBasic.All, which no app can be
 	// granted); this one ranks first among those it does offer.
-	BasisUnoffered = graphperm.BasisUnoffered
+	BasisUnoffered = Basis(graphperm.BasisUnoffered)
 	// BasisOwnResource: the map marks an Intune permission
 	// (DeviceManagementServiceConfig.Read.All for GET /organization, from
 	// Intune's pages for the same call) outside Intune's resources; this
 	// one is named after the call's resource (Organization.Read.All), at no
 	// higher privilege level.
-	BasisOwnResource = graphperm.BasisOwnResource
+	BasisOwnResource = Basis(graphperm.BasisOwnResource)
 )
 
 // Alternative is one permission that allows a call, with the permissions
-// of which it needs one as well (Also; usually none).
-type Alternative = graphperm.Grant
+// of which it needs one as well.
+type Alternative struct {
+	// Permission allows the call.
+	Permission Permission
+	// Also lists permissions of which the call needs one as well, when
+	// Permission is the one held (the map's AlsoRequires); usually none.
+	Also []Permission
+}
 
 // CallPermissions is what Microsoft's permission map says one Graph call
 // needs in one scheme.
@@ -82,7 +98,14 @@ func (c CallPermissions) String() string {
 
 // Alternatives lists every permission Graph offers that allows the call in
 // its scheme: Least first, then the others from least to most privileged.
-func (c CallPermissions) Alternatives() []Alternative { return c.rule.Allowed() }
+func (c CallPermissions) Alternatives() []Alternative {
+	grants := c.rule.Allowed()
+	out := make([]Alternative, len(grants))
+	for i, g := range grants {
+		out[i] = Alternative{Permission: permissionOf(g.Permission), Also: permissionsOf(g.Also)}
+	}
+	return out
+}
 
 // AllowedBy reports whether holding the permissions named (ignoring case)
 // allows the call: one that allows it, and one of those it also requires.
@@ -171,11 +194,12 @@ func (e *UnknownCallError) Error() string {
 // the map lists some). See Basis for where the map's own marks are not
 // taken as they are.
 func LeastPrivilege(method, url string, scheme Scheme) (CallPermissions, error) {
-	r, miss := graphperm.Lookup(method, url, scheme)
+	r, miss := graphperm.Lookup(method, url, graphperm.Scheme(scheme))
 	if miss != graphperm.Hit {
 		return CallPermissions{}, unknownCall(method, url, scheme, miss)
 	}
-	return CallPermissions{Method: r.Method, Scheme: scheme, Least: r.Least(), Basis: r.Basis(), AlsoRequires: r.LeastAlso(), rule: r}, nil
+	return CallPermissions{Method: r.Method, Scheme: scheme, Least: permissionOf(r.Least()), Basis: Basis(r.Basis()),
+		AlsoRequires: permissionsOf(r.LeastAlso()), rule: r}, nil
 }
 
 func unknownCall(method, url string, scheme Scheme, miss graphperm.Miss) *UnknownCallError {

@@ -10,19 +10,67 @@ import (
 
 // Kind says whether a permission is an application role (app-only, always
 // admin-consented) or a delegated scope (for a signed-in user).
-type Kind = graphperm.Kind
+type Kind uint8
 
 // The kinds of permission.
 const (
-	ApplicationPermission = graphperm.Application // an app role
-	DelegatedPermission   = graphperm.Delegated   // an OAuth2 permission scope
+	// ApplicationPermission is an app role: granted to the app itself,
+	// always by an administrator; it appears in app-only tokens' roles
+	// claim, and in requiredResourceAccess with type "Role".
+	ApplicationPermission = Kind(graphperm.Application)
+	// DelegatedPermission is an OAuth2 permission scope: the app acts for a
+	// signed-in user; it appears in delegated tokens' scp claim, and in
+	// requiredResourceAccess with type "Scope".
+	DelegatedPermission = Kind(graphperm.Delegated)
 )
 
-// Permission is one Microsoft Graph permission: its ID, name, kind,
-// administrator-facing display name, whether it is enabled, and whether it
-// needs an administrator's consent. The catalog is generated from Microsoft
-// Graph's service principal (see internal/graphperm).
-type Permission = graphperm.Permission
+// String returns "Application", "Delegated" or "Unknown".
+func (k Kind) String() string { return graphperm.Kind(k).String() }
+
+// Permission is one Microsoft Graph permission, as Microsoft Graph's
+// service principal publishes it (its appRoles and oauth2PermissionScopes);
+// the catalog is generated from that (see internal/graphperm).
+type Permission struct {
+	// ID is the permission's GUID, lower case: what requiredResourceAccess
+	// and app role assignments name. The same name has different IDs as
+	// an application role and as a delegated scope.
+	ID string
+	// Value is the permission's name, e.g. "User.Read.All": what tokens
+	// carry in roles or scp, and what the portal lists.
+	Value string
+	// Kind says whether it is an application role or a delegated scope.
+	Kind Kind
+	// DisplayName is the administrator-facing name, e.g. "Read all users'
+	// full profiles".
+	DisplayName string
+	// Enabled is false for the few entries Graph has disabled: they can no
+	// longer be granted.
+	Enabled bool
+	// AdminConsent is true when only an administrator may grant it: every
+	// application role, and the delegated scopes marked "Admin".
+	AdminConsent bool
+}
+
+// permissionOf converts a catalog entry.
+func permissionOf(p graphperm.Permission) Permission {
+	return Permission{ID: p.ID, Value: p.Value, Kind: Kind(p.Kind), DisplayName: p.DisplayName, Enabled: p.Enabled, AdminConsent: p.AdminConsent}
+}
+
+func permissionsOf(ps []graphperm.Permission) []Permission {
+	if ps == nil {
+		return nil
+	}
+	out := make([]Permission, len(ps))
+	for i, p := range ps {
+		out[i] = permissionOf(p)
+	}
+	return out
+}
+
+// catalog converts back, for the catalog's look-ups.
+func (p Permission) catalog() graphperm.Permission {
+	return graphperm.Permission{ID: p.ID, Value: p.Value, Kind: graphperm.Kind(p.Kind), DisplayName: p.DisplayName, Enabled: p.Enabled, AdminConsent: p.AdminConsent}
+}
 
 // UnknownPermissionError reports a permission name that is not in the
 // catalog, with the closest real names.
@@ -66,14 +114,14 @@ func quoteList(names []string) string {
 // closest names ("Group.ReadAll" → "Group.Read.All"); a disabled permission
 // is returned with Enabled false.
 func GraphPermission(kind Kind, name string) (Permission, error) {
-	if p, ok := graphperm.ByValue(kind, name); ok {
-		return p, nil
+	if p, ok := graphperm.ByValue(graphperm.Kind(kind), name); ok {
+		return permissionOf(p), nil
 	}
 	other := ApplicationPermission
 	if kind == ApplicationPermission {
 		other = DelegatedPermission
 	}
-	if _, ok := graphperm.ByValue(other, name); ok {
+	if _, ok := graphperm.ByValue(graphperm.Kind(other), name); ok {
 		return Permission{}, &UnknownPermissionError{Kind: kind, Name: name, OtherKind: true}
 	}
 	return Permission{}, &UnknownPermissionError{Kind: kind, Name: name, Suggestions: suggest(kind, name)}
@@ -82,12 +130,15 @@ func GraphPermission(kind Kind, name string) (Permission, error) {
 // GraphPermissionByID finds a Microsoft Graph permission by kind and ID. The
 // same name has different IDs as an application role and a delegated scope.
 func GraphPermissionByID(kind Kind, id string) (Permission, bool) {
-	return graphperm.ByID(kind, id)
+	p, ok := graphperm.ByID(graphperm.Kind(kind), id)
+	return permissionOf(p), ok
 }
 
 // GraphPermissions returns every Microsoft Graph permission of a kind,
 // ordered by name.
-func GraphPermissions(kind Kind) []Permission { return graphperm.All(kind) }
+func GraphPermissions(kind Kind) []Permission {
+	return permissionsOf(graphperm.All(graphperm.Kind(kind)))
+}
 
 // suggest ranks the catalog by edit distance to name, after a first pass
 // that ignores case and punctuation (so "Group.ReadAll" and "group_read_all"
@@ -101,7 +152,7 @@ func suggest(kind Kind, name string) []string {
 	}
 	var cands []cand
 	limit := max(2, len(name)/4)
-	for _, p := range graphperm.All(kind) {
+	for _, p := range graphperm.All(graphperm.Kind(kind)) {
 		if squash(p.Value) == want {
 			exact = append(exact, p.Value)
 			continue

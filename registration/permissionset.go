@@ -71,8 +71,8 @@ func LeastPrivilegeSet(calls []Call, scheme Scheme) (PermissionSet, error) {
 func minimal(scheme Scheme, names []string, calls []CallPermissions) []Permission {
 	perms := make([]Permission, 0, len(names))
 	for _, n := range names {
-		if p, ok := graphperm.ByValue(scheme.Kind(), n); ok {
-			perms = append(perms, p)
+		if p, ok := graphperm.ByValue(graphperm.Kind(scheme.Kind()), n); ok {
+			perms = append(perms, permissionOf(p))
 		}
 	}
 	slices.SortFunc(perms, func(a, b Permission) int { return -ComparePrivilege(scheme, a, b) })
@@ -109,8 +109,8 @@ func allAllowed(calls []CallPermissions, names []string) bool {
 // than b, zero when the map does not tell them apart, positive otherwise.
 // A permission the map does not know in the scheme ranks last.
 func ComparePrivilege(scheme Scheme, a, b Permission) int {
-	sa, oka := graphperm.Stats(scheme, a)
-	sb, okb := graphperm.Stats(scheme, b)
+	sa, oka := graphperm.Stats(graphperm.Scheme(scheme), a.catalog())
+	sb, okb := graphperm.Stats(graphperm.Scheme(scheme), b.catalog())
 	level := func(s graphperm.Stat, ok bool) int {
 		if !ok || s.Level == 0 {
 			return 9

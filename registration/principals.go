@@ -2,9 +2,13 @@ package registration
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/entrakit/entrakit/msgraph"
 )
 
 // ServicePrincipal is an app's instance in a tenant.
@@ -111,40 +115,29 @@ type AppRoleAssignment struct {
 // clientAppID in the tenant. Needs Application.Read.All.
 func (c *Client) AppRoleAssignments(ctx context.Context, clientAppID string) ([]AppRoleAssignment, error) {
 	var out []AppRoleAssignment
-	next := byAppID(clientAppID) + "/appRoleAssignments"
-	for next != "" {
-		var page struct {
-			Value    []AppRoleAssignment `json:"value"`
-			NextLink string              `json:"@odata.nextLink"`
-		}
-		if err := c.do(ctx, "GET", next, nil, &page, needAppRead...); err != nil {
+	for a, err := range msgraph.All[AppRoleAssignment](ctx, c.g, byAppID(clientAppID)+"/appRoleAssignments") {
+		if err != nil {
+			var ge *GraphError
+			if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {
+				ge.Required = needAppRead
+			}
 			return nil, err
 		}
-		out = append(out, page.Value...)
-		next = c.relative(page.NextLink)
+		out = append(out, a)
 	}
 	return out, nil
 }
 
-// relative turns an @odata.nextLink into a path under /v1.0, or "" when
-// there is no next page or it points elsewhere.
-func (c *Client) relative(link string) string {
-	rest, ok := strings.CutPrefix(link, c.base+"/v1.0")
-	if !ok {
-		return ""
-	}
-	return rest
-}
-
 func (c *Client) assignedRoleIDs(ctx context.Context, principalID string) (map[string]bool, error) {
-	var page struct {
-		Value []AppRoleAssignment `json:"value"`
-	}
-	if err := c.do(ctx, "GET", "/servicePrincipals/"+url.PathEscape(principalID)+"/appRoleAssignments?$top=999", nil, &page, needAppRead...); err != nil {
-		return nil, err
-	}
 	have := map[string]bool{}
-	for _, a := range page.Value {
+	for a, err := range msgraph.All[AppRoleAssignment](ctx, c.g, "/servicePrincipals/"+url.PathEscape(principalID)+"/appRoleAssignments?$top=999") {
+		if err != nil {
+			var ge *GraphError
+			if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden {
+				ge.Required = needAppRead
+			}
+			return nil, err
+		}
 		have[strings.ToLower(a.AppRoleID)] = true
 	}
 	return have, nil

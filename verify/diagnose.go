@@ -215,6 +215,10 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 		d.Action = "Grant admin consent for the app's application permissions, then get a new token (tokens carry the permissions granted when they were issued)."
 		if len(ge.Required) > 0 {
 			d.Action = "Add one of these Microsoft Graph application permissions and grant admin consent: " + strings.Join(ge.Required, ", ") + ". Then get a new token."
+			if ge.Scheme == "DelegatedWork" {
+				d.Action = "Add one of these Microsoft Graph delegated permissions and grant consent (the user's, or an administrator's for tenant-wide ones): " +
+					strings.Join(ge.Required, ", ") + ". Then sign in again for a new token."
+			}
 		}
 		d.Portal = portalAPI
 		d.Command = "POST /servicePrincipals/{graph-sp-id}/appRoleAssignedTo {principalId, resourceId, appRoleId}"
@@ -224,6 +228,9 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 	case ge.StatusCode == http.StatusTooManyRequests:
 		d.Code, d.Retryable = "Throttled", true
 		d.Summary = "Microsoft Graph is throttling this app (HTTP 429)."
+		if ge.RetryAfter > 0 {
+			d.Summary = fmt.Sprintf("Microsoft Graph is throttling this app (HTTP 429, Retry-After %s).", ge.RetryAfter)
+		}
 		d.Action = "Retry after the Retry-After interval; spread the requests out."
 	case ge.StatusCode >= 500:
 		d.Code, d.Retryable = "ServiceUnavailable", true

@@ -8,13 +8,20 @@
 //	fmt.Print(report.Text()) // or report.JSON() for a product's UI
 //	if report.Failed() { ... }
 //
-// Run's checks, in order: configuration (IDs, the secret's shape — a GUID is
-// the secret's ID pasted by mistake —, the certificate's validity, expiry
-// and key, the permission names), authentication (a token, and from which
-// tenant), the token's identity and roles against the required permissions
-// (missing ones fail, extra ones warn), an optional Graph call per
-// permission family, and the credentials registered on the app with their
-// expiry, when the app may read its registration.
+// Run's checks, in order (their IDs are the CheckX and ProbeX constants):
+// configuration (IDs, the secret's shape — a GUID is the secret's ID pasted
+// by mistake —, the certificate's validity, expiry, key and SHA-1
+// thumbprint, from a file or held in memory, the permission names),
+// authentication (a token fresh from the platform, never a cached one, so
+// that a permission granted a moment ago shows; on AADSTS700027 the
+// thumbprint in use), the token's identity, its roles against the required
+// and optional application permissions and its scp against the delegated
+// ones (missing required ones fail, missing optional ones and extra ones
+// warn; Report.Permissions shows granted against needed), an optional
+// Graph call per permission family (users, groups, domains, organization,
+// subscribed SKUs, reports, applications) reporting the exact call and
+// answer, and the credentials registered on the app with their expiry,
+// when the app may read its registration.
 //
 // With Requirements.LeastPrivilege (the set a product's recorded calls
 // need, from registration.Recorder) Run also compares the token's

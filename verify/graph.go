@@ -1,44 +1,51 @@
 package verify
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/entrakit/entrakit/msgraph"
 	"github.com/entrakit/entrakit/registration"
 )
 
 // probe is the cheapest Graph call for a family of permissions.
 type probe struct {
-	family string   // "User", "Group", ...
-	path   string   // GET path under /v1.0
-	accept []string // the application permissions that allow it
+	id       string   // check ID, e.g. ProbeUsers
+	title    string   // e.g. "users"
+	path     string   // GET path under /v1.0
+	families []string // the permission families (name before the first dot) whose holders it tests
 }
 
 func probes(clientID string) []probe {
 	return []probe{
-		{"User", "/users?$top=1&$select=id", []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}},
-		{"Group", "/groups?$top=1&$select=id", []string{"Group.Read.All", "GroupMember.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}},
-		{"Organization", "/organization?$select=id", []string{"Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}},
-		{"Directory", "/organization?$select=id", []string{"Directory.Read.All", "Directory.ReadWrite.All"}},
-		{"Application", "/servicePrincipals(appId='" + url.PathEscape(clientID) + "')?$select=id", []string{"Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All"}},
+		{ProbeUsers, "users", "/users?$top=1&$select=id", []string{"User", "Directory"}},
+		{ProbeGroups, "groups", "/groups?$top=1&$select=id", []string{"Group", "GroupMember", "Directory"}},
+		{ProbeDomains, "domains", "/domains", []string{"Domain", "Directory"}},
+		{ProbeOrganization, "organization", "/organization?$select=id", []string{"Organization", "Directory"}},
+		{ProbeSubscribedSKU, "subscribed SKUs", "/subscribedSkus", []string{"LicenseAssignment", "Organization", "Directory"}},
+		{ProbeReports, "usage reports", "/reports/getOffice365ActiveUserDetail(period='D7')", []string{"Reports"}},
+		{ProbeApplications, "applications", "/servicePrincipals(appId='" + url.PathEscape(clientID) + "')?$select=id", []string{"Application"}},
 	}
 }
 
 func (r *run) graphChecks(authenticated bool) {
 	if !authenticated {
 		if r.req.ProbeGraph {
-			r.skip("graph.probe", "Microsoft Graph", "no token")
+			r.skip(CheckProbe, "Microsoft Graph", "no token")
 		}
-		r.skip("registration.credentials", "Registered credentials", "no token")
+		r.skip(CheckRegisteredCredentials, "Registered credentials", "no token")
 		return
 	}
 	client, err := registration.NewClient(r.cred, &registration.ClientOptions{Cloud: r.opts.Cloud, GraphEndpoint: r.opts.GraphEndpoint,
-		HTTPClient: r.opts.HTTPClient, TenantID: r.opts.TenantID})
+		HTTPClient: r.opts.HTTPClient, TenantID: r.opts.TenantID, TracerProvider: r.opts.TracerProvider})
 	if err != nil {
-		r.step("graph", "Microsoft Graph", func() outcome { return failed(err, "") })
+		r.step(CheckGraph, "Microsoft Graph", func() outcome { return failed(err, "") })
 		return
 	}
 	r.graph = client
@@ -48,30 +55,89 @@ func (r *run) graphChecks(authenticated bool) {
 	r.registered()
 }
 
-// probeGraph calls Graph once per family of the required permissions.
+// probeGraph makes each probe whose family a required or optional
+// permission of the token's kind belongs to, once. A probe only optional
+// permissions asked for warns when it fails.
 func (r *run) probeGraph() {
-	clientID := claim(r.token, "appid")
-	done := map[string]bool{}
-	for _, role := range r.req.Roles {
-		family, _, _ := strings.Cut(role, ".")
-		for _, p := range probes(clientID) {
-			if !strings.EqualFold(p.family, family) || done[p.family] {
-				continue
+	required, optional, scheme := r.req.Roles, r.req.OptionalRoles, registration.SchemeApplication
+	if r.delegated() {
+		required, optional, scheme = r.req.Scopes, r.req.OptionalScopes, registration.SchemeDelegatedWork
+	}
+	ran := false
+	for _, p := range probes(claim(r.token, "appid")) {
+		need, want := tests(p, scheme, required), tests(p, scheme, optional)
+		if !need && !want {
+			continue
+		}
+		ran = true
+		r.step(p.id, "Graph call for "+p.title, func() outcome {
+			o := r.callProbe(p)
+			if o.status == StatusFailed && !need {
+				o.status = StatusWarning
 			}
-			done[p.family] = true
-			p := p
-			r.step("graph.probe."+strings.ToLower(p.family), "Graph call for "+p.family+" permissions", func() outcome {
-				var body map[string]any
-				if err := r.graph.Get(r.ctx, p.path, &body, p.accept...); err != nil {
-					return failed(err, "GET "+strings.SplitN(p.path, "?", 2)[0]+": "+Diagnose(err).Summary)
-				}
-				return ok("GET %s answered 200", strings.SplitN(p.path, "?", 2)[0])
-			})
+			return o
+		})
+	}
+	if !ran {
+		r.skip(CheckGraph, "Microsoft Graph", "no permission asked for has a probe")
+	}
+}
+
+// tests reports whether p tests one of perms: the permission belongs to
+// one of p's families and, per Microsoft's permission map, allows p's call
+// in scheme (User.Invite.All is of the User family, but does not allow
+// listing users).
+func tests(p probe, scheme registration.Scheme, perms []string) bool {
+	call, mapErr := registration.LeastPrivilege(http.MethodGet, p.path, scheme)
+	for _, perm := range perms {
+		family, _, _ := strings.Cut(perm, ".")
+		for _, f := range p.families {
+			if strings.EqualFold(f, family) && (mapErr != nil || call.AllowedBy([]string{perm})) {
+				return true
+			}
 		}
 	}
-	if len(done) == 0 {
-		r.skip("graph.probe", "Microsoft Graph", "no required permission has a probe")
+	return false
+}
+
+// callProbe makes the probe's call and reports it exactly: the method and
+// path sent, and Graph's status, code and message.
+func (r *run) callProbe(p probe) outcome {
+	call := "GET /v1.0" + p.path
+	g := r.graph.Graph()
+	target, err := g.URL(p.path)
+	if err != nil {
+		return failed(err, call+": "+err.Error())
 	}
+	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return failed(err, call+": "+err.Error())
+	}
+	resp, err := g.Send(r.ctx, req)
+	if err != nil {
+		return failed(err, call+": no answer: "+Diagnose(err).Summary)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		ge := msgraph.ParseGraphError(resp)
+		answer := fmt.Sprintf("%s answered %d", call, ge.StatusCode)
+		if ge.Code != "" {
+			answer += " " + ge.Code + ": " + ge.Message
+		}
+		if ge.RequestID != "" {
+			answer += " [request-id " + ge.RequestID + "]"
+		}
+		return failed(ge, answer)
+	}
+	var page struct {
+		Value []json.RawMessage `json:"value"`
+	}
+	items := ""
+	if strings.Contains(resp.Header.Get("Content-Type"), "json") &&
+		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&page) == nil && page.Value != nil {
+		items = fmt.Sprintf(" (%d item(s))", len(page.Value))
+	}
+	return ok("%s answered %d%s", call, resp.StatusCode, items)
 }
 
 // registered reads the app's own registration, when its permissions allow,
@@ -81,10 +147,10 @@ func (r *run) registered() {
 	roles := r.roles()
 	if !containsFold(roles, "Application.Read.All") && !containsFold(roles, "Application.ReadWrite.All") &&
 		!containsFold(roles, "Directory.Read.All") && !containsFold(roles, "Application.ReadWrite.OwnedBy") {
-		r.skip("registration.credentials", "Registered credentials", "the app may not read its registration (Application.Read.All would let it)")
+		r.skip(CheckRegisteredCredentials, "Registered credentials", "the app may not read its registration (Application.Read.All would let it)")
 		return
 	}
-	r.step("registration.credentials", "Registered credentials", func() outcome {
+	r.step(CheckRegisteredCredentials, "Registered credentials", func() outcome {
 		app, err := r.graph.ApplicationByAppID(r.ctx, claim(r.token, "appid"))
 		var ge *registration.GraphError
 		if errors.As(err, &ge) && (ge.StatusCode == 403 || ge.StatusCode == 404) {

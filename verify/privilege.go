@@ -193,5 +193,5 @@ func (r *run) leastPrivilege() outcome {
 			Portal:  portalAPI}
 		return outcome{StatusWarning, strings.Join(rep.Warnings(), "; "), &d}
 	}
-	return ok("%s allow the %d calls made, and no more", listOrNone(need.Names()), calls)
+	return ok("%s allow the %d calls made, and no more", listOr(need.Names(), "no permissions"), calls)
 }

@@ -41,6 +41,9 @@ type Report struct {
 	ClientID string    `json:"clientId,omitempty"`
 	Started  time.Time `json:"started"`
 	Checks   []Check   `json:"checks"`
+	// Permissions shows, for each kind checked, what the token grants
+	// against what the product needs.
+	Permissions []Comparison `json:"permissions,omitempty"`
 }
 
 // Failed reports whether any check failed.
@@ -73,6 +76,9 @@ func (r Report) Text() string {
 				fmt.Fprintf(&b, "         %s\n", strings.TrimSpace(line))
 			}
 		}
+	}
+	for _, p := range r.Permissions {
+		fmt.Fprintf(&b, "  Permissions, %s\n", p)
 	}
 	return b.String()
 }

@@ -3,26 +3,40 @@ package verify
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
-	"github.com/entrakit/entrakit/internal/ids"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/ids"
 	"github.com/entrakit/entrakit/registration"
 )
 
 // Requirements are what the app must be able to do.
 type Requirements struct {
 	// Roles are the Microsoft Graph application permissions the app needs,
-	// e.g. "User.Read.All".
+	// e.g. "User.Read.All": an app-only token without one fails.
 	Roles []string
-	// ProbeGraph calls Graph once per permission family required (users,
-	// groups, organization, applications) and reports a 403 per family.
+	// OptionalRoles are application permissions the product uses when
+	// granted (a feature that needs Reports.Read.All, say): one missing
+	// warns, and holding one is not "unexpected".
+	OptionalRoles []string
+	// Scopes are the delegated permissions the app needs, for a signed-in
+	// user's credential (graphauth.SignIn.Credential): a delegated token
+	// (with scp) without one fails. An app-only token carries no scopes:
+	// with one, this check is skipped.
+	Scopes []string
+	// OptionalScopes are delegated permissions used when granted.
+	OptionalScopes []string
+	// ProbeGraph calls Graph once per permission family asked for (users,
+	// groups, domains, organization, subscribed SKUs, reports,
+	// applications), and reports each call and Graph's answer (see the
+	// ProbeX check IDs).
 	ProbeGraph bool
 	// LeastPrivilege is the least privileged permission set that the
 	// product's calls need (registration.Recorder.Permissions over its
@@ -54,6 +68,16 @@ type Options struct {
 	GraphEndpoint string
 	// HTTPClient sends the Graph requests. Nil means a 30-second client.
 	HTTPClient *http.Client
+	// Certificate is the certificate the credential signs with, held in
+	// memory (one the product generated, say), when Config names no file:
+	// it is checked like a file's (validity, expiry, thumbprint), and
+	// compared with the certificates registered on the app. Its SHA-1
+	// thumbprint is shown as the portal shows it, also next to the
+	// platform's AADSTS700027. Nil means none, or Config's file.
+	Certificate *x509.Certificate
+	// TracerProvider receives a client span per Graph request Run makes.
+	// Nil means no spans.
+	TracerProvider trace.TracerProvider
 	// Now is the clock for expiry checks. Nil means time.Now.
 	Now func() time.Time
 }
@@ -72,13 +96,16 @@ type run struct {
 }
 
 // Run verifies an app registration and credential the way a "Verify" button
-// does, and returns the ordered checks: configuration (IDs, secret shape,
-// certificate validity and expiry, permission names), authentication (a
-// token, and from which tenant), token content (tenant, app, roles against
-// Requirements.Roles: missing and unexpected), an optional Graph probe, and
-// the credentials registered in the tenant with their expiry when the app
-// may read its own registration. Run does not stop at the first failure
-// unless later checks depend on it; those are reported as skipped.
+// does, and returns the ordered checks (their IDs are the CheckX and ProbeX
+// constants): configuration (IDs, secret shape, certificate validity,
+// expiry and thumbprint, permission names), authentication (a token fresh
+// from the platform, never a cached one, so that a permission granted a
+// moment ago shows), token content (tenant, app, roles and scopes against
+// the Requirements: Report.Permissions shows granted against needed),
+// optional Graph probes, and the credentials registered in the tenant with
+// their expiry when the app may read its own registration. Run does not
+// stop at the first failure unless later checks depend on it; those are
+// reported as skipped.
 func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, opts *Options) Report {
 	r := &run{ctx: ctx, cred: cred, req: req, clockFn: time.Now}
 	if opts != nil {
@@ -91,25 +118,29 @@ func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, 
 		r.req.ExpiryWarning = 30 * 24 * time.Hour
 	}
 	r.report.Started = r.clockFn()
+	r.cert = r.opts.Certificate
 	if c := r.opts.Config; c != nil {
-		r.report.TenantID, r.report.ClientID = c.TenantID, c.ClientID
+		r.report.TenantID, r.report.ClientID = pastedTenant(c), c.ClientID
 	}
 	if r.opts.TenantID != "" {
 		r.report.TenantID = r.opts.TenantID
 	}
 	r.configuration()
-	authenticated := r.step("auth.token", "Authentication", r.authenticate) == StatusOK
+	authenticated := r.step(CheckAuthentication, "Authentication", r.authenticate) == StatusOK
 	if authenticated {
-		r.step("token.identity", "Token identity", r.tokenIdentity)
-		r.step("token.permissions", "Permissions in the token", r.tokenPermissions)
+		r.step(CheckTokenIdentity, "Token identity", r.tokenIdentity)
+		r.permissionChecks()
 		if r.req.LeastPrivilege.Scheme != 0 {
-			r.step("token.least_privilege", "Least privilege for the calls made", r.leastPrivilege)
+			r.step(CheckLeastPrivilege, "Least privilege for the calls made", r.leastPrivilege)
 		}
 	} else {
-		r.skip("token.identity", "Token identity", "no token")
-		r.skip("token.permissions", "Permissions in the token", "no token")
+		r.skip(CheckTokenIdentity, "Token identity", "no token")
+		r.skip(CheckTokenPermissions, "Permissions in the token", "no token")
+		if len(r.req.Scopes)+len(r.req.OptionalScopes) > 0 {
+			r.skip(CheckTokenScopes, "Delegated permissions in the token", "no token")
+		}
 		if r.req.LeastPrivilege.Scheme != 0 {
-			r.skip("token.least_privilege", "Least privilege for the calls made", "no token")
+			r.skip(CheckLeastPrivilege, "Least privilege for the calls made", "no token")
 		}
 	}
 	r.graphChecks(authenticated)
@@ -159,72 +190,128 @@ func (r *run) skip(id, title, why string) {
 func (r *run) configuration() {
 	c := r.opts.Config
 	if c == nil {
-		r.skip("config", "Configuration", "no configuration given")
+		r.skip(CheckConfig, "Configuration", "no configuration given")
 	} else {
-		r.step("config.tenant_id", "Directory (tenant) ID", func() outcome {
-			if err := registration.CheckTenantID(c.TenantID); err != nil {
-				return failed(err, "")
-			}
-			return ok("%s", c.TenantID)
-		})
-		r.step("config.client_id", "Application (client) ID", func() outcome {
+		r.step(CheckTenantID, "Directory (tenant) ID", r.tenantID)
+		r.step(CheckClientID, "Application (client) ID", func() outcome {
 			if err := registration.CheckClientID(c.ClientID); err != nil {
 				return failed(err, "")
 			}
 			return ok("%s", c.ClientID)
 		})
 		if c.ClientSecret != "" {
-			r.step("config.secret", "Client secret", func() outcome {
+			r.step(CheckSecret, "Client secret", func() outcome {
 				if err := registration.CheckSecret(string(c.ClientSecret)); err != nil {
 					return failed(err, "")
 				}
 				return ok("set, %d characters", len(c.ClientSecret))
 			})
 		}
-		if c.CertificatePath != "" {
-			r.step("config.certificate", "Certificate", r.certificate)
-		}
 	}
-	if len(r.req.Roles) > 0 {
-		r.step("config.permissions", "Required permission names", func() outcome {
-			if _, err := registration.ResolveGraphPermissions(r.req.Roles, nil); err != nil {
+	if (c != nil && c.CertificatePath != "") || r.cert != nil {
+		r.step(CheckCertificate, "Certificate", r.certificate)
+	}
+	roles := append(append([]string(nil), r.req.Roles...), r.req.OptionalRoles...)
+	scopes := append(append([]string(nil), r.req.Scopes...), r.req.OptionalScopes...)
+	if len(roles)+len(scopes) > 0 {
+		r.step(CheckPermissionNames, "Required permission names", func() outcome {
+			if _, err := registration.ResolveGraphPermissions(roles, graphScopes(scopes)); err != nil {
 				return failed(err, "")
 			}
-			return ok("%s", strings.Join(r.req.Roles, ", "))
+			return ok("%s", strings.Join(append(roles, scopes...), ", "))
 		})
 	}
 }
 
-func (r *run) certificate() outcome {
-	cert, err := registration.LoadCertificate(r.opts.Config.CertificatePath, r.opts.Config.CertificatePassword)
+// tenantID checks the configured tenant: a GUID or domain, or a URL the
+// administrator pasted (the app's Token URL, say), read by
+// graphauth.ParseAuthority as graphauth.NewCredential reads it.
+func (r *run) tenantID() outcome {
+	t := r.opts.Config.TenantID
+	if !strings.ContainsAny(t, "/:") {
+		if err := registration.CheckTenantID(t); err != nil {
+			return failed(err, "")
+		}
+		return ok("%s", t)
+	}
+	a, err := graphauth.ParseAuthority(t, customClouds(r.opts.Config)...)
 	if err != nil {
 		return failed(err, "")
 	}
-	leaf := cert.Leaf()
-	r.cert = leaf
-	now := r.clockFn()
-	thumb := registration.Thumbprint(leaf)
-	switch {
-	case now.After(leaf.NotAfter):
-		d := Diagnosis{Code: "CertificateExpired", Summary: "The certificate expired on " + leaf.NotAfter.Format(time.DateOnly) + ".",
-			Action: "Create a new certificate, upload its .cer to the app, and configure it here.", Portal: portalCreds}
-		return outcome{StatusFailed, "thumbprint " + thumb + ", expired", &d}
-	case now.Before(leaf.NotBefore):
-		d := Diagnosis{Code: "CertificateNotYetValid", Summary: "The certificate is valid only from " + leaf.NotBefore.Format(time.RFC3339) + ".",
-			Action: "Check the machine's clock, or use a certificate that is valid now."}
-		return outcome{StatusFailed, "thumbprint " + thumb + ", not yet valid", &d}
-	case now.Add(r.req.ExpiryWarning).After(leaf.NotAfter):
-		d := Diagnosis{Code: "CertificateExpiring", Summary: "The certificate expires on " + leaf.NotAfter.Format(time.DateOnly) + ".",
-			Action: "Create the next certificate and upload it before then; the old one keeps working until it expires.", Portal: portalCreds}
-		return outcome{StatusWarning, "thumbprint " + thumb + ", expires " + leaf.NotAfter.Format(time.DateOnly), &d}
+	if err := registration.CheckTenantID(a.TenantID); err != nil {
+		return failed(err, "")
 	}
-	return ok("thumbprint %s, key matches, valid until %s", thumb, leaf.NotAfter.Format(time.DateOnly))
+	cloud := a.Cloud.Name
+	if cloud == "" {
+		cloud = "public"
+	}
+	return ok("%s (from a pasted %s URL, %s endpoint, cloud %s)", a.TenantID, orWord(a.Endpoint, "authority"), a.Version, cloud)
 }
 
+// pastedTenant is the tenant of the URL pasted as c's tenant, or the
+// tenant as configured.
+func pastedTenant(c *graphauth.Config) string {
+	if !strings.ContainsAny(c.TenantID, "/:") {
+		return c.TenantID
+	}
+	if a, err := graphauth.ParseAuthority(c.TenantID, customClouds(c)...); err == nil {
+		return a.TenantID
+	}
+	return c.TenantID
+}
+
+// customClouds accepts c's AuthorityHost in a pasted URL.
+func customClouds(c *graphauth.Config) []graphauth.Cloud {
+	if c.AuthorityHost == "" {
+		return nil
+	}
+	return []graphauth.Cloud{{Name: "Custom", AuthorityHost: c.AuthorityHost}}
+}
+
+func orWord(s, word string) string {
+	if s == "" {
+		return word
+	}
+	return s
+}
+
+// graphScopes keeps the scopes that name Microsoft Graph permissions: the
+// OpenID scopes (offline_access, openid, profile, email) and other
+// resources' scopes are not in Graph's catalog.
+func graphScopes(scopes []string) []string {
+	var out []string
+	for _, s := range scopes {
+		switch strings.ToLower(s) {
+		case "openid", "profile", "email", "offline_access":
+			continue
+		}
+		if strings.Contains(s, "://") {
+			if rest, ok := strings.CutPrefix(s, "https://graph.microsoft.com/"); ok {
+				out = append(out, rest)
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// authenticate asks the platform for a new token, bypassing every cache:
+// a token carries the permissions granted when it was issued, and an
+// administrator who has just granted one verifies to see it.
 func (r *run) authenticate() outcome {
-	tok, err := r.cred.Token(r.ctx, graphauth.TokenRequest{TenantID: r.opts.TenantID})
+	tok, err := r.cred.Token(r.ctx, graphauth.TokenRequest{TenantID: r.opts.TenantID, Fresh: true})
 	if err != nil {
-		return failed(err, "")
+		o := failed(err, "")
+		var ae *graphauth.AuthError
+		if r.cert != nil && errors.As(err, &ae) && hasCode(ae.AADSTS, 700027) {
+			o.detail += " The certificate in use has the thumbprint " + registration.Thumbprint(r.cert) +
+				"; compare it with the thumbprints under Certificates & secrets."
+			if o.diag != nil {
+				o.diag.Summary += " Thumbprint in use: " + registration.Thumbprint(r.cert) + "."
+			}
+		}
+		return o
 	}
 	r.token = jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(tok.AccessToken, r.token); err != nil {
@@ -250,7 +337,7 @@ func (r *run) tokenIdentity() outcome {
 	}
 	want := r.opts.TenantID
 	if want == "" && r.opts.Config != nil {
-		want = r.opts.Config.TenantID
+		want = pastedTenant(r.opts.Config)
 	}
 	if ids.IsGUID(want) && !strings.EqualFold(tid, want) && tid != "(unknown)" {
 		d := Diagnosis{Code: "WrongTenant", Summary: "The token was issued by tenant " + tid + ", not " + want + ".",
@@ -260,61 +347,9 @@ func (r *run) tokenIdentity() outcome {
 	return ok("tenant %s, app %s", tid, appid)
 }
 
-func (r *run) roles() []string {
-	var out []string
-	list, _ := r.token["roles"].([]any)
-	for _, x := range list {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (r *run) tokenPermissions() outcome {
-	have := r.roles()
-	var missing, extra []string
-	for _, want := range r.req.Roles {
-		if !containsFold(have, want) {
-			missing = append(missing, want)
-		}
-	}
-	for _, h := range have {
-		if !containsFold(r.req.Roles, h) {
-			extra = append(extra, h)
-		}
-	}
-	switch {
-	case len(missing) > 0:
-		tenant := r.report.TenantID
-		if tenant == "" {
-			tenant = "{tenant}"
-		}
-		d := Diagnosis{Code: "PermissionsMissing", Missing: missing,
-			Summary: "The token lacks " + strings.Join(missing, ", ") + ": the permissions are not granted (admin consent), or were granted moments ago and have not taken effect.",
-			Action:  "Add the permissions to the app and grant admin consent; a grant can take a few minutes to show in new tokens.",
-			Portal:  portalAPI,
-			Command: "GET https://login.microsoftonline.com/" + tenant + "/v2.0/adminconsent?client_id=" + orDash(r.report.ClientID) + "&scope=https://graph.microsoft.com/.default&redirect_uri={redirect}"}
-		return outcome{StatusFailed, "has " + listOrNone(have) + "; missing " + strings.Join(missing, ", "), &d}
-	case len(extra) > 0 && len(r.req.Roles) > 0:
-		d := Diagnosis{Code: "PermissionsUnexpected", Summary: "The app holds permissions it was not required to have: " + strings.Join(extra, ", ") + ".",
-			Action: "Remove the permissions the product does not use (least privilege).", Portal: portalAPI}
-		return outcome{StatusWarning, "has " + listOrNone(have) + "; not required: " + strings.Join(extra, ", "), &d}
-	}
-	return ok("%s", listOrNone(have))
-}
-
-func listOrNone(l []string) string {
-	if len(l) == 0 {
-		return "no application permissions"
-	}
-	return strings.Join(l, ", ")
-}
-
-func containsFold(list []string, v string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, v) {
+func hasCode(codes []int, code int) bool {
+	for _, c := range codes {
+		if c == code {
 			return true
 		}
 	}

@@ -49,7 +49,7 @@ func TestAPassingRegistration(t *testing.T) {
 	assert.Equal(t, map[string]verify.Status{
 		"config.tenant_id": "ok", "config.client_id": "ok", "config.secret": "ok", "config.permissions": "ok",
 		"auth.token": "ok", "token.identity": "ok", "token.permissions": "ok",
-		"graph.probe.user": "ok", "graph.probe.group": "ok", "graph.probe.organization": "ok",
+		"graph.probe.user": "ok", "graph.probe.group": "ok", "graph.probe.organization": "ok", "graph.probe.subscribedsku": "ok",
 		"registration.credentials": "skipped",
 	}, statuses(r))
 	text := r.Text()

@@ -1,6 +1,7 @@
-// Command daemon-certificate is a group and user sync daemon that calls
-// Microsoft Graph as itself with a certificate: it loads the certificate
-// (PEM or PFX), gets app-only tokens, and pages through /users and /groups.
+// Command daemon-certificate is the single-sign-on product's group and user
+// sync daemon, which calls Microsoft Graph as itself with a certificate: it
+// loads the certificate (PEM or PFX), gets app-only tokens, and pages
+// through /users and /groups with the kit's Graph client (msgraph).
 //
 //	go run ./examples/daemon-certificate
 //
@@ -28,6 +29,7 @@ import (
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/msgraph"
 	"github.com/entrakit/entrakit/registration"
 	"github.com/entrakit/entrakit/verify"
 )
@@ -66,9 +68,12 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	rec := &registration.Recorder{Base: e.base}
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: rec, AllowedHosts: []string{e.graphURL}}}
+	client, err := msgraph.NewClient(cred, &msgraph.Options{Endpoint: e.graphURL, HTTPClient: &http.Client{Transport: rec}})
+	if err != nil {
+		return err
+	}
 	for _, what := range []string{"users", "groups"} {
-		names, err := list(ctx, client, e.graphURL+"/v1.0/"+what+"?$select=id,displayName&$top=100")
+		names, err := list(ctx, client, "/"+what+"?$select=id,displayName&$top=100")
 		if err != nil {
 			return err
 		}
@@ -100,33 +105,19 @@ func permissions(out io.Writer, rec *registration.Recorder) error {
 	return nil
 }
 
-// list pages through a Graph collection by its @odata.nextLink.
-func list(ctx context.Context, client *http.Client, next string) ([]string, error) {
+// list pages through a Graph collection by its @odata.nextLink, through
+// the kit's Graph client: a nextLink to another host is refused, Graph's
+// Retry-After is honoured, and a refusal names the permission it needs.
+func list(ctx context.Context, client *msgraph.Client, path string) ([]string, error) {
+	type object struct {
+		DisplayName string `json:"displayName"`
+	}
 	var names []string
-	for next != "" {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
+	for o, err := range msgraph.All[object](ctx, client, path) {
 		if err != nil {
 			return nil, err
 		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		var page struct {
-			Value []struct {
-				DisplayName string `json:"displayName"`
-			} `json:"value"`
-			NextLink string `json:"@odata.nextLink"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || err != nil {
-			return nil, fmt.Errorf("GET %s: %s", req.URL.Path, resp.Status)
-		}
-		for _, v := range page.Value {
-			names = append(names, v.DisplayName)
-		}
-		next = page.NextLink
+		names = append(names, o.DisplayName)
 	}
 	return names, nil
 }

@@ -1,13 +1,18 @@
 // Command odata-sync reads Entra ID through Microsoft Graph's OData paging,
-// as a data-sync tool does: app-only tokens with client credentials, then
-// /users page by page through @odata.nextLink. It also gets a token the way
-// older integrations do, from the v1 endpoint with a "resource" parameter,
-// to show that both forms give a Graph token with the same roles.
+// as a data-sync tool does. Its setup guide has the administrator paste the
+// app's Token URL (the v1 form,
+// https://login.microsoftonline.com/{tenant}/oauth2/token, with the resource
+// https://graph.microsoft.com; or the v2 form), the client ID and the
+// client secret. The tool reads the cloud, tenant and endpoint version from
+// the pasted URL, asks for tokens in that form (resource= on v1, scope= on
+// v2), and pages through /users and /groups by @odata.nextLink.
 //
 //	go run ./examples/odata-sync -page 1
 //
-// With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set it reads
-// that tenant (the app needs User.Read.All); otherwise the fake platform.
+// With AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set, and the Token URL in
+// -token-url (or a tenant ID in AZURE_TENANT_ID), it reads that tenant (the
+// app needs User.Read.All and Group.Read.All); otherwise the fake platform,
+// whose v1 Token URL it pastes as an administrator would.
 //
 // The Graph calls go through a registration.Recorder, and the tool ends by
 // printing the permissions its calls need, from Microsoft's permission map,
@@ -26,85 +31,139 @@ import (
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/msgraph"
 	"github.com/entrakit/entrakit/registration"
 	"github.com/entrakit/entrakit/verify"
 )
 
 // guide is what the tool's setup guide asks the administrator to grant.
-var guide = []string{"User.Read.All"}
+var guide = []string{"User.Read.All", "Group.Read.All"}
+
+// settings are the fields of the tool's connection form.
+type settings struct {
+	TokenURL     string // pasted from the app's Endpoints page
+	ClientID     string
+	ClientSecret graphauth.Secret
+	Resource     string // for a v1 Token URL
+}
 
 func main() {
 	pageSize := flag.Int("page", 1, "users per page ($top)")
+	tokenURL := flag.String("token-url", "", "the app's Token URL, v1 or v2 (default: AZURE_TENANT_ID)")
 	flag.Parse()
-	if err := run(context.Background(), *pageSize, os.Stdout); err != nil {
+	if err := run(context.Background(), *pageSize, *tokenURL, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "odata-sync:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, pageSize int, out io.Writer) error {
-	cfg := graphauth.FromEnv()
-	authority, graphURL := graphauth.AzurePublic.AuthorityHost, graphauth.AzurePublic.GraphEndpoint
+func run(ctx context.Context, pageSize int, tokenURL string, out io.Writer) error {
+	form := settings{TokenURL: tokenURL, ClientID: os.Getenv("AZURE_CLIENT_ID"), ClientSecret: graphauth.Secret(os.Getenv("AZURE_CLIENT_SECRET")),
+		Resource: graphauth.AzurePublic.GraphEndpoint}
+	if form.TokenURL == "" {
+		form.TokenURL = os.Getenv("AZURE_TENANT_ID")
+	}
+	var custom []graphauth.Cloud
 	httpClient := &http.Client{}
-	if cfg.TenantID == "" {
+	if form.ClientID == "" {
 		srv := graphauthtest.NewServer(nil)
 		defer srv.Close()
 		srv.AddUser(srv.TenantID, graphauthtest.User{UPN: "lee@contoso.onmicrosoft.com", DisplayName: "Lee Gu"})
-		cfg = graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, ClientSecret: graphauth.Secret(srv.Secret)}
-		authority, graphURL, httpClient = srv.URL, srv.URL, srv.Client()
+		// The administrator copies the v1 Token URL from the app's Endpoints page.
+		form = settings{TokenURL: srv.URL + "/" + srv.TenantID + "/oauth2/token", ClientID: srv.ClientID,
+			ClientSecret: graphauth.Secret(srv.Secret), Resource: graphauth.AzurePublic.GraphEndpoint}
+		custom = []graphauth.Cloud{{Name: "fake", AuthorityHost: srv.URL, GraphEndpoint: srv.URL}}
+		httpClient = srv.Client()
 	}
+	return sync(ctx, form, custom, httpClient, pageSize, out)
+}
 
-	// The v2 form, through entrakit: scope={graph}/.default.
-	cred, err := graphauth.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, cfg.ClientSecret,
-		&graphauth.Options{AuthorityHost: authority, HTTPClient: httpClient})
+// sync follows the guide: read the pasted URL, get a token in its form,
+// page through users and groups.
+func sync(ctx context.Context, form settings, custom []graphauth.Cloud, httpClient *http.Client, pageSize int, out io.Writer) error {
+	authority, err := graphauth.ParseAuthority(form.TokenURL, custom...)
 	if err != nil {
 		return err
 	}
-	tok, err := cred.Token(ctx, graphauth.TokenRequest{})
+	cloud := authority.Cloud
+	if cloud.AuthorityHost == "" { // a bare tenant ID: the public cloud
+		cloud = graphauth.AzurePublic
+	}
+	fmt.Fprintf(out, "Token URL: cloud %s, tenant %s, endpoint %s\n", cloud.Name, authority.TenantID, authority.Version)
+	cred, err := graphauth.NewClientSecretCredential(authority.TenantID, form.ClientID, form.ClientSecret,
+		&graphauth.Options{AuthorityHost: cloud.AuthorityHost, HTTPClient: httpClient})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "v2 token (scope): roles %s\n", strings.Join(roles(tok.AccessToken), ", "))
-
-	// The v1 form older tools use: /oauth2/token with resource=.
-	v1 := clientcredentials.Config{ClientID: cfg.ClientID, ClientSecret: string(cfg.ClientSecret), AuthStyle: oauth2.AuthStyleInParams,
-		TokenURL:       authority + "/" + cfg.TenantID + "/oauth2/token",
-		EndpointParams: map[string][]string{"resource": {graphauth.AzurePublic.GraphEndpoint + "/"}}}
-	v1tok, err := v1.Token(context.WithValue(ctx, oauth2.HTTPClient, httpClient))
+	defer cred.Close()
+	opts := &msgraph.Options{Endpoint: cloud.GraphEndpoint}
+	req := graphauth.TokenRequest{}
+	if authority.Version == graphauth.EndpointV1 {
+		opts.Resource, req.Resource = form.Resource, form.Resource
+	}
+	tok, err := cred.Token(ctx, req)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "v1 token (resource): roles %s\n", strings.Join(roles(v1tok.AccessToken), ", "))
+	fmt.Fprintf(out, "%s token: roles %s\n", authority.Version, strings.Join(roles(tok.AccessToken), ", "))
 
 	rec := &registration.Recorder{Base: httpClient.Transport}
-	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: rec, AllowedHosts: []string{graphURL}}}
-	next := graphURL + "/v1.0/users?$select=displayName,userPrincipalName&$top=" + strconv.Itoa(pageSize)
-	total := 0
-	for page := 1; next != ""; page++ {
-		var body struct {
-			Value []struct {
-				DisplayName string `json:"displayName"`
-			} `json:"value"`
-			NextLink string `json:"@odata.nextLink"`
-		}
-		if err := getJSON(ctx, client, next, &body); err != nil {
+	opts.HTTPClient = &http.Client{Transport: rec}
+	client, err := msgraph.NewClient(cred, opts)
+	if err != nil {
+		return err
+	}
+	if err := users(ctx, client, pageSize, out); err != nil {
+		return err
+	}
+	if err := groups(ctx, client, out); err != nil {
+		return err
+	}
+	return permissions(out, rec)
+}
+
+// users pages through /users, a page at a time, as the tool's sync does.
+func users(ctx context.Context, client *msgraph.Client, pageSize int, out io.Writer) error {
+	total, n := 0, 0
+	for page, err := range client.Pages(ctx, "/users?$select=displayName,userPrincipalName&$top="+strconv.Itoa(pageSize)) {
+		if err != nil {
 			return err
 		}
+		n++
 		var names []string
-		for _, u := range body.Value {
+		for _, raw := range page.Value {
+			var u struct {
+				DisplayName string `json:"displayName"`
+			}
+			if err := json.Unmarshal(raw, &u); err != nil {
+				return err
+			}
 			names = append(names, u.DisplayName)
 		}
 		total += len(names)
-		fmt.Fprintf(out, "page %d: %s\n", page, strings.Join(names, ", "))
-		next = body.NextLink
+		fmt.Fprintf(out, "page %d: %s\n", n, strings.Join(names, ", "))
 	}
 	fmt.Fprintf(out, "%d users in all\n", total)
-	return permissions(out, rec)
+	return nil
+}
+
+// groups reads every group, the pages joined.
+func groups(ctx context.Context, client *msgraph.Client, out io.Writer) error {
+	type group struct {
+		DisplayName string `json:"displayName"`
+	}
+	var names []string
+	for g, err := range msgraph.All[group](ctx, client, "/groups?$select=id,displayName&$top=2") {
+		if err != nil {
+			return err
+		}
+		names = append(names, g.DisplayName)
+	}
+	fmt.Fprintf(out, "%d groups: %s\n", len(names), strings.Join(names, ", "))
+	return nil
 }
 
 // permissions prints the least privileged permissions the calls made need,
@@ -123,22 +182,6 @@ func permissions(out io.Writer, rec *registration.Recorder) error {
 		fmt.Fprintf(out, "  %s\n", w)
 	}
 	return nil
-}
-
-func getJSON(ctx context.Context, client *http.Client, url string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", req.URL.Path, resp.Status)
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // roles reads the token's roles claim, for display; Graph verifies tokens.

@@ -5,8 +5,10 @@
 //
 // The credential comes from the standard AZURE_* variables (a secret, a
 // certificate or a federated token file). With none set, it runs against the
-// fake platform and shows one passing and one failing registration, and
-// exits 0.
+// fake platform and shows one passing and one failing registration, then
+// the failing one again after its administrator grants the missing
+// permission (Verify asks for a fresh token, so the grant shows at once),
+// and exits 0.
 package main
 
 import (
@@ -34,12 +36,14 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	roles := fs.String("roles", "User.Read.All,Group.Read.All", "required Microsoft Graph application permissions, comma-separated")
+	optional := fs.String("optional", "", "optional application permissions: missing ones warn")
+	scopes := fs.String("scopes", "", "required delegated permissions, for a signed-in user's credential")
 	probe := fs.Bool("probe", true, "call Graph once per permission family")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
-	req := verify.Requirements{Roles: splitList(*roles), ProbeGraph: *probe}
+	req := verify.Requirements{Roles: splitList(*roles), OptionalRoles: splitList(*optional), Scopes: splitList(*scopes), ProbeGraph: *probe}
 	print := func(r verify.Report) error {
 		if *asJSON {
 			data, err := r.JSON()
@@ -93,9 +97,20 @@ func demo(ctx context.Context, req verify.Requirements, print func(verify.Report
 		if err != nil {
 			return err
 		}
+		defer cred.Close()
+		opts := &verify.Options{Config: &cfg, GraphEndpoint: srv.URL, HTTPClient: srv.Client()}
 		fmt.Fprintln(out)
-		report := verify.Run(ctx, cred, req, &verify.Options{Config: &cfg, GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+		report := verify.Run(ctx, cred, req, opts)
 		if err := print(report); err != nil {
+			return err
+		}
+		if !report.Failed() {
+			continue
+		}
+		// The administrator grants what was missing and clicks Verify again.
+		srv.GrantAppRoles(srv.TenantID, app.ClientID, req.Roles...)
+		fmt.Fprintln(out, "\nAfter the administrator grants the missing permissions:")
+		if err := print(verify.Run(ctx, cred, req, opts)); err != nil {
 			return err
 		}
 	}

@@ -25,9 +25,11 @@ func TestDemoShowsAPassingAndAFailingRegistration(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 0, code)
 	text := out.String()
-	assert.Equal(t, 1, strings.Count(text, ": OK\n"), text)
+	assert.Equal(t, 2, strings.Count(text, ": OK\n"), text)
 	assert.Equal(t, 1, strings.Count(text, ": FAILED\n"), text)
-	assert.Contains(t, text, "[FAIL] Permissions in the token: has User.Read.All; missing Group.Read.All")
+	assert.Contains(t, text, "[FAIL] Permissions in the token: application: needs User.Read.All, Group.Read.All; granted User.Read.All; missing Group.Read.All")
+	after := text[strings.Index(text, "After the administrator grants"):]
+	assert.Contains(t, after, "[ok  ] Permissions in the token: application: needs User.Read.All, Group.Read.All; granted Group.Read.All, User.Read.All", "the grant shows at once")
 	assert.Contains(t, text, "Fix: Add the permissions to the app and grant admin consent")
 }
 

@@ -1,0 +1,177 @@
+package graphauth_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth"
+)
+
+const pastedTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+func TestEveryFormAnAdministratorPastesIsRead(t *testing.T) {
+	t.Parallel()
+	pub, gov, china := graphauth.AzurePublic, graphauth.AzureGovernment, graphauth.AzureChina
+	for _, tc := range []struct {
+		pasted   string
+		cloud    graphauth.Cloud
+		tenant   string
+		version  graphauth.EndpointVersion
+		endpoint string
+	}{
+		{pastedTenant, graphauth.Cloud{}, pastedTenant, graphauth.EndpointUnspecified, ""},
+		{"  Contoso.onmicrosoft.com ", graphauth.Cloud{}, "contoso.onmicrosoft.com", graphauth.EndpointUnspecified, ""},
+		{"https://login.microsoftonline.com/" + pastedTenant + "/oauth2/token", pub, pastedTenant, graphauth.EndpointV1, "token"},
+		{"https://login.microsoftonline.com/" + pastedTenant + "/oauth2/v2.0/token", pub, pastedTenant, graphauth.EndpointV2, "token"},
+		{"https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/authorize?client_id=x&resource=y", pub, "contoso.onmicrosoft.com", graphauth.EndpointV1, "authorize"},
+		{"https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=x", pub, "common", graphauth.EndpointV2, "authorize"},
+		{"https://login.microsoftonline.com/" + pastedTenant, pub, pastedTenant, graphauth.EndpointUnspecified, ""},
+		{"https://login.microsoftonline.com/" + pastedTenant + "/", pub, pastedTenant, graphauth.EndpointUnspecified, ""},
+		{"https://login.microsoftonline.com/" + pastedTenant + "/v2.0", pub, pastedTenant, graphauth.EndpointV2, ""},
+		{"https://sts.windows.net/" + pastedTenant + "/", pub, pastedTenant, graphauth.EndpointUnspecified, ""},
+		{"https://login.windows.net/" + pastedTenant + "/oauth2/token", pub, pastedTenant, graphauth.EndpointV1, "token"},
+		{"login.microsoftonline.com/" + pastedTenant + "/oauth2/v2.0/token", pub, pastedTenant, graphauth.EndpointV2, "token"},
+		{"https://login.microsoftonline.com/" + pastedTenant + "/v2.0/.well-known/openid-configuration", pub, pastedTenant, graphauth.EndpointV2, "openid-configuration"},
+		{"https://login.microsoftonline.com/" + pastedTenant + "/adminconsent?client_id=x", pub, pastedTenant, graphauth.EndpointV1, "adminconsent"},
+		{"https://login.microsoftonline.com/" + pastedTenant + "/v2.0/adminconsent", pub, pastedTenant, graphauth.EndpointV2, "adminconsent"},
+		{"https://LOGIN.MICROSOFTONLINE.US/" + pastedTenant + "/OAuth2/Token", gov, pastedTenant, graphauth.EndpointV1, "token"},
+		{"https://login.microsoftonline.us/" + pastedTenant + "/oauth2/v2.0/token", gov, pastedTenant, graphauth.EndpointV2, "token"},
+		{"https://login.partner.microsoftonline.cn/" + pastedTenant + "/oauth2/token", china, pastedTenant, graphauth.EndpointV1, "token"},
+		{"https://login.chinacloudapi.cn/" + pastedTenant + "/oauth2/v2.0/token", china, pastedTenant, graphauth.EndpointV2, "token"},
+	} {
+		t.Run(tc.pasted, func(t *testing.T) {
+			a, err := graphauth.ParseAuthority(tc.pasted)
+			require.NoError(t, err)
+			assert.Equal(t, tc.cloud, a.Cloud)
+			assert.Equal(t, tc.tenant, a.TenantID)
+			assert.Equal(t, tc.version, a.Version)
+			assert.Equal(t, tc.endpoint, a.Endpoint)
+		})
+	}
+}
+
+func TestAnythingElseIsRefusedWithWhatToPaste(t *testing.T) {
+	t.Parallel()
+	for pasted, says := range map[string]string{
+		"":          "is empty",
+		"my tenant": "neither a GUID nor a domain",
+		"http://login.microsoftonline.com/" + pastedTenant + "/oauth2/token": "https only",
+		"https://login.microsoftonline.de/" + pastedTenant + "/oauth2/token": "closed in October 2021",
+		"https://evil.example/" + pastedTenant + "/oauth2/token":             "no Microsoft identity platform host",
+		"https://login.microsoftonline.com/":                                 "names no tenant",
+		"https://login.microsoftonline.com/" + pastedTenant + "/saml2":       "no identity platform endpoint",
+		"https://login.microsoftonline.com/not_a_tenant/oauth2/token":        "neither a GUID nor a domain",
+		"https://login.microsoftonline.com:8443/" + pastedTenant:             "port",
+		"https://graph.microsoft.com/v1.0/users":                             "no Microsoft identity platform host",
+		"example.com/" + pastedTenant:                                        "neither a tenant ID",
+	} {
+		_, err := graphauth.ParseAuthority(pasted)
+		var ce *graphauth.ConfigError
+		require.True(t, errors.As(err, &ce), "%q: %v", pasted, err)
+		assert.Contains(t, err.Error(), says, pasted)
+		assert.Equal(t, "TenantID", ce.Field)
+	}
+}
+
+func TestACustomCloudIsAcceptedWhenNamed(t *testing.T) {
+	t.Parallel()
+	fake := graphauth.Cloud{Name: "fake", AuthorityHost: "https://127.0.0.1:8443", GraphEndpoint: "https://127.0.0.1:8443"}
+	a, err := graphauth.ParseAuthority("https://127.0.0.1:8443/"+pastedTenant+"/oauth2/token", fake)
+	require.NoError(t, err)
+	assert.Equal(t, fake, a.Cloud)
+	assert.Equal(t, graphauth.EndpointV1, a.Version)
+	_, err = graphauth.ParseAuthority("https://127.0.0.1:8443/" + pastedTenant + "/oauth2/token")
+	assert.Error(t, err, "not without naming it")
+}
+
+func TestAPastedTokenURLConfiguresTheCredential(t *testing.T) {
+	t.Parallel()
+	cred, err := graphauth.NewCredential(graphauth.Config{
+		TenantID:     "https://login.microsoftonline.us/" + pastedTenant + "/oauth2/token",
+		ClientID:     "11111111-2222-3333-4444-555555555555",
+		ClientSecret: "a-secret-value",
+	}, nil)
+	require.NoError(t, err)
+	assert.Contains(t, fmtString(cred), pastedTenant)
+	closeIf(cred)
+	_, err = graphauth.NewCredential(graphauth.Config{
+		TenantID:     "https://login.example.com/" + pastedTenant + "/oauth2/token",
+		ClientID:     "11111111-2222-3333-4444-555555555555",
+		ClientSecret: "a-secret-value",
+	}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "TenantID (AZURE_TENANT_ID)")
+	assert.Contains(t, err.Error(), "no Microsoft identity platform host")
+}
+
+func FuzzParseAuthority(f *testing.F) {
+	for _, s := range []string{pastedTenant, "contoso.com", "https://login.microsoftonline.com/" + pastedTenant + "/oauth2/token",
+		"login.microsoftonline.us/common/v2.0", "https://login.microsoftonline.com/%zz/", "https://[::1]:0/x", "https://login.microsoftonline.com/a.b/oauth2/v2.0/token#x?y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, pasted string) {
+		a, err := graphauth.ParseAuthority(pasted)
+		if err != nil {
+			var ce *graphauth.ConfigError
+			if !errors.As(err, &ce) || strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("not a one-line *ConfigError: %v", err)
+			}
+		} else if a.TenantID == "" || a.Cloud.AuthorityHost != "" && !strings.HasPrefix(a.Cloud.AuthorityHost, "https://") {
+			t.Fatalf("accepted %q as %+v", pasted, a)
+		}
+		// The consumer: a credential built from what was pasted either
+		// exists or says what is wrong.
+		cred, err := graphauth.NewCredential(graphauth.Config{TenantID: pasted, ClientID: "11111111-2222-3333-4444-555555555555", ClientSecret: "a-secret-value"}, nil)
+		if err != nil {
+			var ce *graphauth.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("not a *ConfigError: %v", err)
+			}
+			return
+		}
+		closeIf(cred)
+	})
+}
+
+func fmtString(v any) string {
+	if s, ok := v.(interface{ String() string }); ok {
+		return s.String()
+	}
+	return ""
+}
+
+func closeIf(v any) {
+	if c, ok := v.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}
+
+func TestAPastedURLOfAnotherCloudThanConfiguredIsRefused(t *testing.T) {
+	t.Parallel()
+	_, err := graphauth.NewCredential(graphauth.Config{
+		TenantID:     "https://login.microsoftonline.us/" + pastedTenant + "/oauth2/token",
+		ClientID:     "11111111-2222-3333-4444-555555555555",
+		ClientSecret: "a-secret-value",
+	}, &graphauth.Options{Cloud: graphauth.AzureChina})
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "is a URL of https://login.microsoftonline.us, but the credential is configured for https://login.partner.microsoftonline.cn")
+}
+
+func TestADoDTenantKeepsItsCloud(t *testing.T) {
+	t.Parallel()
+	cred, err := graphauth.NewCredential(graphauth.Config{
+		TenantID:     "https://login.microsoftonline.us/" + pastedTenant + "/oauth2/v2.0/token",
+		ClientID:     "11111111-2222-3333-4444-555555555555",
+		ClientSecret: "a-secret-value",
+	}, &graphauth.Options{Cloud: graphauth.AzureGovernmentDoD})
+	require.NoError(t, err)
+	closeIf(cred)
+	a, err := graphauth.ParseAuthority("https://login-us.microsoftonline.com/" + pastedTenant + "/oauth2/token")
+	require.NoError(t, err)
+	assert.Equal(t, graphauth.AzureGovernment, a.Cloud)
+}

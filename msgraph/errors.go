@@ -1,0 +1,211 @@
+package msgraph
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/entrakit/entrakit/internal/graphperm"
+	"github.com/entrakit/entrakit/internal/retry"
+)
+
+// ErrForeignLink means an @odata.nextLink or @odata.deltaLink pointed away
+// from the Graph host the client calls. The link is not followed, so that
+// the bearer token never reaches another host.
+var ErrForeignLink = errors.New("msgraph: a paging link points to another host")
+
+// GraphError is a refusal from Microsoft Graph, read from its error body:
+//
+//	{"error": {"code": "Authorization_RequestDenied", "message": "...",
+//	  "innerError": {"date": "...", "request-id": "...", "client-request-id": "..."}}}
+//
+// It holds no token, and no part of the body but the code and message.
+type GraphError struct {
+	StatusCode      int
+	Method          string // the request's method
+	Path            string // the request's path, without host and query
+	Code            string // e.g. "Authorization_RequestDenied"
+	Message         string // Graph's message, on one line
+	RequestID       string // request-id, to quote to Microsoft support
+	ClientRequestID string // client-request-id
+	Date            string // innerError.date
+	// RetryAfter is the wait Graph asked for on a 429 or 503 that was not
+	// waited for (it ends after the context's deadline, or retries ran out);
+	// zero when Graph named none.
+	RetryAfter time.Duration
+	// Scheme is how the call was made: "Application" (app-only) or
+	// "DelegatedWork" (a signed-in user), read from the token sent.
+	Scheme string
+	// Required lists, for a 403, the permissions of Scheme that allow the
+	// call (any one is enough), least privileged first, from Microsoft's
+	// permission map; nil when the map does not know the call.
+	Required []string
+	Err      error // the transport or parse cause, if any
+}
+
+// Error returns one line: status, code, message, the permissions a 403
+// needs, and the request-id.
+func (e *GraphError) Error() string {
+	var b strings.Builder
+	b.WriteString("msgraph: ")
+	if e.Method != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+	}
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, "Graph answered %d", e.StatusCode)
+	} else {
+		b.WriteString("no answer from Graph")
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if len(e.Required) > 0 {
+		kind := "application"
+		if e.Scheme != "" && e.Scheme != graphperm.SchemeApplication.String() {
+			kind = "delegated"
+		}
+		fmt.Fprintf(&b, " (the call needs one of these %s permissions: %s)", kind, strings.Join(e.Required, ", "))
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *GraphError) Unwrap() error { return e.Err }
+
+// NotFound reports a 404.
+func (e *GraphError) NotFound() bool { return e.StatusCode == http.StatusNotFound }
+
+// Throttled reports a 429, or a 503 with a Retry-After.
+func (e *GraphError) Throttled() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable && e.RetryAfter > 0
+}
+
+// maxErrorBody caps what is read of an error answer.
+const maxErrorBody = 1 << 20
+
+// ParseGraphError reads a Graph answer of status 400 or more into a
+// *GraphError: code, message, request IDs and date from Graph's error body,
+// Retry-After, and for a 403 the permissions the call needs (from the
+// request in resp.Request, when there is one). It reads at most 1 MiB of
+// resp.Body and closes it. A body that is not Graph's error JSON leaves
+// Code empty and sets Err; it is never copied into the error. It returns
+// nil for a nil resp or a status below 400.
+func ParseGraphError(resp *http.Response) *GraphError {
+	if resp == nil || resp.StatusCode < 400 {
+		return nil
+	}
+	var data []byte
+	if resp.Body != nil {
+		data, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+	}
+	return parseError(resp, data, time.Now())
+}
+
+// errorBody is Graph's error JSON.
+type errorBody struct {
+	Error struct {
+		Code       string `json:"code"`
+		Message    string `json:"message"`
+		InnerError struct {
+			Date            string `json:"date"`
+			RequestID       string `json:"request-id"`
+			ClientRequestID string `json:"client-request-id"`
+		} `json:"innerError"`
+	} `json:"error"`
+}
+
+func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
+	e := &GraphError{StatusCode: resp.StatusCode, RequestID: clip(resp.Header.Get("request-id"), 64),
+		ClientRequestID: clip(resp.Header.Get("client-request-id"), 64)}
+	var body errorBody
+	if json.Unmarshal(data, &body) == nil && body.Error.Code != "" {
+		in := body.Error.InnerError
+		e.Code, e.Message, e.Date = clip(body.Error.Code, 100), clip(body.Error.Message, 500), clip(in.Date, 40)
+		if e.RequestID == "" {
+			e.RequestID = clip(in.RequestID, 64)
+		}
+		if e.ClientRequestID == "" {
+			e.ClientRequestID = clip(in.ClientRequestID, 64)
+		}
+	} else {
+		e.Err = fmt.Errorf("a %s body of %d bytes that is not Graph's error JSON", clip(resp.Header.Get("Content-Type"), 60), len(data))
+	}
+	if wait, ok := retry.RetryAfter(resp.Header, now); ok && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		e.RetryAfter = wait
+	}
+	if req := resp.Request; req != nil && req.URL != nil {
+		e.Method, e.Path = req.Method, clip(req.URL.EscapedPath(), 200)
+		scheme := schemeOf(req.Header.Get("Authorization"))
+		e.Scheme = scheme.String()
+		if resp.StatusCode == http.StatusForbidden {
+			e.Required = required(req.Method, req.URL.EscapedPath(), scheme)
+		}
+	}
+	return e
+}
+
+// required lists the permissions that allow a call in scheme, least
+// privileged first.
+func required(method, path string, scheme graphperm.Scheme) []string {
+	rule, miss := graphperm.Lookup(method, path, scheme)
+	if miss != graphperm.Hit {
+		return nil
+	}
+	grants := rule.Allowed()
+	out := make([]string, 0, len(grants))
+	for _, g := range grants {
+		out = append(out, g.Permission.Value)
+	}
+	return out
+}
+
+// schemeOf reads from a bearer token whether the call was app-only or
+// delegated: a delegated token carries scp. The token is not verified and
+// not kept.
+func schemeOf(authorization string) graphperm.Scheme {
+	tok, ok := strings.CutPrefix(authorization, "Bearer ")
+	if !ok {
+		return graphperm.SchemeApplication
+	}
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(tok, claims); err != nil {
+		return graphperm.SchemeApplication
+	}
+	if scp, _ := claims["scp"].(string); scp != "" {
+		return graphperm.SchemeDelegatedWork
+	}
+	return graphperm.SchemeApplication
+}
+
+// clip keeps s to n bytes on one line.
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
+}
