@@ -273,6 +273,9 @@ func (s *Server) seedDefault() {
 		DisplayName: "Contoso",
 		Domain:      "contoso.onmicrosoft.com",
 		Skus:        []Sku{{PartNumber: "ENTERPRISEPACK", Units: 25}},
+		// An Azure and Microsoft 365 customer: delegated tokens for Azure
+		// Service Management and the Office 365 Management APIs work here.
+		ServicePrincipals: []string{AzureServiceManagementAppID, Office365ManagementAppID},
 		Users: []User{
 			{UPN: "admin@contoso.onmicrosoft.com", DisplayName: "Megan Admin", Admin: true, GivenName: "Megan", Surname: "Bowen",
 				JobTitle: "IT Administrator", Department: "IT", Licenses: []string{"ENTERPRISEPACK"}},
