@@ -78,9 +78,16 @@ type SignInOptions struct {
 	// restart or a load balancer does not sign users out. Nil keeps them in
 	// this process.
 	Store Store
-	// Scopes are the delegated permissions asked for at sign-in, such as
-	// "User.Read" (Graph's) or full URLs of another resource. openid,
-	// profile and offline_access are always added. Nil means "User.Read".
+	// Scopes are the delegated permissions asked for at sign-in: Graph's
+	// by name ("User.Read"), another resource's in full
+	// ("https://management.core.windows.net//user_impersonation"), and
+	// OpenID Connect scopes, which are never prefixed nor sent twice.
+	// openid, profile and offline_access are always asked. Scopes of
+	// several resources are consented to at once; the sign-in redeems its
+	// code for the first resource named (Graph's .default when only OpenID
+	// Connect scopes are given, as for an offline_access-only sign-in) and
+	// Token gets the others' tokens with the refresh token. Nil means
+	// "User.Read".
 	Scopes []string
 }
 
@@ -98,6 +105,7 @@ type SignIn struct {
 	now      func() time.Time
 	msal     *atomic.Pointer[msalClients] // holds nil once closed; a pointer, so that SignIn prints by value
 	users    *msalStore                   // nil without a Store
+	held     *accountSet                  // the accounts signed in, without a Store
 }
 
 // msalClients is the MSAL client a SignIn uses: confidential, or public for
@@ -124,6 +132,9 @@ func (s *SignIn) clients() (*msalClients, error) {
 func (s *SignIn) Close() error {
 	if s.msal != nil {
 		s.msal.Store(nil)
+	}
+	if s.held != nil {
+		s.held.clear()
 	}
 	if s.users != nil {
 		s.users.mu.Lock()
@@ -162,7 +173,7 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 		return nil, err
 	}
 	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r, now: time.Now,
-		msal: new(atomic.Pointer[msalClients])}
+		msal: new(atomic.Pointer[msalClients]), held: &accountSet{}}
 	if s.scopes == nil {
 		s.scopes = []string{"User.Read"}
 	}
@@ -305,7 +316,7 @@ func (s *SignIn) AuthCodeURL(req AuthRequest) (string, Pending, error) {
 		"client_id":             {s.clientID},
 		"response_type":         {"code"},
 		"redirect_uri":          {s.redirect},
-		"scope":                 {strings.Join(append([]string{"openid", "profile", "offline_access"}, p.Scopes...), " ")},
+		"scope":                 {authorizeScope(p.Scopes)},
 		"state":                 {p.State},
 		"nonce":                 {p.Nonce},
 		"code_challenge":        {pkce.Challenge(p.Verifier)},
@@ -336,18 +347,4 @@ func containsScope(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-// graphScopes turns short Graph scope names into the full form MSAL and the
-// platform expect for the code redemption.
-func (s *SignIn) graphScopes(scopes []string) []string {
-	out := make([]string, len(scopes))
-	for i, sc := range scopes {
-		if strings.Contains(sc, "/") || strings.Contains(sc, "://") {
-			out[i] = sc
-		} else {
-			out[i] = s.opts.cloud.GraphEndpoint + "/" + sc
-		}
-	}
-	return out
 }
