@@ -31,7 +31,9 @@ func (c *UserCredential) AccountID() string { return c.accountID }
 // Token returns an access token for the user, as SignIn.Token does for
 // req.Scopes (nil means the sign-in's first resource, or Graph's .default).
 // A claims challenge (req.Claims) skips the cached access token and is sent
-// with the refresh token. The user's token is for the user's own tenant, so
+// with the refresh token by a public client; a confidential one answers it
+// with an *AuthError, interaction_required, as the user must sign in again
+// (MSAL redeems no refresh token with claims there). The user's token is for the user's own tenant, so
 // a req.TenantID naming another is refused with a *ConfigError, as is
 // req.Fresh: MSAL keeps a user's access token until it expires, and a
 // claims challenge is the way to make it fetch another. Errors are those of

@@ -15,3 +15,6 @@ func (s *SignIn) LocalUsersForTest() int {
 	defer s.users.mu.Unlock()
 	return len(s.users.local)
 }
+
+// ScopeFailureForTest is scopeFailure.
+func ScopeFailureForTest(err error, asked []string) error { return scopeFailure(err, asked) }

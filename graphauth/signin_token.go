@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -38,6 +39,11 @@ func (s *SignIn) token(ctx context.Context, accountID string, scopes []string, c
 	m, err := s.clients()
 	if err != nil {
 		return Token{}, err
+	}
+	if claims != "" && m.conf != nil {
+		// MSAL's confidential client redeems no refresh token with claims:
+		// the user answers the challenge by signing in again.
+		return Token{}, &AuthError{Code: "interaction_required", Err: errors.New("graphauth: a claims challenge for a signed-in user needs a new sign-in (AuthRequest with Prompt login)")}
 	}
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
