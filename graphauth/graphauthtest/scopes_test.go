@@ -203,3 +203,19 @@ func FuzzScopeParameter(f *testing.F) {
 		assert.Contains(t, []int{200, 400, 401}, tok.Code, tok.Body.String())
 	})
 }
+
+// GrantScopes takes another resource's scope in full, as an
+// administrator's grant through Graph would record it.
+func TestGrantScopesOfAnotherResource(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantScopes(srv.TenantID, srv.ClientID, "", "https://manage.office.com/ServiceHealth.Read")
+	tokenPath := "/" + srv.TenantID + "/oauth2/v2.0/token"
+	r := postForm(t, srv, tokenPath, codeForm(srv, codeFor(t, srv, "adele@contoso.onmicrosoft.com", "openid offline_access User.Read")))
+	require.Equal(t, 200, r.Status, r.ErrorDescription)
+	got := postForm(t, srv, tokenPath, refreshForm(srv, r.RefreshToken, "https://manage.office.com/ServiceHealth.Read"))
+	require.Equal(t, 200, got.Status, got.ErrorDescription)
+	assert.Equal(t, "ServiceHealth.Read", verifyWithJWKS(t, srv, got.AccessToken)["scp"])
+	assert.Panics(t, func() { srv.GrantScopes(srv.TenantID, srv.ClientID, "", "https://manage.office.com/Nope") })
+}
