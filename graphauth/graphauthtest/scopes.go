@@ -105,12 +105,16 @@ type scopeSet struct {
 
 // parseScopes reads a scope parameter. OpenID Connect scopes stand alone
 // (also when prefixed with Graph's URI: they are Graph permissions); a
-// short name is Graph's; anything else names its resource. An unknown
-// resource is AADSTS500011 and a scope the resource does not expose
-// AADSTS650053, as the platform answers; appName fills the latter's text.
+// short name is Graph's; anything else names its resource. A scope that
+// cannot be read (a comma-joined list) is AADSTS70011, an unknown resource
+// AADSTS500011 and a scope the resource does not expose AADSTS650053, as
+// the platform answers; appName fills the latter's text.
 func parseScopes(scope, appName string) (scopeSet, *oauthError) {
 	var out scopeSet
 	for _, sc := range strings.Fields(scope) {
+		if malformedScope(sc) {
+			return scopeSet{}, errf(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid. The scope %s is not valid.", scope)
+		}
 		res, value := "", sc
 		if i := strings.LastIndex(sc, "/"); i > 0 {
 			res, value = sc[:i], sc[i+1:]
@@ -137,6 +141,12 @@ func parseScopes(scope, appName string) (scopeSet, *oauthError) {
 		out.add(scopeRef{api: api, res: res, value: name})
 	}
 	return out, nil
+}
+
+// malformedScope reports a scope the platform cannot even read: a list
+// joined with commas or semicolons, or a resource with no scope after it.
+func malformedScope(sc string) bool {
+	return strings.ContainsAny(sc, ",;") || strings.HasSuffix(sc, "/")
 }
 
 func (s *scopeSet) add(r scopeRef) {

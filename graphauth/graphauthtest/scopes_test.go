@@ -219,3 +219,13 @@ func TestGrantScopesOfAnotherResource(t *testing.T) {
 	assert.Equal(t, "ServiceHealth.Read", verifyWithJWKS(t, srv, got.AccessToken)["scp"])
 	assert.Panics(t, func() { srv.GrantScopes(srv.TenantID, srv.ClientID, "", "https://manage.office.com/Nope") })
 }
+
+func TestAScopeListJoinedWithCommasIsAADSTS70011(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	q, resp, page := authorize(t, srv, "/"+srv.TenantID+"/oauth2/v2.0/authorize", authorizeParams(srv, "openid User.Read,Mail.Read"))
+	require.NotNil(t, q, "status %d: %s", resp.StatusCode, page)
+	assert.Equal(t, "invalid_scope", q.Get("error"))
+	assert.True(t, strings.HasPrefix(q.Get("error_description"), "AADSTS70011:"), q.Get("error_description"))
+}
