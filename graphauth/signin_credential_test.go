@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -207,4 +208,42 @@ func FuzzAccountIndex(f *testing.F) {
 		}
 		assert.True(t, found || len(accts) == 0, "the new sign-in is listed, unless the index could not be written")
 	})
+}
+
+// A native app (public client) answers a resource's claims challenge with
+// its refresh token, sending the claims; its accounts are listed too.
+func TestPublicClientCredentialSendsAClaimsChallenge(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	pub := srv.AddApp(graphauthtest.App{PublicClient: true, RedirectURIs: []string{"http://localhost"}})
+	o := &graphauth.SignInOptions{Options: *fakeOpts(srv), RedirectURI: "http://localhost:8400/", Scopes: []string{"User.Read", armScope}}
+	s, err := graphauth.NewSignIn(srv.TenantID, pub.ClientID, graphauth.ClientAuth{}, o)
+	require.NoError(t, err)
+	defer s.Close()
+	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	resp, err := srv.Client().Get(authURL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	user, err := s.Complete(context.Background(), pending, loc.Query())
+	require.NoError(t, err)
+
+	tok, err := s.Credential(user.AccountID).Token(context.Background(), graphauth.TokenRequest{
+		Scopes: []string{"User.Read"}, Claims: `{"access_token":{"nbf":{"essential":true,"value":"1"}}}`})
+	require.NoError(t, err)
+	assert.NotEqual(t, user.Token.AccessToken, tok.AccessToken, "a new token, not the cached one")
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	assert.Equal(t, "refresh_token", last.GrantType)
+	assert.True(t, last.Claims, "the claims went with the refresh token")
+
+	arm, err := s.Credential(user.AccountID).Token(context.Background(), graphauth.TokenRequest{Scopes: []string{armScope}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{armScope}, arm.Scopes)
+	accts, err := s.Accounts(context.Background())
+	require.NoError(t, err)
+	require.Len(t, accts, 1)
+	assert.Equal(t, user.AccountID, accts[0].ID)
 }
