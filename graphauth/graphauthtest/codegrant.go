@@ -249,9 +249,9 @@ func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, 
 }
 
 // effectiveScopes is what a token for set's resource carries: the scopes
-// asked that are granted, and with .default every scope granted for the
-// resource, each as the response writes it. A set naming no resource gets
-// Microsoft Graph's granted scopes.
+// asked that are granted, then every other scope granted for the resource,
+// each as the response writes it, and the .default asked. A set naming no
+// resource gets Microsoft Graph's.
 func effectiveScopes(set scopeSet, granted []string) issuedScopes {
 	out := issuedScopes{oidc: set.oidc, api: delegatedAPIs()[0]}
 	if apis := set.apis(); len(apis) > 0 {
@@ -259,23 +259,20 @@ func effectiveScopes(set scopeSet, granted []string) issuedScopes {
 	}
 	refs, dflt := set.of(out.api.appID)
 	res := firstRes(set, out.api.appID)
-	if len(set.refs) == 0 {
-		dflt = true
-	}
 	for _, r := range refs {
 		if containsFold(granted, grantKey(r.api, r.value)) {
 			out.refs = append(out.refs, r)
 		}
 	}
-	if dflt {
-		for _, k := range granted {
-			if value, ok := keyValue(out.api, k); ok && !containsRef(out.refs, value) {
-				out.refs = append(out.refs, scopeRef{api: out.api, res: res, value: value})
-			}
+	// As on the platform, a token carries every scope consented for its
+	// resource, asked or not: consent accumulates.
+	for _, k := range granted {
+		if value, ok := keyValue(out.api, k); ok && !containsRef(out.refs, value) {
+			out.refs = append(out.refs, scopeRef{api: out.api, res: res, value: value})
 		}
-		if len(set.refs) > 0 {
-			out.dflt = scopeRef{api: out.api, res: res, value: ".default"}.String()
-		}
+	}
+	if dflt && len(set.refs) > 0 {
+		out.dflt = scopeRef{api: out.api, res: res, value: ".default"}.String()
 	}
 	out.aud = scopeRef{api: out.api, res: res}.audience()
 	return out

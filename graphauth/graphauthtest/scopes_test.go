@@ -229,3 +229,26 @@ func TestAScopeListJoinedWithCommasIsAADSTS70011(t *testing.T) {
 	assert.Equal(t, "invalid_scope", q.Get("error"))
 	assert.True(t, strings.HasPrefix(q.Get("error_description"), "AADSTS70011:"), q.Get("error_description"))
 }
+
+// Consent accumulates: a token carries every scope consented for its
+// resource, also those not asked this time, as the platform's do.
+func TestATokenCarriesEveryScopeConsentedForItsResource(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tokenPath := "/" + srv.TenantID + "/oauth2/v2.0/token"
+	first := postForm(t, srv, tokenPath, codeForm(srv, codeFor(t, srv, "adele@contoso.onmicrosoft.com", "openid offline_access User.Read")))
+	require.Equal(t, 200, first.Status, first.ErrorDescription)
+	assert.Equal(t, "User.Read profile openid", first.Scope)
+
+	form := codeForm(srv, codeFor(t, srv, "adele@contoso.onmicrosoft.com", "openid offline_access Mail.Read"))
+	form.Set("scope", "Mail.Read openid offline_access profile")
+	second := postForm(t, srv, tokenPath, form)
+	require.Equal(t, 200, second.Status, second.ErrorDescription)
+	assert.Equal(t, "Mail.Read User.Read profile openid", second.Scope)
+	assert.Equal(t, "Mail.Read User.Read", verifyWithJWKS(t, srv, second.AccessToken)["scp"])
+
+	later := postForm(t, srv, tokenPath, refreshForm(srv, first.RefreshToken, "User.Read"))
+	require.Equal(t, 200, later.Status, later.ErrorDescription)
+	assert.Equal(t, "User.Read Mail.Read", later.Scope, "the first refresh token sees the later consent too")
+}
