@@ -151,8 +151,9 @@ func (s *SignIn) Close() error {
 // sign in ("*" for anyone). A domain (contoso.onmicrosoft.com) is resolved
 // to its tenant ID from the tenant's OpenID configuration at the first
 // sign-in, and ID tokens must carry that ID. It returns a *ConfigError for
-// malformed IDs, a redirect URI that is not https (loopback excepted), or a
-// bad credential.
+// malformed IDs, a redirect URI that is not https (loopback excepted), a
+// malformed scope (empty, or holding a space or a comma), or a bad
+// credential.
 func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*SignIn, error) {
 	var o SignInOptions
 	if opts != nil {
@@ -170,6 +171,9 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
 	}
 	if err := checkRedirectURI(o.RedirectURI); err != nil {
+		return nil, err
+	}
+	if err := checkScopes("Scopes", o.Scopes); err != nil {
 		return nil, err
 	}
 	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r, now: time.Now,
@@ -298,7 +302,8 @@ func (p Pending) Format(f fmt.State, _ rune) {
 
 // AuthCodeURL returns the URL to send the user to, with a new state, nonce
 // and PKCE S256 challenge, and the Pending sign-in to keep for the callback.
-// It sends nothing.
+// It sends nothing. A bad Prompt, ResponseMode or scope in req is a
+// *ConfigError.
 func (s *SignIn) AuthCodeURL(req AuthRequest) (string, Pending, error) {
 	switch req.Prompt {
 	case "", "login", "consent", "select_account", "none":
@@ -310,13 +315,16 @@ func (s *SignIn) AuthCodeURL(req AuthRequest) (string, Pending, error) {
 	default:
 		return "", Pending{}, &ConfigError{Field: "ResponseMode", Reason: "must be query or form_post"}
 	}
+	if err := checkScopes("AuthRequest.Scopes", req.Scopes); err != nil {
+		return "", Pending{}, err
+	}
 	p := Pending{State: pkce.Random(24), Nonce: pkce.Random(24), Verifier: pkce.Verifier(), Created: s.now(),
 		Scopes: s.allScopes(req.Scopes)}
 	q := url.Values{
 		"client_id":             {s.clientID},
 		"response_type":         {"code"},
 		"redirect_uri":          {s.redirect},
-		"scope":                 {authorizeScope(p.Scopes)},
+		"scope":                 {s.authorizeScope(p.Scopes)},
 		"state":                 {p.State},
 		"nonce":                 {p.Nonce},
 		"code_challenge":        {pkce.Challenge(p.Verifier)},

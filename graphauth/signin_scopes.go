@@ -72,8 +72,12 @@ func (s *SignIn) resourceScopes(scopes []string) [][]string {
 // means the first resource of SignInOptions.Scopes, and when those name
 // none either, Microsoft Graph's .default: every Graph permission the user
 // or an administrator consented to. Scopes of two resources are refused
-// before anything is sent with a *ScopeError, ScopeMultipleResources.
+// before anything is sent with a *ScopeError, ScopeMultipleResources; a
+// malformed scope with a *ConfigError.
 func (s *SignIn) tokenScopes(scopes []string) ([]string, error) {
+	if err := checkScopes("Scopes", scopes); err != nil {
+		return nil, err
+	}
 	groups := s.resourceScopes(scopes)
 	switch {
 	case len(groups) > 1:
@@ -89,15 +93,31 @@ func (s *SignIn) tokenScopes(scopes []string) ([]string, error) {
 
 // authorizeScope is the scope parameter of a sign-in: the OpenID Connect
 // scopes MSAL's redemption asks for, once each, then every scope of every
-// resource, as the platform takes consent to several resources at once.
-func authorizeScope(scopes []string) string {
+// resource, as the platform takes consent to several resources at once. An
+// OpenID Connect scope written with Graph's URI is sent bare.
+func (s *SignIn) authorizeScope(scopes []string) string {
 	out := []string{"openid", "profile", "offline_access"}
 	for _, sc := range scopes {
+		if _, asked, oidc := s.scopeOf(sc); oidc {
+			sc = strings.ToLower(asked)
+		}
 		if !containsScope(out, sc) {
 			out = append(out, sc)
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// checkScopes refuses a scope that cannot go into a scope parameter: an
+// empty one, or one holding a space, a control character or a comma (a
+// list joined the wrong way).
+func checkScopes(field string, scopes []string) error {
+	for _, sc := range scopes {
+		if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ',' }) {
+			return &ConfigError{Field: field, Reason: fmt.Sprintf("holds %q: give each scope as its own element, without spaces or commas", clip(sc, 80))}
+		}
+	}
+	return nil
 }
 
 // ScopeProblem says what was wrong with the scopes of a sign-in or token

@@ -213,3 +213,71 @@ func TestDeclinedScopesInATokenResponse(t *testing.T) {
 	assert.Equal(t, graphauth.ScopeDeclined, se.Problem)
 	assert.Equal(t, []string{"Mail.Read", "Files.Read"}, se.Scopes)
 }
+
+// A scope that cannot go into a scope parameter is refused where it is
+// given, before anything is sent.
+func TestMalformedScopesAreConfigErrors(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	auth := graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}
+	for _, bad := range []string{"", "User.Read Mail.Read", "User.Read,Mail.Read", "User.Read\n", "\x00"} {
+		_, err := graphauth.NewSignIn(srv.TenantID, srv.ClientID, auth, &graphauth.SignInOptions{Options: *fakeOpts(srv), RedirectURI: callbackURI, Scopes: []string{bad}})
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce, "%q", bad)
+		assert.Equal(t, "Scopes", ce.Field)
+	}
+	s := signIn(t, srv, srv.TenantID, auth, nil)
+	_, _, err := s.AuthCodeURL(graphauth.AuthRequest{Scopes: []string{"Mail.Read Files.Read"}})
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "AuthRequest.Scopes", ce.Field)
+	user := signInAs(t, srv, s, "adele@contoso.onmicrosoft.com")
+	before := len(srv.Requests())
+	_, err = s.Token(context.Background(), user.AccountID, []string{""})
+	require.ErrorAs(t, err, &ce)
+	assert.Len(t, srv.Requests(), before, "nothing was sent")
+}
+
+// FuzzSignInScopes gives a sign-in any scopes (a product may take them from
+// its configuration or a user's request for more): either a *ConfigError,
+// or an authorize URL that names each OpenID Connect scope once, never with
+// Graph's URI, and a Token call that refuses or asks for one resource.
+func FuzzSignInScopes(f *testing.F) {
+	srv := graphauthtest.NewServer(nil)
+	f.Cleanup(srv.Close)
+	f.Add("offline_access", "")
+	f.Add("User.Read", armScope)
+	f.Add("https://graph.microsoft.com/offline_access", "OPENID")
+	f.Add("https://graph.microsoft.com//", "00000003-0000-0000-c000-000000000000/.default")
+	f.Add("a/b", "/x")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		scopes := []string{a, b}
+		s, err := graphauth.NewSignIn(srv.TenantID, srv.ClientID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)},
+			&graphauth.SignInOptions{Options: *fakeOpts(srv), RedirectURI: callbackURI, Scopes: scopes})
+		if err != nil {
+			var ce *graphauth.ConfigError
+			require.ErrorAs(t, err, &ce)
+			return
+		}
+		defer s.Close()
+		authURL, _, err := s.AuthCodeURL(graphauth.AuthRequest{})
+		require.NoError(t, err)
+		u, err := url.Parse(authURL)
+		require.NoError(t, err)
+		seen := map[string]int{}
+		for _, sc := range strings.Fields(u.Query().Get("scope")) {
+			seen[strings.ToLower(sc)]++
+		}
+		for _, o := range []string{"openid", "profile", "offline_access"} {
+			assert.Equal(t, 1, seen[o], "%s once in %q", o, u.Query().Get("scope"))
+		}
+		assert.Zero(t, seen["https://graph.microsoft.com/offline_access"])
+		_, err = s.Token(context.Background(), "nobody.nowhere", scopes)
+		var se *graphauth.ScopeError
+		if !errors.Is(err, graphauth.ErrNoAccount) {
+			require.ErrorAs(t, err, &se, "%v", err)
+			assert.Equal(t, graphauth.ScopeMultipleResources, se.Problem)
+		}
+	})
+}
