@@ -252,3 +252,32 @@ func TestATokenCarriesEveryScopeConsentedForItsResource(t *testing.T) {
 	require.Equal(t, 200, later.Status, later.ErrorDescription)
 	assert.Equal(t, "User.Read Mail.Read", later.Scope, "the first refresh token sees the later consent too")
 }
+
+// The MSP tool's onboarding: the customer's administrator consents to
+// Graph's declared permissions and to ARM's user_impersonation at once, for
+// the whole tenant; a technician's refresh token then gets an ARM token
+// without consenting to anything.
+func TestAdminConsentToGraphAndARMServesARMTokensSilently(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	p := url.Values{"client_id": {srv.ClientID}, "redirect_uri": {callback}, "state": {"s-1"},
+		"scope": {"https://graph.microsoft.com/.default " + armScope}, "login_hint": {"admin@contoso.onmicrosoft.com"}}
+	q, resp, page := authorize(t, srv, "/"+srv.TenantID+"/v2.0/adminconsent", p)
+	require.NotNil(t, q, "status %d: %s", resp.StatusCode, page)
+	require.Equal(t, "True", q.Get("admin_consent"), q.Get("error_description"))
+	assert.Contains(t, strings.Fields(q.Get("scope")), armScope)
+
+	tokenPath := "/" + srv.TenantID + "/oauth2/v2.0/token"
+	p2 := authorizeParams(srv, "openid offline_access User.Read")
+	p2.Set("login_hint", "adele@contoso.onmicrosoft.com")
+	p2.Set("prompt", "none") // the administrator consented for everyone: no prompt
+	back, _, page := authorize(t, srv, "/"+srv.TenantID+"/oauth2/v2.0/authorize", p2)
+	require.NotNil(t, back, page)
+	require.NotEmpty(t, back.Get("code"), back.Get("error_description"))
+	r := postForm(t, srv, tokenPath, codeForm(srv, back.Get("code")))
+	require.Equal(t, 200, r.Status, r.ErrorDescription)
+	arm := postForm(t, srv, tokenPath, refreshForm(srv, r.RefreshToken, armScope+" openid offline_access profile"))
+	require.Equal(t, 200, arm.Status, arm.ErrorDescription)
+	assert.Equal(t, "https://management.core.windows.net/", verifyWithJWKS(t, srv, arm.AccessToken)["aud"])
+}
