@@ -38,7 +38,7 @@ func (s *Server) authorizationCode(r *http.Request, req *tokenRequest) (any, *oa
 		return nil, oerr
 	}
 	settled, _ := parseScopes(strings.Join(c.scopes, " "), auth.app.DisplayName)
-	set, oerr := redemptionScopes(req.form.Get("scope"), auth.app.DisplayName, settled)
+	set, oerr := redemptionScopes(req.form.Get("scope"), auth.app.DisplayName, settled, true)
 	if oerr != nil {
 		return nil, oerr
 	}
@@ -52,8 +52,10 @@ func (s *Server) authorizationCode(r *http.Request, req *tokenRequest) (any, *oa
 // redemptionScopes is what a token request for a delegated grant gets: the
 // resource its scope parameter names (one only: AADSTS28000 otherwise),
 // or, when it names none, the first resource of the grant's own scopes.
-// OpenID Connect scopes of both are kept.
-func redemptionScopes(scope, appName string, grant scopeSet) (scopeSet, *oauthError) {
+// The grant's OpenID Connect scopes count when the request names none, or
+// all (a code's: its ID token is due); offline_access given at sign-in
+// always, bringing a refresh token with every redemption and refresh.
+func redemptionScopes(scope, appName string, grant scopeSet, all bool) (scopeSet, *oauthError) {
 	asked, oerr := parseScopes(scope, appName)
 	if oerr != nil {
 		return scopeSet{}, oerr
@@ -62,7 +64,7 @@ func redemptionScopes(scope, appName string, grant scopeSet) (scopeSet, *oauthEr
 		return scopeSet{}, errMultipleResources(scope)
 	}
 	for _, o := range grant.oidc {
-		if scope == "" {
+		if all || scope == "" || o == "offline_access" {
 			asked.oidc = appendUnique(asked.oidc, o)
 		}
 	}
@@ -170,7 +172,7 @@ func (s *Server) refreshToken(r *http.Request, req *tokenRequest) (any, *oauthEr
 	}
 	base, _ := parseScopes(strings.Join(g.scopes, " "), auth.app.DisplayName)
 	sc := req.form.Get("scope")
-	set, oerr := redemptionScopes(sc, auth.app.DisplayName, base)
+	set, oerr := redemptionScopes(sc, auth.app.DisplayName, base, false)
 	if oerr != nil {
 		return nil, oerr
 	}

@@ -281,3 +281,19 @@ func TestAdminConsentToGraphAndARMServesARMTokensSilently(t *testing.T) {
 	require.Equal(t, 200, arm.Status, arm.ErrorDescription)
 	assert.Equal(t, "https://management.core.windows.net/", verifyWithJWKS(t, srv, arm.AccessToken)["aud"])
 }
+
+// A raw client that redeems its code naming only the resource's scope, as
+// the platform's documentation shows, still gets the ID token and the
+// refresh token its sign-in asked for.
+func TestARedemptionWithoutOIDCScopesKeepsTheSignInsOnes(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	form := codeForm(srv, codeFor(t, srv, "adele@contoso.onmicrosoft.com", "openid offline_access User.Read"))
+	form.Set("scope", "https://graph.microsoft.com/User.Read")
+	r := postForm(t, srv, "/"+srv.TenantID+"/oauth2/v2.0/token", form)
+	require.Equal(t, 200, r.Status, r.ErrorDescription)
+	assert.NotEmpty(t, r.IDToken)
+	assert.NotEmpty(t, r.RefreshToken)
+	assert.Equal(t, "User.Read openid", r.Scope)
+}
