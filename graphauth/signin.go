@@ -32,9 +32,10 @@ var (
 	// ErrMissingCode means the callback carries neither a code nor an error.
 	ErrMissingCode = errors.New("graphauth: the callback has no authorization code")
 	// ErrIncompletePending means the Pending given to Complete has no
-	// nonce, or no PKCE verifier of the shape RFC 7636 §4.1 gives: it was
-	// not the one AuthCodeURL returned, or was not kept whole. Nothing was
-	// sent; the code is not spent.
+	// nonce, no PKCE verifier of the shape RFC 7636 §4.1 gives, or a scope
+	// no AuthCodeURL writes (empty, spaced): it was not the one
+	// AuthCodeURL returned, or was not kept whole. Nothing was sent; the
+	// code is not spent.
 	ErrIncompletePending = errors.New("graphauth: the pending sign-in has no nonce or no valid PKCE verifier; keep the whole Pending that AuthCodeURL returned")
 	// ErrNoAccount means no tokens are held for the account: sign the user
 	// in (again).

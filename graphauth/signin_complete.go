@@ -41,7 +41,7 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	if p.State == "" || subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(p.State)) != 1 {
 		return nil, ErrStateMismatch
 	}
-	if p.Nonce == "" || !pkce.ValidVerifier(p.Verifier) {
+	if p.Nonce == "" || !pkce.ValidVerifier(p.Verifier) || checkScopes("Scopes", p.Scopes) != nil {
 		return nil, ErrIncompletePending
 	}
 	if s.now().Sub(p.Created) > loginLifetime {

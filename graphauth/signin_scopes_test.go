@@ -281,3 +281,18 @@ func FuzzSignInScopes(f *testing.F) {
 		}
 	})
 }
+
+func TestCompleteRefusesAPendingWithAScopeAuthCodeURLNeverWrites(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, nil)
+	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{})
+	require.NoError(t, err)
+	back := browse(t, srv, authURL)
+	pending.Scopes = []string{"User.Read Mail.ReadWrite"}
+	before := len(srv.Requests())
+	_, err = s.Complete(context.Background(), pending, back)
+	assert.ErrorIs(t, err, graphauth.ErrIncompletePending)
+	assert.Len(t, srv.Requests(), before, "nothing was sent")
+}
