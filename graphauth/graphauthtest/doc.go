@@ -28,7 +28,11 @@
 // the scopes as the platform writes them: Graph's by short name followed by
 // "profile openid" ("User.Read profile openid"; offline_access never),
 // another resource's in full and without OpenID Connect scopes, .default
-// repeated as asked; app-only responses name none.
+// repeated as asked; app-only responses name none. The default tenant has
+// the service principals of both other resources, as an Azure and Microsoft
+// 365 customer does; a tenant from AddTenant has them only when
+// Tenant.ServicePrincipals lists them, and consent there fails with
+// AADSTS650052 until then.
 //
 // Refusals are the platform's: the same HTTP status, OAuth error and AADSTS
 // number (7000215 for a wrong secret, 700016 for an app unknown in the
