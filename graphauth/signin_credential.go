@@ -42,17 +42,29 @@ func (c *UserCredential) Token(ctx context.Context, req TokenRequest) (Token, er
 	if req.Fresh {
 		return Token{}, &ConfigError{Field: "Fresh", Reason: "is not offered for a signed-in user's tokens; send the resource's claims challenge (Claims) instead"}
 	}
-	if req.TenantID != "" && !c.inTenant(req.TenantID) {
-		return Token{}, &ConfigError{Field: "TenantID", Reason: "must be the signed-in user's own tenant"}
+	if req.TenantID != "" && !c.inTenant(ctx, req.TenantID) {
+		return Token{}, &ConfigError{Field: "TenantID", Reason: "must be the tenant the user signed in to"}
 	}
 	return c.s.token(ctx, c.accountID, req.Scopes, req.Claims)
 }
 
-// inTenant reports whether tenantID is the account's tenant: a home
+// inTenant reports whether tenantID is the tenant the account signed in
+// to (a guest's is not their home tenant), or their home tenant: a home
 // account ID is "{object ID}.{tenant ID}".
-func (c *UserCredential) inTenant(tenantID string) bool {
-	_, tid, ok := strings.Cut(c.accountID, ".")
-	return ok && strings.EqualFold(tid, tenantID)
+func (c *UserCredential) inTenant(ctx context.Context, tenantID string) bool {
+	if _, tid, ok := strings.Cut(c.accountID, "."); ok && strings.EqualFold(tid, tenantID) {
+		return true
+	}
+	m, err := c.s.clients()
+	if err != nil {
+		return false
+	}
+	if m.conf != nil {
+		acct, err := m.conf.Account(ctx, c.accountID)
+		return err == nil && strings.EqualFold(acct.Realm, tenantID)
+	}
+	acct, ok := publicAccount(ctx, m.pub, c.accountID)
+	return ok && strings.EqualFold(acct.Realm, tenantID)
 }
 
 // Format prints the account the credential serves; it holds no secret.
