@@ -41,11 +41,17 @@ func tokenRequests(srv *graphauthtest.Server, grant string) int {
 // the user.
 func signInAs(t *testing.T, srv *graphauthtest.Server, s *graphauth.SignIn, upn string, extra ...string) *graphauth.User {
 	t.Helper()
-	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: upn, Scopes: extra})
-	require.NoError(t, err)
-	u, err := s.Complete(context.Background(), pending, browse(t, srv, authURL))
+	u, err := trySignIn(t, srv, s, upn, extra...)
 	require.NoError(t, err)
 	return u
+}
+
+// trySignIn signs upn in and returns what Complete returned.
+func trySignIn(t *testing.T, srv *graphauthtest.Server, s *graphauth.SignIn, upn string, extra ...string) (*graphauth.User, error) {
+	t.Helper()
+	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: upn, Scopes: extra})
+	require.NoError(t, err)
+	return s.Complete(context.Background(), pending, browse(t, srv, authURL))
 }
 
 // The reporting connector's sign-in: offline_access alone. The authorize
@@ -124,9 +130,7 @@ func TestOffice365ManagementScopes(t *testing.T) {
 	s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, func(o *graphauth.SignInOptions) {
 		o.Scopes = []string{"User.Read", feed}
 	})
-	authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
-	require.NoError(t, err)
-	_, err = s.Complete(context.Background(), pending, browse(t, srv, authURL))
+	_, err := trySignIn(t, srv, s, "adele@contoso.onmicrosoft.com")
 	var ae *graphauth.AuthError
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.HasCode(90094), "a user may not consent to an admin-only scope: %v", err)
@@ -159,9 +163,7 @@ func TestScopeErrorsSayWhichScopesAndWhatToDo(t *testing.T) {
 	})
 	t.Run("a scope Graph does not expose is unknown (AADSTS650053)", func(t *testing.T) {
 		s := signIn(t, srv, srv.TenantID, auth, func(o *graphauth.SignInOptions) { o.Scopes = []string{"User.Reed"} })
-		authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
-		require.NoError(t, err)
-		_, err = s.Complete(context.Background(), pending, browse(t, srv, authURL))
+		_, err := trySignIn(t, srv, s, "adele@contoso.onmicrosoft.com")
 		var se *graphauth.ScopeError
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, graphauth.ScopeUnknown, se.Problem)
@@ -194,9 +196,7 @@ func TestScopeErrorsSayWhichScopesAndWhatToDo(t *testing.T) {
 	})
 	t.Run("a resource the tenant does not know is unknown (AADSTS500011)", func(t *testing.T) {
 		s := signIn(t, srv, srv.TenantID, auth, func(o *graphauth.SignInOptions) { o.Scopes = []string{"https://nowhere.example/read"} })
-		authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
-		require.NoError(t, err)
-		_, err = s.Complete(context.Background(), pending, browse(t, srv, authURL))
+		_, err := trySignIn(t, srv, s, "adele@contoso.onmicrosoft.com")
 		var se *graphauth.ScopeError
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, graphauth.ScopeUnknown, se.Problem)
