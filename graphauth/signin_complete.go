@@ -33,10 +33,10 @@ type User struct {
 // time). The code is redeemed for the first resource of the sign-in's
 // scopes (see SignInOptions.Scopes). Errors: ErrStateMismatch,
 // ErrIncompletePending, ErrLoginExpired, ErrMissingCode, *ScopeError
-// (wrapping the *AuthError) when scopes were declined, unknown or could not
-// be had together, *AuthError (also when the ID of a tenant given by domain
-// cannot be read; the code is not sent then), *IDTokenError. On any error
-// no account is kept.
+// (wrapping the *AuthError) when scopes were declined, unknown, need an
+// administrator or could not be had together, *AuthError (also when the ID
+// of a tenant given by domain cannot be read; the code is not sent then),
+// *IDTokenError. On any error no account is kept.
 func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (*User, error) {
 	if p.State == "" || subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(p.State)) != 1 {
 		return nil, ErrStateMismatch

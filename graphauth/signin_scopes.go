@@ -136,6 +136,10 @@ const (
 	// ScopeNotConsented: a silent token was asked for a scope nobody
 	// consented to (AADSTS65001).
 	ScopeNotConsented ScopeProblem = "not_consented"
+	// ScopeNeedsAdmin: only an administrator may consent to the scopes
+	// (AADSTS90094), or the user's request for them awaits an
+	// administrator's approval (AADSTS90095).
+	ScopeNeedsAdmin ScopeProblem = "needs_admin"
 	// ScopeMultipleResources: one token request named scopes of more than
 	// one resource (AADSTS28000, AADSTS700022, or refused before sending).
 	ScopeMultipleResources ScopeProblem = "multiple_resources"
@@ -168,6 +172,8 @@ func (e *ScopeError) Action() string {
 		return "Check each scope's spelling against the resource's published permissions (for Graph, the exact permission name such as User.Read) and that the tenant has the resource's service principal"
 	case ScopeNotConsented:
 		return "Sign the user in again with these scopes in AuthRequest.Scopes (incremental consent), or have an administrator grant them"
+	case ScopeNeedsAdmin:
+		return "Have an administrator grant these permissions for the organization (admin consent, or approve the user's request), then sign in again"
 	case ScopeMultipleResources:
 		return "Ask one token per resource: sign in with all of them, then call Token once per resource"
 	}
@@ -195,6 +201,8 @@ func scopeFailure(err error, asked []string) error {
 		problem = ScopeUnknown
 	case ae.HasCode(65001):
 		problem = ScopeNotConsented
+	case ae.HasCode(90094), ae.HasCode(90095):
+		problem = ScopeNeedsAdmin
 	case ae.HasCode(28000), ae.HasCode(700022):
 		problem = ScopeMultipleResources
 	default:

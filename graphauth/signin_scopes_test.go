@@ -134,6 +134,10 @@ func TestOffice365ManagementScopes(t *testing.T) {
 	var ae *graphauth.AuthError
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.HasCode(90094), "a user may not consent to an admin-only scope: %v", err)
+	var se *graphauth.ScopeError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, graphauth.ScopeNeedsAdmin, se.Problem)
+	assert.Contains(t, se.Scopes, feed)
 
 	admin := signInAs(t, srv, s, "admin@contoso.onmicrosoft.com")
 	tok, err := s.Token(context.Background(), admin.AccountID, []string{feed})

@@ -24,7 +24,7 @@ func fromScope(d *Diagnosis, se *graphauth.ScopeError) {
 	d.Summary = fmt.Sprintf("The scopes %s could not be had (%s).", strings.Join(se.Scopes, " "), strings.ReplaceAll(string(se.Problem), "_", " "))
 	d.Action = se.Action() + "."
 	d.Retryable = false
-	if se.Problem == graphauth.ScopeDeclined || se.Problem == graphauth.ScopeNotConsented {
+	if se.Problem == graphauth.ScopeDeclined || se.Problem == graphauth.ScopeNotConsented || se.Problem == graphauth.ScopeNeedsAdmin {
 		d.Missing = append([]string(nil), se.Scopes...)
 	}
 }
