@@ -18,3 +18,6 @@ func (s *SignIn) LocalUsersForTest() int {
 
 // ScopeFailureForTest is scopeFailure.
 func ScopeFailureForTest(err error, asked []string) error { return scopeFailure(err, asked) }
+
+// GrantedScopesForTest is grantedScopes.
+func GrantedScopesForTest(scopes []string) []string { return grantedScopes(scopes) }

@@ -120,6 +120,29 @@ func checkScopes(field string, scopes []string) error {
 	return nil
 }
 
+// Bounds on the granted scopes kept from a token response.
+const (
+	maxGrantedScopes   = 200
+	maxGrantedScopeLen = 512
+)
+
+// grantedScopes keeps the scopes a token response named that can be shown
+// safely: printable ASCII without spaces, of a bounded length and number.
+// Anything else (a control character, a line break that would forge a log
+// line) is left out: a real platform never sends it.
+func grantedScopes(scopes []string) []string {
+	var out []string
+	for _, sc := range scopes {
+		if len(out) == maxGrantedScopes {
+			break
+		}
+		if sc != "" && len(sc) <= maxGrantedScopeLen && !strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
 // ScopeProblem says what was wrong with the scopes of a sign-in or token
 // request.
 type ScopeProblem string

@@ -300,3 +300,16 @@ func TestCompleteRefusesAPendingWithAScopeAuthCodeURLNeverWrites(t *testing.T) {
 	assert.ErrorIs(t, err, graphauth.ErrIncompletePending)
 	assert.Len(t, srv.Requests(), before, "nothing was sent")
 }
+
+// A token response's scope field that would forge a log line, or bury the
+// token in noise, is kept out of Token.Scopes.
+func TestHostileGrantedScopesAreLeftOut(t *testing.T) {
+	t.Parallel()
+	got := graphauth.GrantedScopesForTest([]string{"User.Read", "evil\nlevel=ERROR", "\x1b[31mred", "", strings.Repeat("a", 600), "profile", "caf\u00e9"})
+	assert.Equal(t, []string{"User.Read", "profile"}, got)
+	many := make([]string, 1000)
+	for i := range many {
+		many[i] = "S" + strings.Repeat("x", i%5)
+	}
+	assert.Len(t, graphauth.GrantedScopesForTest(many), 200)
+}

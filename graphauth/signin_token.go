@@ -87,7 +87,7 @@ func (s *SignIn) token(ctx context.Context, accountID string, scopes []string, c
 		_ = s.remove(ctx, accountID) // MSAL cached what it accepted
 		return Token{}, err
 	}
-	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: res.GrantedScopes}, nil
+	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: grantedScopes(res.GrantedScopes)}, nil
 }
 
 // checkTokenResponse refuses a token response that MSAL accepted but the
