@@ -42,7 +42,13 @@
 // user's tokens for later calls without a prompt; [SignIn.Handler] is the
 // login and callback pair a web app mounts, with the per-sign-in state in an
 // encrypted, single-use cookie bound to the browser that started the
-// sign-in (a __Host- cookie over https).
+// sign-in (a __Host- cookie over https). A sign-in may ask for scopes of
+// several resources (Graph, Azure Service Management, the Office 365
+// Management APIs) or for offline_access alone; [SignIn.Token] then gets
+// each resource's token with the refresh token, [SignIn.Credential] serves
+// them as a [TokenCredential] to the adapters, [SignIn.Accounts] lists who
+// is signed in, and a refused scope is a *[ScopeError] saying which and
+// what to do.
 //
 // Refusals are *[AuthError] values carrying the OAuth error, the AADSTS
 // codes, trace and correlation IDs, and whether retrying can help. No error,

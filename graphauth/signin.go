@@ -32,9 +32,10 @@ var (
 	// ErrMissingCode means the callback carries neither a code nor an error.
 	ErrMissingCode = errors.New("graphauth: the callback has no authorization code")
 	// ErrIncompletePending means the Pending given to Complete has no
-	// nonce, or no PKCE verifier of the shape RFC 7636 §4.1 gives: it was
-	// not the one AuthCodeURL returned, or was not kept whole. Nothing was
-	// sent; the code is not spent.
+	// nonce, no PKCE verifier of the shape RFC 7636 §4.1 gives, or a scope
+	// no AuthCodeURL writes (empty, spaced): it was not the one
+	// AuthCodeURL returned, or was not kept whole. Nothing was sent; the
+	// code is not spent.
 	ErrIncompletePending = errors.New("graphauth: the pending sign-in has no nonce or no valid PKCE verifier; keep the whole Pending that AuthCodeURL returned")
 	// ErrNoAccount means no tokens are held for the account: sign the user
 	// in (again).
@@ -78,9 +79,16 @@ type SignInOptions struct {
 	// restart or a load balancer does not sign users out. Nil keeps them in
 	// this process.
 	Store Store
-	// Scopes are the delegated permissions asked for at sign-in, such as
-	// "User.Read" (Graph's) or full URLs of another resource. openid,
-	// profile and offline_access are always added. Nil means "User.Read".
+	// Scopes are the delegated permissions asked for at sign-in: Graph's
+	// by name ("User.Read"), another resource's in full
+	// ("https://management.core.windows.net//user_impersonation"), and
+	// OpenID Connect scopes, which are never prefixed nor sent twice.
+	// openid, profile and offline_access are always asked. Scopes of
+	// several resources are consented to at once; the sign-in redeems its
+	// code for the first resource named (Graph's .default when only OpenID
+	// Connect scopes are given, as for an offline_access-only sign-in) and
+	// Token gets the others' tokens with the refresh token. Nil means
+	// "User.Read".
 	Scopes []string
 }
 
@@ -98,6 +106,7 @@ type SignIn struct {
 	now      func() time.Time
 	msal     *atomic.Pointer[msalClients] // holds nil once closed; a pointer, so that SignIn prints by value
 	users    *msalStore                   // nil without a Store
+	held     *accountSet                  // the accounts signed in, without a Store
 }
 
 // msalClients is the MSAL client a SignIn uses: confidential, or public for
@@ -125,6 +134,9 @@ func (s *SignIn) Close() error {
 	if s.msal != nil {
 		s.msal.Store(nil)
 	}
+	if s.held != nil {
+		s.held.clear()
+	}
 	if s.users != nil {
 		s.users.mu.Lock()
 		s.users.closed.Store(true)
@@ -140,8 +152,9 @@ func (s *SignIn) Close() error {
 // sign in ("*" for anyone). A domain (contoso.onmicrosoft.com) is resolved
 // to its tenant ID from the tenant's OpenID configuration at the first
 // sign-in, and ID tokens must carry that ID. It returns a *ConfigError for
-// malformed IDs, a redirect URI that is not https (loopback excepted), or a
-// bad credential.
+// malformed IDs, a redirect URI that is not https (loopback excepted), a
+// malformed scope (empty, or holding a space or a comma), or a bad
+// credential.
 func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*SignIn, error) {
 	var o SignInOptions
 	if opts != nil {
@@ -161,8 +174,11 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 	if err := checkRedirectURI(o.RedirectURI); err != nil {
 		return nil, err
 	}
+	if err := checkScopes("Scopes", o.Scopes); err != nil {
+		return nil, err
+	}
 	s := &SignIn{tenant: tenant, clientID: clientID, redirect: o.RedirectURI, scopes: o.Scopes, opts: r,
-		msal: new(atomic.Pointer[msalClients])}
+		msal: new(atomic.Pointer[msalClients]), held: &accountSet{}}
 	s.now, _ = clockNow(r.clock)
 	if s.scopes == nil {
 		s.scopes = []string{"User.Read"}
@@ -288,7 +304,8 @@ func (p Pending) Format(f fmt.State, _ rune) {
 
 // AuthCodeURL returns the URL to send the user to, with a new state, nonce
 // and PKCE S256 challenge, and the Pending sign-in to keep for the callback.
-// It sends nothing.
+// It sends nothing. A bad Prompt, ResponseMode or scope in req is a
+// *ConfigError.
 func (s *SignIn) AuthCodeURL(req AuthRequest) (string, Pending, error) {
 	switch req.Prompt {
 	case "", "login", "consent", "select_account", "none":
@@ -300,13 +317,16 @@ func (s *SignIn) AuthCodeURL(req AuthRequest) (string, Pending, error) {
 	default:
 		return "", Pending{}, &ConfigError{Field: "ResponseMode", Reason: "must be query or form_post"}
 	}
+	if err := checkScopes("AuthRequest.Scopes", req.Scopes); err != nil {
+		return "", Pending{}, err
+	}
 	p := Pending{State: pkce.Random(24), Nonce: pkce.Random(24), Verifier: pkce.Verifier(), Created: s.now(),
 		Scopes: s.allScopes(req.Scopes)}
 	q := url.Values{
 		"client_id":             {s.clientID},
 		"response_type":         {"code"},
 		"redirect_uri":          {s.redirect},
-		"scope":                 {strings.Join(append([]string{"openid", "profile", "offline_access"}, p.Scopes...), " ")},
+		"scope":                 {s.authorizeScope(p.Scopes)},
 		"state":                 {p.State},
 		"nonce":                 {p.Nonce},
 		"code_challenge":        {pkce.Challenge(p.Verifier)},
@@ -337,18 +357,4 @@ func containsScope(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-// graphScopes turns short Graph scope names into the full form MSAL and the
-// platform expect for the code redemption.
-func (s *SignIn) graphScopes(scopes []string) []string {
-	out := make([]string, len(scopes))
-	for i, sc := range scopes {
-		if strings.Contains(sc, "/") || strings.Contains(sc, "://") {
-			out[i] = sc
-		} else {
-			out[i] = s.opts.cloud.GraphEndpoint + "/" + sc
-		}
-	}
-	return out
 }

@@ -30,22 +30,25 @@ type User struct {
 // is whole, turns an error the platform sent into an *AuthError, redeems
 // the code with the PKCE verifier, and validates the ID token (signature,
 // issuer, audience and authorized party, tenant, nonce, lifetime and issue
-// time). Errors: ErrStateMismatch, ErrIncompletePending, ErrLoginExpired,
-// ErrMissingCode, *AuthError (also when the ID of a tenant given by domain
-// cannot be read; the code is not sent then), *IDTokenError. On any error
-// no account is kept.
+// time). The code is redeemed for the first resource of the sign-in's
+// scopes (see SignInOptions.Scopes). Errors: ErrStateMismatch,
+// ErrIncompletePending, ErrLoginExpired, ErrMissingCode, *ScopeError
+// (wrapping the *AuthError) when scopes were declined, unknown, need an
+// administrator or could not be had together, *AuthError (also when the ID
+// of a tenant given by domain cannot be read; the code is not sent then),
+// *IDTokenError. On any error no account is kept.
 func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (*User, error) {
 	if p.State == "" || subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(p.State)) != 1 {
 		return nil, ErrStateMismatch
 	}
-	if p.Nonce == "" || !pkce.ValidVerifier(p.Verifier) {
+	if p.Nonce == "" || !pkce.ValidVerifier(p.Verifier) || checkScopes("Scopes", p.Scopes) != nil {
 		return nil, ErrIncompletePending
 	}
 	if s.now().Sub(p.Created) > loginLifetime {
 		return nil, ErrLoginExpired
 	}
 	if e := callback.Get("error"); e != "" {
-		return nil, callbackError(e, callback.Get("error_description"))
+		return nil, scopeFailure(callbackError(e, callback.Get("error_description")), p.Scopes)
 	}
 	code := callback.Get("code")
 	if code == "" {
@@ -61,7 +64,10 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 	}
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
-	scopes := s.graphScopes(p.Scopes)
+	scopes := []string{s.opts.cloud.DefaultScope()}
+	if groups := s.resourceScopes(p.Scopes); len(groups) > 0 {
+		scopes = groups[0]
+	}
 	sent := time.Now()
 	var res confidential.AuthResult
 	if m.conf != nil {
@@ -72,13 +78,14 @@ func (s *SignIn) Complete(ctx context.Context, p Pending, callback url.Values) (
 		res = confidential.AuthResult(pr)
 	}
 	if err != nil {
-		return nil, classify(err, cp)
+		return nil, scopeFailure(classify(err, cp), scopes)
 	}
 	u, err := s.userFrom(ctx, res, cp, sent, p.Nonce, allowed)
 	if err != nil {
 		_ = s.remove(ctx, res.Account.HomeAccountID)
 		return nil, err
 	}
+	s.noteAccount(ctx, Account{ID: u.AccountID, TenantID: u.TenantID, Username: u.Username}, false)
 	return u, nil
 }
 
@@ -104,7 +111,7 @@ func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, cp *
 	return &User{
 		AccountID: res.Account.HomeAccountID, TenantID: str("tid"), ObjectID: str("oid"),
 		Username: str("preferred_username"), Name: str("name"),
-		Token: Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: str("tid"), Scopes: res.GrantedScopes},
+		Token: Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: str("tid"), Scopes: grantedScopes(res.GrantedScopes)},
 	}, nil
 }
 

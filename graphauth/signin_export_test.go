@@ -15,3 +15,9 @@ func (s *SignIn) LocalUsersForTest() int {
 	defer s.users.mu.Unlock()
 	return len(s.users.local)
 }
+
+// ScopeFailureForTest is scopeFailure.
+func ScopeFailureForTest(err error, asked []string) error { return scopeFailure(err, asked) }
+
+// GrantedScopesForTest is grantedScopes.
+func GrantedScopesForTest(scopes []string) []string { return grantedScopes(scopes) }

@@ -165,7 +165,7 @@ func scriptedIDToken(nonce string, edit func(jwt.MapClaims)) string {
 // scriptedTokens is a good token response carrying idToken, changed by
 // edit; a nil value deletes a field.
 func scriptedTokens(idToken string, edit map[string]any) []byte {
-	r := map[string]any{"token_type": "Bearer", "scope": "https://graph.microsoft.com/User.Read openid profile offline_access",
+	r := map[string]any{"token_type": "Bearer", "scope": "User.Read profile openid",
 		"expires_in": 3599, "ext_expires_in": 3599, "access_token": "scripted-access-token", "refresh_token": "scripted-refresh-token",
 		"id_token":    idToken,
 		"client_info": base64.RawURLEncoding.EncodeToString(mustJSON(map[string]string{"uid": scriptedUserID, "utid": scriptedTenantID}))}

@@ -119,7 +119,7 @@ func TestOddTokenResponsesBecomeTypedErrors(t *testing.T) {
 func fillIn(raw, nonce string, form url.Values) string {
 	scope := form.Get("scope")
 	if form.Get("grant_type") != "refresh_token" {
-		scope = "https://graph.microsoft.com/User.Read openid profile offline_access"
+		scope = "User.Read profile openid"
 	}
 	return strings.NewReplacer("{id_token}", scriptedIDToken(nonce, nil), "{scope}", scope).Replace(raw)
 }

@@ -26,6 +26,7 @@ type msalStore struct {
 	prefix   string
 	mu       sync.Mutex
 	local    map[string][]byte
+	indexMu  sync.Mutex // serialises this process's updates of the account index
 	warnFunc func(msg string, err error)
 }
 

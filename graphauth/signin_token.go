@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -11,19 +12,38 @@ import (
 )
 
 // Token returns an access token for the signed-in account, from the cache or
-// by redeeming its refresh token, without a prompt. Scopes beyond those
-// consented need a new sign-in with AuthRequest.Scopes (incremental
-// consent). Errors: ErrNoAccount, *AuthError (interaction_required,
-// invalid_grant: sign the user in again; or wrapping ErrUnexpectedResponse
-// for an answer the platform does not send, such as an expires_in of zero
-// or of years, after which the account's tokens are forgotten).
+// by redeeming its refresh token, without a prompt. scopes are those of one
+// resource, Graph's by name or in full, another's in full; OpenID Connect
+// scopes are left out, and none at all means the first resource of
+// SignInOptions.Scopes, or Graph's .default (every Graph permission
+// consented) when those name no resource. The refresh token serves every
+// resource the user consented to at sign-in. Scopes beyond those consented
+// need a new sign-in with AuthRequest.Scopes (incremental consent). Errors:
+// ErrNoAccount, *ScopeError (scopes of several resources, refused before
+// sending; or not consented, AADSTS65001, wrapping the *AuthError),
+// *AuthError (interaction_required, invalid_grant: sign the user in again;
+// or wrapping ErrUnexpectedResponse for an answer the platform does not
+// send, such as an expires_in of zero or of years, after which the
+// account's tokens are forgotten).
 func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (Token, error) {
-	if len(scopes) == 0 {
-		scopes = s.scopes
+	return s.token(ctx, accountID, scopes, "")
+}
+
+// token is Token with an optional claims challenge, which skips the cached
+// access token.
+func (s *SignIn) token(ctx context.Context, accountID string, scopes []string, claims string) (Token, error) {
+	asked, err := s.tokenScopes(scopes)
+	if err != nil {
+		return Token{}, err
 	}
 	m, err := s.clients()
 	if err != nil {
 		return Token{}, err
+	}
+	if claims != "" && m.conf != nil {
+		// MSAL's confidential client redeems no refresh token with claims:
+		// the user answers the challenge by signing in again.
+		return Token{}, &AuthError{Code: "interaction_required", Err: errors.New("graphauth: a claims challenge for a signed-in user needs a new sign-in (AuthRequest with Prompt login)")}
 	}
 	cp := &capture{}
 	cctx := context.WithValue(ctx, captureKey{}, cp)
@@ -34,14 +54,22 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 		if aerr != nil || acct.HomeAccountID == "" {
 			return Token{}, ErrNoAccount
 		}
-		res, err = m.conf.AcquireTokenSilent(cctx, s.graphScopes(scopes), confidential.WithSilentAccount(acct))
+		opts := []confidential.AcquireSilentOption{confidential.WithSilentAccount(acct)}
+		if claims != "" {
+			opts = append(opts, confidential.WithClaims(claims))
+		}
+		res, err = m.conf.AcquireTokenSilent(cctx, asked, opts...)
 	} else {
 		acct, ok := publicAccount(ctx, m.pub, accountID)
 		if !ok {
 			return Token{}, ErrNoAccount
 		}
+		opts := []public.AcquireSilentOption{public.WithSilentAccount(acct)}
+		if claims != "" {
+			opts = append(opts, public.WithClaims(claims))
+		}
 		var pr public.AuthResult
-		pr, err = m.pub.AcquireTokenSilent(cctx, s.graphScopes(scopes), public.WithSilentAccount(acct))
+		pr, err = m.pub.AcquireTokenSilent(cctx, asked, opts...)
 		res = confidential.AuthResult(pr)
 	}
 	if err != nil {
@@ -50,7 +78,7 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 		if status, _, _ := cp.get(); status == 0 && cp.transport() == nil {
 			return Token{}, fmt.Errorf("%w: %s", ErrNoAccount, firstLine(err.Error()))
 		}
-		return Token{}, classify(err, cp)
+		return Token{}, scopeFailure(classify(err, cp), asked)
 	}
 	if s.msal.Load() == nil { // Close ran meanwhile
 		return Token{}, ErrClosed
@@ -59,7 +87,7 @@ func (s *SignIn) Token(ctx context.Context, accountID string, scopes []string) (
 		_ = s.remove(ctx, accountID) // MSAL cached what it accepted
 		return Token{}, err
 	}
-	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: res.GrantedScopes}, nil
+	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: grantedScopes(res.GrantedScopes)}, nil
 }
 
 // checkTokenResponse refuses a token response that MSAL accepted but the
@@ -121,6 +149,7 @@ func (s *SignIn) remove(ctx context.Context, accountID string) error {
 	if err != nil {
 		return err
 	}
+	s.noteAccount(ctx, Account{ID: accountID}, true)
 	if s.users != nil {
 		if err := s.users.forget(ctx, accountID); err != nil {
 			return fmt.Errorf("graphauth: signing out: the token store failed: %w", err)

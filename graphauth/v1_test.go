@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,14 +23,6 @@ import (
 )
 
 const graphResource = "https://graph.microsoft.com"
-
-func claimsOf(t *testing.T, token string) jwt.MapClaims {
-	t.Helper()
-	claims := jwt.MapClaims{}
-	_, _, err := jwt.NewParser().ParseUnverified(token, claims)
-	require.NoError(t, err)
-	return claims
-}
 
 func TestAV1TokenIsAskedForWithResourceAndCachedApartFromV2(t *testing.T) {
 	t.Parallel()

@@ -21,7 +21,7 @@ type Diagnosis struct {
 	// "UnknownPermission", "Timeout", "Network", "UnexpectedResponse",
 	// "OAuth:<error>" (a refusal without an AADSTS code),
 	// "Throttled", "ServiceUnavailable", "PermissionsMissing",
-	// "PermissionsExcess" or "Unknown".
+	// "PermissionsExcess", "Scope" or "Unknown".
 	Code       string `json:"code"`
 	AADSTS     int    `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
 	OAuthError string `json:"oauthError,omitempty"` // e.g. "invalid_client"
@@ -85,6 +85,7 @@ func Diagnose(err error) Diagnosis {
 	}
 	d := Diagnosis{Detail: firstLine(err.Error())}
 	var (
+		se *graphauth.ScopeError
 		ae *graphauth.AuthError
 		ce *graphauth.ConfigError
 		ge *registration.GraphError
@@ -92,6 +93,8 @@ func Diagnose(err error) Diagnosis {
 		ie *registration.IDError
 	)
 	switch {
+	case errors.As(err, &se):
+		fromScope(&d, se)
 	case errors.As(err, &ae):
 		fromAuth(&d, ae)
 	case errors.As(err, &ge):

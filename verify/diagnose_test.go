@@ -275,7 +275,7 @@ func TestEveryDiagnosisFromARealFailure(t *testing.T) {
 			return tokenErr(t, s, "POST", v2(s), url.Values{"grant_type": {"refresh_token"}, "client_id": {s.ClientID}, "client_secret": {s.Secret}, "refresh_token": {rt}})
 		},
 		70011: func(t *testing.T, s *graphauthtest.Server) error {
-			return authorizeErr(t, s, authz(s), authorizeQuery(s, "scope", "openid Group.ReadAll"))
+			return authorizeErr(t, s, authz(s), authorizeQuery(s, "scope", "openid User.Read,Mail.Read"))
 		},
 		501491: func(t *testing.T, s *graphauthtest.Server) error {
 			return authorizeErr(t, s, authz(s), authorizeQuery(s, "code_challenge", "short"))

@@ -7,11 +7,18 @@
 //
 //	go run ./examples/reporting-connector
 //
+// The sign-in asks for offline_access alone, as the connector's guide says
+// (it clears User.Read): the analyst consents to nothing but staying signed
+// in, and the delegated Graph tokens the refresh token gets later carry the
+// delegated permissions an administrator granted the app (Graph's
+// .default).
+//
 // With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set (the app
 // registers http://localhost as a redirect URI, and has User.Read.All as an
-// application permission and User.Read delegated), it opens nothing itself:
-// it prints the sign-in URL to open in a browser. Otherwise it runs on the
-// fake platform, which signs the first user in at once.
+// application permission and User.Read delegated, both granted by an
+// administrator), it opens nothing itself: it prints the sign-in URL to open
+// in a browser. Otherwise it runs on the fake platform, which signs the
+// first user in at once.
 package main
 
 import (
@@ -69,7 +76,7 @@ func run(ctx context.Context, out io.Writer) error {
 	defer l.Close()
 	redirect := "http://localhost:" + fmt.Sprint(l.Addr().(*net.TCPAddr).Port) + "/"
 	s, err := graphauth.NewSignIn(st.cfg.TenantID, st.cfg.ClientID, graphauth.ClientAuth{Secret: st.cfg.ClientSecret},
-		&graphauth.SignInOptions{Options: st.opts, RedirectURI: redirect, Scopes: []string{"User.Read"}})
+		&graphauth.SignInOptions{Options: st.opts, RedirectURI: redirect, Scopes: []string{"offline_access"}})
 	if err != nil {
 		return err
 	}
@@ -78,12 +85,18 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "signed in as %s; their refresh token is kept for offline access\n", user.Username)
+	accounts, err := s.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "accounts held: %d\n", len(accounts))
 
-	// Later, without a prompt: the refresh token gets new access tokens.
+	// Later, without a prompt: the refresh token gets new access tokens,
+	// through the signed-in account's credential.
 	var me struct {
 		DisplayName string `json:"displayName"`
 	}
-	if err := get(ctx, userCred{s, user.AccountID}, st, "/v1.0/me", &me); err != nil {
+	if err := get(ctx, s.Credential(user.AccountID), st, "/v1.0/me", &me); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "delegated report for %s: ok\n", me.DisplayName)
@@ -128,16 +141,6 @@ func signIn(ctx context.Context, s *graphauth.SignIn, l net.Listener, browse fun
 	}
 }
 
-// userCred is the signed-in user's tokens as a TokenCredential.
-type userCred struct {
-	s         *graphauth.SignIn
-	accountID string
-}
-
-func (u userCred) Token(ctx context.Context, _ graphauth.TokenRequest) (graphauth.Token, error) {
-	return u.s.Token(ctx, u.accountID, nil)
-}
-
 func get(ctx context.Context, cred graphauth.TokenCredential, st setup, path string, out any) error {
 	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, Base: st.base, AllowedHosts: []string{st.graphURL}},
 		Timeout: 30 * time.Second}
@@ -164,6 +167,9 @@ func environment(out io.Writer) (setup, func()) {
 		}}, func() {}
 	}
 	srv := graphauthtest.NewServer(nil)
+	// The administrator's consent to the app's declared delegated
+	// permission, which the analyst's offline_access sign-in relies on.
+	srv.GrantScopes(srv.TenantID, srv.ClientID, "", "User.Read")
 	cfg := graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, ClientSecret: graphauth.Secret(srv.Secret)}
 	// The "browser" follows the fake's redirect to the loopback listener.
 	browser := &http.Client{Transport: srv.Client().Transport}

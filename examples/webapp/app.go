@@ -97,21 +97,10 @@ func (a *webApp) home(w http.ResponseWriter, r *http.Request) {
 	_ = page.Execute(w, data)
 }
 
-// userCred is the signed-in user's tokens as a graphauth.TokenCredential,
-// so that graphauth.Transport can call Graph as them.
-type userCred struct {
-	s         *graphauth.SignIn
-	accountID string
-}
-
-func (u userCred) Token(ctx context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
-	return u.s.Token(ctx, u.accountID, nil)
-}
-
 // me calls GET /v1.0/me with the user's token and describes the result.
 func (a *webApp) me(ctx context.Context, accountID string) string {
-	client := &http.Client{Transport: &graphauth.Transport{Credential: userCred{a.signIn, accountID}, Base: a.base,
-		AllowedHosts: []string{a.graphURL}}, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: a.signIn.Credential(accountID), Base: a.base,
+		Request: graphauth.TokenRequest{Scopes: []string{"User.Read"}}, AllowedHosts: []string{a.graphURL}}, Timeout: 10 * time.Second}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.graphURL+"/v1.0/me", nil)
 	resp, err := client.Do(req)
 	if err != nil {

@@ -88,7 +88,7 @@ func TestAuthorizationCodeWithPKCEAndRefresh(t *testing.T) {
 	assert.Equal(t, "n-456", id["nonce"])
 	assert.Equal(t, srv.ClientID, id["aud"])
 	assert.Equal(t, srv.URL+"/"+srv.TenantID+"/v2.0", id["iss"])
-	assert.Contains(t, r.Scope, "https://graph.microsoft.com/User.Read")
+	assert.Equal(t, "User.Read profile openid", r.Scope, "Graph's scopes by short name, then the OpenID Connect ones, as the platform writes them")
 	require.NotEmpty(t, r.RefreshToken)
 
 	again := postForm(t, srv, base+"/oauth2/v2.0/token", codeForm(srv, q.Get("code")))
@@ -185,7 +185,8 @@ func TestAuthorizeErrors(t *testing.T) {
 		code   string
 		aadsts string
 	}{
-		{"an unknown scope comes back as invalid_scope AADSTS70011", func(p url.Values) { p.Set("scope", "openid Group.ReadAll") }, "invalid_scope", "AADSTS70011"},
+		{"a scope Graph does not expose comes back as invalid_client AADSTS650053", func(p url.Values) { p.Set("scope", "openid Group.ReadAll") }, "invalid_client", "AADSTS650053"},
+		{"a resource the tenant does not know comes back as invalid_resource AADSTS500011", func(p url.Values) { p.Set("scope", "openid https://nowhere.example/read") }, "invalid_resource", "AADSTS500011"},
 		{"a missing scope comes back as AADSTS900144", func(p url.Values) { p.Del("scope") }, "invalid_request", "AADSTS900144"},
 		{"a short PKCE challenge comes back as AADSTS501491", func(p url.Values) { p.Set("code_challenge", "short") }, "invalid_request", "AADSTS501491"},
 		{"prompt=none with nobody signed in comes back as login_required", func(p url.Values) { p.Set("prompt", "none") }, "login_required", "AADSTS50058"},
@@ -260,7 +261,7 @@ func TestMSALAuthCodeAndSilentRefresh(t *testing.T) {
 	require.NoError(t, err)
 	app := msalClient(t, srv, cred)
 	ctx := context.Background()
-	scopes := []string{"https://graph.microsoft.com/User.Read"}
+	scopes := []string{"User.Read"} // MSAL refuses an answer that lacks a scope asked as written
 	authURL, err := app.AuthCodeURL(ctx, srv.ClientID, callback, scopes)
 	require.NoError(t, err)
 	u, err := url.Parse(authURL)

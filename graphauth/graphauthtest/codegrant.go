@@ -37,18 +37,57 @@ func (s *Server) authorizationCode(r *http.Request, req *tokenRequest) (any, *oa
 	if oerr != nil {
 		return nil, oerr
 	}
-	// The OIDC scopes may also be asked for at redemption (MSAL does so
-	// rather than on /authorize); they need no consent.
-	scopes := append([]string(nil), c.scopes...)
-	for _, sc := range strings.Fields(req.form.Get("scope")) {
-		if oidcScopes[strings.ToLower(sc)] {
-			scopes = appendUnique(scopes, strings.ToLower(sc))
-		}
+	settled, _ := parseScopes(strings.Join(c.scopes, " "), auth.app.DisplayName)
+	set, oerr := redemptionScopes(req.form.Get("scope"), auth.app.DisplayName, settled, true)
+	if oerr != nil {
+		return nil, oerr
 	}
 	// The code carries the scopes its authorize request settled (granted
 	// before, or consented to on its page): they are in its tokens at once,
 	// even while a new grant propagates to other requests.
-	return s.userGrant(r, req, auth, c.tenantID, c.userOID, scopes, c.nonce, true)
+	return s.userGrant(r, req, auth, userGrantRequest{tenantID: c.tenantID, userOID: c.userOID, set: set,
+		settled: settled, keep: c.scopes, nonce: c.nonce})
+}
+
+// redemptionScopes is what a token request for a delegated grant gets: the
+// resource its scope parameter names (one only: AADSTS28000 otherwise),
+// or, when it names none, the first resource of the grant's own scopes.
+// The grant's OpenID Connect scopes count when the request names none, or
+// all (a code's: its ID token is due); offline_access given at sign-in
+// always, bringing a refresh token with every redemption and refresh.
+func redemptionScopes(scope, appName string, grant scopeSet, all bool) (scopeSet, *oauthError) {
+	asked, oerr := parseScopes(scope, appName)
+	if oerr != nil {
+		return scopeSet{}, oerr
+	}
+	if len(asked.apis()) > 1 {
+		return scopeSet{}, errMultipleResources(scope)
+	}
+	for _, o := range grant.oidc {
+		if all || scope == "" || o == "offline_access" {
+			asked.oidc = appendUnique(asked.oidc, o)
+		}
+	}
+	if len(asked.refs) == 0 {
+		if apis := grant.apis(); len(apis) > 0 {
+			refs, dflt := grant.of(apis[0].appID)
+			asked.refs = refs
+			if dflt {
+				asked.refs = append(asked.refs, scopeRef{api: apis[0], res: firstRes(grant, apis[0].appID), value: ".default"})
+			}
+		}
+	}
+	return asked, nil
+}
+
+// firstRes is how set first named the resource appID.
+func firstRes(set scopeSet, appID string) string {
+	for _, r := range set.refs {
+		if r.api.appID == appID {
+			return r.res
+		}
+	}
+	return ""
 }
 
 // redeemCode checks a code against the request and marks it used.
@@ -131,35 +170,58 @@ func (s *Server) refreshToken(r *http.Request, req *tokenRequest) (any, *oauthEr
 	if bad != nil {
 		return nil, bad
 	}
-	scopes := g.scopes
-	if sc := req.form.Get("scope"); sc != "" {
-		oidc, graph, dflt, oerr := requestedScopes(sc)
-		if oerr != nil {
-			return nil, oerr
+	base, _ := parseScopes(strings.Join(g.scopes, " "), auth.app.DisplayName)
+	sc := req.form.Get("scope")
+	set, oerr := redemptionScopes(sc, auth.app.DisplayName, base, false)
+	if oerr != nil {
+		return nil, oerr
+	}
+	s.mu.Lock()
+	granted := s.dir.scopesAt(g.tenantID, auth.app.ClientID, g.userOID, now)
+	s.mu.Unlock()
+	for _, r := range set.refs {
+		key := grantKey(r.api, r.value)
+		consented := containsFold(granted, key) || containsFold(g.scopes, r.String())
+		if r.value == ".default" {
+			consented = r.api.graph() || hasAPIGrant(granted, r.api)
 		}
-		for _, x := range graph {
-			if !containsFold(g.scopes, x) && !dflt {
-				return nil, errf(400, "invalid_grant", 65001, "The user or administrator has not consented to use the application with ID '%s' for scope %s.", auth.app.ClientID, x)
-			}
-		}
-		scopes = append(oidc, graph...)
-		if len(graph) == 0 {
-			scopes = append(oidc, graphOnly(g.scopes)...)
+		if !consented {
+			return nil, errf(400, "invalid_grant", 65001, "The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", auth.app.ClientID, auth.app.DisplayName)
 		}
 	}
-	return s.userGrant(r, req, auth, g.tenantID, g.userOID, scopes, "", false)
+	return s.userGrant(r, req, auth, userGrantRequest{tenantID: g.tenantID, userOID: g.userOID, set: set, keep: g.scopes})
 }
 
-// userGrant issues the tokens of a delegated grant: an access token with the
-// scopes the user has now (all of scopes when settled, for a code), a new
-// refresh token with offline_access, and an ID token with openid.
-func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, tenantID, userOID string, scopes []string, nonce string, settled bool) (any, *oauthError) {
+// hasAPIGrant reports whether any of the granted scope keys is of api, an
+// API other than Graph.
+func hasAPIGrant(granted []string, api delegatedAPI) bool {
+	for _, k := range granted {
+		if strings.HasPrefix(strings.ToLower(k), api.appID+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// userGrantRequest is a delegated grant to issue tokens for.
+type userGrantRequest struct {
+	tenantID, userOID string
+	set               scopeSet // what the token request gets: one resource, and OIDC scopes
+	settled           scopeSet // scopes in the token even before their grant takes effect (a code's)
+	keep              []string // the scopes a new refresh token remembers
+	nonce             string
+}
+
+// userGrant issues the tokens of a delegated grant: an access token for the
+// one resource asked, with the scopes the user has now (and those settled),
+// a new refresh token with offline_access, and an ID token with openid.
+func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, g userGrantRequest) (any, *oauthError) {
 	now := s.clk.now()
 	s.mu.Lock()
-	t, u := s.dir.userByOID(userOID)
+	t, u := s.dir.userByOID(g.userOID)
 	var granted []string
 	if t != nil {
-		granted = s.dir.scopesAt(tenantID, auth.app.ClientID, userOID, now)
+		granted = s.dir.scopesAt(g.tenantID, auth.app.ClientID, g.userOID, now)
 	}
 	s.mu.Unlock()
 	if u == nil {
@@ -168,18 +230,17 @@ func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, 
 	if u.Disabled {
 		return nil, errInvalidGrant(50057, "The user account is disabled. The account has been disabled by an administrator.")
 	}
-	var effective []string
-	for _, sc := range scopes {
-		if settled || oidcScopes[strings.ToLower(sc)] || containsFold(granted, sc) {
-			effective = append(effective, sc)
+	for _, r := range g.settled.refs {
+		if r.value != ".default" {
+			granted = appendUnique(granted, grantKey(r.api, r.value))
 		}
 	}
-	toks := s.issueUserTokens(r, t, u, auth.app, auth.kind, effective, nonce, containsFold(scopes, "openid"))
+	toks := s.issueUserTokens(r, t, u, auth, effectiveScopes(g.set, granted), g.nonce, containsFold(g.set.oidc, "openid"))
 	resp := s.v2Response(toks.access, toks.lifetime, toks.scope, "", toks.idToken)
-	if containsFold(scopes, "offline_access") {
+	if containsFold(g.set.oidc, "offline_access") {
 		rt := newGrantID() + "." + newGrantID()
 		s.mu.Lock()
-		s.dir.refresh[rt] = &refreshGrant{clientID: auth.app.ClientID, tenantID: tenantID, userOID: userOID, scopes: scopes, expires: now.Add(refreshLifetime)}
+		s.dir.refresh[rt] = &refreshGrant{clientID: auth.app.ClientID, tenantID: g.tenantID, userOID: g.userOID, scopes: g.keep, expires: now.Add(refreshLifetime)}
 		s.mu.Unlock()
 		resp.RefreshToken = rt
 	}
@@ -187,6 +248,57 @@ func (s *Server) userGrant(r *http.Request, req *tokenRequest, auth clientAuth, 
 		resp.ClientInfo = clientInfo(u, t)
 	}
 	return resp, nil
+}
+
+// effectiveScopes is what a token for set's resource carries: the scopes
+// asked that are granted, then every other scope granted for the resource,
+// each as the response writes it, and the .default asked. A set naming no
+// resource gets Microsoft Graph's.
+func effectiveScopes(set scopeSet, granted []string) issuedScopes {
+	out := issuedScopes{oidc: set.oidc, api: delegatedAPIs()[0]}
+	if apis := set.apis(); len(apis) > 0 {
+		out.api = apis[0]
+	}
+	refs, dflt := set.of(out.api.appID)
+	res := firstRes(set, out.api.appID)
+	for _, r := range refs {
+		if containsFold(granted, grantKey(r.api, r.value)) {
+			out.refs = append(out.refs, r)
+		}
+	}
+	// As on the platform, a token carries every scope consented for its
+	// resource, asked or not: consent accumulates.
+	for _, k := range granted {
+		if value, ok := keyValue(out.api, k); ok && !containsRef(out.refs, value) {
+			out.refs = append(out.refs, scopeRef{api: out.api, res: res, value: value})
+		}
+	}
+	if dflt && len(set.refs) > 0 {
+		out.dflt = scopeRef{api: out.api, res: res, value: ".default"}.String()
+	}
+	out.aud = scopeRef{api: out.api, res: res}.audience()
+	return out
+}
+
+// keyValue returns the scope value of a grant key when it is api's.
+func keyValue(api delegatedAPI, key string) (string, bool) {
+	if api.graph() {
+		return key, !strings.Contains(key, "/") && !oidcScopes[strings.ToLower(key)]
+	}
+	v, ok := strings.CutPrefix(strings.ToLower(key), api.appID+"/")
+	if !ok {
+		return "", false
+	}
+	return key[len(key)-len(v):], true
+}
+
+func containsRef(refs []scopeRef, value string) bool {
+	for _, r := range refs {
+		if strings.EqualFold(r.value, value) {
+			return true
+		}
+	}
+	return false
 }
 
 // RevokeRefreshTokens revokes every refresh token of the user with this UPN,

@@ -19,6 +19,21 @@
 // the JWKS, with the claims the platform sets: roles for app-only tokens are
 // exactly the app roles granted in that tenant.
 //
+// Delegated tokens are issued for Microsoft Graph, Azure Service Management
+// (scope "https://management.core.windows.net//user_impersonation") and the
+// Office 365 Management APIs ("https://manage.office.com/ActivityFeed.Read",
+// ...), each with its own aud and scp; /authorize consents to scopes of
+// several of them at once, a token request names one (two is AADSTS28000),
+// and a refresh token serves any resource consented. Token responses name
+// the scopes as the platform writes them: Graph's by short name followed by
+// "profile openid" ("User.Read profile openid"; offline_access never),
+// another resource's in full and without OpenID Connect scopes, .default
+// repeated as asked; app-only responses name none. The default tenant has
+// the service principals of both other resources, as an Azure and Microsoft
+// 365 customer does; a tenant from AddTenant has them only when
+// Tenant.ServicePrincipals lists them, and consent there fails with
+// AADSTS650052 until then.
+//
 // Refusals are the platform's: the same HTTP status, OAuth error and AADSTS
 // number (7000215 for a wrong secret, 700016 for an app unknown in the
 // tenant, 1002012 for a client-credentials scope without /.default, …) with

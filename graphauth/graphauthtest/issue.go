@@ -53,34 +53,68 @@ type userTokens struct {
 	lifetime               int64
 }
 
-// issueUserTokens signs a delegated access token for Graph with the scopes
-// granted, and an ID token when openid was asked for.
-func (s *Server) issueUserTokens(r *http.Request, t *tenant, u *User, a *app, kind string, scopes []string, nonce string, wantID bool) userTokens {
+// issuedScopes is what a delegated access token is for: one resource
+// (its audience) and the scopes granted there, plus the OpenID Connect
+// scopes asked.
+type issuedScopes struct {
+	api  delegatedAPI
+	aud  string
+	refs []scopeRef
+	oidc []string
+	dflt string // the .default scope as asked, which the response repeats
+}
+
+// scp is the access token's scp claim: the resource's scope values.
+func (is issuedScopes) scp() string {
+	out := make([]string, len(is.refs))
+	for i, r := range is.refs {
+		out[i] = r.value
+	}
+	return strings.Join(out, " ")
+}
+
+// responseScope is the token response's scope, as the platform writes it:
+// Graph's scopes by short name followed by "profile openid email" (those
+// asked), another resource's scopes in full and without OpenID Connect
+// scopes, and the .default asked for, if any.
+func (is issuedScopes) responseScope() string {
+	var out []string
+	for _, r := range is.refs {
+		out = append(out, r.String())
+	}
+	if is.api.graph() {
+		for _, o := range []string{"profile", "openid", "email"} {
+			if containsFold(is.oidc, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	if is.dflt != "" {
+		out = append(out, is.dflt)
+	}
+	return strings.Join(out, " ")
+}
+
+// issueUserTokens signs a delegated access token for the resource of
+// scopes, and an ID token when wantID.
+func (s *Server) issueUserTokens(r *http.Request, t *tenant, u *User, auth clientAuth, scopes issuedScopes, nonce string, wantID bool) userTokens {
 	now := s.clk.now()
 	lifetime := int64(s.opts.TokenLifetime.Seconds())
 	base := baseURL(r)
-	var graphScopes, granted []string
-	for _, sc := range scopes {
-		if oidcScopes[strings.ToLower(sc)] {
-			granted = append(granted, strings.ToLower(sc))
-			continue
-		}
-		graphScopes = append(graphScopes, sc)
-		granted = append(granted, graphResource+"/"+sc)
-	}
+	a := auth.app
 	claims := jwt.MapClaims{
-		"aud":             graphResource,
+		"aud":             scopes.aud,
 		"iss":             base + "/" + t.ID + "/",
 		"iat":             now.Unix(),
 		"nbf":             now.Unix(),
 		"exp":             now.Unix() + lifetime,
 		"app_displayname": a.DisplayName,
 		"appid":           a.ClientID,
-		"appidacr":        appIDACR(kind),
+		"appidacr":        appIDACR(auth.kind),
 		"idtyp":           "user",
 		"name":            u.DisplayName,
 		"oid":             u.ID,
-		"scp":             strings.Join(graphScopes, " "),
+		"scp":             scopes.scp(),
 		"sub":             pairwiseSub(u.ID, a.ClientID),
 		"tid":             t.ID,
 		"unique_name":     u.UPN,
@@ -88,27 +122,33 @@ func (s *Server) issueUserTokens(r *http.Request, t *tenant, u *User, a *app, ki
 		"uti":             newGrantID()[:22],
 		"ver":             "1.0",
 	}
-	out := userTokens{access: s.signer.sign(claims), scope: strings.Join(granted, " "), lifetime: lifetime}
+	out := userTokens{access: s.signer.sign(claims), scope: scopes.responseScope(), lifetime: lifetime}
 	if wantID {
-		id := jwt.MapClaims{
-			"aud":                a.ClientID,
-			"iss":                base + "/" + t.ID + "/v2.0",
-			"iat":                now.Unix(),
-			"nbf":                now.Unix(),
-			"exp":                now.Unix() + 3600,
-			"name":               u.DisplayName,
-			"oid":                u.ID,
-			"preferred_username": u.UPN,
-			"sub":                pairwiseSub(u.ID, a.ClientID),
-			"tid":                t.ID,
-			"ver":                "2.0",
-		}
-		if nonce != "" {
-			id["nonce"] = nonce
-		}
-		out.idToken = s.signer.sign(id)
+		out.idToken = s.idToken(base, t, u, a, nonce)
 	}
 	return out
+}
+
+// idToken signs a v2.0 ID token for u, signed in to a.
+func (s *Server) idToken(base string, t *tenant, u *User, a *app, nonce string) string {
+	now := s.clk.now()
+	id := jwt.MapClaims{
+		"aud":                a.ClientID,
+		"iss":                base + "/" + t.ID + "/v2.0",
+		"iat":                now.Unix(),
+		"nbf":                now.Unix(),
+		"exp":                now.Unix() + 3600,
+		"name":               u.DisplayName,
+		"oid":                u.ID,
+		"preferred_username": u.UPN,
+		"sub":                pairwiseSub(u.ID, a.ClientID),
+		"tid":                t.ID,
+		"ver":                "2.0",
+	}
+	if nonce != "" {
+		id["nonce"] = nonce
+	}
+	return s.signer.sign(id)
 }
 
 // clientInfo is the base64url JSON {uid, utid} MSAL asks for with client_info=1.

@@ -164,9 +164,12 @@ func (s *Server) RevokeAppRoles(tenantIDOrDomain, clientID string, roles ...stri
 	s.dir.roleGrants = kept
 }
 
-// GrantScopes grants Microsoft Graph delegated permissions (e.g. "User.Read")
-// to the app clientID in a tenant, for the user with object ID or UPN user, or
-// for all users when user is empty.
+// GrantScopes grants delegated permissions to the app clientID in a tenant,
+// for the user with object ID or UPN user, or for all users when user is
+// empty: Microsoft Graph's by name (e.g. "User.Read"), Azure Service
+// Management's and the Office 365 Management APIs' in full (e.g.
+// "https://management.core.windows.net//user_impersonation"), creating the
+// resource's service principal in the tenant if it has none.
 func (s *Server) GrantScopes(tenantIDOrDomain, clientID, user string, scopes ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -183,6 +186,15 @@ func (s *Server) GrantScopes(tenantIDOrDomain, clientID, user string, scopes ...
 		oid = u.ID
 	}
 	for _, sc := range scopes {
+		if strings.Contains(sc, "/") {
+			set, oerr := parseScopes(sc, a.DisplayName)
+			if oerr != nil || len(set.refs) != 1 || set.refs[0].value == ".default" {
+				panic(fmt.Sprintf("graphauthtest: %q is not a delegated scope of a resource the fake knows", sc))
+			}
+			s.dir.ensureSP(t.ID, set.refs[0].api.appID, s.clk.now())
+			s.grantScopeLocked(t.ID, a.ClientID, oid, grantKey(set.refs[0].api, set.refs[0].value))
+			continue
+		}
 		p := mustPermission(graphperm.Delegated, sc)
 		s.grantScopeLocked(t.ID, a.ClientID, oid, p.Value)
 	}
@@ -275,6 +287,9 @@ func (s *Server) seedDefault() {
 		DisplayName: "Contoso",
 		Domain:      "contoso.onmicrosoft.com",
 		Skus:        []Sku{{PartNumber: "ENTERPRISEPACK", Units: 25}},
+		// An Azure and Microsoft 365 customer: delegated tokens for Azure
+		// Service Management and the Office 365 Management APIs work here.
+		ServicePrincipals: []string{AzureServiceManagementAppID, Office365ManagementAppID},
 		Users: []User{
 			{UPN: "admin@contoso.onmicrosoft.com", DisplayName: "Megan Admin", Admin: true, GivenName: "Megan", Surname: "Bowen",
 				JobTitle: "IT Administrator", Department: "IT", Licenses: []string{"ENTERPRISEPACK"}},

@@ -4,38 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/entrakit/entrakit/internal/graphperm"
 )
-
-// requestedScopes splits a scope parameter into OIDC scopes, Graph delegated
-// scopes (short names), and whether Graph's /.default was asked for.
-func requestedScopes(scope string) (oidc, graph []string, dflt bool, e *oauthError) {
-	for _, sc := range strings.Fields(scope) {
-		if oidcScopes[strings.ToLower(sc)] {
-			oidc = appendUnique(oidc, strings.ToLower(sc))
-			continue
-		}
-		name := sc
-		if i := strings.LastIndex(sc, "/"); i > 0 {
-			res := sc[:i]
-			if graphResourceOf(res) == "" {
-				return nil, nil, false, errf(400, "invalid_resource", 500011, "The resource principal named %s was not found in the tenant.", res)
-			}
-			name = sc[i+1:]
-		}
-		if name == ".default" {
-			dflt = true
-			continue
-		}
-		p, ok := graphperm.ByValue(graphperm.Delegated, name)
-		if !ok || !p.Enabled {
-			return nil, nil, false, errf(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid. The scope %s is not valid.", sc)
-		}
-		graph = appendUnique(graph, p.Value)
-	}
-	return oidc, graph, dflt, nil
-}
 
 func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p []string) {
 	ar, oerr := s.validateAuthz(r, p, false)
@@ -52,7 +21,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p []stri
 		s.redirectError(w, r, ar, errf(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'."))
 		return
 	}
-	oidc, graph, dflt, oerr := requestedScopes(q.Get("scope"))
+	set, oerr := parseScopes(q.Get("scope"), ar.app.DisplayName)
 	if oerr == nil {
 		oerr = checkChallenge(q.Get("code_challenge"), q.Get("code_challenge_method"))
 	}
@@ -60,11 +29,8 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p []stri
 		s.redirectError(w, r, ar, oerr)
 		return
 	}
-	if dflt {
-		graph = append(graph, ar.app.RequiredScopes...)
-	}
 	if s.opts.Interactive && q.Get("action") == "" {
-		s.renderSignIn(w, r, ar, graph, false)
+		s.renderSignIn(w, r, ar, set.strings(), false)
 		return
 	}
 	if q.Get("action") == "cancel" {
@@ -73,7 +39,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p []stri
 	}
 	t, u, oerr := s.signedInUser(w, r, ar)
 	if oerr == nil {
-		oerr = s.consentDelegated(ar, t, u, graph, dflt)
+		oerr = s.consentDelegated(ar, t, u, set)
 	}
 	if oerr != nil {
 		s.redirectError(w, r, ar, oerr)
@@ -83,21 +49,11 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p []stri
 	s.mu.Lock()
 	s.dir.codes[code] = &authCode{
 		clientID: ar.app.ClientID, redirectURI: ar.redirect, tenantID: t.ID, pathTenant: ar.pathTenant,
-		userOID: u.ID, scopes: append(oidc, graphOnly(graph)...), nonce: q.Get("nonce"),
+		userOID: u.ID, scopes: set.strings(), nonce: q.Get("nonce"),
 		challenge: q.Get("code_challenge"), method: q.Get("code_challenge_method"), issued: s.clk.now(),
 	}
 	s.mu.Unlock()
 	s.respond(w, ar, url.Values{"code": {code}, "session_state": {newGUID()}})
-}
-
-func graphOnly(scopes []string) []string {
-	var out []string
-	for _, sc := range scopes {
-		if !oidcScopes[strings.ToLower(sc)] {
-			out = appendUnique(out, sc)
-		}
-	}
-	return out
 }
 
 // checkChallenge validates a PKCE challenge (RFC 7636 §4.2-4.3).
@@ -117,36 +73,44 @@ func checkChallenge(challenge, method string) *oauthError {
 	return nil
 }
 
-// consentDelegated makes sure the user or the tenant has consented to scopes
-// for the app, consenting now when the user may, and creates the app's
-// service principal in the user's tenant on first consent.
-func (s *Server) consentDelegated(ar *authzRequest, t *tenant, u *User, scopes []string, dflt bool) *oauthError {
+// consentDelegated makes sure the user or the tenant has consented to the
+// scopes asked of each resource for the app, consenting now when the user
+// may, and creates the app's service principal in the user's tenant on
+// first consent. Graph's .default stands for the Graph scopes the app
+// declares; another resource's for what was consented to before.
+func (s *Server) consentDelegated(ar *authzRequest, t *tenant, u *User, set scopeSet) *oauthError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := ar.app
 	if !a.MultiTenant && t.ID != a.HomeTenant {
 		return errAppNotFound(a.ClientID, t.ID)
 	}
-	if s.dir.sp(t.ID, "00000003-0000-0000-c000-000000000000") == nil {
-		return errf(400, "invalid_resource", 650052, "The app is trying to access a service '00000003-0000-0000-c000-000000000000'(Microsoft Graph) that your organization '%s' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.", t.ID)
+	apis := set.apis()
+	if len(apis) == 0 || !containsAPI(apis, GraphAppID) {
+		apis = append([]delegatedAPI{delegatedAPIs()[0]}, apis...) // sign-in itself needs Graph's service principal
+	}
+	for _, api := range apis {
+		if s.dir.sp(t.ID, api.appID) == nil {
+			return errMissingServiceSP(api.appID, t.ID)
+		}
 	}
 	now := s.clk.now()
 	granted := s.dir.scopesAt(t.ID, a.ClientID, u.ID, now.Add(s.opts.PropagationDelay))
+	asked := s.askedKeys(a, set)
 	var missing []string
 	needAdmin := false
-	for _, sc := range graphOnly(scopes) {
-		if containsFold(granted, sc) {
+	for _, k := range asked {
+		if containsFold(granted, k.key) {
 			continue
 		}
-		missing = append(missing, sc)
-		if p, _ := graphperm.ByValue(graphperm.Delegated, sc); p.AdminConsent {
-			needAdmin = true
-		}
+		missing = append(missing, k.key)
+		needAdmin = needAdmin || k.admin
 	}
 	prompt := ar.q.Get("prompt")
 	if len(missing) == 0 && prompt != "consent" {
 		return nil
 	}
+	_, graphDefault := set.of(GraphAppID)
 	switch {
 	case prompt == "none":
 		return errf(400, "consent_required", 65001, "The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", a.ClientID, a.DisplayName)
@@ -156,11 +120,11 @@ func (s *Server) consentDelegated(ar *authzRequest, t *tenant, u *User, scopes [
 		return errf(400, "access_denied", 90094, "The grant requires admin permission.")
 	}
 	forAll := ""
-	if !(u.Admin && dflt && prompt == "consent") {
+	if !(u.Admin && graphDefault && prompt == "consent") {
 		forAll = u.ID
 	}
-	for _, sc := range graphOnly(scopes) {
-		s.grantScopeLocked(t.ID, a.ClientID, forAll, sc)
+	for _, k := range asked {
+		s.grantScopeLocked(t.ID, a.ClientID, forAll, k.key)
 	}
 	if forAll == "" {
 		for _, role := range a.RequiredRoles {
@@ -169,6 +133,42 @@ func (s *Server) consentDelegated(ar *authzRequest, t *tenant, u *User, scopes [
 	}
 	s.dir.ensureSP(t.ID, a.ClientID, now)
 	return nil
+}
+
+// askedScope is a scope to consent to, as grants store it.
+type askedScope struct {
+	key   string
+	admin bool
+}
+
+// askedKeys lists what set asks consent for: each resource scope, and for
+// Graph's .default the Graph scopes the app declares.
+func (s *Server) askedKeys(a *app, set scopeSet) []askedScope {
+	var out []askedScope
+	add := func(api delegatedAPI, value string) {
+		if oidcScopes[strings.ToLower(value)] && api.graph() {
+			return // OpenID Connect scopes need no consent of their own
+		}
+		_, admin, _ := api.permission(value)
+		for _, x := range out {
+			if strings.EqualFold(x.key, grantKey(api, value)) {
+				return
+			}
+		}
+		out = append(out, askedScope{key: grantKey(api, value), admin: admin})
+	}
+	for _, api := range set.apis() {
+		refs, dflt := set.of(api.appID)
+		for _, r := range refs {
+			add(api, r.value)
+		}
+		if dflt && api.graph() {
+			for _, sc := range a.RequiredScopes {
+				add(api, sc)
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) serveAdminConsent(w http.ResponseWriter, r *http.Request, p []string) {
@@ -181,13 +181,13 @@ func (s *Server) serveAdminConsent(w http.ResponseWriter, r *http.Request, p []s
 		s.redirectError(w, r, ar, errf(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'."))
 		return
 	}
-	_, graph, dflt, oerr := requestedScopes(ar.q.Get("scope"))
+	set, oerr := parseScopes(ar.q.Get("scope"), ar.app.DisplayName)
 	if oerr != nil {
 		s.redirectError(w, r, ar, oerr)
 		return
 	}
 	if s.opts.Interactive && ar.q.Get("action") == "" {
-		s.renderSignIn(w, r, ar, append(graph, ar.app.RequiredRoles...), true)
+		s.renderSignIn(w, r, ar, append(set.strings(), ar.app.RequiredRoles...), true)
 		return
 	}
 	if ar.q.Get("action") == "cancel" {
@@ -196,25 +196,27 @@ func (s *Server) serveAdminConsent(w http.ResponseWriter, r *http.Request, p []s
 	}
 	t, u, oerr := s.signedInUser(w, r, ar)
 	if oerr == nil {
-		oerr = s.grantAdminConsent(ar, t, u, graph, dflt)
+		oerr = s.grantAdminConsent(ar, t, u, set)
 	}
 	if oerr != nil {
 		s.redirectError(w, r, ar, oerr)
 		return
 	}
 	var granted []string
-	for _, sc := range graph {
-		granted = append(granted, graphResource+"/"+sc)
-	}
-	if dflt {
-		granted = append(granted, graphResource+"/.default")
+	for _, r := range set.refs {
+		if r.api.graph() {
+			granted = append(granted, graphResource+"/"+r.value)
+		} else {
+			granted = append(granted, r.String())
+		}
 	}
 	s.respond(w, ar, url.Values{"admin_consent": {"True"}, "tenant": {t.ID}, "scope": {strings.Join(granted, " ")}})
 }
 
-// grantAdminConsent records a tenant-wide grant: with /.default, every
-// permission the app declares; otherwise the delegated scopes listed.
-func (s *Server) grantAdminConsent(ar *authzRequest, t *tenant, u *User, scopes []string, dflt bool) *oauthError {
+// grantAdminConsent records a tenant-wide grant: with Graph's /.default,
+// every permission the app declares; otherwise the delegated scopes listed,
+// of any resource the tenant has.
+func (s *Server) grantAdminConsent(ar *authzRequest, t *tenant, u *User, set scopeSet) *oauthError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := ar.app
@@ -225,9 +227,10 @@ func (s *Server) grantAdminConsent(ar *authzRequest, t *tenant, u *User, scopes 
 		return errf(400, "access_denied", 90094, "The grant requires admin permission. %s is not an administrator of %s.", u.UPN, t.Domain)
 	case t.ConsentBlocked:
 		return errf(400, "access_denied", 530032, "The tenant admin has configured a security policy that blocks this request.")
-	case s.dir.sp(t.ID, "00000003-0000-0000-c000-000000000000") == nil:
-		return errf(400, "invalid_resource", 650052, "The app is trying to access a service '00000003-0000-0000-c000-000000000000'(Microsoft Graph) that your organization '%s' lacks a service principal for.", t.ID)
+	case s.dir.sp(t.ID, GraphAppID) == nil:
+		return errMissingServiceSP(GraphAppID, t.ID)
 	}
+	_, dflt := set.of(GraphAppID)
 	if dflt {
 		for _, res := range a.RequiredResources {
 			if s.dir.sp(t.ID, res) == nil {
@@ -235,15 +238,19 @@ func (s *Server) grantAdminConsent(ar *authzRequest, t *tenant, u *User, scopes 
 			}
 		}
 	}
+	for _, api := range set.apis() {
+		if s.dir.sp(t.ID, api.appID) == nil {
+			return errMissingServiceSP(api.appID, t.ID)
+		}
+	}
 	s.dir.ensureSP(t.ID, a.ClientID, s.clk.now())
 	if dflt {
-		scopes = append(scopes, a.RequiredScopes...)
 		for _, role := range a.RequiredRoles {
 			s.grantRoleLocked(t.ID, a.ClientID, role)
 		}
 	}
-	for _, sc := range graphOnly(scopes) {
-		s.grantScopeLocked(t.ID, a.ClientID, "", sc)
+	for _, k := range s.askedKeys(a, set) {
+		s.grantScopeLocked(t.ID, a.ClientID, "", k.key)
 	}
 	return nil
 }
@@ -253,6 +260,9 @@ func (s *Server) grantAdminConsent(ar *authzRequest, t *tenant, u *User, scopes 
 // tenant that never used Teams.
 func errMissingServiceSP(appID, tenantID string) *oauthError {
 	name := firstParty(appID)
+	if strings.EqualFold(appID, GraphAppID) {
+		name = "Microsoft Graph"
+	}
 	if name == "" {
 		name = appID
 	}
