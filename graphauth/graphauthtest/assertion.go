@@ -1,6 +1,7 @@
 package graphauthtest
 
 import (
+	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
@@ -152,7 +153,13 @@ func (s *Server) checkFederated(a *app, raw string, claims jwt.MapClaims, fics [
 		if f.Issuer != iss || f.Subject != sub || !containsFold(auds, aud) {
 			continue
 		}
-		for _, key := range f.Keys {
+		keys := f.Keys
+		if len(keys) == 0 {
+			// No keys given: the issuer is this server (a managed
+			// identity's token), whose own key signs.
+			keys = []crypto.PublicKey{&s.signer.key.PublicKey}
+		}
+		for _, key := range keys {
 			_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256", "PS256", "ES256"}), jwt.WithoutClaimsValidation()).Parse(raw, func(*jwt.Token) (any, error) { return key, nil })
 			if err == nil {
 				return checkLifetime(claims, s.clk.now())

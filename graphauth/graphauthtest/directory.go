@@ -128,7 +128,7 @@ type FederatedCredential struct {
 	Issuer   string // the "iss" the assertion must carry
 	Subject  string // the "sub" the assertion must carry
 	Audience string // empty means "api://AzureADTokenExchange"
-	Keys     []crypto.PublicKey
+	Keys     []crypto.PublicKey // the issuer's keys; none means the fake's own (a managed identity's tokens)
 }
 
 type tenant struct {

@@ -72,6 +72,10 @@ type handlerFunc func(http.ResponseWriter, *http.Request, []string)
 func (s *Server) route(p []string) (Endpoint, handlerFunc) {
 	n := len(p)
 	switch {
+	case n == 4 && p[0] == "metadata" && p[1] == "identity" && p[2] == "oauth2" && p[3] == "token":
+		return EndpointManagedIdentity, s.serveIMDS
+	case n == 2 && p[0] == "msi" && p[1] == "token":
+		return EndpointManagedIdentity, s.serveAppService
 	case n >= 2 && p[0] == "v1.0":
 		return EndpointGraph, s.serveGraph
 	case n == 3 && p[0] == "reports" && p[1] == "download":

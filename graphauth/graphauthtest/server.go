@@ -92,6 +92,7 @@ type Server struct {
 	graph    []graphRoute
 	types    schemas
 	throttle throttles
+	mis      managedIdentities
 }
 
 // NewServer starts and returns a new Server. The caller should call Close when
