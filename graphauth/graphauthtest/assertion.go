@@ -31,9 +31,13 @@ func (s *Server) checkAssertion(a *app, raw string, req *tokenRequest) (string, 
 	fics := append([]FederatedCredential(nil), a.FederatedCredentials...)
 	s.mu.Unlock()
 
+	// An assertion the app signed itself names the app as its issuer; any
+	// other issuer's token (one carries an x5t too when Entra issued it, as
+	// for a managed identity) is a federated one.
 	_, hasX5t := tok.Header["x5t"]
 	_, hasS256 := tok.Header["x5t#S256"]
-	if !hasX5t && !hasS256 && len(fics) > 0 {
+	iss, _ := claims["iss"].(string)
+	if len(fics) > 0 && (!hasX5t && !hasS256 || !strings.EqualFold(iss, a.ClientID)) {
 		return "federated", s.checkFederated(a, raw, claims, fics)
 	}
 	cert, thumb, oerr := certForHeader(a, tok.Header, certs)
@@ -56,7 +60,6 @@ func (s *Server) checkAssertion(a *app, raw string, req *tokenRequest) (string, 
 		return "", errInvalidClient(700027, "Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '%s', Found key 'Start=%s, End=%s']",
 			thumb, cert.NotBefore.UTC().Format("01/02/2006 15:04:05"), cert.NotAfter.UTC().Format("01/02/2006 15:04:05"))
 	}
-	iss, _ := claims["iss"].(string)
 	sub, _ := claims["sub"].(string)
 	if !strings.EqualFold(iss, a.ClientID) {
 		return "", errInvalidClient(700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials .")
