@@ -161,7 +161,7 @@ func TestFallbackMovesOnWhenAnAssertionSourceFails(t *testing.T) {
 func TestFallbackBadInputIsAConfigError(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)
-	defer srv.Close()
+	t.Cleanup(srv.Close) // the subtests run after this function returns
 	good := graphauth.SecretValue("a", graphauth.Secret(srv.Secret))
 	for name, creds := range map[string][]graphauth.ClientCredential{
 		"no credentials":            nil,
