@@ -161,6 +161,9 @@ func (c *FallbackCredential) Status() []CredentialStatus {
 // String names the app, the tenant and the credential in use; never a
 // credential's value.
 func (c *FallbackCredential) String() string {
+	if c == nil || c.c == nil {
+		return "graphauth.FallbackCredential{}"
+	}
 	return fmt.Sprintf("graphauth.FallbackCredential{TenantID: %q, ClientID: %q, Active: %q}", c.c.tenantID, c.c.clientID, c.Active())
 }
 

@@ -143,6 +143,9 @@ func (c *ManagedIdentityCredential) Token(ctx context.Context, req TokenRequest)
 
 // String names the identity; a managed identity has no secret to show.
 func (c *ManagedIdentityCredential) String() string {
+	if c == nil || c.c == nil {
+		return "graphauth.ManagedIdentityCredential{}"
+	}
 	return fmt.Sprintf("graphauth.ManagedIdentityCredential{Identity: %q}", c.c.clientID)
 }
 
