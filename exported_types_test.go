@@ -98,6 +98,7 @@ func exportedTypes() map[string]reflect.Type {
 		"registration.Client":                         reflect.TypeFor[registration.Client](),
 		"registration.ClientOptions":                  reflect.TypeFor[registration.ClientOptions](),
 		"registration.CredentialInfo":                 reflect.TypeFor[registration.CredentialInfo](),
+		"registration.FederatedCredential":            reflect.TypeFor[registration.FederatedCredential](),
 		"registration.GraphError":                     reflect.TypeFor[registration.GraphError](),
 		"registration.IDError":                        reflect.TypeFor[registration.IDError](),
 		"registration.KeyCredential":                  reflect.TypeFor[registration.KeyCredential](),
