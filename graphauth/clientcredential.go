@@ -17,8 +17,8 @@ import (
 // of a [FallbackCredential]'s list: a secret, a certificate, an assertion
 // source, a managed identity's federated token, or a secret or certificate
 // read from a file. Make one with [SecretValue], [Certificate],
-// [Assertion], [ManagedIdentityAssertion], [SecretFile] or
-// [CertificateFile]. It prints only its name and kind, with every fmt verb.
+// [Assertion], [ManagedIdentityAssertion], [SecretFile], [CertificateFile]
+// or [RotatedSecret]. It prints only its name and kind, with every fmt verb.
 type ClientCredential struct {
 	name      string
 	kind      string
@@ -29,6 +29,7 @@ type ClientCredential struct {
 	mi        *ManagedIdentityOptions
 	path      string
 	password  Secret
+	slot      *SecretSlot
 }
 
 // SecretValue is a client secret, named name in logs and in
@@ -79,7 +80,7 @@ func (c ClientCredential) check(i int, seen map[string]bool) error {
 	field := fmt.Sprintf("Credentials[%d]", i)
 	switch {
 	case c.kind == "":
-		return &ConfigError{Field: field, Reason: "is the zero ClientCredential: make one with SecretValue, Certificate, Assertion, ManagedIdentityAssertion, SecretFile or CertificateFile"}
+		return &ConfigError{Field: field, Reason: "is the zero ClientCredential: make one with SecretValue, Certificate, Assertion, ManagedIdentityAssertion, SecretFile, CertificateFile or RotatedSecret"}
 	case strings.TrimSpace(c.name) == "":
 		return &ConfigError{Field: field, Reason: "needs a name, which logs and Active report"}
 	case seen[c.name]:
@@ -104,6 +105,8 @@ func (c ClientCredential) member(env *memberEnv) (member, error) {
 		}
 	case "assertion":
 		m.src, err = env.assertionSource(c.assertion)
+	case "rotated secret":
+		m.src, err = c.slot.bind(env)
 	case "managed identity":
 		m.src, m.closer, err = env.managedIdentitySource(c.mi)
 	case "secret file", "certificate file":

@@ -142,7 +142,7 @@ func (c *FallbackCredential) Active() string { return c.fb.members[c.fb.active.L
 // CredentialStatus describes one credential of a FallbackCredential.
 type CredentialStatus struct {
 	Name    string    // as given to the constructor, e.g. SecretFile's name
-	Kind    string    // "secret", "certificate", "assertion", "managed identity", "secret file" or "certificate file"
+	Kind    string    // "secret", "certificate", "assertion", "managed identity", "secret file", "certificate file" or "rotated secret"
 	Active  bool      // requests are sent with it
 	Expires time.Time // the certificate's NotAfter; zero when not known (secrets do not say)
 }
