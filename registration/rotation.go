@@ -140,7 +140,7 @@ func NewRotator(c *Client, slot *graphauth.SecretSlot, opts RotatorOptions) (*Ro
 	return &Rotator{c: c, slot: slot, o: opts, holder: hex.EncodeToString(b[:])}, nil
 }
 
-func (r *Rotator) stateKey() string { return "rotation:" + strings.ToLower(r.o.ObjectID) }
+func (r *Rotator) stateKey() string  { return "rotation:" + strings.ToLower(r.o.ObjectID) }
 func (r *Rotator) leaseName() string { return "rotation:" + strings.ToLower(r.o.ObjectID) }
 
 // Run checks every Interval until ctx ends, logging failures (Check's
@@ -247,3 +247,16 @@ func (r *Rotator) withLease(ctx context.Context, step func(context.Context) (Rot
 func (r *Rotator) attrs(extra ...slog.Attr) []slog.Attr {
 	return append([]slog.Attr{slog.String("object_id", r.o.ObjectID), slog.String("key_id", r.live.KeyID)}, extra...)
 }
+
+// String names the app and the live secret's keyId; never a secret.
+func (r *Rotator) String() string {
+	if r == nil {
+		return "registration.Rotator{}"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fmt.Sprintf("registration.Rotator{ObjectID: %q, KeyID: %q}", r.o.ObjectID, r.live.KeyID)
+}
+
+// Format prints String for every verb.
+func (r *Rotator) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
