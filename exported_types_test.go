@@ -127,6 +127,7 @@ func exportedTypes() map[string]reflect.Type {
 		"tokenstore.Key":                              reflect.TypeFor[tokenstore.Key](),
 		"tokenstore/redisstore.Store":                 reflect.TypeFor[redisstore.Store](),
 		"verify.Check":                                reflect.TypeFor[verify.Check](),
+		"verify.CredentialExpiry":                     reflect.TypeFor[verify.CredentialExpiry](),
 		"verify.Diagnosis":                            reflect.TypeFor[verify.Diagnosis](),
 		"verify.ExcessPermission":                     reflect.TypeFor[verify.ExcessPermission](),
 		"verify.MissingPermission":                    reflect.TypeFor[verify.MissingPermission](),
@@ -135,5 +136,6 @@ func exportedTypes() map[string]reflect.Type {
 		"verify.Report":                               reflect.TypeFor[verify.Report](),
 		"verify.Requirements":                         reflect.TypeFor[verify.Requirements](),
 		"verify.Status":                               reflect.TypeFor[verify.Status](),
+		"verify.Statuser":                             reflect.TypeFor[verify.Statuser](),
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 
@@ -92,27 +91,31 @@ func (c ClientCredential) check(i int, seen map[string]bool) error {
 
 // member builds the entry's token source.
 func (c ClientCredential) member(env *memberEnv) (member, error) {
-	m := member{name: c.name, kind: c.kind, expires: expiresNever}
+	m := member{name: c.name, kind: c.kind, info: func() credentialInfo { return credentialInfo{} }}
 	var err error
 	switch c.kind {
 	case "secret":
 		m.src, err = env.secretSource(c.secret)
+		in := secretInfo(c.secret)
+		m.info = func() credentialInfo { return in }
 	case "certificate":
 		var leaf *x509.Certificate
 		m.src, leaf, err = env.certificateSource(c.chain, c.key)
 		if leaf != nil {
-			m.expires = func() time.Time { return leaf.NotAfter }
+			in := certificateInfo(leaf)
+			m.info = func() credentialInfo { return in }
 		}
 	case "assertion":
 		m.src, err = env.assertionSource(c.assertion)
 	case "rotated secret":
 		m.src, err = c.slot.bind(env)
+		m.info = func() credentialInfo { return secretInfo(c.slot.Secret()) }
 	case "managed identity":
 		m.src, m.closer, err = env.managedIdentitySource(c.mi)
 	case "secret file", "certificate file":
 		m.file, err = newFileSource(c, env)
 		if m.file != nil {
-			m.src, m.expires = m.file, m.file.expires
+			m.src, m.info = m.file, m.file.info
 		}
 	}
 	if err != nil {

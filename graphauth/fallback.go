@@ -2,9 +2,13 @@ package graphauth
 
 import (
 	"context"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -145,6 +149,13 @@ type CredentialStatus struct {
 	Kind    string    // "secret", "certificate", "assertion", "managed identity", "secret file", "certificate file" or "rotated secret"
 	Active  bool      // requests are sent with it
 	Expires time.Time // the certificate's NotAfter; zero when not known (secrets do not say)
+	// Thumbprint is a certificate's SHA-1 thumbprint in upper-case hex, as
+	// the portal shows it; empty for other kinds.
+	Thumbprint string
+	// Hint is the first three characters of a secret: the "hint" Graph
+	// lists for each password credential, which tells which registered
+	// secret this is. Empty for other kinds.
+	Hint string
 }
 
 // Status describes each credential, in the order given, with the one in use
@@ -153,7 +164,8 @@ func (c *FallbackCredential) Status() []CredentialStatus {
 	active := int(c.fb.active.Load())
 	out := make([]CredentialStatus, len(c.fb.members))
 	for i, m := range c.fb.members {
-		out[i] = CredentialStatus{Name: m.name, Kind: m.kind, Active: i == active, Expires: m.expires()}
+		in := m.info()
+		out[i] = CredentialStatus{Name: m.name, Kind: m.kind, Active: i == active, Expires: in.expires, Thumbprint: in.thumbprint, Hint: in.hint}
 	}
 	return out
 }
@@ -180,12 +192,32 @@ func (c *FallbackCredential) Close() error {
 
 // member is one credential of the list, as the fallback source sees it.
 type member struct {
-	name    string
-	kind    string
-	src     tokenSource
-	file    *fileSource // nil unless read from a file
-	expires func() time.Time
-	closer  func() // releases what the member holds; nil for nothing
+	name   string
+	kind   string
+	src    tokenSource
+	file   *fileSource // nil unless read from a file
+	info   func() credentialInfo
+	closer func() // releases what the member holds; nil for nothing
+}
+
+// credentialInfo is what a member tells of its credential, none of it
+// secret.
+type credentialInfo struct {
+	expires    time.Time
+	thumbprint string
+	hint       string
+}
+
+func certificateInfo(leaf *x509.Certificate) credentialInfo {
+	sum := sha1.Sum(leaf.Raw)
+	return credentialInfo{expires: leaf.NotAfter, thumbprint: strings.ToUpper(hex.EncodeToString(sum[:]))}
+}
+
+func secretInfo(s Secret) credentialInfo {
+	if len(s) < 3 {
+		return credentialInfo{}
+	}
+	return credentialInfo{hint: string(s[:3])}
 }
 
 // fallbackSource is the token source of a FallbackCredential: it sends

@@ -2,7 +2,6 @@ package graphauth
 
 import (
 	"context"
-	"time"
 )
 
 // ManagedIdentityAssertion is a managed identity's token for the token
@@ -58,6 +57,3 @@ func (env *memberEnv) managedIdentitySource(mi *ManagedIdentityOptions) (tokenSo
 	}
 	return src, func() { cred.Close() }, nil
 }
-
-// expiresNever is a member's expiry when its credential has none.
-func expiresNever() time.Time { return time.Time{} }

@@ -34,10 +34,10 @@ type fileSource struct {
 
 // loadedCredential is one version of the file's credential.
 type loadedCredential struct {
-	src     tokenSource
-	expires time.Time // a certificate's NotAfter; zero for a secret
-	digest  string    // short digest of the file, for logs
-	at      time.Time // when it was loaded
+	src    tokenSource
+	info   credentialInfo
+	digest string    // short digest of the file, for logs
+	at     time.Time // when it was loaded
 }
 
 // maxCredentialFile bounds what is read of a credential file.
@@ -86,7 +86,7 @@ func (f *fileSource) load(data []byte) (*loadedCredential, error) {
 		if err != nil {
 			return nil, &ConfigError{Field: "ClientSecretFile", Reason: "does not hold a usable secret", Err: err}
 		}
-		l.src = src
+		l.src, l.info = src, secretInfo(Secret(secret))
 		return l, nil
 	}
 	chain, key, err := ParseCertificate(data, f.password)
@@ -97,7 +97,7 @@ func (f *fileSource) load(data []byte) (*loadedCredential, error) {
 	if err != nil {
 		return nil, &ConfigError{Field: "ClientCertificatePath", Reason: "does not hold a usable certificate", Err: err}
 	}
-	l.src, l.expires = src, leaf.NotAfter
+	l.src, l.info = src, certificateInfo(leaf)
 	return l, nil
 }
 
@@ -105,7 +105,7 @@ func (f *fileSource) token(ctx context.Context, q tokenQuery) (issued, error) {
 	return f.cur.Load().src.token(ctx, q)
 }
 
-func (f *fileSource) expires() time.Time { return f.cur.Load().expires }
+func (f *fileSource) info() credentialInfo { return f.cur.Load().info }
 
 // check reads the file and, if its content changed and is usable, makes
 // it the credential in use. It reports whether it did.
@@ -144,8 +144,8 @@ func (f *fileSource) check() bool {
 	}
 	prev := f.cur.Swap(l)
 	attrs = append(attrs, slog.String("digest", l.digest), slog.String("previous_digest", prev.digest))
-	if !l.expires.IsZero() {
-		attrs = append(attrs, slog.Time("expires", l.expires))
+	if !l.info.expires.IsZero() {
+		attrs = append(attrs, slog.Time("expires", l.info.expires), slog.String("thumbprint", l.info.thumbprint))
 	}
 	log.LogAttrs(context.Background(), slog.LevelInfo, "graphauth: credential file reloaded", attrs...)
 	if f.onReload != nil {
