@@ -231,8 +231,17 @@ func classifyMI(err error, cp *capture) *AuthError {
 	if msg == "" {
 		return aerr
 	}
-	aerr.Code, aerr.Description, aerr.Err = clip(code, 64), clip(firstLine(msg), maxDescription), nil
+	aerr.Code, aerr.Description, aerr.Err = clip(noToken(code), 64), clip(noToken(firstLine(msg)), maxDescription), nil
 	return aerr
+}
+
+// noToken cuts s where something shaped like a token starts, and mends
+// invalid UTF-8: an endpoint's message is never trusted to hold no token.
+func noToken(s string) string {
+	if i := strings.Index(s, "eyJ"); i >= 0 {
+		s = s[:i] + "(token redacted)"
+	}
+	return strings.ToValidUTF8(s, "?")
 }
 
 // miHTTP is the HTTP client MSAL's managed identity client gets: the

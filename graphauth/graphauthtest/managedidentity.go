@@ -132,6 +132,10 @@ func (s *Server) serveIMDS(w http.ResponseWriter, r *http.Request, _ []string) {
 	switch {
 	case r.Method != http.MethodGet:
 		writeMIError(w, http.StatusMethodNotAllowed, false, "invalid_request", "The HTTP method is not supported: use GET")
+	case r.Header.Get("X-Forwarded-For") != "":
+		// IMDS refuses proxied requests, so that a server-side request
+		// forgery through a proxy cannot reach it.
+		writeMIError(w, http.StatusBadRequest, false, "invalid_request", "Request contains X-Forwarded-For header")
 	case r.Header.Get("Metadata") != "true":
 		writeMIError(w, http.StatusBadRequest, false, "invalid_request", "Required metadata header not specified")
 	case q.Get("api-version") == "":
