@@ -190,8 +190,12 @@ func (r *Rotator) Check(ctx context.Context) (Rotation, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.live.KeyID == "" {
+		before := r.slot.Secret()
 		if err := r.start(ctx); err != nil {
 			return Nothing, err
+		}
+		if r.slot.Secret() != before {
+			return PickedUp, nil
 		}
 	}
 	shared, found, err := r.shared(ctx)
