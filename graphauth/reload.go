@@ -117,6 +117,7 @@ func (f *fileSource) check() bool {
 	attrs := []slog.Attr{slog.String("credential", f.name), slog.String("path", f.path)}
 	if err != nil {
 		// A file being replaced can be missing for a moment; say so once.
+		f.pending = [32]byte{}
 		if f.seen != ([32]byte{}) {
 			log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential file unreadable; keeping the previous credential",
 				append(attrs, slog.String("reason", err.Error()))...)
@@ -126,6 +127,7 @@ func (f *fileSource) check() bool {
 	}
 	sum := sha256.Sum256(data)
 	if sum == f.seen {
+		f.pending = [32]byte{} // a change undone before its second read
 		return false
 	}
 	// Any prefix of a secret looks like a secret: one is taken only once
@@ -154,6 +156,14 @@ func (f *fileSource) check() bool {
 	return true
 }
 
+// hasPending reports whether a secret file's new content waits for its
+// second read.
+func (f *fileSource) hasPending() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pending != ([32]byte{}) && f.pending != f.seen
+}
+
 // startWatching polls every file member at interval until close.
 func (s *fallbackSource) startWatching(interval time.Duration) {
 	var files []*fileSource
@@ -177,8 +187,21 @@ func (s *fallbackSource) startWatching(interval time.Duration) {
 			case <-s.stop:
 				return
 			case <-t.C:
+			}
+			// A secret read once is read again soon after, not a whole
+			// interval later, so that it is taken within about 50 ms.
+			for again := true; again; {
+				again = false
 				for _, f := range files {
 					f.check()
+					again = again || f.hasPending()
+				}
+				if again {
+					select {
+					case <-s.stop:
+						return
+					case <-time.After(min(interval, 50*time.Millisecond)):
+					}
 				}
 			}
 		}

@@ -44,7 +44,7 @@ type replica struct {
 
 // rotationFleet returns n replicas of the default app, all rotating its
 // secret through the shared store and lease, on clock.
-func rotationFleet(t *testing.T, srv *graphauthtest.Server, n int, store graphauth.Store, lease registration.Lease, clock *testClock, logger *slog.Logger) []replica {
+func rotationFleet(t testing.TB, srv *graphauthtest.Server, n int, store graphauth.Store, lease registration.Lease, clock *testClock, logger *slog.Logger) []replica {
 	t.Helper()
 	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.ReadWrite.OwnedBy")
 	app, ok := srv.App(srv.ClientID)
@@ -70,7 +70,7 @@ func rotationFleet(t *testing.T, srv *graphauthtest.Server, n int, store graphau
 	return out
 }
 
-func secretCount(t *testing.T, srv *graphauthtest.Server) int {
+func secretCount(t testing.TB, srv *graphauthtest.Server) int {
 	app, ok := srv.App(srv.ClientID)
 	require.True(t, ok)
 	return len(app.Secrets)
