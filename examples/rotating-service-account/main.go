@@ -50,12 +50,12 @@ type replica struct {
 
 // settings say how a replica reaches the platform and Graph.
 type settings struct {
-	tenantID, clientID, objectID string
-	secret                       graphauth.Secret
-	opts                         graphauth.Options
-	graphURL                     string
-	http                         *http.Client
-	rotator                      registration.RotatorOptions
+	tenantID, clientID string
+	secret             graphauth.Secret
+	opts               graphauth.Options
+	graphURL           string
+	http               *http.Client
+	rotator            registration.RotatorOptions
 }
 
 func newReplica(s settings) (replica, error) {
