@@ -1,6 +1,7 @@
 package graphauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"crypto/x509"
@@ -71,9 +72,11 @@ func IsCredentialRefusal(err error) bool {
 
 // NewFallbackCredential returns a credential for the app clientID in
 // tenantID that authenticates with creds, in order. A nil opts uses the
-// defaults. It returns a *ConfigError for malformed IDs, an empty list, two
-// credentials with the same name, or a credential that cannot be loaded
-// (a file that cannot be read or parsed, an expired certificate).
+// defaults. It returns a *ConfigError for malformed IDs, an empty list, a
+// zero ClientCredential or two with the same name. A credential that
+// cannot be used now (a file that cannot be read or parsed, an expired
+// certificate) is left out, with a warning in the log, while another can
+// serve; when none can, the first one's error comes back.
 func NewFallbackCredential(tenantID, clientID string, creds []ClientCredential, opts *FallbackOptions) (*FallbackCredential, error) {
 	var fo FallbackOptions
 	if opts != nil {
@@ -108,12 +111,24 @@ func NewFallbackCredential(tenantID, clientID string, creds []ClientCredential, 
 			fb.close()
 			return nil, err
 		}
+	}
+	var firstErr error
+	for _, cc := range creds {
 		m, err := cc.member(env)
 		if err != nil {
-			fb.close()
-			return nil, err
+			// An entry that cannot be used now (an expired certificate, a
+			// file that is not there) is left out while another one can
+			// serve: the first usable credential is used.
+			firstErr = cmp.Or(firstErr, err)
+			r.log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential not usable; left out",
+				slog.String("credential", cc.name), slog.String("error", err.Error()))
+			continue
 		}
 		fb.members = append(fb.members, m)
+	}
+	if len(fb.members) == 0 {
+		fb.close()
+		return nil, firstErr
 	}
 	c := newEngine("fallback", tenantID, clientID, fb, r)
 	c.tel = tel

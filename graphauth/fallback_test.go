@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -250,4 +252,60 @@ func TestFederatedAssertionFromAnUntrustedIdentityIsRefused(t *testing.T) {
 	var aerr *graphauth.AuthError
 	require.True(t, errors.As(err, &aerr), "got %v", err)
 	assert.True(t, aerr.HasCode(70021), "no federated credential matches subject %s: %v", other.ObjectID, err)
+}
+
+func TestFallbackLeavesOutACredentialThatCannotBeUsedNow(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	key, expired := graphauthtest.NewCertificate("expired", srv.Now().AddDate(-2, 0, 0))
+	var logs bytes.Buffer
+	opts := fallbackOpts(srv)
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{
+		graphauth.Certificate("expired certificate", []*x509.Certificate{expired}, key),
+		graphauth.SecretFile("missing file", "/nonexistent/secret"),
+		graphauth.SecretValue("secret", graphauth.Secret(srv.Secret)),
+	}, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	assert.Equal(t, "secret", cred.Active())
+	require.Len(t, cred.Status(), 1)
+	assert.Equal(t, 2, strings.Count(logs.String(), "credential not usable; left out"))
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+}
+
+func TestFallbackUnderConcurrentCallersSwitchesOnce(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := secretAndCertificate(srv)
+	creds[0] = graphauth.SecretValue("old secret", "an~old~secret~that~was~removed")
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cred.Token(context.Background(), graphauth.TokenRequest{Fresh: i%2 == 0})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, "certificate", cred.Active())
+	refusals := 0
+	for _, r := range srv.Requests() {
+		if r.AADSTS == 7000215 {
+			refusals++
+		}
+	}
+	assert.LessOrEqual(t, refusals, 2, "once switched, the refused secret is not sent again")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -246,4 +247,29 @@ func TestManagedIdentityAppServiceRefusesAWrongHeader(t *testing.T) {
 	assert.Equal(t, 401, aerr.StatusCode)
 	assert.Equal(t, "managed_identity_error", aerr.Code)
 	assert.NotContains(t, err.Error(), "not-the-header")
+}
+
+func TestManagedIdentityDoesNotFollowARedirect(t *testing.T) {
+	t.Parallel()
+	var sent []string
+	var mu sync.Mutex
+	hc := &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		sent = append(sent, r.URL.Host)
+		mu.Unlock()
+		return &http.Response{StatusCode: http.StatusTemporaryRedirect, Header: http.Header{"Location": {"https://evil.example.com/steal"}},
+			Body: http.NoBody, Request: r}, nil
+	})}
+	cred, err := graphauth.NewManagedIdentityCredential(&graphauth.ManagedIdentityOptions{
+		Options: graphauth.Options{HTTPClient: hc}, IMDSEndpoint: "http://127.0.0.1:1/metadata/identity/oauth2/token"})
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	var aerr *graphauth.AuthError
+	require.True(t, errors.As(err, &aerr), "got %v", err)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, h := range sent {
+		assert.Equal(t, "127.0.0.1:1", h, "nothing is sent to the redirect's host")
+	}
 }

@@ -42,7 +42,7 @@ func (s *Server) routes() http.Handler {
 		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 		ep, serve := s.route(parts)
 		rec := &Request{Time: s.clk.now(), Method: r.Method, Path: r.URL.Path, Endpoint: ep}
-		if ep != EndpointGraph && ep != EndpointOther && len(parts) > 0 {
+		if ep != EndpointGraph && ep != EndpointOther && ep != EndpointManagedIdentity && len(parts) > 0 {
 			rec.Tenant = parts[0]
 		}
 		rec.ClientID = r.URL.Query().Get("client_id")
