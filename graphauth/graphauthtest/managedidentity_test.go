@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -106,4 +107,61 @@ func FuzzManagedIdentityEndpoint(f *testing.F) {
 			assert.Equal(t, want, header)
 		}
 	})
+}
+
+// FuzzCredentialActions sends any body to the application actions that
+// manage credentials: never a panic or a 5xx, always Graph's JSON, and
+// nothing added without a valid proof or body.
+func FuzzCredentialActions(f *testing.F) {
+	srv := graphauthtest.NewServer(nil)
+	f.Cleanup(srv.Close)
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.ReadWrite.OwnedBy")
+	app, _ := srv.App(srv.ClientID)
+	tok := fuzzAppToken(f, srv)
+	f.Add(0, `{"keyId":"x"}`)
+	f.Add(1, `{"keyCredential":{"type":"AsymmetricX509Cert","usage":"Verify","key":"AAAA"},"proof":"eyJhbGciOiJub25lIn0.e30."}`)
+	f.Add(2, `{"keyId":"x","proof":"a.b.c"}`)
+	f.Add(3, `{"name":"n","issuer":"https://x","subject":"s","audiences":["api://AzureADTokenExchange"]}`)
+	f.Add(3, `{"name":"a/b","issuer":"http://x","audiences":[]}`)
+	f.Fuzz(func(t *testing.T, action int, body string) {
+		actions := []string{"removePassword", "addKey", "removeKey", "federatedIdentityCredentials"}
+		path := srv.URL + "/v1.0/applications/" + app.ObjectID + "/" + actions[(action%4+4)%4]
+		req, err := http.NewRequest("POST", path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Fatalf("%s answered %d", path, resp.StatusCode)
+		}
+		after, _ := srv.App(srv.ClientID)
+		if len(after.Certificates) != len(app.Certificates) && resp.StatusCode == http.StatusOK {
+			t.Fatalf("addKey took a key without a valid proof: %s", body)
+		}
+	})
+}
+
+// fuzzAppToken is an app-only token for the default app, asked for as a
+// client would.
+func fuzzAppToken(f *testing.F, srv *graphauthtest.Server) string {
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {srv.ClientID}, "client_secret": {srv.Secret},
+		"scope": {"https://graph.microsoft.com/.default"}}
+	resp, err := srv.Client().PostForm(srv.URL+"/"+srv.TenantID+"/oauth2/v2.0/token", form)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.AccessToken == "" {
+		f.Fatalf("no token: %v", err)
+	}
+	return body.AccessToken
 }
