@@ -241,3 +241,32 @@ func TestReloadUnderLoadFailsNoCall(t *testing.T) {
 	wg.Wait()
 	assert.Zero(t, failed, "of %d calls", calls)
 }
+
+func TestTokenFileKeepsThePreviousTokenWhileTheFileIsReplaced(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "token")
+	const first = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"
+	require.NoError(t, os.WriteFile(path, []byte(first+"\n"), 0o600))
+	f := graphauth.NewTokenFile(path)
+	tok, err := f.Assertion(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, first, tok)
+	later := time.Now()
+	for name, mutate := range map[string]func() error{
+		"half-written": func() error { return os.WriteFile(path, []byte(first[:20]), 0o600) },
+		"emptied":      func() error { return os.WriteFile(path, nil, 0o600) },
+		"deleted":      func() error { return os.Remove(path) },
+	} {
+		require.NoError(t, mutate(), name)
+		later = later.Add(time.Minute)
+		_ = os.Chtimes(path, later, later)
+		tok, err := f.Assertion(context.Background())
+		require.NoError(t, err, name)
+		assert.Equal(t, first, tok, name)
+	}
+	const second = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiIn0.c2ln"
+	require.NoError(t, os.WriteFile(path, []byte(second), 0o600))
+	tok, err = f.Assertion(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, second, tok)
+}
