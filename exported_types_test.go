@@ -37,6 +37,7 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth.AzCoreCredential":                  reflect.TypeFor[graphauth.AzCoreCredential](),
 		"graphauth.CertificateCredential":             reflect.TypeFor[graphauth.CertificateCredential](),
 		"graphauth.CertificateOptions":                reflect.TypeFor[graphauth.CertificateOptions](),
+		"graphauth.CertificateSlot":                   reflect.TypeFor[graphauth.CertificateSlot](),
 		"graphauth.ClientAssertionCredential":         reflect.TypeFor[graphauth.ClientAssertionCredential](),
 		"graphauth.ClientAuth":                        reflect.TypeFor[graphauth.ClientAuth](),
 		"graphauth.ClientCredential":                  reflect.TypeFor[graphauth.ClientCredential](),

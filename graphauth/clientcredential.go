@@ -17,7 +17,7 @@ import (
 // source, a managed identity's federated token, or a secret or certificate
 // read from a file. Make one with [SecretValue], [Certificate],
 // [Assertion], [ManagedIdentityAssertion], [SecretFile], [CertificateFile]
-// or [RotatedSecret]. It prints only its name and kind, with every fmt verb.
+// [RotatedSecret] or [RotatedCertificate]. It prints only its name and kind, with every fmt verb.
 type ClientCredential struct {
 	name      string
 	kind      string
@@ -29,6 +29,7 @@ type ClientCredential struct {
 	path      string
 	password  Secret
 	slot      *SecretSlot
+	certSlot  *CertificateSlot
 }
 
 // SecretValue is a client secret, named name in logs and in
@@ -79,7 +80,7 @@ func (c ClientCredential) check(i int, seen map[string]bool) error {
 	field := fmt.Sprintf("Credentials[%d]", i)
 	switch {
 	case c.kind == "":
-		return &ConfigError{Field: field, Reason: "is the zero ClientCredential: make one with SecretValue, Certificate, Assertion, ManagedIdentityAssertion, SecretFile, CertificateFile or RotatedSecret"}
+		return &ConfigError{Field: field, Reason: "is the zero ClientCredential: make one with SecretValue, Certificate, Assertion, ManagedIdentityAssertion, SecretFile, CertificateFile, RotatedSecret or RotatedCertificate"}
 	case strings.TrimSpace(c.name) == "":
 		return &ConfigError{Field: field, Reason: "needs a name, which logs and Active report"}
 	case seen[c.name]:
@@ -110,6 +111,12 @@ func (c ClientCredential) member(env *memberEnv) (member, error) {
 	case "rotated secret":
 		m.src, err = c.slot.bind(env)
 		m.info = func() credentialInfo { return secretInfo(c.slot.Secret()) }
+	case "rotated certificate":
+		m.src, err = c.certSlot.bind(env)
+		m.info = func() credentialInfo {
+			chain, _ := c.certSlot.Certificate()
+			return certificateInfo(chain[0])
+		}
 	case "managed identity":
 		m.src, m.closer, err = env.managedIdentitySource(c.mi)
 	case "secret file", "certificate file":

@@ -161,7 +161,7 @@ func (c *FallbackCredential) Active() string { return c.fb.members[c.fb.active.L
 // CredentialStatus describes one credential of a FallbackCredential.
 type CredentialStatus struct {
 	Name    string    // as given to the constructor, e.g. SecretFile's name
-	Kind    string    // "secret", "certificate", "assertion", "managed identity", "secret file", "certificate file" or "rotated secret"
+	Kind    string    // "secret", "certificate", "assertion", "managed identity", "secret file", "certificate file", "rotated secret" or "rotated certificate"
 	Active  bool      // requests are sent with it
 	Expires time.Time // the certificate's NotAfter; zero when not known (secrets do not say)
 	// Thumbprint is a certificate's SHA-1 thumbprint in upper-case hex, as

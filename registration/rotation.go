@@ -14,8 +14,9 @@ import (
 	"github.com/entrakit/entrakit/graphauth"
 )
 
-// Rotator renews an app's client secret through Graph before it expires,
-// for an app that manages its own credentials
+// Rotator renews an app's client secret (NewRotator) or certificate
+// (NewCertificateRotator) through Graph before it expires, for an app that
+// manages its own credentials
 // (Application.ReadWrite.OwnedBy on its own object). When the live secret
 // is due (within RotatorOptions.Lead of its end), one replica of the fleet
 // (the one that takes the lease) adds a new secret with addPassword,
@@ -29,7 +30,7 @@ import (
 // values (tokenstore.Encrypted). It is safe for concurrent use.
 type Rotator struct {
 	c      *Client
-	slot   *graphauth.SecretSlot
+	cred   live
 	o      RotatorOptions
 	holder string
 	mu     sync.Mutex  // one Check at a time
@@ -83,7 +84,7 @@ type RotatorOptions struct {
 // secretState is the live secret as the replicas share it.
 type secretState struct {
 	KeyID       string
-	Secret      graphauth.Secret
+	Value       graphauth.Secret // the secret, or the certificate and key in PEM
 	End         time.Time
 	Previous    string // the old secret's keyId, until it is removed
 	RemoveAfter time.Time
@@ -94,7 +95,8 @@ type secretState struct {
 // place wants.
 type sharedState struct {
 	KeyID       string    `json:"keyId"`
-	Secret      string    `json:"secret"`
+	Value       string    `json:"value"`
+	Kind        string    `json:"kind"`
 	End         time.Time `json:"end"`
 	Previous    string    `json:"previousKeyId,omitempty"`
 	RemoveAfter time.Time `json:"removeAfter,omitzero"`
@@ -104,9 +106,16 @@ type sharedState struct {
 // (which may authenticate with that same secret). It returns an error when
 // ObjectID or Store is missing or a duration is negative; nothing is sent.
 func NewRotator(c *Client, slot *graphauth.SecretSlot, opts RotatorOptions) (*Rotator, error) {
+	if slot == nil {
+		return nil, errors.New("registration: NewRotator needs a SecretSlot")
+	}
+	return newRotator(c, secretLive{slot: slot}, opts)
+}
+
+func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 	switch {
-	case c == nil || slot == nil:
-		return nil, errors.New("registration: NewRotator needs a Client and a SecretSlot")
+	case c == nil:
+		return nil, errors.New("registration: a Rotator needs a Client")
 	case opts.ObjectID == "":
 		return nil, errors.New("registration: RotatorOptions.ObjectID (the app's object ID) is required")
 	case opts.Store == nil:
@@ -137,11 +146,11 @@ func NewRotator(c *Client, slot *graphauth.SecretSlot, opts RotatorOptions) (*Ro
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
-	return &Rotator{c: c, slot: slot, o: opts, holder: hex.EncodeToString(b[:])}, nil
+	return &Rotator{c: c, cred: cred, o: opts, holder: hex.EncodeToString(b[:])}, nil
 }
 
 func (r *Rotator) stateKey() string  { return "rotation:" + strings.ToLower(r.o.ObjectID) }
-func (r *Rotator) leaseName() string { return "rotation:" + strings.ToLower(r.o.ObjectID) }
+func (r *Rotator) leaseName() string { return r.stateKey() }
 
 // Run checks every Interval until ctx ends, logging failures (Check's
 // errors); it returns ctx's error.
@@ -150,7 +159,7 @@ func (r *Rotator) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		if _, err := r.Check(ctx); err != nil {
-			r.o.Logger.LogAttrs(ctx, slog.LevelError, "registration: rotation check failed; the old secret stays in use", r.attrs(slog.String("error", err.Error()))...)
+			r.o.Logger.LogAttrs(ctx, slog.LevelError, "registration: rotation check failed; the old credential stays in use", r.attrs(slog.String("error", err.Error()))...)
 		}
 		select {
 		case <-ctx.Done():
@@ -190,11 +199,11 @@ func (r *Rotator) Check(ctx context.Context) (Rotation, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.live.KeyID == "" {
-		before := r.slot.Secret()
+		before, _ := r.cred.value()
 		if err := r.start(ctx); err != nil {
 			return Nothing, err
 		}
-		if r.slot.Secret() != before {
+		if after, _ := r.cred.value(); after != before {
 			return PickedUp, nil
 		}
 	}
@@ -211,7 +220,7 @@ func (r *Rotator) Check(ctx context.Context) (Rotation, error) {
 	if found && shared.Previous == "" && r.live.Previous != "" {
 		// Another replica removed the old secret.
 		r.live = shared
-		r.slot.Retire()
+		r.cred.retire()
 	}
 	now := r.o.Now()
 	if now.Add(r.o.Lead).Before(r.live.End) {
