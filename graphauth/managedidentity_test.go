@@ -43,7 +43,7 @@ func TestManagedIdentityThroughIMDSGetsAndCachesAToken(t *testing.T) {
 	require.NoError(t, err)
 	claims := claimsOf(t, tok.AccessToken)
 	assert.Equal(t, mi.ObjectID, claims["oid"])
-	assert.Equal(t, mi.ClientID, claims["appid"])
+	assert.Equal(t, mi.ClientID, claims["appid"], "a v1.0 token names its client appid")
 	assert.Equal(t, "https://graph.microsoft.com", claims["aud"])
 	assert.WithinDuration(t, srv.Now().Add(3599*time.Second), tok.ExpiresOn, 5*time.Second)
 

@@ -153,7 +153,10 @@ func (s *Server) checkFederated(a *app, raw string, claims jwt.MapClaims, fics [
 		if aud == "" {
 			aud = "api://AzureADTokenExchange"
 		}
-		if f.Issuer != iss || f.Subject != sub || !containsFold(auds, aud) {
+		// The platform knows the token exchange audience by its URI and by
+		// its app ID, which is what an Entra-issued (v2.0) token carries.
+		audOK := containsFold(auds, aud) || (strings.EqualFold(aud, tokenExchangeAudience) && containsFold(auds, tokenExchangeAppID))
+		if f.Issuer != iss || f.Subject != sub || !audOK {
 			continue
 		}
 		keys := f.Keys

@@ -24,8 +24,13 @@ const (
 )
 
 // tokenExchangeAudience is the resource of the tokens a managed identity
-// presents to a federated identity credential.
-const tokenExchangeAudience = "api://AzureADTokenExchange"
+// presents to a federated identity credential; the tokens themselves, v2.0
+// tokens, carry the resource's app ID (the "AAD Token Exchange Endpoint")
+// as their audience.
+const (
+	tokenExchangeAudience = "api://AzureADTokenExchange"
+	tokenExchangeAppID    = "fb60f99c-7a34-4190-8149-302f77469936"
+)
 
 // ManagedIdentity is the identity of an Azure resource, which the fake's
 // managed identity endpoints issue tokens for.
@@ -218,7 +223,7 @@ func (s *Server) serveMIToken(w http.ResponseWriter, r *http.Request, req miRequ
 	resource := strings.TrimSuffix(req.resource, "/.default")
 	aud, iss, ver := "", baseURL(r)+"/"+mi.Tenant+"/", "1.0"
 	if strings.EqualFold(strings.TrimSuffix(resource, "/"), tokenExchangeAudience) {
-		aud, iss, ver = tokenExchangeAudience, baseURL(r)+"/"+mi.Tenant+"/v2.0", "2.0"
+		aud, iss, ver = tokenExchangeAppID, baseURL(r)+"/"+mi.Tenant+"/v2.0", "2.0"
 	} else if aud, _ = s.resourceOf(resource); aud == "" {
 		writeMIError(w, http.StatusBadRequest, req.appSvc, "invalid_resource",
 			fmt.Sprintf("AADSTS500011: The resource principal named %s was not found in the tenant named %s.", resource, mi.Tenant))
@@ -228,9 +233,13 @@ func (s *Server) serveMIToken(w http.ResponseWriter, r *http.Request, req miRequ
 	lifetime := int64(s.opts.TokenLifetime.Seconds())
 	claims := jwt.MapClaims{
 		"aud": aud, "iss": iss, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Unix() + lifetime,
-		"appid": mi.ClientID, "azp": mi.ClientID, "appidacr": "2", "idtyp": "app",
-		"oid": mi.ObjectID, "sub": mi.ObjectID, "tid": mi.Tenant, "ver": ver,
+		"idtyp": "app", "oid": mi.ObjectID, "sub": mi.ObjectID, "tid": mi.Tenant, "ver": ver,
 		"uti": newGrantID()[:22],
+	}
+	if ver == "2.0" { // v2.0 tokens name the client azp, v1.0 tokens appid
+		claims["azp"], claims["azpacr"] = mi.ClientID, "2"
+	} else {
+		claims["appid"], claims["appidacr"] = mi.ClientID, "2"
 	}
 	if mi.ResourceID != "" {
 		claims["xms_mirid"] = mi.ResourceID

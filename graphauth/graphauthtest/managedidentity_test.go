@@ -1,6 +1,7 @@
 package graphauthtest_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -164,4 +165,24 @@ func fuzzAppToken(f *testing.F, srv *graphauthtest.Server) string {
 		f.Fatalf("no token: %v", err)
 	}
 	return body.AccessToken
+}
+
+func TestTokenExchangeTokenHasTheShapeEntraIssues(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	status, body := miGet(t, srv, graphauthtest.IMDSPath+"?api-version=2018-02-01&resource=api://AzureADTokenExchange", "Metadata", "true")
+	require.Equal(t, 200, status, body)
+	parts := strings.Split(body["access_token"].(string), ".")
+	require.Len(t, parts, 3)
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var claims map[string]any
+	require.NoError(t, json.Unmarshal(raw, &claims))
+	assert.Equal(t, "fb60f99c-7a34-4190-8149-302f77469936", claims["aud"], "a v2.0 token carries the exchange's app ID")
+	assert.Equal(t, srv.URL+"/"+mi.Tenant+"/v2.0", claims["iss"])
+	assert.Equal(t, mi.ObjectID, claims["sub"])
+	assert.Equal(t, mi.ClientID, claims["azp"])
+	assert.Equal(t, "2.0", claims["ver"])
 }
