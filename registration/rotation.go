@@ -149,7 +149,12 @@ func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 	return &Rotator{c: c, cred: cred, o: opts, holder: hex.EncodeToString(b[:])}, nil
 }
 
-func (r *Rotator) stateKey() string  { return "rotation:" + strings.ToLower(r.o.ObjectID) }
+// stateKey names the shared state, and the lease, of one app's secret or
+// certificate: the two can rotate side by side.
+func (r *Rotator) stateKey() string {
+	return "rotation:" + r.cred.kind() + ":" + strings.ToLower(r.o.ObjectID)
+}
+
 func (r *Rotator) leaseName() string { return r.stateKey() }
 
 // Run checks every Interval until ctx ends, logging failures (Check's

@@ -219,3 +219,67 @@ func (s *safeLog) String() string {
 	defer s.mu.Unlock()
 	return string(s.b)
 }
+
+func TestRotationRefusesACorruptSharedState(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	store := graphauth.NewMemoryStore()
+	app, _ := srv.App(srv.ClientID)
+	require.NoError(t, store.Set(context.Background(), "rotation:secret:"+app.ObjectID, []byte(`{"keyId":"x","value":"","kind":"secret"}`), time.Hour))
+	fleet := rotationFleet(t, srv, 1, store, nil, &testClock{t: srv.Now()}, nil)
+	_, err := fleet[0].rotator.Check(context.Background())
+	assert.ErrorIs(t, err, graphauth.ErrCorruptEntry)
+	assert.True(t, graphauth.Secret(srv.Secret) == fleet[0].slot.Secret(), "the secret in use is unchanged")
+}
+
+func TestRotatorRunChecksUntilItsContextEnds(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	clock := &testClock{t: srv.Now()}
+	slot, err := graphauth.NewSecretSlot(graphauth.Secret(srv.Secret))
+	require.NoError(t, err)
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.ReadWrite.OwnedBy")
+	app, _ := srv.App(srv.ClientID)
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{graphauth.RotatedSecret("live", slot)},
+		&graphauth.FallbackOptions{CertificateOptions: graphauth.CertificateOptions{Options: graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}}})
+	require.NoError(t, err)
+	defer cred.Close()
+	c, err := registration.NewClient(cred, &registration.ClientOptions{GraphEndpoint: srv.URL, HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	rot, err := registration.NewRotator(c, slot, registration.RotatorOptions{ObjectID: app.ObjectID, Store: graphauth.NewMemoryStore(),
+		Lead: 800 * 24 * time.Hour, Lifetime: 900 * 24 * time.Hour, Interval: 5 * time.Millisecond, Now: clock.Now})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rot.Run(ctx) }()
+	require.Eventually(t, func() bool { return slot.Secret() != graphauth.Secret(srv.Secret) }, 10*time.Second, 5*time.Millisecond)
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Equal(t, 2, secretCount(t, srv), "one rotation, however many checks")
+}
+
+// FuzzRotatorSharedState puts anything in the Store where the replicas
+// share the live secret: Check never panics, and the slot only ever takes
+// a well-formed secret.
+func FuzzRotatorSharedState(f *testing.F) {
+	srv := graphauthtest.NewServer(nil)
+	f.Cleanup(srv.Close)
+	app, _ := srv.App(srv.ClientID)
+	f.Add([]byte(`{"keyId":"k","value":"abc~def~ghi","kind":"secret","end":"2030-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"keyId":"k","value":"11111111-2222-3333-4444-555555555555","kind":"secret"}`))
+	f.Add([]byte(`{"keyId":"k","value":"x","kind":"certificate"}`))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		store := graphauth.NewMemoryStore()
+		if err := store.Set(context.Background(), "rotation:secret:"+app.ObjectID, data, time.Hour); err != nil {
+			t.Skip("the store refuses this value")
+		}
+		fleet := rotationFleet(t, srv, 1, store, nil, &testClock{t: srv.Now()}, nil)
+		_, _ = fleet[0].rotator.Check(context.Background())
+		if s := fleet[0].slot.Secret(); registration.CheckSecret(string(s)) != nil {
+			t.Fatalf("the slot took a malformed secret")
+		}
+	})
+}
