@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
 
@@ -49,6 +50,13 @@ type ManagedIdentityOptions struct {
 
 // imdsHost is where MSAL sends IMDS requests.
 const imdsHost = "169.254.169.254"
+
+// How often, and after how long, a request that IMDS answered 404 or 410
+// (it is being updated) is sent again: after 250 ms, then 500 ms.
+const (
+	imdsUpdateRetries = 2
+	imdsUpdateWait    = 250 * time.Millisecond
+)
 
 // NewManagedIdentityCredential returns a credential for the managed
 // identity opts selects. A nil opts means the system-assigned identity
@@ -253,7 +261,8 @@ type miHTTP struct {
 }
 
 func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
-	if m.imds != nil && req.URL.Host == imdsHost {
+	imds := req.URL.Host == imdsHost
+	if m.imds != nil && imds {
 		u := *m.imds
 		u.RawQuery = req.URL.RawQuery
 		req = req.Clone(req.Context())
@@ -261,6 +270,16 @@ func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
 	}
 	cp, _ := req.Context().Value(captureKey{}).(*capture)
 	resp, body, err := traceRequest(m.tracer, req, m.send)
+	// IMDS answers 404 and 410 while it is being updated, and asks to be
+	// tried again; the retry policy covers 429 and 5xx already.
+	for attempt := 1; imds && err == nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) && attempt <= imdsUpdateRetries; attempt++ {
+		select {
+		case <-req.Context().Done():
+			err = req.Context().Err()
+		case <-time.After(time.Duration(attempt) * imdsUpdateWait):
+			resp, body, err = traceRequest(m.tracer, req, m.send)
+		}
+	}
 	if err != nil {
 		if cp != nil {
 			cp.failed(err)

@@ -273,3 +273,22 @@ func TestManagedIdentityDoesNotFollowARedirect(t *testing.T) {
 		assert.Equal(t, "127.0.0.1:1", h, "nothing is sent to the redirect's host")
 	}
 }
+
+func TestManagedIdentityWaitsForIMDSWhileItIsUpdated(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{404, 410} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			t.Parallel()
+			srv := graphauthtest.NewServer(nil)
+			defer srv.Close()
+			srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+			srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointManagedIdentity, Status: status, Error: "not_found"})
+			cred, err := graphauth.NewManagedIdentityCredential(miOpts(srv))
+			require.NoError(t, err)
+			defer cred.Close()
+			_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+			require.NoError(t, err)
+			assert.Equal(t, 2, srv.Count(graphauthtest.EndpointManagedIdentity))
+		})
+	}
+}
