@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -308,4 +310,26 @@ func TestFallbackUnderConcurrentCallersSwitchesOnce(t *testing.T) {
 		}
 	}
 	assert.LessOrEqual(t, refusals, 2, "once switched, the refused secret is not sent again")
+}
+
+func TestAForgedManagedIdentityTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	fic := srv.TrustManagedIdentity(srv.ClientID, mi)
+	forger, _ := graphauthtest.NewCertificate("forger", srv.Now())
+	forged := func(context.Context) (string, error) {
+		now := time.Now()
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": fic.Issuer, "sub": mi.ObjectID,
+			"aud": "fb60f99c-7a34-4190-8149-302f77469936", "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+		return tok.SignedString(forger)
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{graphauth.Assertion("forged", forged)}, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	var aerr *graphauth.AuthError
+	require.True(t, errors.As(err, &aerr), "got %v", err)
+	assert.True(t, aerr.HasCode(700027), "the signature does not verify: %v", err)
 }
