@@ -113,23 +113,31 @@ func load(cred graphauth.TokenCredential, rate, freshEvery int, stop <-chan stru
 // ten. It reports the calls made and failed, and the time from each
 // replacement to the new secret in use.
 func BenchmarkFileReplacementUnderLoad(b *testing.B) {
-	for _, freshEvery := range []int{1, 10} {
-		b.Run(fmt.Sprintf("platform-every-%d", freshEvery), func(b *testing.B) { fileReplacement(b, freshEvery) })
+	for _, kind := range []string{"secret", "certificate"} {
+		for _, freshEvery := range []int{1, 10} {
+			b.Run(fmt.Sprintf("%s/platform-every-%d", kind, freshEvery), func(b *testing.B) { fileReplacement(b, kind, freshEvery) })
+		}
 	}
 }
 
-func fileReplacement(b *testing.B, freshEvery int) {
+func fileReplacement(b *testing.B, kind string, freshEvery int) {
 	for b.Loop() {
 		srv := graphauthtest.NewServer(nil)
 		r := newRotatingApp(srv)
-		path := filepath.Join(b.TempDir(), "secret")
-		if err := os.WriteFile(path, []byte(r.app.Secrets[0].Value), 0o600); err != nil {
+		path := filepath.Join(b.TempDir(), "file")
+		versions := [2][]byte{[]byte(r.app.Secrets[0].Value), []byte(r.app.Secrets[1].Value)}
+		cc := graphauth.SecretFile("s", path)
+		if kind == "certificate" {
+			versions = [2][]byte{certPEM(r.certificates[0], r.keys[0]), certPEM(r.certificates[1], r.keys[1])}
+			cc = graphauth.CertificateFile("c", path, "")
+		}
+		if err := os.WriteFile(path, versions[0], 0o600); err != nil {
 			b.Fatal(err)
 		}
 		times := &reloadTimes{}
 		opts := fallbackOpts(srv)
 		opts.Logger = slog.New(times)
-		cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, []graphauth.ClientCredential{graphauth.SecretFile("s", path)}, opts)
+		cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, []graphauth.ClientCredential{cc}, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -140,7 +148,7 @@ func fileReplacement(b *testing.B, freshEvery int) {
 		for i := range 10 {
 			time.Sleep(300 * time.Millisecond)
 			replaced := time.Now()
-			replaceFile(b, path, []byte(r.app.Secrets[(i+1)%2].Value))
+			replaceFile(b, path, versions[(i+1)%2])
 			for times.count() < i+1 {
 				time.Sleep(time.Millisecond)
 			}
