@@ -3,7 +3,7 @@ package graphauth
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -34,10 +34,10 @@ type fileSource struct {
 
 // loadedCredential is one version of the file's credential.
 type loadedCredential struct {
-	src    tokenSource
-	info   credentialInfo
-	digest string    // short digest of the file, for logs
-	at     time.Time // when it was loaded
+	src     tokenSource
+	info    credentialInfo
+	version int       // 1 for the file as first read, then one more per reload, for logs
+	at      time.Time // when it was loaded
 }
 
 // maxCredentialFile bounds what is read of a credential file.
@@ -66,20 +66,24 @@ func (f *fileSource) field() string {
 }
 
 func readCredentialFile(path string) ([]byte, error) {
-	info, err := os.Stat(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if info.Size() > maxCredentialFile {
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCredentialFile+1))
+	switch {
+	case err != nil:
+		return nil, err
+	case len(data) > maxCredentialFile:
 		return nil, &ConfigError{Field: "path", Reason: "is larger than 1 MiB: not a credential file"}
 	}
-	return os.ReadFile(path)
+	return data, nil
 }
 
 // load parses one version of the file into a token source.
 func (f *fileSource) load(data []byte) (*loadedCredential, error) {
-	sum := sha256.Sum256(data)
-	l := &loadedCredential{digest: hex.EncodeToString(sum[:4]), at: time.Now()}
+	l := &loadedCredential{at: time.Now(), version: 1}
 	if f.kind == "secret file" {
 		secret := strings.TrimSpace(string(data))
 		src, err := f.env.secretSource(Secret(secret))
@@ -144,8 +148,11 @@ func (f *fileSource) check() bool {
 			append(attrs, slog.Int("bytes", len(data)), slog.String("reason", err.Error()))...)
 		return false
 	}
-	prev := f.cur.Swap(l)
-	attrs = append(attrs, slog.String("digest", l.digest), slog.String("previous_digest", prev.digest))
+	l.version = f.cur.Load().version + 1
+	f.cur.Store(l)
+	// Which version, never a digest of the file: a secret's hash is not
+	// for logs either.
+	attrs = append(attrs, slog.Int("version", l.version))
 	if !l.info.expires.IsZero() {
 		attrs = append(attrs, slog.Time("expires", l.info.expires), slog.String("thumbprint", l.info.thumbprint))
 	}
