@@ -105,3 +105,29 @@ func FuzzCredentialFileThroughCredential(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTokenAnswerThroughFallback feeds any token endpoint answer to a
+// FallbackCredential of two credentials: never a panic, an *AuthError
+// without either credential's value, and at most two requests per call
+// (the next credential once).
+func FuzzTokenAnswerThroughFallback(f *testing.F) {
+	tokenAnswerSeeds(f)
+	srv := graphauthtest.NewServer(nil)
+	f.Cleanup(srv.Close)
+	f.Fuzz(func(t *testing.T, status int, retryAfter string, body []byte) {
+		p := &proxy{answer: fuzzAnswer(status, retryAfter, body), base: srv.Client().Transport}
+		opts := fallbackOpts(srv)
+		opts.HTTPClient = &http.Client{Transport: p}
+		opts.Retry.MaxRetries = -1
+		cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, secretAndCertificate(srv), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cred.Close()
+		tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+		checkOutcome(t, srv, tok, err)
+		if n := p.tokens.Load(); n > 2 {
+			t.Fatalf("%d token requests for one call", n)
+		}
+	})
+}
