@@ -105,36 +105,42 @@ func NewFallbackCredential(tenantID, clientID string, creds []ClientCredential, 
 	fb := &fallbackSource{log: r.log, stop: make(chan struct{})}
 	env := &memberEnv{tenantID: tenantID, clientID: clientID, opts: r, cert: fo.CertificateOptions, tel: tel,
 		dis: &discovery{entra: r.entra}, now: time.Now}
-	seen := map[string]bool{}
-	for i, cc := range creds {
-		if err := cc.check(i, seen); err != nil {
-			fb.close()
-			return nil, err
-		}
-	}
-	var firstErr error
-	for _, cc := range creds {
-		m, err := cc.member(env)
-		if err != nil {
-			// An entry that cannot be used now (an expired certificate, a
-			// file that is not there) is left out while another one can
-			// serve: the first usable credential is used.
-			firstErr = cmp.Or(firstErr, err)
-			r.log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential not usable; left out",
-				slog.String("credential", cc.name), slog.String("error", err.Error()))
-			continue
-		}
-		fb.members = append(fb.members, m)
-	}
-	if len(fb.members) == 0 {
+	if err := fb.build(creds, env); err != nil {
 		fb.close()
-		return nil, firstErr
+		return nil, err
 	}
 	c := newEngine("fallback", tenantID, clientID, fb, r)
 	c.tel = tel
 	env.now = func() time.Time { return c.now() }
 	fb.startWatching(fo.ReloadInterval)
 	return &FallbackCredential{c: c, fb: fb}, nil
+}
+
+// build makes the members of the list. An entry that cannot be used now
+// (an expired certificate, a file that is not there) is left out while
+// another one can serve: the first usable credential is used.
+func (s *fallbackSource) build(creds []ClientCredential, env *memberEnv) error {
+	seen := map[string]bool{}
+	for i, cc := range creds {
+		if err := cc.check(i, seen); err != nil {
+			return err
+		}
+	}
+	var firstErr error
+	for _, cc := range creds {
+		m, err := cc.member(env)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			s.log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential not usable; left out",
+				slog.String("credential", cc.name), slog.String("error", err.Error()))
+			continue
+		}
+		s.members = append(s.members, m)
+	}
+	if len(s.members) == 0 {
+		return firstErr
+	}
+	return nil
 }
 
 func checkIDs(tenantID, clientID string) error {
