@@ -76,28 +76,41 @@ type TokenFile struct {
 // NewTokenFile returns a TokenFile for path. The file is read on first use.
 func NewTokenFile(path string) *TokenFile { return &TokenFile{path: path} }
 
-// Assertion returns the file's token; it is an AssertionFunc. Errors are
+// Assertion returns the file's token; it is an AssertionFunc. A file
+// caught while being replaced (missing, empty, or not yet a whole JWT)
+// gives the token read before, while there is one. Errors are
 // *ConfigError naming AZURE_FEDERATED_TOKEN_FILE; they never hold the token.
 func (f *TokenFile) Assertion(context.Context) (string, error) {
-	info, err := os.Stat(f.path)
-	if err != nil {
-		return "", &ConfigError{Field: "AZURE_FEDERATED_TOKEN_FILE", Reason: "cannot be read", Err: err}
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	info, err := os.Stat(f.path)
+	if err != nil {
+		return f.previous(&ConfigError{Field: "AZURE_FEDERATED_TOKEN_FILE", Reason: "cannot be read", Err: err})
+	}
 	if f.token != "" && info.ModTime().Equal(f.modTime) && info.Size() == f.size {
 		return f.token, nil
 	}
 	data, err := os.ReadFile(f.path)
 	if err != nil {
-		return "", &ConfigError{Field: "AZURE_FEDERATED_TOKEN_FILE", Reason: "cannot be read", Err: err}
+		return f.previous(&ConfigError{Field: "AZURE_FEDERATED_TOKEN_FILE", Reason: "cannot be read", Err: err})
 	}
 	tok := strings.TrimSpace(string(data))
-	if tok == "" {
-		return "", &ConfigError{Field: "AZURE_FEDERATED_TOKEN_FILE", Reason: "is empty"}
+	switch {
+	case tok == "":
+		return f.previous(&ConfigError{Field: "AZURE_FEDERATED_TOKEN_FILE", Reason: "is empty"})
+	case strings.Count(tok, ".") != 2:
+		return f.previous(&ConfigError{Field: "AZURE_FEDERATED_TOKEN_FILE", Reason: "does not hold a compact JWT"})
 	}
 	f.token, f.modTime, f.size = tok, info.ModTime(), info.Size()
 	return tok, nil
+}
+
+// previous is the token read before, or err when there is none.
+func (f *TokenFile) previous(err error) (string, error) {
+	if f.token != "" {
+		return f.token, nil
+	}
+	return "", err
 }
 
 // String names the app and tenant; it never shows the credential.

@@ -36,6 +36,16 @@
 // to the hosts it is meant for (Graph's, by default), never across a
 // redirect to another host.
 //
+// [NewFallbackCredential] takes an ordered list of client credentials and
+// moves to the next one when the platform refuses the one in use (an
+// expired secret, an unknown certificate); [SecretFile] and
+// [CertificateFile] are read again when their files change, and
+// [SecretSlot] and [CertificateSlot] are switched by a rotator (package
+// registration's Rotator) without a restart. [NewManagedIdentityCredential]
+// gets tokens for an Azure resource's managed identity on MSAL Go's managed
+// identity client, and [ManagedIdentityAssertion] makes that identity the
+// client assertion of a multi-tenant app: no secret at all.
+//
 // [SignIn] signs users in with the authorization code and PKCE (state,
 // nonce and the S256 challenge that MSAL's confidential AuthCodeURL leaves
 // out), validates the ID token against the platform's keys, and keeps the

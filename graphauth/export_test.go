@@ -19,6 +19,10 @@ func EngineOf(c TokenCredential) *Engine {
 		return v.c
 	case *ClientAssertionCredential:
 		return v.c
+	case *FallbackCredential:
+		return v.c
+	case *ManagedIdentityCredential:
+		return v.c
 	}
 	panic("graphauth: not a credential of this package")
 }

@@ -35,6 +35,15 @@
 // shows, and MatchRegistered tells whether a local certificate is the one
 // registered (AADSTS700027 otherwise).
 //
+// An app may manage its own credentials: RemovePassword, AddKey and
+// RemoveKey (proven with a certificate the app already has, see Proof), and
+// federated identity credentials (AddFederatedCredential,
+// ManagedIdentityFederation for a managed identity). Rotator renews the
+// app's secret, and NewCertificateRotator its certificate, before they
+// expire: one replica of a fleet (a Lease) adds the new credential,
+// switches its graphauth.SecretSlot or CertificateSlot, shares it through
+// the Store, and the old one is removed after an overlap.
+//
 // The Graph client's refusals are *GraphError values with Graph's code,
 // message and request ID; a 403 lists the permissions the calling app needs.
 package registration

@@ -144,6 +144,9 @@ func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, 
 		}
 	}
 	r.graphChecks(authenticated)
+	if _, ok := r.cred.(Statuser); ok {
+		r.step("credentials.expiry", "Days to expiry", r.expiry)
+	}
 	for _, c := range r.report.Checks {
 		if c.Status.rank() > r.report.Status.rank() || r.report.Status == "" {
 			r.report.Status = c.Status

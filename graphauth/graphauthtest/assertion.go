@@ -1,6 +1,7 @@
 package graphauthtest
 
 import (
+	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
@@ -30,9 +31,13 @@ func (s *Server) checkAssertion(a *app, raw string, req *tokenRequest) (string, 
 	fics := append([]FederatedCredential(nil), a.FederatedCredentials...)
 	s.mu.Unlock()
 
+	// An assertion the app signed itself names the app as its issuer; any
+	// other issuer's token (one carries an x5t too when Entra issued it, as
+	// for a managed identity) is a federated one.
 	_, hasX5t := tok.Header["x5t"]
 	_, hasS256 := tok.Header["x5t#S256"]
-	if !hasX5t && !hasS256 && len(fics) > 0 {
+	iss, _ := claims["iss"].(string)
+	if len(fics) > 0 && (!hasX5t && !hasS256 || !strings.EqualFold(iss, a.ClientID)) {
 		return "federated", s.checkFederated(a, raw, claims, fics)
 	}
 	cert, thumb, oerr := certForHeader(a, tok.Header, certs)
@@ -55,7 +60,6 @@ func (s *Server) checkAssertion(a *app, raw string, req *tokenRequest) (string, 
 		return "", errInvalidClient(700027, "Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '%s', Found key 'Start=%s, End=%s']",
 			thumb, cert.NotBefore.UTC().Format("01/02/2006 15:04:05"), cert.NotAfter.UTC().Format("01/02/2006 15:04:05"))
 	}
-	iss, _ := claims["iss"].(string)
 	sub, _ := claims["sub"].(string)
 	if !strings.EqualFold(iss, a.ClientID) {
 		return "", errInvalidClient(700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials .")
@@ -152,10 +156,19 @@ func (s *Server) checkFederated(a *app, raw string, claims jwt.MapClaims, fics [
 		if aud == "" {
 			aud = "api://AzureADTokenExchange"
 		}
-		if f.Issuer != iss || f.Subject != sub || !containsFold(auds, aud) {
+		// The platform knows the token exchange audience by its URI and by
+		// its app ID, which is what an Entra-issued (v2.0) token carries.
+		audOK := containsFold(auds, aud) || (strings.EqualFold(aud, tokenExchangeAudience) && containsFold(auds, tokenExchangeAppID))
+		if f.Issuer != iss || f.Subject != sub || !audOK {
 			continue
 		}
-		for _, key := range f.Keys {
+		keys := f.Keys
+		if len(keys) == 0 {
+			// No keys given: the issuer is this server (a managed
+			// identity's token), whose own key signs.
+			keys = []crypto.PublicKey{&s.signer.key.PublicKey}
+		}
+		for _, key := range keys {
 			_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256", "PS256", "ES256"}), jwt.WithoutClaimsValidation()).Parse(raw, func(*jwt.Token) (any, error) { return key, nil })
 			if err == nil {
 				return checkLifetime(claims, s.clk.now())

@@ -125,10 +125,13 @@ type Certificate struct {
 // FederatedCredential trusts tokens from an external issuer as client
 // assertions (workload identity federation).
 type FederatedCredential struct {
-	Issuer   string // the "iss" the assertion must carry
-	Subject  string // the "sub" the assertion must carry
-	Audience string // empty means "api://AzureADTokenExchange"
-	Keys     []crypto.PublicKey
+	ID          string // its Graph ID; set when added through Graph
+	Name        string // unique on the app; set when added through Graph
+	Description string
+	Issuer      string             // the "iss" the assertion must carry
+	Subject     string             // the "sub" the assertion must carry
+	Audience    string             // empty means "api://AzureADTokenExchange"
+	Keys        []crypto.PublicKey // the issuer's keys; none means the fake's own (a managed identity's tokens)
 }
 
 type tenant struct {

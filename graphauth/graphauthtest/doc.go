@@ -96,11 +96,21 @@
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
 //     an administrator); GET /users/{id}/authentication/passwordMethods.
 //   - apps: servicePrincipals (by id or appId, create, appRoleAssignedTo,
-//     appRoleAssignments), applications (create, get, patch, addPassword),
-//     oauth2PermissionGrants.
+//     appRoleAssignments), applications (create, get, patch, addPassword,
+//     removePassword, addKey and removeKey with their proof,
+//     federatedIdentityCredentials), oauth2PermissionGrants.
 //   - POST /$batch: up to 20 requests, dependsOn, 424 for a failed
 //     dependency, each request through the whole fake (its own status,
 //     throttling and faults).
+//
+// Managed identity: AddManagedIdentity registers one, and the server
+// answers as IMDS at IMDSPath (Metadata: true, api-version) and as App
+// Service at IdentityEndpointPath (X-IDENTITY-HEADER: IdentityHeader(),
+// api-version 2019-08-01), each with its own response and error shapes.
+// TrustManagedIdentity adds the federated identity credential that lets an
+// app accept the identity's token as its client assertion; the token
+// endpoint checks a federated assertion's issuer, subject, audience and
+// signature against the app's federated identity credentials.
 //
 // Query options on users and groups follow Graph's documented behaviour
 // for directory objects: $filter (eq, ne, not, in, startswith, endswith,

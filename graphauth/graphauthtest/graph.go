@@ -259,6 +259,7 @@ func (s *Server) graphRoutes() []graphRoute {
 		{"POST", "applications/{id}/addPassword", s.graphAddPassword, 0},
 		{"POST", "applications(appId)/addPassword", s.graphAddPassword, 0},
 	}
+	routes = append(routes, s.credentialRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.groupRoutes()...)
 	routes = append(routes, s.tenantRoutes()...)

@@ -42,7 +42,7 @@ func (s *Server) routes() http.Handler {
 		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 		ep, serve := s.route(parts)
 		rec := &Request{Time: s.clk.now(), Method: r.Method, Path: r.URL.Path, Endpoint: ep}
-		if ep != EndpointGraph && ep != EndpointOther && ep != EndpointUserInfo && len(parts) > 1 {
+		if ep != EndpointGraph && ep != EndpointOther && ep != EndpointUserInfo && ep != EndpointManagedIdentity && len(parts) > 1 {
 			rec.Tenant = parts[0]
 		}
 		rec.ClientID = r.URL.Query().Get("client_id")
@@ -75,6 +75,10 @@ type handlerFunc func(http.ResponseWriter, *http.Request, []string)
 func (s *Server) route(p []string) (Endpoint, handlerFunc) {
 	n := len(p)
 	switch {
+	case n == 4 && p[0] == "metadata" && p[1] == "identity" && p[2] == "oauth2" && p[3] == "token":
+		return EndpointManagedIdentity, s.serveIMDS
+	case n == 2 && p[0] == "msi" && p[1] == "token":
+		return EndpointManagedIdentity, s.serveAppService
 	case n >= 2 && p[0] == "v1.0":
 		return EndpointGraph, s.serveGraph
 	case n == 3 && p[0] == "reports" && p[1] == "download":

@@ -94,6 +94,7 @@ type Server struct {
 	types    schemas
 	throttle throttles
 	sessions sessions
+	mis      managedIdentities
 }
 
 // NewServer starts and returns a new Server. The caller should call Close when

@@ -1,6 +1,8 @@
 // Package redisstore is a graphauth.Store in Redis, for a fleet of replicas
 // that share tokens. Wrap it in tokenstore.Encrypted: Redis then holds only
-// sealed values, each with a TTL from its token's expiry.
+// sealed values, each with a TTL from its token's expiry. TryAcquire and
+// Release make it a lease too, so that one replica does a job such as
+// rotating the app's credential (registration.Rotator).
 package redisstore
 
 import (

@@ -1,0 +1,335 @@
+package graphauth_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+func fallbackOpts(srv *graphauthtest.Server) *graphauth.FallbackOptions {
+	return &graphauth.FallbackOptions{CertificateOptions: graphauth.CertificateOptions{Options: *fakeOpts(srv)}}
+}
+
+// secretAndCertificate is the default app's two credentials, secret first.
+func secretAndCertificate(srv *graphauthtest.Server) []graphauth.ClientCredential {
+	return []graphauth.ClientCredential{
+		graphauth.SecretValue("secret", graphauth.Secret(srv.Secret)),
+		graphauth.Certificate("certificate", []*x509.Certificate{srv.ClientCertificate}, srv.ClientKey),
+	}
+}
+
+func TestFallbackMovesToTheNextCredentialOnEachCredentialRefusal(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{7000215, 7000222, 700027, 700024, 7000214, 1000502, 7000274, 7000277} {
+		t.Run("AADSTS"+strconv.Itoa(code), func(t *testing.T) {
+			t.Parallel()
+			srv := graphauthtest.NewServer(nil)
+			defer srv.Close()
+			var logs bytes.Buffer
+			opts := fallbackOpts(srv)
+			opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, secretAndCertificate(srv), opts)
+			require.NoError(t, err)
+			defer cred.Close()
+			srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 401, Error: "invalid_client", AADSTS: code})
+
+			tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+			require.NoError(t, err)
+			assert.NotEmpty(t, tok.AccessToken)
+			assert.Equal(t, "certificate", cred.Active(), "the outcome says which credential served")
+			assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken), "the next credential is tried once")
+			assert.Contains(t, logs.String(), "trying the next one")
+			assert.NotContains(t, logs.String(), srv.Secret)
+
+			_, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+			require.NoError(t, err)
+			assert.Equal(t, 3, srv.Count(graphauthtest.EndpointToken), "the credential that served keeps serving")
+		})
+	}
+}
+
+func TestFallbackAfterTheRealPlatformRefusesAWrongSecret(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := secretAndCertificate(srv)
+	creds[0] = graphauth.SecretValue("old secret", "an~old~secret~that~was~removed")
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "certificate", cred.Active())
+	st := cred.Status()
+	require.Len(t, st, 2)
+	assert.False(t, st[0].Active)
+	assert.True(t, st[1].Active)
+	assert.Equal(t, srv.ClientCertificate.NotAfter, st[1].Expires)
+}
+
+func TestFallbackDoesNotRetryRefusalsNoCredentialCanFix(t *testing.T) {
+	t.Parallel()
+	for name, fault := range map[string]graphauthtest.Fault{
+		"tenant not found (AADSTS90002)":        {Status: 400, Error: "invalid_request", AADSTS: 90002},
+		"app not in tenant (AADSTS700016)":      {Status: 400, Error: "unauthorized_client", AADSTS: 700016},
+		"consent missing (AADSTS65001)":         {Status: 400, Error: "invalid_grant", AADSTS: 65001},
+		"throttled (429)":                       {Status: 429, RetryAfter: "120"},
+		"resource not in tenant (AADSTS500011)": {Status: 400, Error: "invalid_resource", AADSTS: 500011},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := graphauthtest.NewServer(nil)
+			defer srv.Close()
+			opts := fallbackOpts(srv)
+			opts.Retry.MaxRetries = -1
+			cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, secretAndCertificate(srv), opts)
+			require.NoError(t, err)
+			defer cred.Close()
+			fault.Endpoint = graphauthtest.EndpointToken
+			srv.InjectFault(fault)
+			_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+			var aerr *graphauth.AuthError
+			require.True(t, errors.As(err, &aerr), "got %v", err)
+			assert.False(t, graphauth.IsCredentialRefusal(err))
+			assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken))
+			assert.Equal(t, "secret", cred.Active())
+		})
+	}
+}
+
+func TestFallbackReturnsTheLastRefusalWhenEveryCredentialIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, secretAndCertificate(srv), fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 401, Error: "invalid_client", AADSTS: 7000215})
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 401, Error: "invalid_client", AADSTS: 700027})
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	var aerr *graphauth.AuthError
+	require.True(t, errors.As(err, &aerr), "got %v", err)
+	assert.True(t, aerr.HasCode(700027))
+	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken), "each credential once, no more")
+	assert.Equal(t, "secret", cred.Active())
+}
+
+func TestFallbackWrapsAroundFromTheLastCredential(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, secretAndCertificate(srv), fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	refuse := graphauthtest.Fault{Endpoint: graphauthtest.EndpointToken, Status: 401, Error: "invalid_client", AADSTS: 7000222}
+	srv.InjectFault(refuse)
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	require.Equal(t, "certificate", cred.Active())
+	srv.InjectFault(refuse)
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.Equal(t, "secret", cred.Active())
+}
+
+func TestFallbackMovesOnWhenAnAssertionSourceFails(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	broken := func(context.Context) (string, error) { return "", errors.New("token file is gone") }
+	creds := []graphauth.ClientCredential{graphauth.Assertion("workload identity", broken), graphauth.SecretValue("secret", graphauth.Secret(srv.Secret))}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "secret", cred.Active())
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken), "an assertion that could not be made is never sent")
+}
+
+func TestFallbackBadInputIsAConfigError(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	t.Cleanup(srv.Close) // the subtests run after this function returns
+	good := graphauth.SecretValue("a", graphauth.Secret(srv.Secret))
+	for name, creds := range map[string][]graphauth.ClientCredential{
+		"no credentials":            nil,
+		"a zero credential":         {{}},
+		"no name":                   {graphauth.SecretValue(" ", "x~y")},
+		"a name twice":              {good, good},
+		"an empty secret":           {graphauth.SecretValue("s", "")},
+		"a secret ID for a secret":  {graphauth.SecretValue("s", "11111111-2222-3333-4444-555555555555")},
+		"a certificate without key": {graphauth.Certificate("c", []*x509.Certificate{srv.ClientCertificate}, nil)},
+		"a nil assertion source":    {graphauth.Assertion("a", nil)},
+		"a missing secret file":     {graphauth.SecretFile("f", "/nonexistent/secret")},
+		"a missing certificate":     {graphauth.CertificateFile("f", "/nonexistent/cert.pem", "")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+			var cerr *graphauth.ConfigError
+			require.True(t, errors.As(err, &cerr), "got %v", err)
+			assert.NotContains(t, err.Error(), srv.Secret)
+		})
+	}
+	_, err := graphauth.NewFallbackCredential("not a tenant", srv.ClientID, []graphauth.ClientCredential{good}, nil)
+	var cerr *graphauth.ConfigError
+	assert.True(t, errors.As(err, &cerr))
+	_, err = graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{good}, &graphauth.FallbackOptions{ReloadInterval: -1})
+	assert.True(t, errors.As(err, &cerr))
+}
+
+func TestFallbackPrintsNoSecret(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := secretAndCertificate(srv)
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		out := fmt.Sprintf(verb, creds) + fmt.Sprintf(verb, cred) + fmt.Sprintf(verb, cred.Status())
+		assert.NotContains(t, out, srv.Secret)
+		assert.NotContains(t, out, fmt.Sprintf("%x", srv.Secret))
+	}
+}
+
+func TestSecretlessMultiTenantAppGetsTokensInTwoTenants(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	customer := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Fabrikam"})
+	app := srv.AddApp(graphauthtest.App{DisplayName: "MSP tool", MultiTenant: true})
+	srv.GrantAppRoles(srv.TenantID, app.ClientID, "User.Read.All")
+	srv.AddServicePrincipal(customer.ID, app.ClientID)
+	srv.GrantAppRoles(customer.ID, app.ClientID, "User.Read.All")
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	srv.TrustManagedIdentity(app.ClientID, mi)
+
+	opts := fallbackOpts(srv)
+	opts.AllowedTenants = []string{"*"}
+	creds := []graphauth.ClientCredential{graphauth.ManagedIdentityAssertion("managed identity", &graphauth.ManagedIdentityOptions{IMDSEndpoint: srv.URL + graphauthtest.IMDSPath})}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, app.ClientID, creds, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	for _, tenant := range []string{srv.TenantID, customer.ID} {
+		tok, err := cred.Token(context.Background(), graphauth.TokenRequest{TenantID: tenant})
+		require.NoError(t, err, tenant)
+		claims := claimsOf(t, tok.AccessToken)
+		assert.Equal(t, tenant, claims["tid"])
+		assert.Equal(t, app.ClientID, claims["appid"])
+		assert.Equal(t, []string{"User.Read.All"}, rolesOf(t, tok.AccessToken))
+	}
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointManagedIdentity), "the identity's token is cached and serves both tenants")
+}
+
+func TestFederatedAssertionFromAnUntrustedIdentityIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	trusted := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{})
+	other := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{})
+	srv.TrustManagedIdentity(srv.ClientID, trusted)
+	creds := []graphauth.ClientCredential{graphauth.ManagedIdentityAssertion("mi", &graphauth.ManagedIdentityOptions{
+		ClientID: other.ClientID, IMDSEndpoint: srv.URL + graphauthtest.IMDSPath})}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	var aerr *graphauth.AuthError
+	require.True(t, errors.As(err, &aerr), "got %v", err)
+	assert.True(t, aerr.HasCode(70021), "no federated credential matches subject %s: %v", other.ObjectID, err)
+}
+
+func TestFallbackLeavesOutACredentialThatCannotBeUsedNow(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	key, expired := graphauthtest.NewCertificate("expired", srv.Now().AddDate(-2, 0, 0))
+	var logs bytes.Buffer
+	opts := fallbackOpts(srv)
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{
+		graphauth.Certificate("expired certificate", []*x509.Certificate{expired}, key),
+		graphauth.SecretFile("missing file", "/nonexistent/secret"),
+		graphauth.SecretValue("secret", graphauth.Secret(srv.Secret)),
+	}, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	assert.Equal(t, "secret", cred.Active())
+	require.Len(t, cred.Status(), 1)
+	assert.Equal(t, 2, strings.Count(logs.String(), "credential not usable; left out"))
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+}
+
+func TestFallbackUnderConcurrentCallersSwitchesOnce(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := secretAndCertificate(srv)
+	creds[0] = graphauth.SecretValue("old secret", "an~old~secret~that~was~removed")
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cred.Token(context.Background(), graphauth.TokenRequest{Fresh: i%2 == 0})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, "certificate", cred.Active())
+	refusals := 0
+	for _, r := range srv.Requests() {
+		if r.AADSTS == 7000215 {
+			refusals++
+		}
+	}
+	assert.LessOrEqual(t, refusals, 2, "once switched, the refused secret is not sent again")
+}
+
+func TestAForgedManagedIdentityTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	fic := srv.TrustManagedIdentity(srv.ClientID, mi)
+	forger, _ := graphauthtest.NewCertificate("forger", srv.Now())
+	forged := func(context.Context) (string, error) {
+		now := time.Now()
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": fic.Issuer, "sub": mi.ObjectID,
+			"aud": "fb60f99c-7a34-4190-8149-302f77469936", "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+		return tok.SignedString(forger)
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{graphauth.Assertion("forged", forged)}, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	var aerr *graphauth.AuthError
+	require.True(t, errors.As(err, &aerr), "got %v", err)
+	assert.True(t, aerr.HasCode(700027), "the signature does not verify: %v", err)
+}
