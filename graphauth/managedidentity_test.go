@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -20,14 +19,6 @@ import (
 // miOpts points a managed identity credential at the fake's IMDS.
 func miOpts(srv *graphauthtest.Server) *graphauth.ManagedIdentityOptions {
 	return &graphauth.ManagedIdentityOptions{Options: *fakeOpts(srv), IMDSEndpoint: srv.URL + graphauthtest.IMDSPath}
-}
-
-func claimsOf(t *testing.T, token string) jwt.MapClaims {
-	t.Helper()
-	claims := jwt.MapClaims{}
-	_, _, err := jwt.NewParser().ParseUnverified(token, claims)
-	require.NoError(t, err)
-	return claims
 }
 
 func TestManagedIdentityThroughIMDSGetsAndCachesAToken(t *testing.T) {
