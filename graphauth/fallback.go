@@ -45,26 +45,19 @@ type FallbackOptions struct {
 	ReloadInterval time.Duration
 }
 
-// fallbackAADSTS are the platform's refusals of the client credential
-// itself: a wrong or expired secret, an unknown, expired or revoked
-// certificate, an assertion outside its time range. Another credential of
-// the same app can succeed where these fail.
-var fallbackAADSTS = [...]int{7000215, 7000222, 700027, 700024, 7000214, 1000502, 7000274, 7000277}
-
 // IsCredentialRefusal reports whether err is a refusal of the client
 // credential itself (AADSTS7000215, 7000222, 700027, 700024, 7000214,
-// 1000502, 7000274 or 7000277), or a failure to produce one (an assertion
-// source or a credential file that cannot be read): the refusals after which
-// a FallbackCredential tries its next credential.
+// 1000502, 7000274, 7000277 and the other codes of CredentialErrorCodes,
+// as AuthError.CredentialRejected reads them), or a failure to produce one
+// (an assertion source or a credential file that cannot be read): the
+// refusals after which a FallbackCredential tries its next credential.
 func IsCredentialRefusal(err error) bool {
 	var aerr *AuthError
 	if !errors.As(err, &aerr) {
 		return false
 	}
-	for _, n := range fallbackAADSTS {
-		if aerr.HasCode(n) {
-			return true
-		}
+	if aerr.CredentialRejected() {
+		return true
 	}
 	var cerr *ConfigError
 	return aerr.StatusCode == 0 && errors.As(aerr.Err, &cerr)
