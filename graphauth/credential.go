@@ -304,10 +304,11 @@ func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token
 		refreshIn = time.Duration(float64(life)*c.opts.share) - jitter
 	}
 	return withScopes(Token{
-		AccessToken: got.accessToken,
-		ExpiresOn:   start.Add(life),
-		RefreshOn:   start.Add(refreshIn),
-		TenantID:    e.tenant,
+		AccessToken:    got.accessToken,
+		ExpiresOn:      start.Add(life),
+		RefreshOn:      start.Add(refreshIn),
+		TenantID:       e.tenant,
+		CredentialName: got.via,
 	}, e.scopes), nil
 }
 

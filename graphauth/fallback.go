@@ -246,33 +246,43 @@ type fallbackSource struct {
 }
 
 func (s *fallbackSource) token(ctx context.Context, q tokenQuery) (issued, error) {
+	got, i, err := s.tryInOrder(ctx, q)
+	if err == nil {
+		got.via = s.members[i].name
+	}
+	return got, err
+}
+
+// tryInOrder asks the credential in use, then, after a refusal that another
+// credential can fix, the next one; it returns the member that answered.
+func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, int, error) {
 	i := int(s.active.Load())
 	got, err := s.members[i].src.token(ctx, q)
 	if err == nil || !IsCredentialRefusal(err) {
-		return got, err
+		return got, i, err
 	}
 	// A file that changed since the last look may hold the fix: read it
 	// now rather than at the next tick, and send the request again with it.
 	if f := s.members[i].file; f != nil && f.check() {
 		if got, err = s.members[i].src.token(ctx, q); err == nil || !IsCredentialRefusal(err) {
-			return got, err
+			return got, i, err
 		}
 	}
 	if len(s.members) == 1 {
-		return got, err
+		return got, i, err
 	}
 	next := (i + 1) % len(s.members)
 	s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential refused; trying the next one",
 		slog.String("refused", s.members[i].name), slog.String("next", s.members[next].name), slog.String("error", err.Error()))
 	got, err = s.members[next].src.token(ctx, q)
 	if err != nil {
-		return got, err
+		return got, next, err
 	}
 	if s.active.CompareAndSwap(int32(i), int32(next)) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential in use changed",
 			slog.String("from", s.members[i].name), slog.String("to", s.members[next].name))
 	}
-	return got, nil
+	return got, next, nil
 }
 
 // reloaded is told that member i now holds a new credential: if it comes

@@ -52,6 +52,8 @@ func TestFallbackMovesToTheNextCredentialOnEachCredentialRefusal(t *testing.T) {
 			require.NoError(t, err)
 			assert.NotEmpty(t, tok.AccessToken)
 			assert.Equal(t, "certificate", cred.Active(), "the outcome says which credential served")
+			assert.Equal(t, "certificate", tok.CredentialName, "and so does the token")
+			assert.Contains(t, tok.String(), `CredentialName: "certificate"`)
 			assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken), "the next credential is tried once")
 			assert.Contains(t, logs.String(), "trying the next one")
 			assert.NotContains(t, logs.String(), srv.Secret)

@@ -34,6 +34,7 @@ type issued struct {
 	expiresIn   int64     // seconds, from the response's expires_in; 0 if absent
 	refreshIn   int64     // seconds, from refresh_in; 0 if absent
 	expiresOn   time.Time // the expiry the client library computed, for answers without expires_in
+	via         string    // the name of the client credential that served (FallbackCredential)
 }
 
 // maxLifetime is the longest token lifetime believed. Entra's access tokens

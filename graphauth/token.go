@@ -52,6 +52,10 @@ type Token struct {
 	TenantID    string
 	Scopes      []string // the scopes asked for; nil for a v1 token
 	Resource    string   // the resource of a v1 token (TokenRequest.Resource); empty otherwise
+	// CredentialName names the client credential that got the token, for a
+	// FallbackCredential (the name given to SecretValue, Certificate, ...);
+	// empty for other credentials and for a token taken from the Store.
+	CredentialName string
 }
 
 // String describes the token without revealing it.
@@ -59,6 +63,9 @@ func (t Token) String() string {
 	res := ""
 	if t.Resource != "" {
 		res = fmt.Sprintf(", Resource: %q", t.Resource)
+	}
+	if t.CredentialName != "" {
+		res += fmt.Sprintf(", CredentialName: %q", t.CredentialName)
 	}
 	return fmt.Sprintf("graphauth.Token{TenantID: %q, Scopes: [%s]%s, ExpiresOn: %s, RefreshOn: %s, AccessToken: %s}",
 		t.TenantID, strings.Join(t.Scopes, " "), res, t.ExpiresOn.UTC().Format(time.RFC3339), t.RefreshOn.UTC().Format(time.RFC3339), redacted(t.AccessToken))
@@ -73,13 +80,14 @@ func (t Token) GoString() string { return t.String() }
 // MarshalJSON writes the token's metadata with the access token redacted.
 func (t Token) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		TenantID    string    `json:"tenantId"`
-		Scopes      []string  `json:"scopes"`
-		Resource    string    `json:"resource,omitempty"`
-		ExpiresOn   time.Time `json:"expiresOn"`
-		RefreshOn   time.Time `json:"refreshOn"`
-		AccessToken string    `json:"accessToken"`
-	}{t.TenantID, t.Scopes, t.Resource, t.ExpiresOn, t.RefreshOn, redacted(t.AccessToken)})
+		TenantID       string    `json:"tenantId"`
+		Scopes         []string  `json:"scopes"`
+		Resource       string    `json:"resource,omitempty"`
+		CredentialName string    `json:"credentialName,omitempty"`
+		ExpiresOn      time.Time `json:"expiresOn"`
+		RefreshOn      time.Time `json:"refreshOn"`
+		AccessToken    string    `json:"accessToken"`
+	}{t.TenantID, t.Scopes, t.Resource, t.CredentialName, t.ExpiresOn, t.RefreshOn, redacted(t.AccessToken)})
 }
 
 func redacted(s string) string {
