@@ -163,3 +163,38 @@ func TestSignInReadsTheSharedClock(t *testing.T) {
 	require.NoError(t, err, "the ID token, issued by the advanced fake, is valid by the same clock")
 	assert.Equal(t, "adele@contoso.onmicrosoft.com", user.Username)
 }
+
+func TestSignInTokenObeysTheSharedClock(t *testing.T) {
+	t.Parallel()
+	for _, withStore := range []bool{false, true} {
+		t.Run(map[bool]string{false: "memory", true: "store"}[withStore], func(t *testing.T) {
+			t.Parallel()
+			srv := graphauthtest.NewServer(nil)
+			t.Cleanup(srv.Close)
+			s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, func(o *graphauth.SignInOptions) {
+				o.Clock = srv.Clock()
+				if withStore {
+					o.Store = graphauth.NewMemoryStore()
+				}
+			})
+			authURL, pending, err := s.AuthCodeURL(graphauth.AuthRequest{LoginHint: "adele@contoso.onmicrosoft.com"})
+			require.NoError(t, err)
+			user, err := s.Complete(context.Background(), pending, browse(t, srv, authURL))
+			require.NoError(t, err)
+
+			first, err := s.Token(context.Background(), user.AccountID, nil)
+			require.NoError(t, err)
+			again, err := s.Token(context.Background(), user.AccountID, nil)
+			require.NoError(t, err)
+			assert.Equal(t, first.AccessToken, again.AccessToken, "a cached token serves while the shared clock says it is valid")
+			redeemed := tokenRequests(srv, "refresh_token")
+
+			srv.Advance(2 * time.Hour)
+			later, err := s.Token(context.Background(), user.AccountID, nil)
+			require.NoError(t, err)
+			assert.NotEqual(t, first.AccessToken, later.AccessToken, "past its expiry by the shared clock, the token is not served")
+			assert.Equal(t, redeemed+1, tokenRequests(srv, "refresh_token"), "the refresh token was redeemed once")
+			assert.True(t, later.ExpiresOn.After(srv.Now()), "the new token is valid by the shared clock")
+		})
+	}
+}

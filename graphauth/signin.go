@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
@@ -210,6 +211,14 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 		})
 		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(ms)}, []public.Option{public.WithCache(ms)}
 		s.users = ms
+	}
+	if s.opts.clock != nil { // MSAL judges cached user tokens by the wall clock: see clockedCache
+		var inner cache.ExportReplace
+		if s.users != nil {
+			inner = s.users
+		}
+		cc := newClockedCache(inner, s.now)
+		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(cc)}, []public.Option{public.WithCache(cc)}
 	}
 	switch {
 	case auth.Secret != "" && auth.Key != nil:

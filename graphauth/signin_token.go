@@ -87,7 +87,11 @@ func (s *SignIn) token(ctx context.Context, accountID string, scopes []string, c
 		_ = s.remove(ctx, accountID) // MSAL cached what it accepted
 		return Token{}, err
 	}
-	return Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: res.Account.Realm, Scopes: grantedScopes(res.GrantedScopes)}, nil
+	expires := res.ExpiresOn
+	if s.opts.clock != nil { // MSAL stamps by the wall clock; say it by the injected one
+		expires = s.now().Add(time.Until(expires))
+	}
+	return Token{AccessToken: res.AccessToken, ExpiresOn: expires, TenantID: res.Account.Realm, Scopes: grantedScopes(res.GrantedScopes)}, nil
 }
 
 // checkTokenResponse refuses a token response that MSAL accepted but the
