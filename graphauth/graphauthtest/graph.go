@@ -260,6 +260,7 @@ func (s *Server) graphRoutes() []graphRoute {
 		{"POST", "applications(appId)/addPassword", s.graphAddPassword, 0},
 	}
 	routes = append(routes, s.credentialRoutes()...)
+	routes = append(routes, s.appListRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.groupRoutes()...)
 	routes = append(routes, s.tenantRoutes()...)

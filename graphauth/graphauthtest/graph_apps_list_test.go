@@ -1,0 +1,59 @@
+package graphauthtest_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+func TestGraphListsApplicationsWithTheirQueryOptions(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	other := srv.AddApp(graphauthtest.App{DisplayName: "Payroll sync", HomeTenant: srv.TenantID})
+	tok := tokenWithRoles(t, srv, "Application.Read.All")
+
+	all := get(t, srv, tok, "/v1.0/applications")
+	require.Equal(t, 200, all.Status, all.Raw)
+	assert.Contains(t, all.names("appId"), other.ClientID)
+	assert.Contains(t, all.names("appId"), srv.ClientID)
+	assert.Contains(t, all.Body["@odata.context"], "$metadata#applications")
+
+	one := get(t, srv, tok, "/v1.0/applications?$filter=appId eq '"+other.ClientID+"'&$select=id,appId,displayName")
+	require.Equal(t, 200, one.Status, one.Raw)
+	require.Len(t, one.values(), 1)
+	assert.Equal(t, "Payroll sync", one.values()[0]["displayName"])
+	assert.NotContains(t, one.values()[0], "passwordCredentials", "$select is honoured")
+
+	starts := get(t, srv, tok, "/v1.0/applications?$filter=startswith(displayName,'Payroll')")
+	assert.Equal(t, []string{other.ClientID}, starts.names("appId"))
+
+	bad := get(t, srv, tok, "/v1.0/applications?$filter=startswith(signInAudience,'Azure')")
+	assert.Equal(t, 400, bad.Status, "an operator Graph does not support here is refused, not ignored")
+
+	none := get(t, srv, appTokenWithout(t, srv, "Application.Read.All", "Application.ReadWrite.All"), "/v1.0/applications")
+	assert.Equal(t, 403, none.Status)
+}
+
+func TestGraphListsOnlyOwnedApplicationsForOwnedBy(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	other := srv.AddApp(graphauthtest.App{DisplayName: "Not mine", HomeTenant: srv.TenantID})
+	srv.RevokeAppRoles(srv.TenantID, srv.ClientID, "Application.Read.All", "Application.ReadWrite.All")
+	tok := tokenWithRoles(t, srv, "Application.ReadWrite.OwnedBy")
+	list := get(t, srv, tok, "/v1.0/applications")
+	require.Equal(t, 200, list.Status, list.Raw)
+	assert.Contains(t, list.names("appId"), srv.ClientID, "an app sees itself")
+	assert.NotContains(t, list.names("appId"), other.ClientID)
+}
+
+// appTokenWithout revokes roles from the default app and returns its token.
+func appTokenWithout(t *testing.T, srv *graphauthtest.Server, roles ...string) string {
+	t.Helper()
+	srv.RevokeAppRoles(srv.TenantID, srv.ClientID, roles...)
+	return appToken(t, srv)
+}
