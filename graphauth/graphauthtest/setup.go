@@ -46,6 +46,15 @@ func (s *Server) addAppLocked(a App, via string) App {
 	if s.dir.apps[a.ClientID] != nil {
 		panic(fmt.Sprintf("graphauthtest: app %s already exists", a.ClientID))
 	}
+	if a.ClientID == GraphAppID || firstParty(a.ClientID) != "" {
+		panic(fmt.Sprintf("graphauthtest: client ID %s is a Microsoft first-party app's", a.ClientID))
+	}
+	if !ids.IsGUID(a.ObjectID) {
+		panic(fmt.Sprintf("graphauthtest: app object ID %q is not a GUID", a.ObjectID))
+	}
+	if kind := s.dir.objectKind(a.ObjectID); kind != "" {
+		panic(fmt.Sprintf("graphauthtest: app object ID %s is already the ID of a %s", a.ObjectID, kind))
+	}
 	if a.DisplayName == "" {
 		a.DisplayName = "App " + a.ClientID[:8]
 	}
