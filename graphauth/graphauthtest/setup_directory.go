@@ -46,6 +46,19 @@ func (s *Server) AddTenant(t Tenant) Tenant {
 	nt := &tenant{Tenant: t, users: map[string]*User{}, byOID: map[string]*User{}}
 	nt.Users, nt.Groups = nil, nil
 	nt.objs.init()
+	// A tenant refused half-way (a bad user, license or group member) is
+	// taken out again, so that a corrected retry (as the control API's POST
+	// /tenants makes) does not find its domain taken.
+	firstTenant := s.TenantID == ""
+	defer func() {
+		if p := recover(); p != nil {
+			s.dir.removeTenant(t.ID)
+			if firstTenant {
+				s.TenantID, s.TenantDomain = "", ""
+			}
+			panic(p)
+		}
+	}()
 	s.dir.tenants[t.ID] = nt
 	s.dir.tenantOrder = append(s.dir.tenantOrder, t.ID)
 	for _, d := range append([]string{t.Domain}, t.Domains...) {
@@ -234,4 +247,41 @@ func (d *directory) objectKind(id string) string {
 		}
 	}
 	return ""
+}
+
+// removeTenant takes a tenant out of the directory with its domains, service
+// principals and grants.
+func (d *directory) removeTenant(id string) {
+	delete(d.tenants, id)
+	order := d.tenantOrder[:0]
+	for _, tid := range d.tenantOrder {
+		if tid != id {
+			order = append(order, tid)
+		}
+	}
+	d.tenantOrder = order
+	for dom, tid := range d.domains {
+		if tid == id {
+			delete(d.domains, dom)
+		}
+	}
+	for k := range d.sps {
+		if k.tenant == id {
+			delete(d.sps, k)
+		}
+	}
+	roles := d.roleGrants[:0]
+	for _, g := range d.roleGrants {
+		if g.Tenant != id {
+			roles = append(roles, g)
+		}
+	}
+	d.roleGrants = roles
+	scopes := d.scopeGrants[:0]
+	for _, g := range d.scopeGrants {
+		if g.Tenant != id {
+			scopes = append(scopes, g)
+		}
+	}
+	d.scopeGrants = scopes
 }

@@ -62,3 +62,23 @@ func TestSetupRefusesObjectsEntraWouldNot(t *testing.T) {
 	srv.AddUser(fab.ID, graphauthtest.User{UPN: "lee_contoso.com#EXT#@fabrikam.onmicrosoft.com", Guest: true})
 	srv.AddUser(fab.ID, graphauthtest.User{UPN: "o'neil.j-x_y!^~@fabrikam.onmicrosoft.com"})
 }
+
+// TestARefusedTenantLeavesNothingBehind is the regression test for AddTenant
+// (and the control API's POST /tenants) keeping a tenant whose user or group
+// it refused half-way: the corrected retry failed with "domain … already
+// belongs to a tenant".
+func TestARefusedTenantLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	assert.Panics(t, func() {
+		srv.AddTenant(graphauthtest.Tenant{Domain: "half.example", Users: []graphauthtest.User{{UPN: "a@half.example", Licenses: []string{"NOPE"}}}})
+	})
+	assert.Panics(t, func() {
+		srv.AddTenant(graphauthtest.Tenant{Domain: "half.example", Groups: []graphauthtest.Group{{DisplayName: "g", Members: []string{"nobody@half.example"}}}})
+	})
+	require.Len(t, srv.Tenants(), 1)
+	half := srv.AddTenant(graphauthtest.Tenant{Domain: "half.example", Users: []graphauthtest.User{{UPN: "a@half.example"}}})
+	assert.Len(t, srv.Tenants(), 2)
+	assert.Equal(t, "half.example", half.Domain)
+}
