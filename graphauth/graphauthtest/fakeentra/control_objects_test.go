@@ -42,3 +42,23 @@ func TestControlRefusesObjectsThatCollide(t *testing.T) {
 	assert.Len(t, st.Tenants[0].Groups, 3, "no refused group was added")
 	assert.Len(t, st.Apps, 1, "no refused app was added")
 }
+
+// TestControlARefusedPostLeavesNothingBehind is the regression test for
+// POST /tenants and POST /apps answering 400 yet keeping what they had made
+// before the refusal (a tenant whose user had an unknown license, an app
+// whose grant named no tenant), so that the corrected retry was refused as
+// a duplicate.
+func TestControlARefusedPostLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
+	_, h := newControl(t)
+	const app = "11111111-2222-4333-8444-555555555555"
+	assert.Equal(t, 400, call(t, h, "POST", "tenants", `{"domain":"half.example","users":[{"upn":"a@half.example","licenses":["NOPE"]}]}`, nil))
+	assert.Equal(t, 400, call(t, h, "POST", "apps", `{"clientId":"`+app+`","grants":{"nowhere.example":["User.Read.All"]}}`, nil))
+	assert.Equal(t, 400, call(t, h, "POST", "apps", `{"clientId":"`+app+`","grants":{"contoso.onmicrosoft.com":["User.ReadAll"]}}`, nil))
+	assert.Equal(t, 201, call(t, h, "POST", "tenants", `{"domain":"half.example","users":[{"upn":"a@half.example"}]}`, nil))
+	assert.Equal(t, 201, call(t, h, "POST", "apps", `{"clientId":"`+app+`","grants":{"half.example":["User.Read.All"]}}`, nil))
+	var st stateJSON
+	require.Equal(t, 200, call(t, h, "GET", "state", "", &st))
+	assert.Len(t, st.Tenants, 2)
+	assert.Len(t, st.Apps, 2)
+}
