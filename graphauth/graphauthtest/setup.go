@@ -221,11 +221,17 @@ func (s *Server) grantScopeLocked(tenantID, appID, userOID, scope string) {
 }
 
 // AddServicePrincipal creates the service principal of appID in a tenant, as
-// POST /servicePrincipals does. It does nothing if one exists.
+// POST /servicePrincipals does. It does nothing if one exists, and panics
+// when appID is neither a registered app nor Microsoft Graph or one of
+// FirstPartyApps (Graph refuses a service principal without its app).
 func (s *Server) AddServicePrincipal(tenantIDOrDomain, appID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.mustTenant(tenantIDOrDomain)
+	appID = strings.ToLower(appID)
+	if s.dir.apps[appID] == nil && appID != GraphAppID && firstParty(appID) == "" {
+		panic(fmt.Sprintf("graphauthtest: no app %q: a service principal is of a registered app or one of FirstPartyApps", appID))
+	}
 	s.dir.ensureSP(t.ID, appID, s.clk.now())
 }
 

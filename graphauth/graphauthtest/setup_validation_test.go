@@ -82,3 +82,18 @@ func TestARefusedTenantLeavesNothingBehind(t *testing.T) {
 	assert.Len(t, srv.Tenants(), 2)
 	assert.Equal(t, "half.example", half.Domain)
 }
+
+// TestAServicePrincipalNeedsItsApp is the regression test for
+// AddServicePrincipal (and POST /control/servicePrincipals) making a
+// service principal for any string, "../x" included, with no app behind it.
+func TestAServicePrincipalNeedsItsApp(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	assert.Panics(t, func() { srv.AddServicePrincipal(srv.TenantID, "../x") })
+	assert.Panics(t, func() { srv.AddServicePrincipal(srv.TenantID, "11111111-2222-4333-8444-555555555555") })
+	fab := srv.AddTenant(graphauthtest.Tenant{Domain: "fabrikam.onmicrosoft.com"})
+	srv.AddServicePrincipal(fab.ID, srv.ClientID)
+	srv.AddServicePrincipal(fab.ID, graphauthtest.AzureServiceManagementAppID)
+	srv.AddServicePrincipal(fab.ID, graphauthtest.GraphAppID)
+}
