@@ -24,3 +24,15 @@ func TestAppOnlyOverCommonHasTheRealWording(t *testing.T) {
 		assert.True(t, strings.HasPrefix(r.ErrorDescription, want), "%s: %s", alias, r.ErrorDescription)
 	}
 }
+
+// TestAdminConsentOverCommonNamesTheApp is the regression test for
+// AADSTS90130 saying "Application is not supported over the /common
+// endpoint": the platform names the app, ID and display name, and both
+// aliases it refuses.
+func TestAdminConsentOverCommonNamesTheApp(t *testing.T) {
+	t.Parallel()
+	srv, app, _ := msp(t, graphauthtest.Options{})
+	_, resp, page := authorize(t, srv, "/common/v2.0/adminconsent", consentParams(app))
+	assert.Equal(t, 400, resp.StatusCode)
+	assert.Contains(t, page, "AADSTS90130: Application &#39;"+app.ClientID+"&#39;("+app.DisplayName+") is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.")
+}
