@@ -317,7 +317,7 @@ func TestEveryDiagnosisFromARealFailure(t *testing.T) {
 			return authorizeErr(t, s, authz(s), authorizeQuery(s))
 		},
 		530032: func(t *testing.T, s *graphauthtest.Server) error {
-			locked := graphauthtest.NewServer(&graphauthtest.Options{Tenants: []graphauthtest.Tenant{{ConsentBlocked: true, Users: []graphauthtest.User{{UPN: "a@locked.example", Admin: true}}}},
+			locked := graphauthtest.NewServer(&graphauthtest.Options{Tenants: []graphauthtest.Tenant{{ConsentBlocked: true, Domain: "locked.example", Users: []graphauthtest.User{{UPN: "a@locked.example", Admin: true}}}},
 				Apps: []graphauthtest.App{{RedirectURIs: []string{"http://localhost/callback"}}}})
 			t.Cleanup(locked.Close)
 			return authorizeErr(t, locked, "/"+locked.TenantID+"/v2.0/adminconsent", url.Values{"client_id": {locked.ClientID}, "redirect_uri": {"http://localhost/callback"}, "scope": {"https://graph.microsoft.com/.default"}})

@@ -101,7 +101,7 @@ func TestAdminConsentRefusals(t *testing.T) {
 	})
 	t.Run("a tenant whose policy blocks consent comes back as AADSTS530032", func(t *testing.T) {
 		srv := graphauthtest.NewServer(&graphauthtest.Options{Tenants: []graphauthtest.Tenant{{ConsentBlocked: true,
-			Users: []graphauthtest.User{{UPN: "a@locked.example", Admin: true}}}},
+			Domain: "locked.example", Users: []graphauthtest.User{{UPN: "a@locked.example", Admin: true}}}},
 			Apps: []graphauthtest.App{{RedirectURIs: []string{callback}}}})
 		defer srv.Close()
 		q, _, _ := authorize(t, srv, "/"+srv.TenantID+"/v2.0/adminconsent", url.Values{

@@ -54,9 +54,6 @@ func (s *Server) validateAuthz(r *http.Request, p []string, admin bool) (*authzR
 	if oerr != nil {
 		return nil, oerr
 	}
-	if admin && alias != "" && alias != "organizations" {
-		return nil, errf(400, "invalid_request", 90130, "Application is not supported over the /%s endpoint. Please use the /organizations or tenant-specific endpoint.", alias)
-	}
 	clientID := q.Get("client_id")
 	if clientID == "" {
 		return nil, errf(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
@@ -70,6 +67,10 @@ func (s *Server) validateAuthz(r *http.Request, p []string, admin bool) (*authzR
 			where = t.ID
 		}
 		return nil, errAppNotFound(clientID, where)
+	}
+	if admin && alias != "" && alias != "organizations" {
+		// The platform's text, which names the app, whichever alias was used.
+		return nil, errf(400, "invalid_request", 90130, "Application '%s'(%s) is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.", a.ClientID, a.DisplayName)
 	}
 	redirect := q.Get("redirect_uri")
 	switch {

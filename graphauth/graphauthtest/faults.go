@@ -247,9 +247,9 @@ type Request struct {
 	Method    string
 	Path      string
 	Endpoint  Endpoint
-	Tenant    string // the tenant segment of the path, as sent
-	GrantType string // token requests: the grant_type
-	ClientID  string // the client_id, when the request named one
+	Tenant    string // the tenant segment of the path, as sent ("REDACTED" when not a GUID, domain or alias)
+	GrantType string // token requests: the grant_type ("REDACTED" when not shaped like one)
+	ClientID  string // the client_id, when the request named one ("REDACTED" when not a GUID)
 	Status    int    // HTTP status answered
 	Error     string // OAuth or Graph error code answered, if any
 	AADSTS    int    // AADSTS number answered, if any
@@ -310,5 +310,5 @@ func (s *Server) ResetLog() {
 func (l *requestLog) add(r Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries = append(l.entries, r)
+	l.entries = append(l.entries, scrubbed(r))
 }

@@ -44,6 +44,8 @@ func (s *Server) writeGraphError(w http.ResponseWriter, r *http.Request, status 
 	rec.Error = code
 	reqID := newGUID()
 	w.Header().Set("request-id", reqID)
+	clientReqID := graphClientRequestID(r, reqID)
+	w.Header().Set("client-request-id", clientReqID)
 	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+baseURL(r)+`/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
 	}
@@ -53,9 +55,19 @@ func (s *Server) writeGraphError(w http.ResponseWriter, r *http.Request, status 
 		"innerError": map[string]string{
 			"date":              s.clk.now().UTC().Format("2006-01-02T15:04:05"),
 			"request-id":        reqID,
-			"client-request-id": r.Header.Get("client-request-id"),
+			"client-request-id": clientReqID,
 		},
 	}})
+}
+
+// graphClientRequestID is the client-request-id Graph answers with: the
+// client's own when it sent one (msgraph-sdk-go and the Azure SDKs do), else
+// the request-id, as Graph fills it in.
+func graphClientRequestID(r *http.Request, reqID string) string {
+	if id := r.Header.Get("client-request-id"); id != "" && len(id) <= 128 {
+		return id
+	}
+	return reqID
 }
 
 // authenticateGraph checks the bearer token as Graph does: signed by this
@@ -137,6 +149,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) 
 		return
 	}
 	w.Header().Set("request-id", c.reqID)
+	w.Header().Set("client-request-id", graphClientRequestID(r, c.reqID))
 	if !s.decompressBody(w, r) {
 		return
 	}

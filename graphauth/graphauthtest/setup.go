@@ -46,6 +46,15 @@ func (s *Server) addAppLocked(a App, via string) App {
 	if s.dir.apps[a.ClientID] != nil {
 		panic(fmt.Sprintf("graphauthtest: app %s already exists", a.ClientID))
 	}
+	if a.ClientID == GraphAppID || firstParty(a.ClientID) != "" {
+		panic(fmt.Sprintf("graphauthtest: client ID %s is a Microsoft first-party app's", a.ClientID))
+	}
+	if !ids.IsGUID(a.ObjectID) {
+		panic(fmt.Sprintf("graphauthtest: app object ID %q is not a GUID", a.ObjectID))
+	}
+	if kind := s.dir.objectKind(a.ObjectID); kind != "" {
+		panic(fmt.Sprintf("graphauthtest: app object ID %s is already the ID of a %s", a.ObjectID, kind))
+	}
 	if a.DisplayName == "" {
 		a.DisplayName = "App " + a.ClientID[:8]
 	}
@@ -212,11 +221,17 @@ func (s *Server) grantScopeLocked(tenantID, appID, userOID, scope string) {
 }
 
 // AddServicePrincipal creates the service principal of appID in a tenant, as
-// POST /servicePrincipals does. It does nothing if one exists.
+// POST /servicePrincipals does. It does nothing if one exists, and panics
+// when appID is neither a registered app nor Microsoft Graph or one of
+// FirstPartyApps (Graph refuses a service principal without its app).
 func (s *Server) AddServicePrincipal(tenantIDOrDomain, appID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.mustTenant(tenantIDOrDomain)
+	appID = strings.ToLower(appID)
+	if s.dir.apps[appID] == nil && appID != GraphAppID && firstParty(appID) == "" {
+		panic(fmt.Sprintf("graphauthtest: no app %q: a service principal is of a registered app or one of FirstPartyApps", appID))
+	}
 	s.dir.ensureSP(t.ID, appID, s.clk.now())
 }
 

@@ -23,6 +23,9 @@ func (s *Server) AddTenant(t Tenant) Tenant {
 	if s.dir.tenants[t.ID] != nil {
 		panic(fmt.Sprintf("graphauthtest: tenant %s already exists", t.ID))
 	}
+	if kind := s.dir.objectKind(t.ID); kind != "" {
+		panic(fmt.Sprintf("graphauthtest: tenant ID %s is already the ID of a %s", t.ID, kind))
+	}
 	if t.DisplayName == "" {
 		t.DisplayName = "Tenant " + t.ID[:8]
 	}
@@ -32,6 +35,7 @@ func (s *Server) AddTenant(t Tenant) Tenant {
 	t.Domain = strings.ToLower(t.Domain)
 	t.Domains = append([]string(nil), t.Domains...)
 	for _, d := range append([]string{t.Domain}, t.Domains...) {
+		checkDomain(d)
 		if _, taken := s.dir.domains[strings.ToLower(d)]; taken {
 			panic(fmt.Sprintf("graphauthtest: domain %s already belongs to a tenant", d))
 		}
@@ -42,6 +46,19 @@ func (s *Server) AddTenant(t Tenant) Tenant {
 	nt := &tenant{Tenant: t, users: map[string]*User{}, byOID: map[string]*User{}}
 	nt.Users, nt.Groups = nil, nil
 	nt.objs.init()
+	// A tenant refused half-way (a bad user, license or group member) is
+	// taken out again, so that a corrected retry (as the control API's POST
+	// /tenants makes) does not find its domain taken.
+	firstTenant := s.TenantID == ""
+	defer func() {
+		if p := recover(); p != nil {
+			s.dir.removeTenant(t.ID)
+			if firstTenant {
+				s.TenantID, s.TenantDomain = "", ""
+			}
+			panic(p)
+		}
+	}()
 	s.dir.tenants[t.ID] = nt
 	s.dir.tenantOrder = append(s.dir.tenantOrder, t.ID)
 	for _, d := range append([]string{t.Domain}, t.Domains...) {
@@ -82,15 +99,25 @@ func (s *Server) AddUser(tenantIDOrDomain string, u User) User {
 }
 
 func (s *Server) addUserLocked(t *tenant, u User) User {
-	if u.UPN == "" || !strings.Contains(u.UPN, "@") {
+	local, domain, ok := strings.Cut(u.UPN, "@")
+	if !ok || !validUPNLocal(local) || !ids.IsDomain(domain) {
 		panic(fmt.Sprintf("graphauthtest: user UPN %q is not of the form name@domain", u.UPN))
+	}
+	if !t.verifiedDomain(domain) {
+		panic(fmt.Sprintf("graphauthtest: user UPN %q is not in a verified domain of tenant %s (%s)", u.UPN, t.ID, strings.Join(append([]string{t.Domain}, t.Domains...), ", ")))
 	}
 	if u.ID == "" {
 		u.ID = newGUID()
 	}
 	u.ID = strings.ToLower(u.ID)
+	if !ids.IsGUID(u.ID) {
+		panic(fmt.Sprintf("graphauthtest: user ID %q is not a GUID", u.ID))
+	}
+	if kind := s.dir.objectKind(u.ID); kind != "" {
+		panic(fmt.Sprintf("graphauthtest: user ID %s is already the ID of a %s", u.ID, kind))
+	}
 	if u.DisplayName == "" {
-		u.DisplayName = strings.SplitN(u.UPN, "@", 2)[0]
+		u.DisplayName = local
 	}
 	if _, dup := t.users[strings.ToLower(u.UPN)]; dup {
 		panic(fmt.Sprintf("graphauthtest: user %s already exists", u.UPN))
@@ -134,6 +161,12 @@ func (s *Server) addGroupLocked(t *tenant, g Group, _ bool) Group {
 		g.ID = newGUID()
 	}
 	g.ID = strings.ToLower(g.ID)
+	if !ids.IsGUID(g.ID) {
+		panic(fmt.Sprintf("graphauthtest: group ID %q is not a GUID", g.ID))
+	}
+	if kind := s.dir.objectKind(g.ID); kind != "" {
+		panic(fmt.Sprintf("graphauthtest: group ID %s is already the ID of a %s", g.ID, kind))
+	}
 	if g.DisplayName == "" {
 		panic("graphauthtest: a Group needs a DisplayName")
 	}
@@ -156,4 +189,99 @@ func (s *Server) addMembersLocked(t *tenant, g *group, refs []string) {
 		}
 		g.Members = append(g.Members, ref)
 	}
+}
+
+// checkDomain refuses a tenant domain Entra would not verify: anything but a
+// DNS name with a dot (so never "common", "organizations" or "consumers",
+// which the fake's authority paths would then confuse with a tenant, nor a
+// name with spaces or control characters that would forge a log line).
+func checkDomain(d string) {
+	if !ids.IsDomain(d) {
+		panic(fmt.Sprintf("graphauthtest: tenant domain %q is not a DNS name such as fabrikam.onmicrosoft.com", d))
+	}
+}
+
+// validUPNLocal reports whether the part of a UPN before the "@" is one Entra
+// accepts: 1 to 64 of A-Z, a-z, 0-9 and ' . - _ ! # ^ ~, not starting or
+// ending with a dot. A guest's "name_domain#EXT#" passes; spaces, control
+// characters (which would forge a log line) and a second "@" do not.
+func validUPNLocal(local string) bool {
+	if local == "" || len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") {
+		return false
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("'.-_!#^~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// objectKind names what already has this object ID in the directory ("user",
+// "group", "tenant", "application" or "service principal"), or "" when the ID
+// is free. Entra object IDs are unique across a directory: two objects sharing
+// one would let one user's tokens carry another's oid.
+func (d *directory) objectKind(id string) string {
+	id = strings.ToLower(id)
+	if d.tenants[id] != nil {
+		return "tenant"
+	}
+	for _, tid := range d.tenantOrder {
+		t := d.tenants[tid]
+		if t.byOID[id] != nil {
+			return "user"
+		}
+		if t.groupByID(id) != nil {
+			return "group"
+		}
+	}
+	for _, a := range d.apps {
+		if a.ObjectID == id {
+			return "application"
+		}
+	}
+	for _, sp := range d.sps {
+		if strings.EqualFold(sp.ID, id) {
+			return "service principal"
+		}
+	}
+	return ""
+}
+
+// removeTenant takes a tenant out of the directory with its domains, service
+// principals and grants.
+func (d *directory) removeTenant(id string) {
+	delete(d.tenants, id)
+	order := d.tenantOrder[:0]
+	for _, tid := range d.tenantOrder {
+		if tid != id {
+			order = append(order, tid)
+		}
+	}
+	d.tenantOrder = order
+	for dom, tid := range d.domains {
+		if tid == id {
+			delete(d.domains, dom)
+		}
+	}
+	for k := range d.sps {
+		if k.tenant == id {
+			delete(d.sps, k)
+		}
+	}
+	roles := d.roleGrants[:0]
+	for _, g := range d.roleGrants {
+		if g.Tenant != id {
+			roles = append(roles, g)
+		}
+	}
+	d.roleGrants = roles
+	scopes := d.scopeGrants[:0]
+	for _, g := range d.scopeGrants {
+		if g.Tenant != id {
+			scopes = append(scopes, g)
+		}
+	}
+	d.scopeGrants = scopes
 }

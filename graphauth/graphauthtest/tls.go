@@ -37,6 +37,15 @@ func newServerPKI(now time.Time) serverPKI {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
+		// Name constraints: a CA someone added to a system store (against
+		// the advice) still vouches for the loopback names only, never for
+		// login.microsoftonline.com or any other host.
+		PermittedDNSDomainsCritical: true,
+		PermittedDNSDomains:         []string{"localhost"},
+		PermittedIPRanges: []*net.IPNet{
+			{IP: net.IPv4(127, 0, 0, 1).To4(), Mask: net.CIDRMask(32, 32)},
+			{IP: net.IPv6loopback, Mask: net.CIDRMask(128, 128)},
+		},
 	}
 	ca := mustCertificate(caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	leafKey := mustECKey()

@@ -206,7 +206,8 @@ func graphResourceOf(resource string) string {
 
 func (s *Server) clientCredentials(r *http.Request, req *tokenRequest) (any, *oauthError) {
 	if req.tenant == nil {
-		return nil, errf(400, "invalid_request", 9001023, "The grant type isn't supported over the /%s endpoint. Please use the /organizations or tenant-specific endpoint.", req.alias)
+		// The real text, whichever alias was used.
+		return nil, errf(400, "invalid_request", 9001023, "The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.")
 	}
 	s.mu.Lock()
 	known := s.dir.apps[strings.ToLower(req.clientID)] != nil && s.dir.sp(req.tenant.ID, req.clientID) != nil

@@ -70,13 +70,13 @@ func announce(srv *graphauthtest.Server, controlURL, caFile, dir string, default
 	if err != nil {
 		return h, err
 	}
-	if err := os.WriteFile(h.CertificateFile, []byte(cv.CertificatePEM), 0o644); err != nil {
+	if err := writeFile(h.CertificateFile, []byte(cv.CertificatePEM), 0o644); err != nil {
 		return h, err
 	}
-	if err := os.WriteFile(h.KeyFile, keyPEM, 0o600); err != nil {
+	if err := writeFile(h.KeyFile, keyPEM, 0o600); err != nil {
 		return h, err
 	}
-	return h, os.WriteFile(h.PEMFile, append(keyPEM, cv.CertificatePEM...), 0o600)
+	return h, writeFile(h.PEMFile, append(keyPEM, cv.CertificatePEM...), 0o600)
 }
 
 // encodeKey returns key as PKCS #8 PEM.
@@ -89,13 +89,59 @@ func encodeKey(key *rsa.PrivateKey) ([]byte, error) {
 }
 
 // outputDir returns dir, or a new temporary directory when dir is empty.
+// A dir of someone else's, or one other users can write to, is refused:
+// the default app's private key goes there, and a predictable path such
+// as /tmp/fakeentra could otherwise have been made beforehand by another
+// user, who would then read the key or swap the CA file.
 func outputDir(dir string) (string, error) {
-	if dir != "" {
-		return dir, os.MkdirAll(dir, 0o700)
+	if dir == "" {
+		return os.MkdirTemp("", "fakeentra")
 	}
-	return os.MkdirTemp("", "fakeentra")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return dir, err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return dir, err
+	}
+	if !fi.IsDir() {
+		return dir, fmt.Errorf("-dir %s is not a directory", dir)
+	}
+	if !ownedByMe(fi) {
+		return dir, fmt.Errorf("-dir %s belongs to another user: fakeentra writes a private key there; choose a directory of your own", dir)
+	}
+	if othersCanWrite(fi) {
+		return dir, fmt.Errorf("-dir %s can be written by other users (mode %v): fakeentra writes a private key there; choose a directory of your own", dir, fi.Mode().Perm())
+	}
+	return dir, nil
 }
 
 func writeCA(cert *x509.Certificate, path string) error {
-	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
+	return writeFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
+}
+
+// writeFile writes data to path through a new file renamed over it: a
+// symbolic link planted at path is replaced, not followed (so no other file
+// is overwritten), and a file planted there by another user is never
+// written into with its owner's permissions.
+func writeFile(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".fakeentra-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
 }

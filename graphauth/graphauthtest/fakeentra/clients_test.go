@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,6 +110,15 @@ func TestRealClients(t *testing.T) {
 	t.Run("@azure/identity with NODE_EXTRA_CA_CERTS", func(t *testing.T) {
 		t.Parallel()
 		node := requireNode(t)
+		// The default app already has a token request in the log, as after
+		// the README's curl lines or an earlier run against the same fake:
+		// the script counts only its own (it counted them all, and failed).
+		resp, err := clientFor(t, h.CAFile).PostForm(h.URL+"/"+h.TenantID+"/oauth2/v2.0/token", url.Values{
+			"grant_type": {"client_credentials"}, "client_id": {h.ClientID}, "client_secret": {h.ClientSecret},
+			"scope": {"https://graph.microsoft.com/.default"}})
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, 200, resp.StatusCode)
 		got := runClient(t, h, []string{"NODE_EXTRA_CA_CERTS=" + h.CAFile}, node, filepath.Join(nodeDir, "azure-identity.mjs"))
 		checkScenarios(t, got, "@azure/identity secret", "@azure/identity certificate", "@azure/identity certificate x5c",
 			"@azure/identity certificatePath")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/internal/graphperm"
 )
 
 // appJSON is an app registration as the configuration file and POST
@@ -196,6 +197,12 @@ func (c *control) addApp(r *http.Request) (any, error) {
 		}
 		spec.Certificates = append(spec.Certificates, cert)
 	}
+	// The grants are checked before the app is registered: a refused grant
+	// must not leave the app behind, or the corrected retry finds its
+	// client ID taken.
+	if err := c.checkGrants(in.Grants); err != nil {
+		return nil, err
+	}
 	a := c.srv.AddApp(spec)
 	for tenant, roles := range in.Grants {
 		c.srv.GrantAppRoles(tenant, a.ClientID, roles...)
@@ -208,6 +215,39 @@ func (c *control) addApp(r *http.Request) (any, error) {
 		out.Certificates[len(out.Certificates)-1].PrivateKeyPEM = keyPEM
 	}
 	return out, nil
+}
+
+// checkGrants refuses grants naming a tenant the fake does not have or a
+// role that is not a Microsoft Graph application permission.
+func (c *control) checkGrants(grants map[string][]string) error {
+	tenants := c.srv.Tenants()
+	for name, roles := range grants {
+		known := false
+		for _, t := range tenants {
+			if strings.EqualFold(t.ID, name) || strings.EqualFold(t.Domain, name) || containsFold(t.Domains, name) {
+				known = true
+			}
+		}
+		if !known {
+			return badRequest("grants: no tenant %q", name)
+		}
+		for _, r := range roles {
+			if _, ok := graphperm.ByValue(graphperm.Application, r); !ok {
+				return badRequest("grants: %q is not a Microsoft Graph application permission", r)
+			}
+		}
+	}
+	return nil
+}
+
+// containsFold reports whether list holds s, ignoring case.
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // newCertificate makes a certificate and its PKCS #8 private key in PEM.
