@@ -26,14 +26,15 @@ type authCode struct {
 // authzRequest is a validated request to /authorize or /adminconsent: its
 // client and redirect URI are known good, so errors can go to the redirect.
 type authzRequest struct {
-	q          url.Values
-	tenant     *tenant // nil for common/organizations
-	alias      string
-	app        *app
-	redirect   string
-	mode       string // query, fragment or form_post
-	adminFlow  bool
-	pathTenant string
+	q            url.Values
+	tenant       *tenant // nil for common/organizations
+	alias        string
+	app          *app
+	redirect     string
+	mode         string // query, fragment or form_post
+	adminFlow    bool
+	pathTenant   string
+	sessionState string // session_state of the browser session that signed in
 }
 
 // pageError is a refusal shown on the platform's own page because it cannot
@@ -197,7 +198,7 @@ func (s *Server) signedInUser(w http.ResponseWriter, r *http.Request, ar *authzR
 	if ar.tenant != nil && ar.tenant.ID != t.ID {
 		return nil, nil, errf(400, "invalid_request", 50020, "User account '%s' from identity provider '%s' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.", u.UPN, t.Domain, ar.tenant.DisplayName, ar.app.ClientID, ar.app.DisplayName)
 	}
-	s.sessions.start(w, r, u.ID)
+	ar.sessionState = s.sessions.start(w, r, u.ID)
 	return t, u, nil
 }
 

@@ -1,6 +1,8 @@
 package graphauthtest
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"sync"
 )
@@ -39,8 +41,10 @@ func (ss *sessions) user(r *http.Request) string {
 }
 
 // start signs userID in for the browser of r: its session now names the
-// user, or a new session is opened and its cookie set on w.
-func (ss *sessions) start(w http.ResponseWriter, r *http.Request, userID string) {
+// user, or a new session is opened and its cookie set on w. It returns the
+// session's session_state, which stays the same for the browser's session
+// as the platform's does.
+func (ss *sessions) start(w http.ResponseWriter, r *http.Request, userID string) string {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.users == nil {
@@ -49,7 +53,7 @@ func (ss *sessions) start(w http.ResponseWriter, r *http.Request, userID string)
 	if c, err := r.Cookie(ss.name); err == nil {
 		if _, ok := ss.users[c.Value]; ok {
 			ss.users[c.Value] = userID
-			return
+			return sessionState(c.Value)
 		}
 	}
 	if len(ss.order) >= maxSessions {
@@ -60,6 +64,14 @@ func (ss *sessions) start(w http.ResponseWriter, r *http.Request, userID string)
 	ss.users[id] = userID
 	ss.order = append(ss.order, id)
 	http.SetCookie(w, sessionCookieFor(r, ss.name, id, 0))
+	return sessionState(id)
+}
+
+// sessionState is a session's session_state: a GUID-shaped digest of its
+// cookie, so that it names the session without revealing the cookie.
+func sessionState(cookie string) string {
+	h := sha256.Sum256([]byte("session_state\x00" + cookie))
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
 // end signs out the browser of r. It reports whether r had a session.

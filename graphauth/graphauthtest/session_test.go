@@ -63,6 +63,9 @@ func TestSignInSessionsArePerBrowser(t *testing.T) {
 	// the vendor's tenant refuses that user as the platform does.
 	silent := signInWith(t, srv, a, "/organizations/oauth2/v2.0/authorize", params(url.Values{"prompt": {"none"}}))
 	assert.NotEmpty(t, silent.Get("code"), silent.Get("error_description"))
+	assert.Equal(t, got.Get("session_state"), silent.Get("session_state"), "session_state names the browser's session, as the platform's does")
+	assert.NotEqual(t, got.Get("session_state"), other.Get("session_state"), "another browser's session is another")
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, got.Get("session_state"))
 	refused := signInWith(t, srv, a, vendorPath, params(nil))
 	assert.Equal(t, "invalid_request", refused.Get("error"))
 	assert.Contains(t, refused.Get("error_description"), "AADSTS50020")

@@ -53,7 +53,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, p []stri
 		challenge: q.Get("code_challenge"), method: q.Get("code_challenge_method"), issued: s.clk.now(),
 	}
 	s.mu.Unlock()
-	s.respond(w, ar, url.Values{"code": {code}, "session_state": {newGUID()}})
+	s.respond(w, ar, url.Values{"code": {code}, "session_state": {ar.sessionState}})
 }
 
 // checkChallenge validates a PKCE challenge (RFC 7636 §4.2-4.3).
