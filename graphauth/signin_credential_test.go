@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -185,7 +186,11 @@ func FuzzAccountIndex(f *testing.F) {
 		store := graphauth.NewMemoryStore()
 		key := "entrakit:users:" + strings.ToLower(srv.ClientID) + ":index"
 		require.NoError(t, store.Set(context.Background(), key, data, time.Hour))
-		s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, func(o *graphauth.SignInOptions) { o.Store = store })
+		var logs syncBuffer
+		s := signIn(t, srv, srv.TenantID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)}, func(o *graphauth.SignInOptions) {
+			o.Store = store
+			o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		})
 		defer s.Close()
 		accts, err := s.Accounts(context.Background())
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -206,7 +211,8 @@ func FuzzAccountIndex(f *testing.F) {
 			assert.NotEmpty(t, a.ID)
 			found = found || a.ID == user.AccountID
 		}
-		assert.True(t, found || len(accts) == 0, "the new sign-in is listed, unless the index could not be written")
+		notUpdated := strings.Contains(logs.String(), "the account index is not updated") // the Store outran its deadline on a loaded machine
+		assert.True(t, found || len(accts) == 0 || notUpdated, "the new sign-in is listed, unless the index could not be written (and the log says so)")
 	})
 }
 
