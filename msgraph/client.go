@@ -153,17 +153,22 @@ func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
-// redirects follows a redirect on Graph's host as it is. One to another
-// host (a report's pre-authenticated download URL) is followed over https
-// only, and without the bearer token, which only Graph's host may see;
-// then next applies (Go's default when nil).
+// redirects follows a redirect on Graph's host, in Graph's scheme, as it
+// is. One to another host (a report's pre-authenticated download URL) is
+// followed over https only, and without the bearer token, which only
+// Graph's host may see; one that leaves https for http is refused, on any
+// host, since Go would keep the token on the same host. Then next applies
+// (Go's default when nil).
 func redirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if len(via) > 0 && !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-			if req.URL.Scheme != "https" {
+		if len(via) > 0 {
+			foreign := !strings.EqualFold(req.URL.Host, via[0].URL.Host)
+			if req.URL.Scheme != "https" && (foreign || via[0].URL.Scheme == "https") {
 				return fmt.Errorf("%w: a redirect to %s over %s", ErrForeignLink, clip(req.URL.Host, 100), clip(req.URL.Scheme, 10))
 			}
-			req.Header.Del("Authorization")
+			if foreign {
+				req.Header.Del("Authorization")
+			}
 		}
 		if next != nil {
 			return next(req, via)
