@@ -3,6 +3,7 @@ package graphauth
 import (
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/entrakit/entrakit/internal/ids"
 )
@@ -106,11 +107,14 @@ var endpoints = map[string]struct {
 // named as closed), a path that is no identity platform endpoint, or a
 // tenant that is neither a GUID nor a domain.
 func ParseAuthority(s string, custom ...Cloud) (Authority, error) {
-	s = strings.TrimSpace(s)
+	s = trimPasted(s)
 	if s == "" {
 		return Authority{}, authorityError("is empty: paste the directory (tenant) ID or the app's Token URL")
 	}
 	if !strings.Contains(s, "/") && !strings.Contains(s, ":") {
+		if c, ok := hostClouds[strings.ToLower(s)]; ok {
+			return Authority{}, authorityError("is the authority host alone and names no tenant: paste " + c.AuthorityHost + "/{tenant}/oauth2/v2.0/token or the tenant ID")
+		}
 		if err := tenantSegment(s); err != nil {
 			return Authority{}, err
 		}
@@ -186,10 +190,19 @@ func authorityError(reason string) *ConfigError {
 	return &ConfigError{Field: "TenantID", Reason: reason}
 }
 
-// printable is s cut to n bytes, valid UTF-8 on one line, for an error.
+// trimPasted removes what a paste carries around the text: spaces, and the
+// invisible characters (zero-width spaces, byte order marks, direction
+// marks) that chat and word processors add, which would otherwise end up
+// in the tenant or the path, unseen in the error that refuses them.
+func trimPasted(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+}
+
+// printable is s cut to n bytes, valid UTF-8 on one line, for an error;
+// control and invisible format characters show as '?'.
 func printable(s string, n int) string {
 	return clip(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || unicode.Is(unicode.Cf, r) {
 			return '?'
 		}
 		return r
