@@ -309,3 +309,27 @@ func TestAV1AnswerWithExpiresOnAlone(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, float64(on), float64(tok.ExpiresOn.Unix()), 5)
 }
+
+// A v1 answer whose expires_on and not_before are JSON numbers (as some
+// v1 gateways and ADFS write them), or expires_in a number, is a token all
+// the same: the types vary, the meaning does not.
+func TestAV1AnswerWithNumbersForItsTimes(t *testing.T) {
+	t.Parallel()
+	on := time.Now().Add(time.Hour).Unix()
+	for name, body := range map[string]string{
+		"expires_on a number, with expires_in": fmt.Sprintf(`{"token_type":"Bearer","expires_in":3599,"expires_on":%d,"not_before":%d,"resource":"https://graph.microsoft.com","access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig"}`, on, on-3600),
+		"expires_on a number, alone":           fmt.Sprintf(`{"token_type":"Bearer","expires_on":%d,"resource":"https://graph.microsoft.com","access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig"}`, on),
+		"null times":                           `{"token_type":"Bearer","expires_in":"3599","expires_on":null,"not_before":null,"access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			api, _ := v1Platform(t, 200, body)
+			cred, err := graphauth.NewClientSecretCredential("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555", "a-secret-value",
+				&graphauth.Options{AuthorityHost: api.URL, HTTPClient: api.Client()})
+			require.NoError(t, err)
+			defer cred.Close()
+			tok, err := cred.Token(context.Background(), graphauth.TokenRequest{Resource: graphResource})
+			require.NoError(t, err)
+			assert.InDelta(t, float64(on), float64(tok.ExpiresOn.Unix()), 120)
+		})
+	}
+}

@@ -37,9 +37,10 @@ type TokenResponse struct {
 	IDToken      string  `json:"id_token,omitempty"`
 	ClientInfo   string  `json:"client_info,omitempty"`
 
-	// v1 endpoint only.
-	ExpiresOn string `json:"expires_on,omitempty"`
-	NotBefore string `json:"not_before,omitempty"`
+	// v1 endpoint only: Unix times, strings on the platform's wire, numbers
+	// from some v1 gateways.
+	ExpiresOn Text   `json:"expires_on,omitempty"`
+	NotBefore Text   `json:"not_before,omitempty"`
 	Resource  string `json:"resource,omitempty"`
 }
 
@@ -68,6 +69,31 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes a JSON number.
 func (s Seconds) MarshalJSON() ([]byte, error) {
 	return json.Marshal(int64(s))
+}
+
+// Text is a string that unmarshals from a JSON string or a JSON number
+// (kept as its digits), as v1 answers write their Unix times either way.
+// It marshals as a JSON string.
+type Text string
+
+// UnmarshalJSON accepts "1700000000", 1700000000 and null.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*t = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		err := json.Unmarshal(b, &s)
+		*t = Text(s)
+		return err
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("oauthwire: %q is neither a string nor a number", truncate(string(b), 32))
+	}
+	*t = Text(n)
+	return nil
 }
 
 func truncate(s string, n int) string {

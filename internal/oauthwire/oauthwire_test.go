@@ -47,3 +47,16 @@ func FuzzTokenResponse(f *testing.F) {
 		_ = json.Unmarshal(data, &er)
 	})
 }
+
+func TestTextAcceptsStringsAndNumbers(t *testing.T) {
+	var tr TokenResponse
+	if err := json.Unmarshal([]byte(`{"expires_on":1700000000,"not_before":"1699996400"}`), &tr); err != nil {
+		t.Fatal(err)
+	}
+	if tr.ExpiresOn != "1700000000" || tr.NotBefore != "1699996400" {
+		t.Fatalf("got %q, %q", tr.ExpiresOn, tr.NotBefore)
+	}
+	if err := json.Unmarshal([]byte(`{"expires_on":{}}`), &tr); err == nil {
+		t.Fatal("an object is not a time")
+	}
+}
