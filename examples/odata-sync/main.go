@@ -47,7 +47,7 @@ type settings struct {
 	TokenURL     string // pasted from the app's Endpoints page
 	ClientID     string
 	ClientSecret graphauth.Secret
-	Resource     string // for a v1 Token URL
+	Resource     string // for a v1 Token URL; empty means the Token URL's cloud's Graph
 }
 
 func main() {
@@ -61,8 +61,7 @@ func main() {
 }
 
 func run(ctx context.Context, pageSize int, tokenURL string, out io.Writer) error {
-	form := settings{TokenURL: tokenURL, ClientID: os.Getenv("AZURE_CLIENT_ID"), ClientSecret: graphauth.Secret(os.Getenv("AZURE_CLIENT_SECRET")),
-		Resource: graphauth.AzurePublic.GraphEndpoint}
+	form := settings{TokenURL: tokenURL, ClientID: os.Getenv("AZURE_CLIENT_ID"), ClientSecret: graphauth.Secret(os.Getenv("AZURE_CLIENT_SECRET"))}
 	if form.TokenURL == "" {
 		form.TokenURL = os.Getenv("AZURE_TENANT_ID")
 	}
@@ -92,17 +91,28 @@ func sync(ctx context.Context, form settings, custom []graphauth.Cloud, httpClie
 	if cloud.AuthorityHost == "" { // a bare tenant ID: the public cloud
 		cloud = graphauth.AzurePublic
 	}
+	// Tokens are for the Graph of the Token URL's cloud (a US Government
+	// tenant's are for https://graph.microsoft.us); a custom cloud, such as
+	// the fake platform, serves the public Graph's.
+	tokenCloud := cloud
+	if _, national := graphauth.CloudByName(cloud.Name); !national {
+		tokenCloud = graphauth.AzurePublic
+	}
 	fmt.Fprintf(out, "Token URL: cloud %s, tenant %s, endpoint %s\n", cloud.Name, authority.TenantID, authority.Version)
 	cred, err := graphauth.NewClientSecretCredential(authority.TenantID, form.ClientID, form.ClientSecret,
-		&graphauth.Options{AuthorityHost: cloud.AuthorityHost, HTTPClient: httpClient})
+		&graphauth.Options{Cloud: tokenCloud, AuthorityHost: cloud.AuthorityHost, HTTPClient: httpClient})
 	if err != nil {
 		return err
 	}
 	defer cred.Close()
-	opts := &msgraph.Options{Endpoint: cloud.GraphEndpoint}
+	opts := &msgraph.Options{Cloud: tokenCloud, Endpoint: cloud.GraphEndpoint}
 	req := graphauth.TokenRequest{}
 	if authority.Version == graphauth.EndpointV1 {
-		opts.Resource, req.Resource = form.Resource, form.Resource
+		resource := form.Resource
+		if resource == "" {
+			resource = tokenCloud.GraphEndpoint
+		}
+		opts.Resource, req.Resource = resource, resource
 	}
 	tok, err := cred.Token(ctx, req)
 	if err != nil {
