@@ -44,9 +44,16 @@ func (b *background) context(d time.Duration) (context.Context, context.CancelFu
 // storeTimeout bounds the write of a background confirmation's result.
 const storeTimeout = 10 * time.Second
 
-// recordPending stores the proven tenant's record as pending.
+// recordPending stores the proven tenant's record as pending. A tenant
+// confirmed before keeps StatusConfirmed, its roles and when they were
+// verified, until the confirmation's result replaces them: a round trip
+// (any member's sign-in through the onboarding link) must not stop the
+// product serving a customer, for good when no confirmation can run.
 func (h *Handler) recordPending(ctx context.Context, rec Record) (Record, error) {
 	rec.Status, rec.LastVerified = StatusPending, h.now()
+	if old, ok, err := h.opts.Registry.Get(ctx, rec.TenantID); err == nil && ok && old.Status == StatusConfirmed {
+		rec.Status, rec.Roles, rec.Missing, rec.LastVerified = StatusConfirmed, old.Roles, old.Missing, old.LastVerified
+	}
 	if err := h.opts.Registry.Put(ctx, rec); err != nil {
 		return Record{}, err
 	}

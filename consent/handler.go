@@ -96,7 +96,8 @@ type HandlerOptions struct {
 	Registry Registry
 	// Background confirms the grant after Done instead of before: once
 	// the sign-in proved the tenant, the handler records it with
-	// StatusPending and calls Done with that record at once; the
+	// StatusPending (a tenant confirmed before keeps StatusConfirmed and
+	// its roles meanwhile) and calls Done with that record at once; the
 	// confirmation then runs on (up to Confirm.Timeout, two minutes by
 	// default; at most MaxConcurrent at once, beyond which a record stays
 	// pending for Reverify), and the record moves to StatusConfirmed or
