@@ -185,7 +185,9 @@ func redirects(next func(*http.Request, []*http.Request) error) func(*http.Reque
 func (c *Client) Endpoint() string { return c.base.String() }
 
 // URL resolves path for the client: a path such as "/users?$top=5" is sent
-// to the client's API version; one that starts with /v1.0/ or /beta/ keeps
+// to the client's API version, with what a URL may not hold (spaces, '#',
+// quotes, non-ASCII) percent-encoded, so that a $filter or a guest's user
+// principal name can be written as Graph's documentation writes it; one that starts with /v1.0/ or /beta/ keeps
 // its version; an absolute URL (a nextLink) must be on the client's host,
 // or the error wraps ErrForeignLink.
 func (c *Client) URL(path string) (string, error) {
@@ -202,10 +204,31 @@ func (c *Client) URL(path string) (string, error) {
 	if !strings.HasPrefix(path, "/") {
 		return "", fmt.Errorf("msgraph: path %q must start with /", clip(path, 100))
 	}
+	path = escapeLoose(path)
 	if strings.HasPrefix(path, "/v1.0/") || strings.HasPrefix(path, "/beta/") {
 		return c.base.String() + path, nil
 	}
 	return c.base.String() + "/" + c.version + path, nil
+}
+
+// escapeLoose percent-encodes what a path written as Graph's documentation
+// writes it may hold but a URL may not: spaces ($filter=displayName eq
+// 'Lee Gu'), '#' (a guest's user principal name, lee_contoso.com#EXT#@…,
+// which would otherwise end the URL and read another resource), quotes,
+// control characters and non-ASCII letters. Everything else, '%' escapes
+// already made included, is kept.
+func escapeLoose(path string) string {
+	const loose = " \"#<>\\^`{|}"
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c < 0x20 || c >= 0x7f || strings.IndexByte(loose, c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // Send sends req to Graph with a bearer token, after checking that it goes
