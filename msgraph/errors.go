@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -196,10 +197,13 @@ func schemeOf(authorization string) graphperm.Scheme {
 	return graphperm.SchemeApplication
 }
 
-// clip keeps s to n bytes on one line.
+// clip keeps s to n bytes on one line: control characters (C0 and C1,
+// NEL included), the line and paragraph separators and invisible format
+// characters (such as the right-to-left override, which can make a log
+// line read backwards) become spaces.
 func clip(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) {
 			return ' '
 		}
 		return r

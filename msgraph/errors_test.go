@@ -92,3 +92,17 @@ func TestAWriteIsNotRepeatedAfterA5xx(t *testing.T) {
 	assert.Equal(t, http.StatusBadGateway, ge.StatusCode)
 	assert.Equal(t, int32(1), calls.Load(), "a POST may have been applied")
 }
+
+// A Graph message that echoes text with a line separator, a C1 next-line
+// or a right-to-left override (say a display name in "Resource '…' does
+// not exist") stays on one line that reads as written.
+func TestAGraphMessageCannotForgeALogLine(t *testing.T) {
+	t.Parallel()
+	body := `{"error":{"code":"Request_ResourceNotFound","message":"Resource 'a\u2028level=ERROR b\u0085c \u202egnp.exe' does not exist."}}`
+	ge := msgraph.ParseGraphError(&http.Response{StatusCode: 404, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))})
+	require.NotNil(t, ge)
+	for _, r := range []string{"\u2028", "\u0085", "\u202e"} {
+		assert.NotContains(t, ge.Error(), r)
+	}
+	assert.Contains(t, ge.Message, "level=ERROR")
+}
