@@ -25,8 +25,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // redirect to the same host, whatever the scheme): it is refused.
 func TestARedirectToTheSameHostOverHTTPIsRefused(t *testing.T) {
 	t.Parallel()
-	var api *httptest.Server
-	api = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://"+r.Host+"/v1.0/users", http.StatusFound)
 	}))
 	defer api.Close()
