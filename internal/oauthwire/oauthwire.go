@@ -15,7 +15,7 @@ import (
 type ErrorResponse struct {
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description,omitempty"`
-	ErrorCodes       []int  `json:"error_codes,omitempty"`
+	ErrorCodes       Codes  `json:"error_codes,omitempty"`
 	Timestamp        string `json:"timestamp,omitempty"`
 	TraceID          string `json:"trace_id,omitempty"`
 	CorrelationID    string `json:"correlation_id,omitempty"`
@@ -69,6 +69,39 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes a JSON number.
 func (s Seconds) MarshalJSON() ([]byte, error) {
 	return json.Marshal(int64(s))
+}
+
+// Codes are the AADSTS codes of a refusal. They unmarshal from what the
+// platform sends, an array of numbers ([7000215]), and from what a
+// gateway may make of it: strings ("7000215", "AADSTS7000215") or a single
+// number. Anything else leaves them empty rather than failing the whole
+// refusal, whose error and description still say what went wrong.
+type Codes []int
+
+// UnmarshalJSON reads the forms Codes describes.
+func (c *Codes) UnmarshalJSON(b []byte) error {
+	*c = nil
+	var raw []json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		raw = []json.RawMessage{b}
+	}
+	for _, r := range raw {
+		var n int
+		if json.Unmarshal(r, &n) == nil {
+			if n > 0 { // null decodes as 0
+				*c = append(*c, n)
+			}
+			continue
+		}
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(s, "AADSTS")); err == nil && n > 0 {
+			*c = append(*c, n)
+		}
+	}
+	return nil
 }
 
 // Text is a string that unmarshals from a JSON string or a JSON number
