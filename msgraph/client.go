@@ -146,7 +146,21 @@ func parseEndpoint(endpoint string) (*url.URL, string, error) {
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
 		return nil, "", fmt.Errorf("msgraph: Endpoint %q must be an https URL", clip(endpoint, 100))
 	}
-	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}, version, nil
+	return &url.URL{Scheme: u.Scheme, Host: hostOf(u)}, version, nil
+}
+
+// hostOf is u's host in lower case, without the scheme's default port
+// (https://graph.microsoft.com:443 is https://graph.microsoft.com), so
+// that links compare equal however they spell it.
+func hostOf(u *url.URL) string {
+	host := strings.ToLower(u.Host)
+	switch {
+	case u.Scheme == "https" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	case u.Scheme == "http" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	}
+	return host
 }
 
 func isLoopback(host string) bool {
@@ -196,7 +210,7 @@ func (c *Client) URL(path string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("msgraph: the link is not a URL: %w", err)
 		}
-		if u.Scheme != c.base.Scheme || !strings.EqualFold(u.Host, c.base.Host) || u.User != nil {
+		if u.Scheme != c.base.Scheme || hostOf(u) != c.base.Host || u.User != nil {
 			return "", fmt.Errorf("%w: %s, not %s", ErrForeignLink, clip(u.Host, 100), c.base.Host)
 		}
 		return path, nil
@@ -238,7 +252,7 @@ func escapeLoose(path string) string {
 // refusal. Errors are the credential's (*graphauth.AuthError) or a
 // *GraphError for a request that got no answer.
 func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, error) {
-	if req.URL == nil || req.URL.Scheme != c.base.Scheme || !strings.EqualFold(req.URL.Host, c.base.Host) {
+	if req.URL == nil || req.URL.Scheme != c.base.Scheme || hostOf(req.URL) != c.base.Host {
 		host := ""
 		if req.URL != nil {
 			host = req.URL.Host

@@ -44,3 +44,20 @@ func TestARedirectToTheSameHostOverHTTPIsRefused(t *testing.T) {
 	require.ErrorIs(t, err, msgraph.ErrForeignLink)
 	assert.False(t, clear.Load(), "the token never goes out over http")
 }
+
+// An Endpoint written with Graph's default port, and nextLinks written
+// with or without it, are one host: paging goes on.
+func TestTheDefaultPortIsTheSameHost(t *testing.T) {
+	t.Parallel()
+	for _, endpoint := range []string{"https://graph.microsoft.com:443", "https://GRAPH.microsoft.com"} {
+		c, err := msgraph.NewClient(staticToken{}, &msgraph.Options{Endpoint: endpoint})
+		require.NoError(t, err)
+		assert.Equal(t, "https://graph.microsoft.com", c.Endpoint())
+		for _, link := range []string{"https://graph.microsoft.com/v1.0/users?$skiptoken=x", "https://graph.microsoft.com:443/v1.0/users?$skiptoken=x"} {
+			_, err := c.URL(link)
+			assert.NoError(t, err, "%s from %s", link, endpoint)
+		}
+		_, err = c.URL("https://graph.microsoft.com:8443/v1.0/users")
+		assert.ErrorIs(t, err, msgraph.ErrForeignLink)
+	}
+}
