@@ -190,12 +190,23 @@ func authorityError(reason string) *ConfigError {
 	return &ConfigError{Field: "TenantID", Reason: reason}
 }
 
-// trimPasted removes what a paste carries around the text: spaces, and the
+// trimPasted removes what a paste carries around the text: spaces, the
 // invisible characters (zero-width spaces, byte order marks, direction
 // marks) that chat and word processors add, which would otherwise end up
-// in the tenant or the path, unseen in the error that refuses them.
+// in the tenant or the path, unseen in the error that refuses them, and
+// one pair of quotes or angle brackets around it.
 func trimPasted(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+	trim := func(s string) string {
+		return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+	}
+	s = trim(s)
+	// A URL quoted in a document or wrapped in <> by a mail client.
+	for _, pair := range [][2]string{{`"`, `"`}, {"'", "'"}, {"<", ">"}, {"“", "”"}} {
+		if len(s) > len(pair[0])+len(pair[1]) && strings.HasPrefix(s, pair[0]) && strings.HasSuffix(s, pair[1]) {
+			return trim(s[len(pair[0]) : len(s)-len(pair[1])])
+		}
+	}
+	return s
 }
 
 // printable is s cut to n bytes, valid UTF-8 on one line, for an error;

@@ -45,6 +45,10 @@ func TestEveryFormAnAdministratorPastesIsRead(t *testing.T) {
 		// Pasted from chat or a document, with invisible characters around it.
 		{"\ufeffhttps://login.microsoftonline.com/" + pastedTenant + "/oauth2/token\u200b", pub, pastedTenant, graphauth.EndpointV1, "token"},
 		{"\u200e" + pastedTenant + "\u00a0", graphauth.Cloud{}, pastedTenant, graphauth.EndpointUnspecified, ""},
+		// Quoted in a document, or wrapped in <> by a mail client.
+		{"<https://login.microsoftonline.com/" + pastedTenant + "/oauth2/token>", pub, pastedTenant, graphauth.EndpointV1, "token"},
+		{"\"https://login.microsoftonline.com/" + pastedTenant + "/oauth2/v2.0/token\"", pub, pastedTenant, graphauth.EndpointV2, "token"},
+		{"\u201c" + pastedTenant + "\u201d", graphauth.Cloud{}, pastedTenant, graphauth.EndpointUnspecified, ""},
 	} {
 		t.Run(tc.pasted, func(t *testing.T) {
 			a, err := graphauth.ParseAuthority(tc.pasted)
