@@ -100,12 +100,15 @@ func (h *Handler) finish(rec Record) (Record, error) {
 	if err != nil {
 		rec.Status, rec.Error = StatusFailed, oneLine(err)
 	}
-	store, cancelStore := h.bg.context(storeTimeout)
+	sctx, cancelStore := h.bg.context(storeTimeout)
 	defer cancelStore()
-	if perr := h.opts.Registry.Put(store, rec); perr != nil {
+	// Onto the record as it is now: a tenant deleted meanwhile stays
+	// deleted, and a newer round trip's AppState is kept.
+	stored, _, perr := store(sctx, h.opts.Registry, rec)
+	if perr != nil {
 		return rec, errors.Join(err, perr)
 	}
-	return rec, err
+	return stored, err
 }
 
 // Close stops the background confirmations still running and waits for

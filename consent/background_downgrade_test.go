@@ -41,3 +41,26 @@ func TestABackgroundRoundTripKeepsAConfirmedTenantConfirmed(t *testing.T) {
 	assert.Equal(t, "boss@victim.onmicrosoft.com", stored.ConsentedBy)
 	assert.True(t, stored.ConsentedAt.Equal(confirmedAt))
 }
+
+// A tenant the product deletes while its background confirmation runs is
+// not written back when the confirmation ends.
+func TestABackgroundConfirmationDoesNotResurrectADeletedTenant(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{PropagationDelay: 200 * time.Millisecond})
+	final := make(chan consent.Record, 1)
+	web, browser, done, h := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
+		o.Background = true
+		o.Confirmed = func(rec consent.Record, _ error) { final <- rec }
+	})
+	defer h.Close()
+	srv.SignIn("it@customer.onmicrosoft.com")
+	status, body := get(t, browser, web.URL+"/onboard")
+	require.Equal(t, 200, status, body)
+	out := <-done
+	require.NoError(t, out.err)
+	require.NoError(t, h.Registry().Delete(context.Background(), customerID)) // offboarded at once
+	<-final
+	_, ok, err := h.Registry().Get(context.Background(), customerID)
+	require.NoError(t, err)
+	assert.False(t, ok, "the deleted tenant stays deleted")
+}
