@@ -77,7 +77,7 @@ func (e *GraphError) Error() string {
 		fmt.Fprintf(&b, " (the call needs one of these %s permissions: %s)", kind, strings.Join(e.Required, ", "))
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+		fmt.Fprintf(&b, " (retry after %s)", waitText(e.RetryAfter))
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
@@ -90,6 +90,16 @@ func (e *GraphError) Error() string {
 
 // Unwrap returns the cause.
 func (e *GraphError) Unwrap() error { return e.Err }
+
+// waitText is a Retry-After for a person: whole seconds, and "over a day"
+// for the absurd ones a broken or hostile server may send (up to
+// retry.Forever, 292 years).
+func waitText(d time.Duration) string {
+	if d > 24*time.Hour {
+		return "over a day"
+	}
+	return d.Round(time.Second).String()
+}
 
 // NotFound reports a 404.
 func (e *GraphError) NotFound() bool { return e.StatusCode == http.StatusNotFound }

@@ -106,3 +106,16 @@ func TestAGraphMessageCannotForgeALogLine(t *testing.T) {
 	}
 	assert.Contains(t, ge.Message, "level=ERROR")
 }
+
+// A Retry-After too large to mean anything reads as such, not as
+// 2562047h47m16.854775807s.
+func TestAnAbsurdRetryAfterReadsAsOverADay(t *testing.T) {
+	t.Parallel()
+	ge := msgraph.ParseGraphError(&http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"99999999999999999999"}},
+		Body: io.NopCloser(strings.NewReader(`{"error":{"code":"TooManyRequests","message":"Too many requests."}}`))})
+	require.NotNil(t, ge)
+	assert.True(t, ge.Throttled())
+	assert.Contains(t, ge.Error(), "(retry after over a day)")
+	ge = msgraph.ParseGraphError(&http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"30"}}, Body: io.NopCloser(strings.NewReader(`{}`))})
+	assert.Contains(t, ge.Error(), "(retry after 30s)")
+}
