@@ -33,15 +33,18 @@ const defaultParallel = 8
 // their records unchanged, and the error wraps ctx's. It returns the
 // updated records in the registry's order; a tenant that fails does not
 // stop the others, and an error storing a record is returned, joined,
-// after all were checked.
+// after all were checked. Negative options are a *graphauth.ConfigError.
 func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential, required []string, opts *ConfirmOptions) ([]Record, error) {
-	recs, err := reg.List(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var o ConfirmOptions
 	if opts != nil {
 		o = *opts
+	}
+	if o.Parallel < 0 || o.Timeout < 0 || o.FirstWait < 0 {
+		return nil, &graphauth.ConfigError{Field: "ConfirmOptions", Reason: "Parallel, Timeout and FirstWait must not be negative (zero means the default)"}
+	}
+	recs, err := reg.List(ctx)
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now
 	if o.Now != nil {

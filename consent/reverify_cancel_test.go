@@ -75,3 +75,17 @@ type credFunc func(context.Context, graphauth.TokenRequest) (graphauth.Token, er
 func (f credFunc) Token(ctx context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
 	return f(ctx, req)
 }
+
+// A negative Parallel (meant as "no bound") is a configuration error, not
+// a panic that takes the process down.
+func TestReverifyRefusesNegativeOptions(t *testing.T) {
+	t.Parallel()
+	reg := &consent.MemoryRegistry{}
+	require.NoError(t, reg.Put(context.Background(), consent.Record{TenantID: "00000001-0000-4000-8000-000000000000", Status: consent.StatusConfirmed}))
+	cred := credFunc(func(context.Context, graphauth.TokenRequest) (graphauth.Token, error) { return graphauth.Token{}, nil })
+	_, err := consent.Reverify(context.Background(), reg, cred, nil, &consent.ConfirmOptions{Parallel: -1})
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	rec, _, _ := reg.Get(context.Background(), "00000001-0000-4000-8000-000000000000")
+	assert.Equal(t, consent.StatusConfirmed, rec.Status)
+}
