@@ -58,3 +58,18 @@ func TestAUSGovernmentTokenURLAsksForThatCloudsGraph(t *testing.T) {
 		assert.Equal(t, "graph.microsoft.us", h)
 	}
 }
+
+// The guide's Resource, https://graph.microsoft.com, typed next to a US
+// Government Token URL is refused with the Resource to use, before a
+// request whose AADSTS500011 would send the administrator to create
+// Microsoft Graph's service principal.
+func TestThePublicGraphResourceWithAUSGovernmentTokenURLIsRefused(t *testing.T) {
+	g := &usGov{}
+	form := settings{TokenURL: "https://login.microsoftonline.us/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/token",
+		ClientID: "11111111-2222-3333-4444-555555555555", ClientSecret: graphauth.Secret("a-secret-value"), Resource: "https://graph.microsoft.com"}
+	var out bytes.Buffer
+	err := sync(context.Background(), form, nil, &http.Client{Transport: g}, 10, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "set the Resource to https://graph.microsoft.us")
+	assert.Empty(t, g.resources, "nothing was sent")
+}

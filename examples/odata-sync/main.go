@@ -112,6 +112,9 @@ func sync(ctx context.Context, form settings, custom []graphauth.Cloud, httpClie
 		if resource == "" {
 			resource = tokenCloud.GraphEndpoint
 		}
+		if err := sameCloud(resource, tokenCloud); err != nil {
+			return err
+		}
 		opts.Resource, req.Resource = resource, resource
 	}
 	tok, err := cred.Token(ctx, req)
@@ -133,6 +136,21 @@ func sync(ctx context.Context, form settings, custom []graphauth.Cloud, httpClie
 		return err
 	}
 	return permissions(out, rec)
+}
+
+// sameCloud refuses a Resource that is another cloud's Graph than the
+// Token URL's (the guide's https://graph.microsoft.com pasted next to a US
+// Government Token URL): the platform would answer AADSTS500011, whose
+// remedy, creating Microsoft Graph's service principal, is not this one.
+func sameCloud(resource string, cloud graphauth.Cloud) error {
+	r := strings.TrimSuffix(strings.ToLower(resource), "/")
+	for _, c := range []graphauth.Cloud{graphauth.AzurePublic, graphauth.AzureGovernment, graphauth.AzureGovernmentDoD, graphauth.AzureChina} {
+		if r == c.GraphEndpoint && c.GraphEndpoint != cloud.GraphEndpoint {
+			return fmt.Errorf("the Resource %s is the Graph of %s, but the Token URL is %s's: set the Resource to %s (or leave it empty)",
+				resource, c.Name, cloud.Name, cloud.GraphEndpoint)
+		}
+	}
+	return nil
 }
 
 // users pages through /users, a page at a time, as the tool's sync does.
