@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/pem"
 	"errors"
@@ -45,7 +46,7 @@ func ParseCertificate(data []byte, password Secret) ([]*x509.Certificate, crypto
 	var certs []*x509.Certificate
 	var key crypto.PrivateKey
 	var err error
-	data = asUTF8(data)
+	data = fromBase64(asUTF8(data))
 	if bytes.Contains(data, []byte("-----BEGIN")) {
 		certs, key, err = parsePEM(data, string(password))
 	} else {
@@ -126,6 +127,24 @@ func asUTF8(data []byte) []byte {
 		return data // a binary file that happens to start with a mark
 	}
 	return text
+}
+
+// fromBase64 decodes a file that is base64 text and nothing else, as a
+// certificate kept in Azure Key Vault downloads (the secret's value is the
+// PFX in base64) and as some tools write a .cer without its PEM lines.
+// Anything else is returned as it is.
+func fromBase64(data []byte) []byte {
+	text := bytes.Join(bytes.Fields(data), nil)
+	if len(text) < 64 || bytes.ContainsFunc(text, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '=')
+	}) {
+		return data
+	}
+	der, err := base64.StdEncoding.DecodeString(string(text))
+	if err != nil || len(der) == 0 || der[0] != 0x30 { // a DER SEQUENCE: a PFX or a certificate
+		return data
+	}
+	return der
 }
 
 func parsePFX(data []byte, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {

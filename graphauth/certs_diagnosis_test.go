@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/pem"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
@@ -92,4 +94,29 @@ func TestAnOpenSSHKeyIsNamed(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "OpenSSH")
 	assert.Contains(t, err.Error(), "ssh-keygen -p -m PKCS8")
+}
+
+// A certificate downloaded from Azure Key Vault (the secret's value: the
+// PFX in base64, wrapped or not) opens; a .cer written as bare base64 is
+// named as a certificate alone, not an asn1 error.
+func TestABase64PFXFromKeyVaultOpens(t *testing.T) {
+	t.Parallel()
+	key, cert := graphauthtest.NewCertificate("CN=app", time.Now())
+	pfx, err := pkcs12.Modern.Encode(key, cert, nil, "")
+	require.NoError(t, err)
+	text := base64.StdEncoding.EncodeToString(pfx)
+	wrapped := ""
+	for len(text) > 76 {
+		wrapped, text = wrapped+text[:76]+"\r\n", text[76:]
+	}
+	wrapped += text + "\n"
+	certs, signer, err := graphauth.ParseCertificate([]byte(wrapped), "")
+	require.NoError(t, err)
+	assert.Equal(t, cert.Raw, certs[0].Raw)
+	assert.NotNil(t, signer)
+
+	_, _, err = graphauth.ParseCertificate([]byte(base64.StdEncoding.EncodeToString(cert.Raw)), "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "certificate alone")
+	assert.NotContains(t, err.Error(), "asn1")
 }
