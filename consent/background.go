@@ -44,9 +44,16 @@ func (b *background) context(d time.Duration) (context.Context, context.CancelFu
 // storeTimeout bounds the write of a background confirmation's result.
 const storeTimeout = 10 * time.Second
 
-// recordPending stores the proven tenant's record as pending.
+// recordPending stores the proven tenant's record as pending. A tenant
+// confirmed before keeps StatusConfirmed, its roles and when they were
+// verified, until the confirmation's result replaces them: a round trip
+// (any member's sign-in through the onboarding link) must not stop the
+// product serving a customer, for good when no confirmation can run.
 func (h *Handler) recordPending(ctx context.Context, rec Record) (Record, error) {
 	rec.Status, rec.LastVerified = StatusPending, h.now()
+	if old, ok, err := h.opts.Registry.Get(ctx, rec.TenantID); err == nil && ok && old.Status == StatusConfirmed {
+		rec.Status, rec.Roles, rec.Missing, rec.LastVerified = StatusConfirmed, old.Roles, old.Missing, old.LastVerified
+	}
 	if err := h.opts.Registry.Put(ctx, rec); err != nil {
 		return Record{}, err
 	}
@@ -93,12 +100,15 @@ func (h *Handler) finish(rec Record) (Record, error) {
 	if err != nil {
 		rec.Status, rec.Error = StatusFailed, oneLine(err)
 	}
-	store, cancelStore := h.bg.context(storeTimeout)
+	sctx, cancelStore := h.bg.context(storeTimeout)
 	defer cancelStore()
-	if perr := h.opts.Registry.Put(store, rec); perr != nil {
+	// Onto the record as it is now: a tenant deleted meanwhile stays
+	// deleted, and a newer round trip's AppState is kept.
+	stored, _, perr := store(sctx, h.opts.Registry, rec)
+	if perr != nil {
 		return rec, errors.Join(err, perr)
 	}
-	return rec, err
+	return stored, err
 }
 
 // Close stops the background confirmations still running and waits for

@@ -96,7 +96,8 @@ type HandlerOptions struct {
 	Registry Registry
 	// Background confirms the grant after Done instead of before: once
 	// the sign-in proved the tenant, the handler records it with
-	// StatusPending and calls Done with that record at once; the
+	// StatusPending (a tenant confirmed before keeps StatusConfirmed and
+	// its roles meanwhile) and calls Done with that record at once; the
 	// confirmation then runs on (up to Confirm.Timeout, two minutes by
 	// default; at most MaxConcurrent at once, beyond which a record stays
 	// pending for Reverify), and the record moves to StatusConfirmed or
@@ -289,11 +290,14 @@ type pending struct {
 
 // signInTenant is where the administrator signs in: the pinned tenant (a
 // domain is resolved by the platform), else the consented one.
-func (p pending) signInTenant() string {
+func (p pending) signInTenant() string { return p.signInTenantOr(p.Consented) }
+
+// signInTenantOr is the pinned tenant, else def.
+func (p pending) signInTenantOr(def string) string {
 	if p.Pinned != "" {
 		return p.Pinned
 	}
-	return p.Consented
+	return def
 }
 
 // Start redirects an administrator to admin consent, for the tenant in the
@@ -316,9 +320,11 @@ func (h *Handler) Start() http.Handler {
 // travels sealed (AES-GCM, so it can be neither read nor changed on the
 // way) with the round trip's state, comes back in the Record that Done
 // gets, errors included, and is stored in the Registry with the tenant.
-// It holds at most MaxAppState bytes. On success Redirect writes the
-// redirect and returns nil; otherwise it writes nothing and returns a
-// *graphauth.ConfigError.
+// It holds at most MaxAppState bytes, and less when it is made of
+// characters that JSON escapes (< & " and control characters take six
+// bytes each) next to a long pinned domain: the round trip's cookies must
+// fit in a browser. On success Redirect writes the redirect and returns
+// nil; otherwise it writes nothing and returns a *graphauth.ConfigError.
 func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appState string) error {
 	if len(appState) > MaxAppState {
 		return &graphauth.ConfigError{Field: "appState", Reason: fmt.Sprintf("holds %d bytes, more than the %d that fit in the round trip's cookie: keep a key to the product's own record instead", len(appState), MaxAppState)}
@@ -329,6 +335,9 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appSt
 		tenant, p.Pinned = "organizations", ""
 	}
 	target, err := URL(h.cfg, tenant, p.State)
+	if err == nil {
+		err = h.fits(p)
+	}
 	if err == nil {
 		err = h.setCookie(w, p)
 	}
@@ -341,6 +350,36 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appSt
 }
 
 func cookieName(state string) string { return "entrakit_consent_" + state[:16] }
+
+// maxCookie is the most a browser keeps of one cookie, name and value
+// (RFC 6265 §6.1); a larger one is dropped without a word.
+const maxCookie = 4096
+
+// fits checks that the round trip's largest cookie, the sign-in leg's,
+// stays within maxCookie with p's pinned tenant and AppState, which JSON
+// may escape to six bytes a character: a cookie the browser dropped would
+// end the round trip with graphauth.ErrStateMismatch after the consent.
+func (h *Handler) fits(p pending) error {
+	s, err := h.signIn(p.signInTenantOr("organizations"))
+	if err != nil {
+		return err
+	}
+	_, sp, err := s.AuthCodeURL(graphauth.AuthRequest{})
+	if err != nil {
+		return err
+	}
+	next := pending{State: sp.State, Created: p.Created, Pinned: p.Pinned, Consented: "00000000-0000-0000-0000-000000000000", SignIn: &sp, AppState: p.AppState}
+	name := cookieName(next.State)
+	value, err := h.box.Seal(name, next)
+	if err != nil {
+		return err
+	}
+	if len(name)+1+len(value) > maxCookie {
+		return &graphauth.ConfigError{Field: "appState", Reason: fmt.Sprintf("takes %d bytes once sealed with the tenant, more than the %d a browser keeps in a cookie: "+
+			"keep a short key to the product's own record instead (characters such as < & \" and control characters take several bytes each)", len(name)+1+len(value), maxCookie)}
+	}
+	return nil
+}
 
 // setCookie seals p into the cookie named after its state.
 func (h *Handler) setCookie(w http.ResponseWriter, p pending) error {

@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -23,18 +24,27 @@ const defaultParallel = 8
 // StatusRemoved, and if its token lacks roles (revoked) StatusFailed with
 // Missing set. A record that was pending stays StatusPending while roles
 // are missing after the retries; any other failure is StatusFailed with
-// Error set. It returns the updated
-// records in the registry's order; a tenant that fails does not stop the
-// others, and an error storing a record is returned, joined, after all
-// were checked.
+// Error set.
+//
+// Each result is written onto the tenant's record as the registry holds
+// it when the check ends: a tenant deleted meanwhile stays deleted (and is
+// left out of the result), and one onboarded again meanwhile keeps its new
+// AppState and ConsentedBy. When ctx ends, the tenants not yet checked keep
+// their records unchanged, and the error wraps ctx's. It returns the
+// updated records in the registry's order; a tenant that fails does not
+// stop the others, and an error storing a record is returned, joined,
+// after all were checked. Negative options are a *graphauth.ConfigError.
 func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential, required []string, opts *ConfirmOptions) ([]Record, error) {
-	recs, err := reg.List(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var o ConfirmOptions
 	if opts != nil {
 		o = *opts
+	}
+	if o.Parallel < 0 || o.Timeout < 0 || o.FirstWait < 0 {
+		return nil, &graphauth.ConfigError{Field: "ConfirmOptions", Reason: "Parallel, Timeout and FirstWait must not be negative (zero means the default)"}
+	}
+	recs, err := reg.List(ctx)
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now
 	if o.Now != nil {
@@ -42,18 +52,52 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 	}
 	slots := make(chan struct{}, orDefault(o.Parallel, defaultParallel))
 	errs := make([]error, len(recs))
+	gone := make([]bool, len(recs))
 	var wg sync.WaitGroup
 	for i := range recs {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Add(1)
-		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			recs[i] = recheck(ctx, cred, recs[i], required, o, now)
-			errs[i] = reg.Put(ctx, recs[i])
+			checked := recheck(ctx, cred, recs[i], required, o, now)
+			if ctx.Err() != nil {
+				return // cut short: the record stays as it was
+			}
+			recs[i], gone[i], errs[i] = store(ctx, reg, checked)
 		}()
 	}
 	wg.Wait()
-	return recs, errors.Join(errs...)
+	out := recs[:0]
+	for i, r := range recs {
+		if !gone[i] {
+			out = append(out, r)
+		}
+	}
+	if ctx.Err() != nil {
+		errs = append(errs, fmt.Errorf("consent: Reverify stopped before every tenant was checked: %w", ctx.Err()))
+	}
+	return out, errors.Join(errs...)
+}
+
+// store writes a check's result onto the tenant's current record. gone
+// reports a tenant deleted since the check began, which is not written
+// back.
+func store(ctx context.Context, reg Registry, checked Record) (rec Record, gone bool, err error) {
+	cur, ok, err := reg.Get(ctx, checked.TenantID)
+	if err != nil {
+		return checked, false, err
+	}
+	if !ok {
+		return checked, true, nil
+	}
+	cur.Status, cur.Error, cur.Roles, cur.Missing, cur.LastVerified = checked.Status, checked.Error, checked.Roles, checked.Missing, checked.LastVerified
+	return cur, false, reg.Put(ctx, cur)
 }
 
 // recheck confirms one tenant's grant again and returns its updated

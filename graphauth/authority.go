@@ -3,6 +3,7 @@ package graphauth
 import (
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/entrakit/entrakit/internal/ids"
 )
@@ -106,11 +107,14 @@ var endpoints = map[string]struct {
 // named as closed), a path that is no identity platform endpoint, or a
 // tenant that is neither a GUID nor a domain.
 func ParseAuthority(s string, custom ...Cloud) (Authority, error) {
-	s = strings.TrimSpace(s)
+	s = trimPasted(s)
 	if s == "" {
 		return Authority{}, authorityError("is empty: paste the directory (tenant) ID or the app's Token URL")
 	}
 	if !strings.Contains(s, "/") && !strings.Contains(s, ":") {
+		if c, ok := hostClouds[strings.ToLower(s)]; ok {
+			return Authority{}, authorityError("is the authority host alone and names no tenant: paste " + c.AuthorityHost + "/{tenant}/oauth2/v2.0/token or the tenant ID")
+		}
 		if err := tenantSegment(s); err != nil {
 			return Authority{}, err
 		}
@@ -186,10 +190,30 @@ func authorityError(reason string) *ConfigError {
 	return &ConfigError{Field: "TenantID", Reason: reason}
 }
 
-// printable is s cut to n bytes, valid UTF-8 on one line, for an error.
+// trimPasted removes what a paste carries around the text: spaces, the
+// invisible characters (zero-width spaces, byte order marks, direction
+// marks) that chat and word processors add, which would otherwise end up
+// in the tenant or the path, unseen in the error that refuses them, and
+// one pair of quotes or angle brackets around it.
+func trimPasted(s string) string {
+	trim := func(s string) string {
+		return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+	}
+	s = trim(s)
+	// A URL quoted in a document or wrapped in <> by a mail client.
+	for _, pair := range [][2]string{{`"`, `"`}, {"'", "'"}, {"<", ">"}, {"“", "”"}} {
+		if len(s) > len(pair[0])+len(pair[1]) && strings.HasPrefix(s, pair[0]) && strings.HasSuffix(s, pair[1]) {
+			return trim(s[len(pair[0]) : len(s)-len(pair[1])])
+		}
+	}
+	return s
+}
+
+// printable is s cut to n bytes, valid UTF-8 on one line, for an error;
+// control and invisible format characters show as '?'.
 func printable(s string, n int) string {
 	return clip(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || unicode.Is(unicode.Cf, r) {
 			return '?'
 		}
 		return r

@@ -42,6 +42,13 @@ func TestEveryFormAnAdministratorPastesIsRead(t *testing.T) {
 		{"https://login.microsoftonline.us/" + pastedTenant + "/oauth2/v2.0/token", gov, pastedTenant, graphauth.EndpointV2, "token"},
 		{"https://login.partner.microsoftonline.cn/" + pastedTenant + "/oauth2/token", china, pastedTenant, graphauth.EndpointV1, "token"},
 		{"https://login.chinacloudapi.cn/" + pastedTenant + "/oauth2/v2.0/token", china, pastedTenant, graphauth.EndpointV2, "token"},
+		// Pasted from chat or a document, with invisible characters around it.
+		{"\ufeffhttps://login.microsoftonline.com/" + pastedTenant + "/oauth2/token\u200b", pub, pastedTenant, graphauth.EndpointV1, "token"},
+		{"\u200e" + pastedTenant + "\u00a0", graphauth.Cloud{}, pastedTenant, graphauth.EndpointUnspecified, ""},
+		// Quoted in a document, or wrapped in <> by a mail client.
+		{"<https://login.microsoftonline.com/" + pastedTenant + "/oauth2/token>", pub, pastedTenant, graphauth.EndpointV1, "token"},
+		{"\"https://login.microsoftonline.com/" + pastedTenant + "/oauth2/v2.0/token\"", pub, pastedTenant, graphauth.EndpointV2, "token"},
+		{"\u201c" + pastedTenant + "\u201d", graphauth.Cloud{}, pastedTenant, graphauth.EndpointUnspecified, ""},
 	} {
 		t.Run(tc.pasted, func(t *testing.T) {
 			a, err := graphauth.ParseAuthority(tc.pasted)
@@ -59,15 +66,18 @@ func TestAnythingElseIsRefusedWithWhatToPaste(t *testing.T) {
 	for pasted, says := range map[string]string{
 		"":          "is empty",
 		"my tenant": "neither a GUID nor a domain",
-		"http://login.microsoftonline.com/" + pastedTenant + "/oauth2/token": "https only",
-		"https://login.microsoftonline.de/" + pastedTenant + "/oauth2/token": "closed in October 2021",
-		"https://evil.example/" + pastedTenant + "/oauth2/token":             "no Microsoft identity platform host",
-		"https://login.microsoftonline.com/":                                 "names no tenant",
-		"https://login.microsoftonline.com/" + pastedTenant + "/saml2":       "no identity platform endpoint",
-		"https://login.microsoftonline.com/not_a_tenant/oauth2/token":        "neither a GUID nor a domain",
-		"https://login.microsoftonline.com:8443/" + pastedTenant:             "port",
-		"https://graph.microsoft.com/v1.0/users":                             "no Microsoft identity platform host",
-		"example.com/" + pastedTenant:                                        "neither a tenant ID",
+		"http://login.microsoftonline.com/" + pastedTenant + "/oauth2/token":        "https only",
+		"https://login.microsoftonline.de/" + pastedTenant + "/oauth2/token":        "closed in October 2021",
+		"https://evil.example/" + pastedTenant + "/oauth2/token":                    "no Microsoft identity platform host",
+		"https://login.microsoftonline.com/":                                        "names no tenant",
+		"https://login.microsoftonline.com/" + pastedTenant + "/saml2":              "no identity platform endpoint",
+		"https://login.microsoftonline.com/not_a_tenant/oauth2/token":               "neither a GUID nor a domain",
+		"https://login.microsoftonline.com:8443/" + pastedTenant:                    "port",
+		"https://graph.microsoft.com/v1.0/users":                                    "no Microsoft identity platform host",
+		"example.com/" + pastedTenant:                                               "neither a tenant ID",
+		"login.microsoftonline.com":                                                 "names no tenant",
+		"Login.Windows.Net":                                                         "names no tenant",
+		"https://login.microsoftonline.com/" + pastedTenant + "/oauth2/\u200btoken": "/oauth2/?token",
 	} {
 		_, err := graphauth.ParseAuthority(pasted)
 		var ce *graphauth.ConfigError

@@ -8,11 +8,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
 	"time"
+	"unicode/utf16"
 
 	"github.com/youmark/pkcs8"
 	"software.sslmate.com/src/go-pkcs12"
@@ -43,6 +46,7 @@ func ParseCertificate(data []byte, password Secret) ([]*x509.Certificate, crypto
 	var certs []*x509.Certificate
 	var key crypto.PrivateKey
 	var err error
+	data = fromBase64(asUTF8(data))
 	if bytes.Contains(data, []byte("-----BEGIN")) {
 		certs, key, err = parsePEM(data, string(password))
 	} else {
@@ -72,6 +76,9 @@ func parsePEM(data []byte, password string) ([]*x509.Certificate, crypto.Private
 			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
 		case "PRIVATE KEY":
 			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+		case "OPENSSH PRIVATE KEY":
+			return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "the private key is in OpenSSH's format (ssh-keygen), which certificates do not use: " +
+				"give the key the certificate was created with, or convert an RSA one to PKCS#8 with 'ssh-keygen -p -m PKCS8 -f <key file>' (it rewrites the file)"}
 		case "EC PRIVATE KEY":
 			return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "the private key is an EC (elliptic-curve) key, " + needRSA}
 		case "ENCRYPTED PRIVATE KEY":
@@ -88,6 +95,56 @@ func parsePEM(data []byte, password string) ([]*x509.Certificate, crypto.Private
 		}
 	}
 	return certs, key, nil
+}
+
+// asUTF8 turns the text a Windows editor saves into what pem.Decode
+// reads: a UTF-8 byte order mark (Notepad) is dropped, since it hides the
+// first block, and UTF-16 text with its mark (Windows PowerShell's
+// Out-File and > redirection) is decoded. Anything else, such as a PFX,
+// is returned as it is.
+func asUTF8(data []byte) []byte {
+	if rest, ok := bytes.CutPrefix(data, []byte("\xef\xbb\xbf")); ok {
+		return rest
+	}
+	if len(data) < 2 || len(data)%2 != 0 {
+		return data
+	}
+	var order binary.ByteOrder
+	switch {
+	case data[0] == 0xff && data[1] == 0xfe:
+		order = binary.LittleEndian
+	case data[0] == 0xfe && data[1] == 0xff:
+		order = binary.BigEndian
+	default:
+		return data
+	}
+	units := make([]uint16, 0, len(data)/2-1)
+	for i := 2; i < len(data); i += 2 {
+		units = append(units, order.Uint16(data[i:]))
+	}
+	text := []byte(string(utf16.Decode(units)))
+	if !bytes.Contains(text, []byte("-----BEGIN")) {
+		return data // a binary file that happens to start with a mark
+	}
+	return text
+}
+
+// fromBase64 decodes a file that is base64 text and nothing else, as a
+// certificate kept in Azure Key Vault downloads (the secret's value is the
+// PFX in base64) and as some tools write a .cer without its PEM lines.
+// Anything else is returned as it is.
+func fromBase64(data []byte) []byte {
+	text := bytes.Join(bytes.Fields(data), nil)
+	if len(text) < 64 || bytes.ContainsFunc(text, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '=')
+	}) {
+		return data
+	}
+	der, err := base64.StdEncoding.DecodeString(string(text))
+	if err != nil || len(der) == 0 || der[0] != 0x30 { // a DER SEQUENCE: a PFX or a certificate
+		return data
+	}
+	return der
 }
 
 func parsePFX(data []byte, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {

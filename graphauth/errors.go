@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/entrakit/entrakit/internal/aadsts"
 	"github.com/entrakit/entrakit/internal/oauthwire"
@@ -145,14 +147,17 @@ func authErrorFromBody(status int, header http.Header, body []byte) *AuthError {
 		e.Err = fmt.Errorf("%w: HTTP %d, %s, %d bytes", ErrUnexpectedResponse, status, contentType(header), len(body))
 		return e
 	}
-	e.Code, e.TraceID, e.CorrelationID = clip(w.Error, 64), clip(w.TraceID, 64), clip(w.CorrelationID, 64)
-	e.Suberror = clip(w.Suberror, 64)
+	e.Code, e.TraceID, e.CorrelationID = oneLine(w.Error, 64), oneLine(w.TraceID, 64), oneLine(w.CorrelationID, 64)
+	e.Suberror = oneLine(w.Suberror, 64)
 	e.AADSTS = w.ErrorCodes[:min(len(w.ErrorCodes), 8)]
 	if len(w.Claims) <= maxClaims {
 		e.Claims = w.Claims
 	}
 	desc, _, _ := oauthwire.Description(w.ErrorDescription)
-	e.Description = clip(desc, maxDescription)
+	e.Description = oneLine(desc, maxDescription)
+	if len(e.AADSTS) == 0 {
+		e.AADSTS = codeOf(e.Description) // a gateway that kept the text, not error_codes
+	}
 	if ts, err := time.Parse("2006-01-02 15:04:05Z", w.Timestamp); err == nil {
 		e.Timestamp = ts
 	}
@@ -166,6 +171,36 @@ const (
 	maxDescription = 1024
 	maxClaims      = 8 << 10
 )
+
+// oneLine is s as one line of at most n bytes, for an error message and
+// a log line: control characters (C0 and C1), the line and paragraph
+// separators and invisible format characters (such as the right-to-left
+// override) become spaces.
+func oneLine(s string, n int) string {
+	return clip(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?")), n)
+}
+
+// codeOf reads the AADSTS code that starts a description
+// ("AADSTS7000215: Invalid client secret provided."); nil when none does.
+func codeOf(description string) []int {
+	rest, ok := strings.CutPrefix(description, "AADSTS")
+	if !ok {
+		return nil
+	}
+	num, _, _ := strings.Cut(rest, ":")
+	if strings.Trim(num, "0123456789") != "" || len(num) > 9 {
+		return nil
+	}
+	if n, err := strconv.Atoi(num); err == nil && n > 0 {
+		return []int{n}
+	}
+	return nil
+}
 
 // clip cuts s to at most n bytes, on a character boundary.
 func clip(s string, n int) string {

@@ -44,7 +44,9 @@ func (m *throttleMemory) check(key string, now time.Time) *AuthError {
 		return nil
 	}
 	e := t.err
-	e.RetryAfter = t.until.Sub(now)
+	// now may have been read just before note started the wait: the time
+	// left is never more than the wait itself.
+	e.RetryAfter = min(t.until.Sub(now), t.err.RetryAfter, maxThrottle)
 	e.Err = ErrThrottled
 	return &e
 }

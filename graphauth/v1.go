@@ -184,7 +184,7 @@ func (s *v1Source) token(ctx context.Context, q tokenQuery, resource string) (is
 		return issued{}, &AuthError{StatusCode: resp.StatusCode, Err: fmt.Errorf("%w: token_type %q is not Bearer", ErrUnexpectedResponse, clip(tr.TokenType, 20))}
 	}
 	out := issued{accessToken: tr.AccessToken, expiresIn: int64(tr.ExpiresIn), refreshIn: int64(tr.RefreshIn)}
-	if on, err := strconv.ParseInt(tr.ExpiresOn, 10, 64); err == nil && out.expiresIn == 0 && on > 0 && on < 1<<40 {
+	if on, err := strconv.ParseInt(string(tr.ExpiresOn), 10, 64); err == nil && out.expiresIn == 0 && on > 0 && on < 1<<40 {
 		out.expiresOn = time.Unix(on, 0) // an answer with expires_on alone, as some v1 proxies send
 	}
 	return out, nil

@@ -309,3 +309,52 @@ func TestAV1AnswerWithExpiresOnAlone(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, float64(on), float64(tok.ExpiresOn.Unix()), 5)
 }
+
+// A v1 answer whose expires_on and not_before are JSON numbers (as some
+// v1 gateways and ADFS write them), or expires_in a number, is a token all
+// the same: the types vary, the meaning does not.
+func TestAV1AnswerWithNumbersForItsTimes(t *testing.T) {
+	t.Parallel()
+	on := time.Now().Add(time.Hour).Unix()
+	for name, body := range map[string]string{
+		"expires_on a number, with expires_in": fmt.Sprintf(`{"token_type":"Bearer","expires_in":3599,"expires_on":%d,"not_before":%d,"resource":"https://graph.microsoft.com","access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig"}`, on, on-3600),
+		"expires_on a number, alone":           fmt.Sprintf(`{"token_type":"Bearer","expires_on":%d,"resource":"https://graph.microsoft.com","access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig"}`, on),
+		"null times":                           `{"token_type":"Bearer","expires_in":"3599","expires_on":null,"not_before":null,"access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			api, _ := v1Platform(t, 200, body)
+			cred, err := graphauth.NewClientSecretCredential("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555", "a-secret-value",
+				&graphauth.Options{AuthorityHost: api.URL, HTTPClient: api.Client()})
+			require.NoError(t, err)
+			defer cred.Close()
+			tok, err := cred.Token(context.Background(), graphauth.TokenRequest{Resource: graphResource})
+			require.NoError(t, err)
+			assert.InDelta(t, float64(on), float64(tok.ExpiresOn.Unix()), 120)
+		})
+	}
+}
+
+// A refusal whose fields hold line breaks, a line separator or a
+// right-to-left override (a hostile proxy, or text the platform echoes)
+// is still one line that reads as written; one whose gateway kept the
+// description but not error_codes still has its AADSTS code.
+func TestARefusalIsOneLineWithItsCode(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"line breaks":                `{"error":"invalid_client\nlevel=ERROR msg=forged","error_description":"AADSTS7000215: a\nlevel=ERROR forged\r\nTrace ID: x\r\nCorrelation ID: z","error_codes":[7000215]}`,
+		"separators and an override": `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\u2028level=ERROR \u0085 \u202e","error_codes":[7000215]}`,
+		"no error_codes":             `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}`,
+	} {
+		cred, err := graphauth.NewClientSecretCredential("contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555", "s3cr3t-v4lue",
+			&graphauth.Options{HTTPClient: &http.Client{Transport: answerWith{401, body}}, Retry: graphauth.RetryOptions{MaxRetries: -1}})
+		require.NoError(t, err)
+		_, err = cred.Token(context.Background(), graphauth.TokenRequest{Resource: graphResource})
+		var ae *graphauth.AuthError
+		require.ErrorAs(t, err, &ae, name)
+		assert.Equal(t, []int{7000215}, ae.AADSTS, name)
+		for _, r := range []string{"\n", "\r", "\u2028", "\u0085", "\u202e"} {
+			assert.NotContains(t, err.Error(), r, name)
+		}
+		cred.Close()
+	}
+}

@@ -146,24 +146,43 @@ func parseEndpoint(endpoint string) (*url.URL, string, error) {
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
 		return nil, "", fmt.Errorf("msgraph: Endpoint %q must be an https URL", clip(endpoint, 100))
 	}
-	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}, version, nil
+	return &url.URL{Scheme: u.Scheme, Host: hostOf(u)}, version, nil
+}
+
+// hostOf is u's host in lower case, without the scheme's default port
+// (https://graph.microsoft.com:443 is https://graph.microsoft.com), so
+// that links compare equal however they spell it.
+func hostOf(u *url.URL) string {
+	host := strings.ToLower(u.Host)
+	switch {
+	case u.Scheme == "https" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	case u.Scheme == "http" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	}
+	return host
 }
 
 func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
-// redirects follows a redirect on Graph's host as it is. One to another
-// host (a report's pre-authenticated download URL) is followed over https
-// only, and without the bearer token, which only Graph's host may see;
-// then next applies (Go's default when nil).
+// redirects follows a redirect on Graph's host, in Graph's scheme, as it
+// is. One to another host (a report's pre-authenticated download URL) is
+// followed over https only, and without the bearer token, which only
+// Graph's host may see; one that leaves https for http is refused, on any
+// host, since Go would keep the token on the same host. Then next applies
+// (Go's default when nil).
 func redirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if len(via) > 0 && !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-			if req.URL.Scheme != "https" {
+		if len(via) > 0 {
+			foreign := !strings.EqualFold(req.URL.Host, via[0].URL.Host)
+			if req.URL.Scheme != "https" && (foreign || via[0].URL.Scheme == "https") {
 				return fmt.Errorf("%w: a redirect to %s over %s", ErrForeignLink, clip(req.URL.Host, 100), clip(req.URL.Scheme, 10))
 			}
-			req.Header.Del("Authorization")
+			if foreign {
+				req.Header.Del("Authorization")
+			}
 		}
 		if next != nil {
 			return next(req, via)
@@ -180,7 +199,9 @@ func redirects(next func(*http.Request, []*http.Request) error) func(*http.Reque
 func (c *Client) Endpoint() string { return c.base.String() }
 
 // URL resolves path for the client: a path such as "/users?$top=5" is sent
-// to the client's API version; one that starts with /v1.0/ or /beta/ keeps
+// to the client's API version, with what a URL may not hold (spaces, '#',
+// quotes, non-ASCII) percent-encoded, so that a $filter or a guest's user
+// principal name can be written as Graph's documentation writes it; one that starts with /v1.0/ or /beta/ keeps
 // its version; an absolute URL (a nextLink) must be on the client's host,
 // or the error wraps ErrForeignLink.
 func (c *Client) URL(path string) (string, error) {
@@ -189,7 +210,7 @@ func (c *Client) URL(path string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("msgraph: the link is not a URL: %w", err)
 		}
-		if u.Scheme != c.base.Scheme || !strings.EqualFold(u.Host, c.base.Host) || u.User != nil {
+		if u.Scheme != c.base.Scheme || hostOf(u) != c.base.Host || u.User != nil {
 			return "", fmt.Errorf("%w: %s, not %s", ErrForeignLink, clip(u.Host, 100), c.base.Host)
 		}
 		return path, nil
@@ -197,10 +218,31 @@ func (c *Client) URL(path string) (string, error) {
 	if !strings.HasPrefix(path, "/") {
 		return "", fmt.Errorf("msgraph: path %q must start with /", clip(path, 100))
 	}
+	path = escapeLoose(path)
 	if strings.HasPrefix(path, "/v1.0/") || strings.HasPrefix(path, "/beta/") {
 		return c.base.String() + path, nil
 	}
 	return c.base.String() + "/" + c.version + path, nil
+}
+
+// escapeLoose percent-encodes what a path written as Graph's documentation
+// writes it may hold but a URL may not: spaces ($filter=displayName eq
+// 'Lee Gu'), '#' (a guest's user principal name, lee_contoso.com#EXT#@…,
+// which would otherwise end the URL and read another resource), quotes,
+// control characters and non-ASCII letters. Everything else, '%' escapes
+// already made included, is kept.
+func escapeLoose(path string) string {
+	const loose = " \"#<>\\^`{|}"
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c < 0x20 || c >= 0x7f || strings.IndexByte(loose, c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // Send sends req to Graph with a bearer token, after checking that it goes
@@ -210,7 +252,7 @@ func (c *Client) URL(path string) (string, error) {
 // refusal. Errors are the credential's (*graphauth.AuthError) or a
 // *GraphError for a request that got no answer.
 func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, error) {
-	if req.URL == nil || req.URL.Scheme != c.base.Scheme || !strings.EqualFold(req.URL.Host, c.base.Host) {
+	if req.URL == nil || req.URL.Scheme != c.base.Scheme || hostOf(req.URL) != c.base.Host {
 		host := ""
 		if req.URL != nil {
 			host = req.URL.Host

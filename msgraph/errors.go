@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -76,7 +77,7 @@ func (e *GraphError) Error() string {
 		fmt.Fprintf(&b, " (the call needs one of these %s permissions: %s)", kind, strings.Join(e.Required, ", "))
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+		fmt.Fprintf(&b, " (retry after %s)", waitText(e.RetryAfter))
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
@@ -89,6 +90,16 @@ func (e *GraphError) Error() string {
 
 // Unwrap returns the cause.
 func (e *GraphError) Unwrap() error { return e.Err }
+
+// waitText is a Retry-After for a person: whole seconds, and "over a day"
+// for the absurd ones a broken or hostile server may send (up to
+// retry.Forever, 292 years).
+func waitText(d time.Duration) string {
+	if d > 24*time.Hour {
+		return "over a day"
+	}
+	return d.Round(time.Second).String()
+}
 
 // NotFound reports a 404.
 func (e *GraphError) NotFound() bool { return e.StatusCode == http.StatusNotFound }
@@ -196,10 +207,13 @@ func schemeOf(authorization string) graphperm.Scheme {
 	return graphperm.SchemeApplication
 }
 
-// clip keeps s to n bytes on one line.
+// clip keeps s to n bytes on one line: control characters (C0 and C1,
+// NEL included), the line and paragraph separators and invisible format
+// characters (such as the right-to-left override, which can make a log
+// line read backwards) become spaces.
 func clip(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) {
 			return ' '
 		}
 		return r

@@ -92,3 +92,30 @@ func TestAWriteIsNotRepeatedAfterA5xx(t *testing.T) {
 	assert.Equal(t, http.StatusBadGateway, ge.StatusCode)
 	assert.Equal(t, int32(1), calls.Load(), "a POST may have been applied")
 }
+
+// A Graph message that echoes text with a line separator, a C1 next-line
+// or a right-to-left override (say a display name in "Resource '…' does
+// not exist") stays on one line that reads as written.
+func TestAGraphMessageCannotForgeALogLine(t *testing.T) {
+	t.Parallel()
+	body := `{"error":{"code":"Request_ResourceNotFound","message":"Resource 'a\u2028level=ERROR b\u0085c \u202egnp.exe' does not exist."}}`
+	ge := msgraph.ParseGraphError(&http.Response{StatusCode: 404, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))})
+	require.NotNil(t, ge)
+	for _, r := range []string{"\u2028", "\u0085", "\u202e"} {
+		assert.NotContains(t, ge.Error(), r)
+	}
+	assert.Contains(t, ge.Message, "level=ERROR")
+}
+
+// A Retry-After too large to mean anything reads as such, not as
+// 2562047h47m16.854775807s.
+func TestAnAbsurdRetryAfterReadsAsOverADay(t *testing.T) {
+	t.Parallel()
+	ge := msgraph.ParseGraphError(&http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"99999999999999999999"}},
+		Body: io.NopCloser(strings.NewReader(`{"error":{"code":"TooManyRequests","message":"Too many requests."}}`))})
+	require.NotNil(t, ge)
+	assert.True(t, ge.Throttled())
+	assert.Contains(t, ge.Error(), "(retry after over a day)")
+	ge = msgraph.ParseGraphError(&http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"30"}}, Body: io.NopCloser(strings.NewReader(`{}`))})
+	assert.Contains(t, ge.Error(), "(retry after 30s)")
+}

@@ -14,9 +14,9 @@ type Scheme uint8
 
 // The schemes.
 const (
-	SchemeApplication       = Scheme(graphperm.SchemeApplication)       // app-only: app roles, "Role"
-	SchemeDelegatedWork     = Scheme(graphperm.SchemeDelegatedWork)     // a work or school user: scopes, "Scope"
-	SchemeDelegatedPersonal = Scheme(graphperm.SchemeDelegatedPersonal) // a personal Microsoft account: scopes
+	SchemeApplication       Scheme = Scheme(graphperm.SchemeApplication)       // app-only: app roles, "Role"
+	SchemeDelegatedWork     Scheme = Scheme(graphperm.SchemeDelegatedWork)     // a work or school user: scopes, "Scope"
+	SchemeDelegatedPersonal Scheme = Scheme(graphperm.SchemeDelegatedPersonal) // a personal Microsoft account: scopes
 )
 
 // String returns the map's name: "Application", "DelegatedWork" or

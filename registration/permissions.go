@@ -17,11 +17,11 @@ const (
 	// ApplicationPermission is an app role: granted to the app itself,
 	// always by an administrator; it appears in app-only tokens' roles
 	// claim, and in requiredResourceAccess with type "Role".
-	ApplicationPermission = Kind(graphperm.Application)
+	ApplicationPermission Kind = Kind(graphperm.Application)
 	// DelegatedPermission is an OAuth2 permission scope: the app acts for a
 	// signed-in user; it appears in delegated tokens' scp claim, and in
 	// requiredResourceAccess with type "Scope".
-	DelegatedPermission = Kind(graphperm.Delegated)
+	DelegatedPermission Kind = Kind(graphperm.Delegated)
 )
 
 // String returns "Application", "Delegated" or "Unknown".

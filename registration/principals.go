@@ -45,14 +45,24 @@ func (c *Client) ServicePrincipal(ctx context.Context, appID string) (ServicePri
 // EnsureServicePrincipal returns the service principal of appID, creating it
 // when the tenant has none: the fix for AADSTS700016 in an app's own tenant
 // and for AADSTS500011/650052 when a resource such as Microsoft Graph is
-// missing in a customer tenant. created reports whether it was made. Needs
+// missing in a customer tenant. created reports whether it was made; one
+// that another process created while this one looked is returned with
+// created false. Needs
 // Application.ReadWrite.OwnedBy or Application.ReadWrite.All.
 func (c *Client) EnsureServicePrincipal(ctx context.Context, appID string) (sp ServicePrincipal, created bool, err error) {
 	sp, err = c.ServicePrincipal(ctx, appID)
-	if ge, ok := err.(*GraphError); !ok || !ge.NotFound() {
+	var ge *GraphError
+	if !errors.As(err, &ge) || !ge.NotFound() {
 		return sp, false, err
 	}
 	err = c.do(ctx, "POST", "/servicePrincipals", map[string]string{"appId": appID}, &sp, needSPCreate...)
+	if errors.As(err, &ge) && (ge.StatusCode == http.StatusConflict || ge.StatusCode == http.StatusBadRequest) {
+		// Another replica or administrator created it since we looked:
+		// Graph refuses the duplicate; the winner's is the one to use.
+		if other, gerr := c.ServicePrincipal(ctx, appID); gerr == nil {
+			return other, false, nil
+		}
+	}
 	return sp, err == nil, err
 }
 

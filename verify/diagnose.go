@@ -232,7 +232,11 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 		d.Code, d.Retryable = "Throttled", true
 		d.Summary = "Microsoft Graph is throttling this app (HTTP 429)."
 		if ge.RetryAfter > 0 {
-			d.Summary = fmt.Sprintf("Microsoft Graph is throttling this app (HTTP 429, Retry-After %s).", ge.RetryAfter)
+			wait := ge.RetryAfter.Round(time.Second).String()
+			if ge.RetryAfter > 24*time.Hour {
+				wait = "over a day"
+			}
+			d.Summary = fmt.Sprintf("Microsoft Graph is throttling this app (HTTP 429, Retry-After %s).", wait)
 		}
 		d.Action = "Retry after the Retry-After interval; spread the requests out."
 	case ge.StatusCode >= 500:

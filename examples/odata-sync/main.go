@@ -47,7 +47,7 @@ type settings struct {
 	TokenURL     string // pasted from the app's Endpoints page
 	ClientID     string
 	ClientSecret graphauth.Secret
-	Resource     string // for a v1 Token URL
+	Resource     string // for a v1 Token URL; empty means the Token URL's cloud's Graph
 }
 
 func main() {
@@ -61,8 +61,7 @@ func main() {
 }
 
 func run(ctx context.Context, pageSize int, tokenURL string, out io.Writer) error {
-	form := settings{TokenURL: tokenURL, ClientID: os.Getenv("AZURE_CLIENT_ID"), ClientSecret: graphauth.Secret(os.Getenv("AZURE_CLIENT_SECRET")),
-		Resource: graphauth.AzurePublic.GraphEndpoint}
+	form := settings{TokenURL: tokenURL, ClientID: os.Getenv("AZURE_CLIENT_ID"), ClientSecret: graphauth.Secret(os.Getenv("AZURE_CLIENT_SECRET"))}
 	if form.TokenURL == "" {
 		form.TokenURL = os.Getenv("AZURE_TENANT_ID")
 	}
@@ -92,17 +91,31 @@ func sync(ctx context.Context, form settings, custom []graphauth.Cloud, httpClie
 	if cloud.AuthorityHost == "" { // a bare tenant ID: the public cloud
 		cloud = graphauth.AzurePublic
 	}
+	// Tokens are for the Graph of the Token URL's cloud (a US Government
+	// tenant's are for https://graph.microsoft.us); a custom cloud, such as
+	// the fake platform, serves the public Graph's.
+	tokenCloud := cloud
+	if _, national := graphauth.CloudByName(cloud.Name); !national {
+		tokenCloud = graphauth.AzurePublic
+	}
 	fmt.Fprintf(out, "Token URL: cloud %s, tenant %s, endpoint %s\n", cloud.Name, authority.TenantID, authority.Version)
 	cred, err := graphauth.NewClientSecretCredential(authority.TenantID, form.ClientID, form.ClientSecret,
-		&graphauth.Options{AuthorityHost: cloud.AuthorityHost, HTTPClient: httpClient})
+		&graphauth.Options{Cloud: tokenCloud, AuthorityHost: cloud.AuthorityHost, HTTPClient: httpClient})
 	if err != nil {
 		return err
 	}
 	defer cred.Close()
-	opts := &msgraph.Options{Endpoint: cloud.GraphEndpoint}
+	opts := &msgraph.Options{Cloud: tokenCloud, Endpoint: cloud.GraphEndpoint}
 	req := graphauth.TokenRequest{}
 	if authority.Version == graphauth.EndpointV1 {
-		opts.Resource, req.Resource = form.Resource, form.Resource
+		resource := form.Resource
+		if resource == "" {
+			resource = tokenCloud.GraphEndpoint
+		}
+		if err := sameCloud(resource, tokenCloud); err != nil {
+			return err
+		}
+		opts.Resource, req.Resource = resource, resource
 	}
 	tok, err := cred.Token(ctx, req)
 	if err != nil {
@@ -123,6 +136,21 @@ func sync(ctx context.Context, form settings, custom []graphauth.Cloud, httpClie
 		return err
 	}
 	return permissions(out, rec)
+}
+
+// sameCloud refuses a Resource that is another cloud's Graph than the
+// Token URL's (the guide's https://graph.microsoft.com pasted next to a US
+// Government Token URL): the platform would answer AADSTS500011, whose
+// remedy, creating Microsoft Graph's service principal, is not this one.
+func sameCloud(resource string, cloud graphauth.Cloud) error {
+	r := strings.TrimSuffix(strings.ToLower(resource), "/")
+	for _, c := range []graphauth.Cloud{graphauth.AzurePublic, graphauth.AzureGovernment, graphauth.AzureGovernmentDoD, graphauth.AzureChina} {
+		if r == c.GraphEndpoint && c.GraphEndpoint != cloud.GraphEndpoint {
+			return fmt.Errorf("the Resource %s is the Graph of %s, but the Token URL is %s's: set the Resource to %s (or leave it empty)",
+				resource, c.Name, cloud.Name, cloud.GraphEndpoint)
+		}
+	}
+	return nil
 }
 
 // users pages through /users, a page at a time, as the tool's sync does.

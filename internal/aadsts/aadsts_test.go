@@ -126,3 +126,22 @@ func TestMissingServiceReadsTheSanitisedRedirectText(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "c5393580-f805-4401-95e8-94b7a6ef2fc2", s.AppID)
 }
+
+// Teams' own resource URI, as AADSTS650052 and 500011 name it for a tenant
+// that never used Teams, gives the app ID to create; a URI the kit does not
+// know gives the remedy a way to find it, never a placeholder to guess.
+func TestMissingTeamsServiceByURI(t *testing.T) {
+	for _, msg := range []string{
+		`AADSTS650052: The app needs access to a service (/'https://api.spaces.skype.com/') that your organization /'contoso.onmicrosoft.com/' has not subscribed to or enabled.`,
+		"AADSTS500011: The resource principal named https://api.spaces.skype.com was not found in the tenant named Contoso.",
+	} {
+		s, ok := MissingService(msg)
+		if !ok || s.AppID != "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe" || s.Name != "Microsoft Teams Services" {
+			t.Errorf("MissingService(%q) = %+v, %v", msg, s, ok)
+		}
+	}
+	fix := FixFor(Service{Name: "https://api.contoso.example"})
+	if strings.Contains(fix.Action, "{app ID of") || !strings.Contains(fix.Action, "servicePrincipalNames/any(n:n eq 'https://api.contoso.example')") {
+		t.Errorf("an unknown URI's remedy does not say how to find its app ID: %s", fix.Action)
+	}
+}

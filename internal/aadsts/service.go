@@ -36,6 +36,11 @@ var wellKnown = map[string]Service{
 	"https://manage.office.com":                {"c5393580-f805-4401-95e8-94b7a6ef2fc2", "Office 365 Management APIs"},
 	"https://outlook.office365.com":            {"00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online"},
 	"48ac35b8-9aa8-4d74-927d-1f4a14a0b239":     {"48ac35b8-9aa8-4d74-927d-1f4a14a0b239", "Skype and Teams Tenant Admin API"},
+	"https://api.spaces.skype.com":             {"cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", "Microsoft Teams Services"},
+	"https://teams.microsoft.com":              {"cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", "Microsoft Teams Services"},
+	"https://microsoft.sharepoint.com":         {"00000003-0000-0ff1-ce00-000000000000", "Office 365 SharePoint Online"},
+	"https://outlook.office.com":               {"00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online"},
+	"https://graph.windows.net":                {"00000002-0000-0000-c000-000000000000", "Windows Azure Active Directory"},
 	"https://vault.azure.net":                  {"cfa8b339-82a2-471a-a3c9-0fc0be7a4093", "Azure Key Vault"},
 	"https://storage.azure.com":                {"e406a681-f3d4-42a8-90b6-c2b029497af1", "Azure Storage"},
 	"https://analysis.windows.net/powerbi/api": {"00000009-0000-0000-c000-000000000000", "Power BI Service"},
@@ -80,11 +85,19 @@ type Fix struct {
 	Action string // the remedy as one paragraph
 }
 
-// FixFor is the fix for the missing service s.
+// FixFor is the fix for the missing service s. When the message named
+// only a URI the kit does not know, the fix first finds the resource's app
+// ID in a tenant that has the service (the app's home tenant, where its
+// API permissions were added), as the service principal's
+// servicePrincipalNames hold the URI.
 func FixFor(s Service) Fix {
 	id := s.AppID
+	find := ""
 	if id == "" {
-		id = "{app ID of " + s.Name + "}"
+		id = "{appId}"
+		find = fmt.Sprintf("First find the app ID of %s: in the app's home tenant, GET https://graph.microsoft.com/v1.0/servicePrincipals?"+
+			"$filter=servicePrincipalNames/any(n:n eq '%s')&$select=appId,displayName (or the app registration's API permissions page, "+
+			"which names the API and its Application ID); use it as {appId} below. ", s.Name, s.Name)
 	}
 	name := s.Name
 	if name == "" || name == s.AppID {
@@ -96,7 +109,7 @@ func FixFor(s Service) Fix {
 		CLI:   "az ad sp create --id " + id,
 		Portal: "Azure portal > Cloud Shell (the >_ icon at the top) > run the az command; then check it under Microsoft Entra admin center > " +
 			"Enterprise applications > All applications (Application type: Microsoft Applications), searching for " + id,
-		Action: fmt.Sprintf("An administrator of the tenant creates the service principal of %s (app ID %s) there, with the Graph call (needs "+
-			"Application.ReadWrite.All) or the az command, waits about %d minutes for it to replicate, then consents again.", name, id, wait),
+		Action: fmt.Sprintf("%sAn administrator of the tenant creates the service principal of %s (app ID %s) there, with the Graph call (needs "+
+			"Application.ReadWrite.All) or the az command, waits about %d minutes for it to replicate, then consents again.", find, name, id, wait),
 	}
 }

@@ -244,4 +244,14 @@ var table = []Entry{
 	{80013, 0, "The on-premises password validation failed because of clock skew.", "Synchronise the clocks of the authentication agent and the domain controllers.", PortalHybrid, ""},
 	{80014, Retryable, "The on-premises validation took longer than allowed.", actOnPrem, PortalHybrid, ""},
 	{50107, 0, "The federation realm object was not created for the domain.", "Configure the domain's federation settings (Set-MgDomainFederationConfiguration).", PortalHybrid, ""},
+
+	// Seen in public issue threads; not in the table before.
+	{5000224, 0, "The tenant is not available: it was deleted, or is being deleted or moved.", "Check with the customer that the tenant still exists; a deleted tenant cannot be onboarded again, remove it from the product's records.", "", ""},
+	{50146, 0, "The app must be configured with an application-specific signing key: a claims-mapping policy customises its tokens.", "Set acceptMappedClaims to true in the app's manifest, or give the app a custom signing key, or remove the claims-mapping policy.", PortalEntApps, ""},
+	{7000110, 0, "The request is ambiguous: several applications share the identifier (App ID URI) the request names.", "Make the App ID URI unique across the tenant's app registrations, or ask for the resource by its app ID.", PortalOver, ""},
+	{9002326, 0, "A token was redeemed from a browser (cross-origin) for a redirect URI that is not a single-page application's.", "Register the redirect URI under the Single-page application platform, or redeem the code from the server.", PortalAuth, ""},
+	{9002331, 0, "The app accepts personal Microsoft accounts only, and a work or school account signed in.", "Change the app's supported account types (signInAudience) to include organisational accounts, or sign in with a personal account.", PortalAuth, ""},
+	{135011, 0, "The device the user signed in from is disabled in the directory.", "An administrator enables the device under Devices > All devices, or the user signs in from another device.", "Microsoft Entra admin center > Devices > All devices", ""},
+	{500571, 0, "The guest user's account is disabled.", "An administrator enables the guest account (accountEnabled), or invites the user again.", PortalUsers, ""},
+	{50005, 0, "Conditional Access blocks the device platform the user signed in from.", "Sign in from a platform the policy allows, or review the policy's device platform condition.", PortalCA, ""},
 }

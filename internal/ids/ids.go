@@ -60,6 +60,13 @@ func Tenant(t string) error {
 	if IsGUID(t) || IsDomain(t) {
 		return nil
 	}
+	switch {
+	case strings.Contains(t, "://") || strings.Contains(t, "/"):
+		return errors.New("is a URL, not a tenant: read a pasted Token or authority URL with graphauth.ParseAuthority, " +
+			"and pass its TenantID (and its Cloud in Options)")
+	case strings.TrimSpace(t) != t:
+		return errors.New("has spaces around it: trim the tenant ID")
+	}
 	return errors.New("is neither a GUID nor a domain name")
 }
 

@@ -1,6 +1,9 @@
 package ids
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIDs(t *testing.T) {
 	t.Parallel()
@@ -24,5 +27,20 @@ func TestIDs(t *testing.T) {
 	}
 	if Secret("Abc8Q~0123456789abcdefghijklmnopqrstuvwx") != nil {
 		t.Error("a plausible secret refused")
+	}
+}
+
+// A pasted Token URL, or a tenant ID with spaces around it, is refused
+// with what to do about it, not "neither a GUID nor a domain name".
+func TestTenantSaysWhatWasPasted(t *testing.T) {
+	for in, says := range map[string]string{
+		"https://login.microsoftonline.com/contoso.com/oauth2/token": "graphauth.ParseAuthority",
+		"login.microsoftonline.com/contoso.com":                      "graphauth.ParseAuthority",
+		" contoso.com ":                                              "trim",
+	} {
+		err := Tenant(in)
+		if err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("Tenant(%q) = %v, want it to say %q", in, err, says)
+		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 type ErrorResponse struct {
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description,omitempty"`
-	ErrorCodes       []int  `json:"error_codes,omitempty"`
+	ErrorCodes       Codes  `json:"error_codes,omitempty"`
 	Timestamp        string `json:"timestamp,omitempty"`
 	TraceID          string `json:"trace_id,omitempty"`
 	CorrelationID    string `json:"correlation_id,omitempty"`
@@ -37,9 +37,10 @@ type TokenResponse struct {
 	IDToken      string  `json:"id_token,omitempty"`
 	ClientInfo   string  `json:"client_info,omitempty"`
 
-	// v1 endpoint only.
-	ExpiresOn string `json:"expires_on,omitempty"`
-	NotBefore string `json:"not_before,omitempty"`
+	// v1 endpoint only: Unix times, strings on the platform's wire, numbers
+	// from some v1 gateways.
+	ExpiresOn Text   `json:"expires_on,omitempty"`
+	NotBefore Text   `json:"not_before,omitempty"`
 	Resource  string `json:"resource,omitempty"`
 }
 
@@ -68,6 +69,64 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes a JSON number.
 func (s Seconds) MarshalJSON() ([]byte, error) {
 	return json.Marshal(int64(s))
+}
+
+// Codes are the AADSTS codes of a refusal. They unmarshal from what the
+// platform sends, an array of numbers ([7000215]), and from what a
+// gateway may make of it: strings ("7000215", "AADSTS7000215") or a single
+// number. Anything else leaves them empty rather than failing the whole
+// refusal, whose error and description still say what went wrong.
+type Codes []int
+
+// UnmarshalJSON reads the forms Codes describes.
+func (c *Codes) UnmarshalJSON(b []byte) error {
+	*c = nil
+	var raw []json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		raw = []json.RawMessage{b}
+	}
+	for _, r := range raw {
+		var n int
+		if json.Unmarshal(r, &n) == nil {
+			if n > 0 { // null decodes as 0
+				*c = append(*c, n)
+			}
+			continue
+		}
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(s, "AADSTS")); err == nil && n > 0 {
+			*c = append(*c, n)
+		}
+	}
+	return nil
+}
+
+// Text is a string that unmarshals from a JSON string or a JSON number
+// (kept as its digits), as v1 answers write their Unix times either way.
+// It marshals as a JSON string.
+type Text string
+
+// UnmarshalJSON accepts "1700000000", 1700000000 and null.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*t = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		err := json.Unmarshal(b, &s)
+		*t = Text(s)
+		return err
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("oauthwire: %q is neither a string nor a number", truncate(string(b), 32))
+	}
+	*t = Text(n)
+	return nil
 }
 
 func truncate(s string, n int) string {

@@ -47,3 +47,35 @@ func FuzzTokenResponse(f *testing.F) {
 		_ = json.Unmarshal(data, &er)
 	})
 }
+
+func TestTextAcceptsStringsAndNumbers(t *testing.T) {
+	var tr TokenResponse
+	if err := json.Unmarshal([]byte(`{"expires_on":1700000000,"not_before":"1699996400"}`), &tr); err != nil {
+		t.Fatal(err)
+	}
+	if tr.ExpiresOn != "1700000000" || tr.NotBefore != "1699996400" {
+		t.Fatalf("got %q, %q", tr.ExpiresOn, tr.NotBefore)
+	}
+	if err := json.Unmarshal([]byte(`{"expires_on":{}}`), &tr); err == nil {
+		t.Fatal("an object is not a time")
+	}
+}
+
+func TestCodesAcceptWhatAGatewayMakesOfThem(t *testing.T) {
+	for body, want := range map[string][]int{
+		`{"error":"x","error_codes":[7000215,50012]}`:            {7000215, 50012},
+		`{"error":"x","error_codes":["7000215"]}`:                {7000215},
+		`{"error":"x","error_codes":["AADSTS7000215"]}`:          {7000215},
+		`{"error":"x","error_codes":7000215}`:                    {7000215},
+		`{"error":"x","error_codes":{"a":1}}`:                    nil,
+		`{"error":"x","error_codes":[null,true,"nope",7000215]}`: {7000215},
+	} {
+		var e ErrorResponse
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		if len(e.ErrorCodes) != len(want) || (len(want) > 0 && e.ErrorCodes[0] != want[0]) || e.Error != "x" {
+			t.Errorf("%s: got %v, %q", body, e.ErrorCodes, e.Error)
+		}
+	}
+}
