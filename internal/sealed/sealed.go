@@ -60,6 +60,12 @@ func (b *Box) Open(name, value string, v any) error {
 	return nil
 }
 
+// maxOnce bounds the values a Once remembers (about 10 MB): a flood of
+// round trips then forgets some values early instead of growing without
+// end. A value forgotten early can be used once more; the states kept here
+// guard a code that the platform redeems only once anyway.
+const maxOnce = 100_000
+
 // Once remembers values for a while, to refuse their second use.
 type Once struct {
 	mu       sync.Mutex
@@ -85,6 +91,19 @@ func (o *Once) First(v string, now time.Time, ttl time.Duration) bool {
 	if until, ok := o.seen[v]; ok && !now.After(until) {
 		return false
 	}
+	for k := range o.seen {
+		if len(o.seen) < maxOnce {
+			break
+		}
+		delete(o.seen, k)
+	}
 	o.seen[v] = now.Add(ttl)
 	return true
+}
+
+// Len counts the values remembered.
+func (o *Once) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.seen)
 }

@@ -1,6 +1,7 @@
 package sealed
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -46,4 +47,20 @@ func FuzzOpen(f *testing.F) {
 		var out any
 		_ = b.Open("n", v, &out)
 	})
+}
+
+func TestOnceStaysBoundedUnderAFlood(t *testing.T) {
+	var o Once
+	now := time.Unix(1_700_000_000, 0)
+	for i := range maxOnce + 5000 {
+		if !o.First(strconv.Itoa(i), now, 15*time.Minute) {
+			t.Fatalf("value %d refused on first use", i)
+		}
+	}
+	if n := o.Len(); n > maxOnce {
+		t.Fatalf("%d values remembered, more than %d", n, maxOnce)
+	}
+	if o.First(strconv.Itoa(maxOnce+4999), now, 15*time.Minute) {
+		t.Fatal("the newest value was forgotten")
+	}
 }
