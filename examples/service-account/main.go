@@ -44,25 +44,8 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app, err := client.ApplicationByAppID(ctx, cfg.ClientID)
-	if err != nil {
-		return fmt.Errorf("reading the app's own registration: %w", err)
-	}
-	creds, err := client.Credentials(ctx, app.ObjectID)
-	if err != nil {
+	if err := checkSecrets(ctx, client, cfg.ClientID, time.Now(), out); err != nil {
 		return err
-	}
-	now := time.Now()
-	for _, c := range creds {
-		days := int(c.End.Sub(now).Hours() / 24)
-		switch {
-		case c.Expired(now):
-			fmt.Fprintf(out, "EXPIRED: %s %q ended %s\n", c.Kind, c.DisplayName, c.End.Format(time.DateOnly))
-		case c.ExpiresWithin(now, warnWithin):
-			fmt.Fprintf(out, "WARNING: %s %q (%s…) expires in %d days, on %s: add its successor now\n", c.Kind, c.DisplayName, c.Hint, days, c.End.Format(time.DateOnly))
-		default:
-			fmt.Fprintf(out, "ok: %s %q valid for %d more days\n", c.Kind, c.DisplayName, days)
-		}
 	}
 	var org struct {
 		Value []struct {
@@ -74,6 +57,32 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	if len(org.Value) > 0 {
 		fmt.Fprintf(out, "working in %s\n", org.Value[0].DisplayName)
+	}
+	return nil
+}
+
+// checkSecrets reads the app's own registration and reports, for each of
+// its secrets and certificates, whether it is expired, expires within
+// warnWithin, or is fine.
+func checkSecrets(ctx context.Context, client *registration.Client, clientID string, now time.Time, out io.Writer) error {
+	app, err := client.ApplicationByAppID(ctx, clientID)
+	if err != nil {
+		return fmt.Errorf("reading the app's own registration: %w", err)
+	}
+	creds, err := client.Credentials(ctx, app.ObjectID)
+	if err != nil {
+		return err
+	}
+	for _, c := range creds {
+		days := int(c.End.Sub(now).Hours() / 24)
+		switch {
+		case c.Expired(now):
+			fmt.Fprintf(out, "EXPIRED: %s %q ended %s\n", c.Kind, c.DisplayName, c.End.Format(time.DateOnly))
+		case c.ExpiresWithin(now, warnWithin):
+			fmt.Fprintf(out, "WARNING: %s %q (%s…) expires in %d days, on %s: add its successor now\n", c.Kind, c.DisplayName, c.Hint, days, c.End.Format(time.DateOnly))
+		default:
+			fmt.Fprintf(out, "ok: %s %q valid for %d more days\n", c.Kind, c.DisplayName, days)
+		}
 	}
 	return nil
 }
