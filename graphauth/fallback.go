@@ -22,8 +22,9 @@ import (
 // ordered list of client credentials, as Microsoft.Identity.Web's
 // ClientCredentials list does. When the platform refuses the credential in
 // use for a reason another credential can fix (see [IsCredentialRefusal]),
-// the next one in the list is tried once for the same request, and serves
-// from then on. Refusals that no credential can fix, such as a wrong tenant
+// the next one in the list is tried once for the same request (and, if it
+// is refused too, the one after it, each credential at most once), and the
+// one that served serves from then on. Refusals that no credential can fix, such as a wrong tenant
 // or missing consent, come back at once.
 //
 // Credentials read from files (see [SecretFile], [CertificateFile]) are
@@ -254,7 +255,8 @@ func (s *fallbackSource) token(ctx context.Context, q tokenQuery) (issued, error
 }
 
 // tryInOrder asks the credential in use, then, after a refusal that another
-// credential can fix, the next one; it returns the member that answered.
+// credential can fix, each of the others once, in order; it returns the
+// member that answered.
 func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, int, error) {
 	i := int(s.active.Load())
 	got, err := s.members[i].src.token(ctx, q)
@@ -268,21 +270,28 @@ func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, 
 			return got, i, err
 		}
 	}
-	if len(s.members) == 1 {
-		return got, i, err
+	// Each other credential is tried once, in order from the one in use:
+	// with two credentials refused (a secret and a certificate that both
+	// expired), the third still serves, and this request does not fail.
+	cur := i
+	for step := 1; step < len(s.members); step++ {
+		next := (i + step) % len(s.members)
+		s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential refused; trying the next one",
+			slog.String("refused", s.members[cur].name), slog.String("next", s.members[next].name), slog.String("error", err.Error()))
+		got, err = s.members[next].src.token(ctx, q)
+		cur = next
+		if err == nil {
+			if s.active.CompareAndSwap(int32(i), int32(next)) {
+				s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential in use changed",
+					slog.String("from", s.members[i].name), slog.String("to", s.members[next].name))
+			}
+			return got, next, nil
+		}
+		if !IsCredentialRefusal(err) {
+			return got, next, err
+		}
 	}
-	next := (i + 1) % len(s.members)
-	s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential refused; trying the next one",
-		slog.String("refused", s.members[i].name), slog.String("next", s.members[next].name), slog.String("error", err.Error()))
-	got, err = s.members[next].src.token(ctx, q)
-	if err != nil {
-		return got, next, err
-	}
-	if s.active.CompareAndSwap(int32(i), int32(next)) {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential in use changed",
-			slog.String("from", s.members[i].name), slog.String("to", s.members[next].name))
-	}
-	return got, next, nil
+	return got, cur, err
 }
 
 // reloaded is told that member i now holds a new credential: if it comes

@@ -335,3 +335,30 @@ func TestAForgedManagedIdentityTokenIsRefused(t *testing.T) {
 	require.True(t, errors.As(err, &aerr), "got %v", err)
 	assert.True(t, aerr.HasCode(700027), "the signature does not verify: %v", err)
 }
+
+// Two dead credentials ahead of a good one: a secret that was removed and a
+// secret that expired. Each is tried once and the third serves, for this
+// request and the ones after it; the product is not down while one of its
+// credentials works.
+func TestFallbackReachesTheThirdCredentialWhenTheFirstTwoAreRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := []graphauth.ClientCredential{
+		graphauth.SecretValue("removed secret", "a~removed~secret~that~no~longer~works"),
+		graphauth.SecretValue("expired secret", "an~expired~secret~that~no~longer~works"),
+		graphauth.Certificate("certificate", []*x509.Certificate{srv.ClientCertificate}, srv.ClientKey),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "certificate", tok.CredentialName)
+	assert.Equal(t, "certificate", cred.Active())
+	assert.Equal(t, 3, srv.Count(graphauthtest.EndpointToken), "each credential once")
+
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.Equal(t, 4, srv.Count(graphauthtest.EndpointToken), "the credential that served keeps serving")
+}
