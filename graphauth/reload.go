@@ -28,6 +28,7 @@ type fileSource struct {
 	cur              atomic.Pointer[loadedCredential]
 	mu               sync.Mutex // serializes check
 	seen             [32]byte   // digest of the content last looked at, good or bad
+	loaded           [32]byte   // digest of the content of cur
 	pending          [32]byte   // a secret file's new content, read once so far
 	onReload         func()     // tells the fallback source; nil until watched
 }
@@ -54,6 +55,7 @@ func newFileSource(c ClientCredential, env *memberEnv) (*fileSource, error) {
 		return nil, err
 	}
 	f.seen = sha256.Sum256(data)
+	f.loaded = f.seen
 	f.cur.Store(l)
 	return f, nil
 }
@@ -134,6 +136,16 @@ func (f *fileSource) check() bool {
 		f.pending = [32]byte{} // a change undone before its second read
 		return false
 	}
+	// The file holds again what is in use, after being emptied, deleted or
+	// half-written on the way (a tool rewriting it in place): nothing
+	// changed, and a credential the platform refused is not made the one in
+	// use again.
+	if sum == f.loaded {
+		f.seen, f.pending = sum, [32]byte{}
+		log.LogAttrs(context.Background(), slog.LevelInfo, "graphauth: credential file restored; the credential in use is unchanged",
+			append(attrs, slog.Int("version", f.cur.Load().version))...)
+		return false
+	}
 	// Any prefix of a secret looks like a secret: one is taken only once
 	// two reads in a row agree, so that a file caught half-written is not
 	// sent to the platform.
@@ -149,6 +161,7 @@ func (f *fileSource) check() bool {
 		return false
 	}
 	l.version = f.cur.Load().version + 1
+	f.loaded = sum
 	f.cur.Store(l)
 	// Which version, never a digest of the file: a secret's hash is not
 	// for logs either.

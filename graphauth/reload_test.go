@@ -272,3 +272,44 @@ func TestTokenFileKeepsThePreviousTokenWhileTheFileIsReplaced(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, second, tok)
 }
+
+// A tool that rewrites a file in place empties it first: the file then
+// holds again the credential in use, which the platform had refused. That
+// is no reload, and the credential that serves keeps serving, with no
+// extra refused request.
+func TestReloadOfTheSameContentAfterATruncationChangesNothing(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	r := newRotatingApp(srv)
+	path := filepath.Join(t.TempDir(), "secret")
+	refused := []byte("a~secret~that~was~removed~from~the~app")
+	require.NoError(t, os.WriteFile(path, refused, 0o600))
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = 10 * time.Millisecond
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	creds := []graphauth.ClientCredential{
+		graphauth.SecretFile("file", path),
+		graphauth.Certificate("certificate", []*x509.Certificate{r.certificates[0]}, r.keys[0]),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, creds, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	require.Equal(t, "certificate", cred.Active())
+	requests := srv.Count(graphauthtest.EndpointToken)
+
+	require.NoError(t, os.WriteFile(path, nil, 0o600)) // truncate...
+	require.Eventually(t, func() bool { return logs.count("not usable") == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, os.WriteFile(path, refused, 0o600)) // ...then write
+	require.Eventually(t, func() bool { return logs.count("credential file restored") == 1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Zero(t, logs.count("credential file reloaded"))
+	assert.Equal(t, "certificate", cred.Active())
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.Equal(t, "certificate", tok.CredentialName)
+	assert.Equal(t, requests+1, srv.Count(graphauthtest.EndpointToken), "no request with the refused secret")
+	assert.NotContains(t, logs.String(), string(refused))
+}
