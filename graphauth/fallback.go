@@ -265,7 +265,7 @@ func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, 
 	}
 	// A file that changed since the last look may hold the fix: read it
 	// now rather than at the next tick, and send the request again with it.
-	if f := s.members[i].file; f != nil && f.check() {
+	if f := s.members[i].file; f != nil && f.checkNow(ctx) {
 		if got, err = s.members[i].src.token(ctx, q); err == nil || !IsCredentialRefusal(err) {
 			return got, i, err
 		}

@@ -176,6 +176,30 @@ func (f *fileSource) check() bool {
 	return true
 }
 
+// checkNow is check for a request the platform just refused: a secret
+// file's new content, read once, is read the second time now rather than
+// at the next tick, so that the request goes out with it. It reports
+// whether the credential in use changed, by this call or by the watcher
+// meanwhile.
+func (f *fileSource) checkNow(ctx context.Context) bool {
+	before := f.cur.Load()
+	if f.check() {
+		return true
+	}
+	if f.hasPending() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(pendingRecheck):
+			f.check()
+		}
+	}
+	return f.cur.Load() != before
+}
+
+// pendingRecheck is how long after its first read a secret file's new
+// content is read again.
+const pendingRecheck = 50 * time.Millisecond
+
 // hasPending reports whether a secret file's new content waits for its
 // second read.
 func (f *fileSource) hasPending() bool {
@@ -220,7 +244,7 @@ func (s *fallbackSource) startWatching(interval time.Duration) {
 					select {
 					case <-s.stop:
 						return
-					case <-time.After(min(interval, 50*time.Millisecond)):
+					case <-time.After(min(interval, pendingRecheck)):
 					}
 				}
 			}

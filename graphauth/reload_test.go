@@ -313,3 +313,30 @@ func TestReloadOfTheSameContentAfterATruncationChangesNothing(t *testing.T) {
 	assert.Equal(t, requests+1, srv.Count(graphauthtest.EndpointToken), "no request with the refused secret")
 	assert.NotContains(t, logs.String(), string(refused))
 }
+
+// The only credential is a secret file whose secret the platform refuses,
+// and the file already holds the new one, not yet read by the watcher (it
+// runs once an hour here): the refused request reads the file, twice as
+// for any new secret, and goes out again with the new secret instead of
+// failing.
+func TestReloadARefusedRequestTakesTheNewSecretFileAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	r := newRotatingApp(srv)
+	path := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(path, []byte("a~secret~that~was~removed~from~the~app"), 0o600))
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = time.Hour
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, []graphauth.ClientCredential{graphauth.SecretFile("file", path)}, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	replaceFile(t, path, []byte(r.app.Secrets[0].Value))
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "file", tok.CredentialName)
+	assert.Equal(t, 1, logs.count("credential file reloaded"))
+	assert.NotContains(t, logs.String(), r.app.Secrets[0].Value)
+}
