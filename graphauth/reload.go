@@ -28,6 +28,7 @@ type fileSource struct {
 	cur              atomic.Pointer[loadedCredential]
 	mu               sync.Mutex // serializes check
 	seen             [32]byte   // digest of the content last looked at, good or bad
+	notYetValid      bool       // seen holds a certificate refused as not valid yet
 	loaded           [32]byte   // digest of the content of cur
 	pending          [32]byte   // a secret file's new content, read once so far
 	onReload         func()     // tells the fallback source; nil until watched
@@ -132,7 +133,11 @@ func (f *fileSource) check() bool {
 		return false
 	}
 	sum := sha256.Sum256(data)
-	if sum == f.seen {
+	// A certificate not valid yet (issued a moment ahead of this clock) is
+	// loaded again at each look, until it is: its file will not change
+	// again to tell.
+	again := sum == f.seen && f.notYetValid
+	if sum == f.seen && !again {
 		f.pending = [32]byte{} // a change undone before its second read
 		return false
 	}
@@ -141,7 +146,7 @@ func (f *fileSource) check() bool {
 	// changed, and a credential the platform refused is not made the one in
 	// use again.
 	if sum == f.loaded {
-		f.seen, f.pending = sum, [32]byte{}
+		f.seen, f.pending, f.notYetValid = sum, [32]byte{}, false
 		log.LogAttrs(context.Background(), slog.LevelInfo, "graphauth: credential file restored; the credential in use is unchanged",
 			append(attrs, slog.Int("version", f.cur.Load().version))...)
 		return false
@@ -156,12 +161,16 @@ func (f *fileSource) check() bool {
 	f.seen = sum
 	l, err := f.load(data)
 	if err != nil {
+		f.notYetValid = strings.Contains(err.Error(), notValidBefore)
+		if again {
+			return false // said once for this version of the file
+		}
 		log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential file not usable; keeping the previous credential",
 			append(attrs, slog.Int("bytes", len(data)), slog.String("reason", err.Error()))...)
 		return false
 	}
 	l.version = f.cur.Load().version + 1
-	f.loaded = sum
+	f.loaded, f.notYetValid = sum, false
 	f.cur.Store(l)
 	// Which version, never a digest of the file: a secret's hash is not
 	// for logs either.

@@ -340,3 +340,37 @@ func TestReloadARefusedRequestTakesTheNewSecretFileAtOnce(t *testing.T) {
 	assert.Equal(t, 1, logs.count("credential file reloaded"))
 	assert.NotContains(t, logs.String(), r.app.Secrets[0].Value)
 }
+
+// A certificate issued a moment ahead of this machine's clock is not valid
+// yet when its file lands: it is refused then, and taken once it is valid,
+// though the file does not change again. (Before, it was never looked at
+// again, and the old certificate served until it expired.)
+func TestReloadTakesACertificateOnceItBecomesValid(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	oldKey, oldCert := graphauthtest.NewCertificate("current", srv.Now())
+	newKey, newCert := graphauthtest.NewCertificate("next", srv.Now().Add(time.Hour+time.Minute)) // valid a minute from now
+	app := srv.AddApp(graphauthtest.App{DisplayName: "ahead", Certificates: []graphauthtest.Certificate{{Certificate: oldCert}, {Certificate: newCert}}})
+	srv.GrantAppRoles(srv.TenantID, app.ClientID, "User.Read.All")
+	path := filepath.Join(t.TempDir(), "cert.pem")
+	require.NoError(t, os.WriteFile(path, certPEM(oldCert, oldKey), 0o600))
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = 10 * time.Millisecond
+	opts.Clock = srv.Clock()
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, app.ClientID, []graphauth.ClientCredential{graphauth.CertificateFile("file", path, "")}, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+
+	replaceFile(t, path, certPEM(newCert, newKey))
+	require.Eventually(t, func() bool { return logs.count("not valid before") == 1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, oldCert.NotAfter, cred.Status()[0].Expires, "not valid yet: the old one serves")
+	srv.Advance(2 * time.Minute)
+	require.Eventually(t, func() bool { return logs.count("credential file reloaded") == 1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, newCert.NotAfter, cred.Status()[0].Expires)
+	assert.Equal(t, 1, logs.count("not valid before"), "said once")
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+}
