@@ -121,9 +121,13 @@ func (c ClientCredential) member(env *memberEnv) (member, error) {
 		m.src, m.closer, err = env.managedIdentitySource(c.mi)
 	case "secret file", "certificate file":
 		m.file, err = newFileSource(c, env)
-		if m.file != nil {
-			m.src, m.info = m.file, m.file.info
+		if err != nil {
+			// Kept, and watched: a file that a sidecar has not written yet,
+			// or that holds an expired certificate, is used once fixed.
+			m.file = newWaitingFileSource(c, env, err)
 		}
+		m.src, m.info = m.file, m.file.info
+		return m, err
 	}
 	if err != nil {
 		return member{}, err

@@ -68,9 +68,11 @@ func IsCredentialRefusal(err error) bool {
 // tenantID that authenticates with creds, in order. A nil opts uses the
 // defaults. It returns a *ConfigError for malformed IDs, an empty list, a
 // zero ClientCredential or two with the same name. A credential that
-// cannot be used now (a file that cannot be read or parsed, an expired
-// certificate) is left out, with a warning in the log, while another can
-// serve; when none can, the first one's error comes back.
+// cannot be used now (an expired certificate) is left out, with a warning
+// in the log, while another can serve; a file that cannot be read or
+// parsed yet stays in the list, watched, and serves once fixed (a sidecar
+// that writes it after the process starts). When none can serve, the first
+// one's error comes back.
 func NewFallbackCredential(tenantID, clientID string, creds []ClientCredential, opts *FallbackOptions) (*FallbackCredential, error) {
 	var fo FallbackOptions
 	if opts != nil {
@@ -111,8 +113,9 @@ func NewFallbackCredential(tenantID, clientID string, creds []ClientCredential, 
 }
 
 // build makes the members of the list. An entry that cannot be used now
-// (an expired certificate, a file that is not there) is left out while
-// another one can serve: the first usable credential is used.
+// (an expired certificate) is left out while another one can serve, and a
+// file that cannot (not there yet, or holding an expired certificate) is
+// watched until it can: the first usable credential is used.
 func (s *fallbackSource) build(creds []ClientCredential, env *memberEnv) error {
 	seen := map[string]bool{}
 	for i, cc := range creds {
@@ -121,19 +124,29 @@ func (s *fallbackSource) build(creds []ClientCredential, env *memberEnv) error {
 		}
 	}
 	var firstErr error
+	first := -1 // the first usable member
 	for _, cc := range creds {
 		m, err := cc.member(env)
-		if err != nil {
+		switch {
+		case err != nil && m.file != nil:
+			// A file is kept and watched: it serves once fixed.
+			firstErr = cmp.Or(firstErr, err)
+			s.log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential file not usable yet; watching it",
+				slog.String("credential", cc.name), slog.String("error", err.Error()))
+		case err != nil:
 			firstErr = cmp.Or(firstErr, err)
 			s.log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential not usable; left out",
 				slog.String("credential", cc.name), slog.String("error", err.Error()))
 			continue
+		case first < 0:
+			first = len(s.members)
 		}
 		s.members = append(s.members, m)
 	}
-	if len(s.members) == 0 {
+	if first < 0 {
 		return firstErr
 	}
+	s.active.Store(int32(first))
 	return nil
 }
 

@@ -274,8 +274,11 @@ func TestFallbackLeavesOutACredentialThatCannotBeUsedNow(t *testing.T) {
 	require.NoError(t, err)
 	defer cred.Close()
 	assert.Equal(t, "secret", cred.Active())
-	require.Len(t, cred.Status(), 1)
-	assert.Equal(t, 2, strings.Count(logs.String(), "credential not usable; left out"))
+	require.Len(t, cred.Status(), 2, "the file stays, watched")
+	assert.Equal(t, "missing file", cred.Status()[0].Name)
+	assert.False(t, cred.Status()[0].Active)
+	assert.Equal(t, 1, strings.Count(logs.String(), "credential not usable; left out"))
+	assert.Equal(t, 1, strings.Count(logs.String(), "credential file not usable yet; watching it"))
 	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
 	require.NoError(t, err)
 }

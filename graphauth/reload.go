@@ -61,6 +61,29 @@ func newFileSource(c ClientCredential, env *memberEnv) (*fileSource, error) {
 	return f, nil
 }
 
+// newWaitingFileSource is the file source of a file that could not be used
+// when the credential was built (err says why): it answers each request
+// with that refusal, and is watched like the others, so that the file is
+// used once it is fixed.
+func newWaitingFileSource(c ClientCredential, env *memberEnv, err error) *fileSource {
+	f := &fileSource{name: c.name, kind: c.kind, path: c.path, password: c.password, env: env}
+	if data, rerr := readCredentialFile(c.path); rerr == nil {
+		f.seen = sha256.Sum256(data)
+		f.notYetValid = strings.Contains(err.Error(), notValidBefore)
+	}
+	f.cur.Store(&loadedCredential{src: unusableSource{err}, at: time.Now()})
+	return f
+}
+
+// unusableSource refuses every request for the reason its credential
+// cannot be used: a refusal (IsCredentialRefusal) after which a
+// FallbackCredential tries its next credential.
+type unusableSource struct{ err error }
+
+func (u unusableSource) token(context.Context, tokenQuery) (issued, error) {
+	return issued{}, &AuthError{Err: u.err}
+}
+
 func (f *fileSource) field() string {
 	if f.kind == "secret file" {
 		return "ClientSecretFile"

@@ -374,3 +374,44 @@ func TestReloadTakesACertificateOnceItBecomesValid(t *testing.T) {
 	_, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
 	require.NoError(t, err)
 }
+
+// A sidecar (a Key Vault agent, a cert-manager volume) writes the
+// certificate file after the process starts: the file, missing when the
+// credential was built, is used once it appears, and preferred over the
+// secret after it in the list, without a restart.
+func TestReloadUsesAFileThatAppearsAfterTheStart(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	r := newRotatingApp(srv)
+	path := filepath.Join(t.TempDir(), "cert.pem")
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = 10 * time.Millisecond
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	creds := []graphauth.ClientCredential{
+		graphauth.CertificateFile("file", path, ""),
+		graphauth.SecretValue("secret", graphauth.Secret(r.app.Secrets[0].Value)),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, creds, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	assert.Equal(t, "secret", cred.Active())
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "secret", tok.CredentialName)
+
+	replaceFile(t, path, certPEM(r.certificates[0], r.keys[0]))
+	require.Eventually(t, func() bool { return cred.Active() == "file" }, 10*time.Second, 5*time.Millisecond)
+	tok, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.Equal(t, "file", tok.CredentialName)
+	assert.Equal(t, r.certificates[0].NotAfter, cred.Status()[0].Expires)
+
+	// With every credential a file not there yet, the constructor still
+	// says why.
+	_, err = graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID,
+		[]graphauth.ClientCredential{graphauth.SecretFile("nowhere", filepath.Join(t.TempDir(), "none"))}, opts)
+	var cerr *graphauth.ConfigError
+	require.ErrorAs(t, err, &cerr)
+}
