@@ -111,7 +111,9 @@ func readCredentialFile(path string) ([]byte, error) {
 func (f *fileSource) load(data []byte) (*loadedCredential, error) {
 	l := &loadedCredential{at: time.Now(), version: 1}
 	if f.kind == "secret file" {
-		secret := strings.TrimSpace(string(data))
+		// Windows editors start a UTF-8 file with a byte order mark, which
+		// is no part of the secret.
+		secret := strings.TrimSpace(strings.TrimPrefix(string(data), "\ufeff"))
 		src, err := f.env.secretSource(Secret(secret))
 		if err != nil {
 			return nil, &ConfigError{Field: "ClientSecretFile", Reason: "does not hold a usable secret", Err: err}

@@ -415,3 +415,18 @@ func TestReloadUsesAFileThatAppearsAfterTheStart(t *testing.T) {
 	var cerr *graphauth.ConfigError
 	require.ErrorAs(t, err, &cerr)
 }
+
+// A secret file saved by a Windows editor starts with a UTF-8 byte order
+// mark and ends with CRLF: neither is part of the secret.
+func TestSecretFileWithAByteOrderMarkAndCRLF(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "secret.txt")
+	require.NoError(t, os.WriteFile(path, []byte("\ufeff"+srv.Secret+"\r\n"), 0o600))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{graphauth.SecretFile("file", path)}, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+}
