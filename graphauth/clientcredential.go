@@ -109,10 +109,16 @@ func (c ClientCredential) member(env *memberEnv) (member, error) {
 	case "assertion":
 		m.src, err = env.assertionSource(c.assertion)
 	case "rotated secret":
-		m.src, err = c.slot.bind(env)
+		var src *slotSource
+		if src, err = c.slot.bind(env); err == nil {
+			m.src, m.closer = src, func() { unbind(&c.slot.mu, &c.slot.sources, src) }
+		}
 		m.info = func() credentialInfo { return secretInfo(c.slot.Secret()) }
 	case "rotated certificate":
-		m.src, err = c.certSlot.bind(env)
+		var src *slotSource
+		if src, err = c.certSlot.bind(env); err == nil {
+			m.src, m.closer = src, func() { unbind(&c.certSlot.mu, &c.certSlot.sources, src) }
+		}
 		m.info = func() credentialInfo {
 			chain, _ := c.certSlot.Certificate()
 			return certificateInfo(chain[0])
