@@ -3,6 +3,7 @@ package registration_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,4 +65,41 @@ func TestRotationKeepsANewSecretTheStoreTookDespiteAnError(t *testing.T) {
 		_, err := r.cred.Token(ctx, graphauth.TokenRequest{Fresh: true})
 		require.NoError(t, err, "replica %d after the overlap", i)
 	}
+}
+
+// cutOffAtFirstWrite is a store that is cut off as the rotator first
+// writes: that write, and every read after it, fail.
+type cutOffAtFirstWrite struct {
+	graphauth.Store
+	down atomic.Bool
+}
+
+func (s *cutOffAtFirstWrite) Get(ctx context.Context, key string) ([]byte, error) {
+	if s.down.Load() {
+		return nil, errors.New("connection refused")
+	}
+	return s.Store.Get(ctx, key)
+}
+
+func (s *cutOffAtFirstWrite) Set(context.Context, string, []byte, time.Duration) error {
+	s.down.Store(true)
+	return errors.New("i/o timeout")
+}
+
+// When the Store can tell neither way whether the new secret was shared,
+// the new secret is left on the app (replicas may have it) and the old one
+// stays in use here.
+func TestRotationLeavesANewSecretWhoseShareIsUnknown(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	clock := &testClock{t: srv.Now()}
+	logs := &safeLog{}
+	fleet := rotationFleet(t, srv, 1, &cutOffAtFirstWrite{Store: graphauth.NewMemoryStore()}, nil, clock, slog.New(slog.NewTextHandler(logs, nil)))
+	_, err := fleet[0].rotator.Check(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, 2, secretCount(t, srv), "the new secret stays on the app")
+	assert.True(t, graphauth.Secret(srv.Secret) == fleet[0].slot.Secret(), "the old secret stays in use")
+	assert.Contains(t, logs.String(), "cannot tell whether the new secret was shared")
+	assert.NotContains(t, logs.String(), srv.Secret)
 }
