@@ -286,7 +286,7 @@ func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, 
 	// Each other credential is tried once, in order from the one in use:
 	// with two credentials refused (a secret and a certificate that both
 	// expired), the third still serves, and this request does not fail.
-	cur := i
+	cur, refused, at := i, err, i
 	for step := 1; step < len(s.members); step++ {
 		next := (i + step) % len(s.members)
 		s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential refused; trying the next one",
@@ -303,8 +303,20 @@ func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, 
 		if !IsCredentialRefusal(err) {
 			return got, next, err
 		}
+		if fromPlatform(err) || !fromPlatform(refused) {
+			refused, at = err, next
+		}
 	}
-	return got, cur, err
+	// Every credential was refused: the platform's last refusal says more
+	// than a file that is not there yet.
+	return got, at, refused
+}
+
+// fromPlatform reports whether err is a refusal the platform sent, not a
+// credential that could not be produced here.
+func fromPlatform(err error) bool {
+	var aerr *AuthError
+	return errors.As(err, &aerr) && aerr.StatusCode != 0
 }
 
 // reloaded is told that member i now holds a new credential: if it comes

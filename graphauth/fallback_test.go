@@ -365,3 +365,23 @@ func TestFallbackReachesTheThirdCredentialWhenTheFirstTwoAreRefused(t *testing.T
 	require.NoError(t, err)
 	assert.Equal(t, 4, srv.Count(graphauthtest.EndpointToken), "the credential that served keeps serving")
 }
+
+// When every credential is refused, the error says what the platform said,
+// not that a watched file further down the list is not there yet.
+func TestFallbackReportsThePlatformsRefusalOverAMissingFile(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := []graphauth.ClientCredential{
+		graphauth.SecretValue("removed secret", "a~removed~secret~that~no~longer~works"),
+		graphauth.CertificateFile("not yet written", "/nonexistent/cert.pem", ""),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	var aerr *graphauth.AuthError
+	require.True(t, errors.As(err, &aerr), "got %v", err)
+	assert.True(t, aerr.HasCode(7000215), "got %v", err)
+	assert.Equal(t, "removed secret", cred.Active())
+}
