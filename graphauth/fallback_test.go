@@ -385,3 +385,33 @@ func TestFallbackReportsThePlatformsRefusalOverAMissingFile(t *testing.T) {
 	assert.True(t, aerr.HasCode(7000215), "got %v", err)
 	assert.Equal(t, "removed secret", cred.Active())
 }
+
+// A managed identity assertion first, a secret after it: off Azure (IMDS
+// unreachable) or with an identity not assigned to the resource (IMDS
+// answers 400), the managed identity cannot give its token, and the
+// secret serves. Before, the managed identity's own error was taken for
+// the platform's answer and came back, with no fallback.
+func TestFallbackMovesOnWhenTheManagedIdentityCannotGiveItsToken(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	for name, mi := range map[string]*graphauth.ManagedIdentityOptions{
+		"identity not assigned": {ClientID: "00000000-0000-0000-0000-00000000abcd", IMDSEndpoint: srv.URL + graphauthtest.IMDSPath},
+		"IMDS unreachable":      {IMDSEndpoint: "http://127.0.0.1:1" + graphauthtest.IMDSPath},
+	} {
+		t.Run(name, func(t *testing.T) {
+			creds := []graphauth.ClientCredential{
+				graphauth.ManagedIdentityAssertion("managed identity", mi),
+				graphauth.SecretValue("secret", graphauth.Secret(srv.Secret)),
+			}
+			cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+			require.NoError(t, err)
+			defer cred.Close()
+			tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+			require.NoError(t, err)
+			assert.Equal(t, "secret", tok.CredentialName)
+			assert.Equal(t, "secret", cred.Active())
+		})
+	}
+}
