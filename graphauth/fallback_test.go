@@ -415,3 +415,28 @@ func TestFallbackMovesOnWhenTheManagedIdentityCannotGiveItsToken(t *testing.T) {
 		})
 	}
 }
+
+// The secretless app on a clock that moves (the fake platform's): once the
+// managed identity's token has expired by that clock, a new one is the
+// assertion, not the cached one the platform refuses as expired.
+func TestSecretlessAppAfterTheManagedIdentityTokenExpired(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	app := srv.AddApp(graphauthtest.App{DisplayName: "MSP tool", MultiTenant: true})
+	srv.GrantAppRoles(srv.TenantID, app.ClientID, "User.Read.All")
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	srv.TrustManagedIdentity(app.ClientID, mi)
+	opts := fallbackOpts(srv)
+	opts.Clock = srv.Clock()
+	creds := []graphauth.ClientCredential{graphauth.ManagedIdentityAssertion("managed identity", &graphauth.ManagedIdentityOptions{IMDSEndpoint: srv.URL + graphauthtest.IMDSPath})}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, app.ClientID, creds, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	srv.Advance(3 * time.Hour)
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointManagedIdentity), "a new identity token for the new assertion")
+}
