@@ -200,13 +200,18 @@ func orderChain(certs []*x509.Certificate, key crypto.PrivateKey) ([]*x509.Certi
 	return nil, nil, &ConfigError{Field: "ClientCertificate", Reason: "the private key does not match any certificate in the file"}
 }
 
+// notValidBefore starts the reason a certificate not valid yet is refused
+// for; a watched file holding one is read again until it is (see
+// fileSource.check).
+const notValidBefore = "is not valid before"
+
 // checkValidity refuses a certificate outside its validity period.
 func checkValidity(leaf *x509.Certificate, now time.Time) error {
 	switch {
 	case now.After(leaf.NotAfter):
 		return &ConfigError{Field: "ClientCertificate", Reason: fmt.Sprintf("expired on %s: create a new certificate and upload it to the app", leaf.NotAfter.UTC().Format(time.DateOnly))}
 	case now.Before(leaf.NotBefore):
-		return &ConfigError{Field: "ClientCertificate", Reason: fmt.Sprintf("is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))}
+		return &ConfigError{Field: "ClientCertificate", Reason: fmt.Sprintf("%s %s", notValidBefore, leaf.NotBefore.UTC().Format(time.RFC3339))}
 	}
 	return nil
 }

@@ -109,10 +109,16 @@ func (c ClientCredential) member(env *memberEnv) (member, error) {
 	case "assertion":
 		m.src, err = env.assertionSource(c.assertion)
 	case "rotated secret":
-		m.src, err = c.slot.bind(env)
+		var src *slotSource
+		if src, err = c.slot.bind(env); err == nil {
+			m.src, m.closer = src, func() { unbind(&c.slot.mu, &c.slot.sources, src) }
+		}
 		m.info = func() credentialInfo { return secretInfo(c.slot.Secret()) }
 	case "rotated certificate":
-		m.src, err = c.certSlot.bind(env)
+		var src *slotSource
+		if src, err = c.certSlot.bind(env); err == nil {
+			m.src, m.closer = src, func() { unbind(&c.certSlot.mu, &c.certSlot.sources, src) }
+		}
 		m.info = func() credentialInfo {
 			chain, _ := c.certSlot.Certificate()
 			return certificateInfo(chain[0])
@@ -121,9 +127,13 @@ func (c ClientCredential) member(env *memberEnv) (member, error) {
 		m.src, m.closer, err = env.managedIdentitySource(c.mi)
 	case "secret file", "certificate file":
 		m.file, err = newFileSource(c, env)
-		if m.file != nil {
-			m.src, m.info = m.file, m.file.info
+		if err != nil {
+			// Kept, and watched: a file that a sidecar has not written yet,
+			// or that holds an expired certificate, is used once fixed.
+			m.file = newWaitingFileSource(c, env, err)
 		}
+		m.src, m.info = m.file, m.file.info
+		return m, err
 	}
 	if err != nil {
 		return member{}, err

@@ -22,8 +22,9 @@ import (
 // ordered list of client credentials, as Microsoft.Identity.Web's
 // ClientCredentials list does. When the platform refuses the credential in
 // use for a reason another credential can fix (see [IsCredentialRefusal]),
-// the next one in the list is tried once for the same request, and serves
-// from then on. Refusals that no credential can fix, such as a wrong tenant
+// the next one in the list is tried once for the same request (and, if it
+// is refused too, the one after it, each credential at most once), and the
+// one that served serves from then on. Refusals that no credential can fix, such as a wrong tenant
 // or missing consent, come back at once.
 //
 // Credentials read from files (see [SecretFile], [CertificateFile]) are
@@ -67,9 +68,11 @@ func IsCredentialRefusal(err error) bool {
 // tenantID that authenticates with creds, in order. A nil opts uses the
 // defaults. It returns a *ConfigError for malformed IDs, an empty list, a
 // zero ClientCredential or two with the same name. A credential that
-// cannot be used now (a file that cannot be read or parsed, an expired
-// certificate) is left out, with a warning in the log, while another can
-// serve; when none can, the first one's error comes back.
+// cannot be used now (an expired certificate) is left out, with a warning
+// in the log, while another can serve; a file that cannot be read or
+// parsed yet stays in the list, watched, and serves once fixed (a sidecar
+// that writes it after the process starts). When none can serve, the first
+// one's error comes back.
 func NewFallbackCredential(tenantID, clientID string, creds []ClientCredential, opts *FallbackOptions) (*FallbackCredential, error) {
 	var fo FallbackOptions
 	if opts != nil {
@@ -110,8 +113,9 @@ func NewFallbackCredential(tenantID, clientID string, creds []ClientCredential, 
 }
 
 // build makes the members of the list. An entry that cannot be used now
-// (an expired certificate, a file that is not there) is left out while
-// another one can serve: the first usable credential is used.
+// (an expired certificate) is left out while another one can serve, and a
+// file that cannot (not there yet, or holding an expired certificate) is
+// watched until it can: the first usable credential is used.
 func (s *fallbackSource) build(creds []ClientCredential, env *memberEnv) error {
 	seen := map[string]bool{}
 	for i, cc := range creds {
@@ -120,19 +124,29 @@ func (s *fallbackSource) build(creds []ClientCredential, env *memberEnv) error {
 		}
 	}
 	var firstErr error
+	first := -1 // the first usable member
 	for _, cc := range creds {
 		m, err := cc.member(env)
-		if err != nil {
+		switch {
+		case err != nil && m.file != nil:
+			// A file is kept and watched: it serves once fixed.
+			firstErr = cmp.Or(firstErr, err)
+			s.log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential file not usable yet; watching it",
+				slog.String("credential", cc.name), slog.String("error", err.Error()))
+		case err != nil:
 			firstErr = cmp.Or(firstErr, err)
 			s.log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential not usable; left out",
 				slog.String("credential", cc.name), slog.String("error", err.Error()))
 			continue
+		case first < 0:
+			first = len(s.members)
 		}
 		s.members = append(s.members, m)
 	}
-	if len(s.members) == 0 {
+	if first < 0 {
 		return firstErr
 	}
+	s.active.Store(int32(first))
 	return nil
 }
 
@@ -254,7 +268,8 @@ func (s *fallbackSource) token(ctx context.Context, q tokenQuery) (issued, error
 }
 
 // tryInOrder asks the credential in use, then, after a refusal that another
-// credential can fix, the next one; it returns the member that answered.
+// credential can fix, each of the others once, in order; it returns the
+// member that answered.
 func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, int, error) {
 	i := int(s.active.Load())
 	got, err := s.members[i].src.token(ctx, q)
@@ -263,26 +278,45 @@ func (s *fallbackSource) tryInOrder(ctx context.Context, q tokenQuery) (issued, 
 	}
 	// A file that changed since the last look may hold the fix: read it
 	// now rather than at the next tick, and send the request again with it.
-	if f := s.members[i].file; f != nil && f.check() {
+	if f := s.members[i].file; f != nil && f.checkNow(ctx) {
 		if got, err = s.members[i].src.token(ctx, q); err == nil || !IsCredentialRefusal(err) {
 			return got, i, err
 		}
 	}
-	if len(s.members) == 1 {
-		return got, i, err
+	// Each other credential is tried once, in order from the one in use:
+	// with two credentials refused (a secret and a certificate that both
+	// expired), the third still serves, and this request does not fail.
+	cur, refused, at := i, err, i
+	for step := 1; step < len(s.members); step++ {
+		next := (i + step) % len(s.members)
+		s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential refused; trying the next one",
+			slog.String("refused", s.members[cur].name), slog.String("next", s.members[next].name), slog.String("error", err.Error()))
+		got, err = s.members[next].src.token(ctx, q)
+		cur = next
+		if err == nil {
+			if s.active.CompareAndSwap(int32(i), int32(next)) {
+				s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential in use changed",
+					slog.String("from", s.members[i].name), slog.String("to", s.members[next].name))
+			}
+			return got, next, nil
+		}
+		if !IsCredentialRefusal(err) {
+			return got, next, err
+		}
+		if fromPlatform(err) || !fromPlatform(refused) {
+			refused, at = err, next
+		}
 	}
-	next := (i + 1) % len(s.members)
-	s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential refused; trying the next one",
-		slog.String("refused", s.members[i].name), slog.String("next", s.members[next].name), slog.String("error", err.Error()))
-	got, err = s.members[next].src.token(ctx, q)
-	if err != nil {
-		return got, next, err
-	}
-	if s.active.CompareAndSwap(int32(i), int32(next)) {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "graphauth: credential in use changed",
-			slog.String("from", s.members[i].name), slog.String("to", s.members[next].name))
-	}
-	return got, next, nil
+	// Every credential was refused: the platform's last refusal says more
+	// than a file that is not there yet.
+	return got, at, refused
+}
+
+// fromPlatform reports whether err is a refusal the platform sent, not a
+// credential that could not be produced here.
+func fromPlatform(err error) bool {
+	var aerr *AuthError
+	return errors.As(err, &aerr) && aerr.StatusCode != 0
 }
 
 // reloaded is told that member i now holds a new credential: if it comes

@@ -274,8 +274,11 @@ func TestFallbackLeavesOutACredentialThatCannotBeUsedNow(t *testing.T) {
 	require.NoError(t, err)
 	defer cred.Close()
 	assert.Equal(t, "secret", cred.Active())
-	require.Len(t, cred.Status(), 1)
-	assert.Equal(t, 2, strings.Count(logs.String(), "credential not usable; left out"))
+	require.Len(t, cred.Status(), 2, "the file stays, watched")
+	assert.Equal(t, "missing file", cred.Status()[0].Name)
+	assert.False(t, cred.Status()[0].Active)
+	assert.Equal(t, 1, strings.Count(logs.String(), "credential not usable; left out"))
+	assert.Equal(t, 1, strings.Count(logs.String(), "credential file not usable yet; watching it"))
 	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
 	require.NoError(t, err)
 }
@@ -334,4 +337,106 @@ func TestAForgedManagedIdentityTokenIsRefused(t *testing.T) {
 	var aerr *graphauth.AuthError
 	require.True(t, errors.As(err, &aerr), "got %v", err)
 	assert.True(t, aerr.HasCode(700027), "the signature does not verify: %v", err)
+}
+
+// Two dead credentials ahead of a good one: a secret that was removed and a
+// secret that expired. Each is tried once and the third serves, for this
+// request and the ones after it; the product is not down while one of its
+// credentials works.
+func TestFallbackReachesTheThirdCredentialWhenTheFirstTwoAreRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := []graphauth.ClientCredential{
+		graphauth.SecretValue("removed secret", "a~removed~secret~that~no~longer~works"),
+		graphauth.SecretValue("expired secret", "an~expired~secret~that~no~longer~works"),
+		graphauth.Certificate("certificate", []*x509.Certificate{srv.ClientCertificate}, srv.ClientKey),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "certificate", tok.CredentialName)
+	assert.Equal(t, "certificate", cred.Active())
+	assert.Equal(t, 3, srv.Count(graphauthtest.EndpointToken), "each credential once")
+
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.Equal(t, 4, srv.Count(graphauthtest.EndpointToken), "the credential that served keeps serving")
+}
+
+// When every credential is refused, the error says what the platform said,
+// not that a watched file further down the list is not there yet.
+func TestFallbackReportsThePlatformsRefusalOverAMissingFile(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	creds := []graphauth.ClientCredential{
+		graphauth.SecretValue("removed secret", "a~removed~secret~that~no~longer~works"),
+		graphauth.CertificateFile("not yet written", "/nonexistent/cert.pem", ""),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	var aerr *graphauth.AuthError
+	require.True(t, errors.As(err, &aerr), "got %v", err)
+	assert.True(t, aerr.HasCode(7000215), "got %v", err)
+	assert.Equal(t, "removed secret", cred.Active())
+}
+
+// A managed identity assertion first, a secret after it: off Azure (IMDS
+// unreachable) or with an identity not assigned to the resource (IMDS
+// answers 400), the managed identity cannot give its token, and the
+// secret serves. Before, the managed identity's own error was taken for
+// the platform's answer and came back, with no fallback.
+func TestFallbackMovesOnWhenTheManagedIdentityCannotGiveItsToken(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	for name, mi := range map[string]*graphauth.ManagedIdentityOptions{
+		"identity not assigned": {ClientID: "00000000-0000-0000-0000-00000000abcd", IMDSEndpoint: srv.URL + graphauthtest.IMDSPath},
+		"IMDS unreachable":      {IMDSEndpoint: "http://127.0.0.1:1" + graphauthtest.IMDSPath},
+	} {
+		t.Run(name, func(t *testing.T) {
+			creds := []graphauth.ClientCredential{
+				graphauth.ManagedIdentityAssertion("managed identity", mi),
+				graphauth.SecretValue("secret", graphauth.Secret(srv.Secret)),
+			}
+			cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, creds, fallbackOpts(srv))
+			require.NoError(t, err)
+			defer cred.Close()
+			tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+			require.NoError(t, err)
+			assert.Equal(t, "secret", tok.CredentialName)
+			assert.Equal(t, "secret", cred.Active())
+		})
+	}
+}
+
+// The secretless app on a clock that moves (the fake platform's): once the
+// managed identity's token has expired by that clock, a new one is the
+// assertion, not the cached one the platform refuses as expired.
+func TestSecretlessAppAfterTheManagedIdentityTokenExpired(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	app := srv.AddApp(graphauthtest.App{DisplayName: "MSP tool", MultiTenant: true})
+	srv.GrantAppRoles(srv.TenantID, app.ClientID, "User.Read.All")
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	srv.TrustManagedIdentity(app.ClientID, mi)
+	opts := fallbackOpts(srv)
+	opts.Clock = srv.Clock()
+	creds := []graphauth.ClientCredential{graphauth.ManagedIdentityAssertion("managed identity", &graphauth.ManagedIdentityOptions{IMDSEndpoint: srv.URL + graphauthtest.IMDSPath})}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, app.ClientID, creds, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	srv.Advance(3 * time.Hour)
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointManagedIdentity), "a new identity token for the new assertion")
 }

@@ -39,8 +39,11 @@ func TokenExchangeAudience(c Cloud) string {
 // requests read it from memory.
 func (env *memberEnv) managedIdentitySource(mi *ManagedIdentityOptions) (tokenSource, func(), error) {
 	o := *mi
+	// The same clock as the credential's: the identity's token, cached by
+	// its own credential, is the assertion, and must be judged fresh or
+	// stale by the time the platform goes by.
 	o.Options = Options{Cloud: env.opts.cloud, HTTPClient: env.opts.http, Logger: env.opts.log,
-		MeterProvider: env.opts.meters, TracerProvider: env.opts.tracers}
+		MeterProvider: env.opts.meters, TracerProvider: env.opts.tracers, Clock: env.opts.clock}
 	cred, err := NewManagedIdentityCredential(&o)
 	if err != nil {
 		return nil, nil, err

@@ -52,11 +52,30 @@ type ManagedIdentityOptions struct {
 const imdsHost = "169.254.169.254"
 
 // How often, and after how long, a request that IMDS answered 404 or 410
-// (it is being updated) is sent again: after 250 ms, then 500 ms.
+// (it is being updated) is sent again: after 250 ms, then 500 ms, for a
+// 404. IMDS answers 410 while it is upgraded, which its documentation says
+// lasts at most 70 seconds: a 410 is retried, the wait doubling up to 8 s,
+// until 70 s have passed (or the caller's deadline), as azidentity does,
+// rather than failing the first token of a process started meanwhile.
 const (
 	imdsUpdateRetries = 2
 	imdsUpdateWait    = 250 * time.Millisecond
+	imdsUpgradeWindow = 70 * time.Second
+	imdsMaxWait       = 8 * time.Second
 )
+
+// imdsRetry reports whether a request IMDS answered status is sent again,
+// after attempt tries since first, and after how long.
+func imdsRetry(status, attempt int, first time.Time) (time.Duration, bool) {
+	wait := min(imdsUpdateWait<<min(attempt-1, 8), imdsMaxWait)
+	switch status {
+	case http.StatusNotFound:
+		return time.Duration(attempt) * imdsUpdateWait, attempt <= imdsUpdateRetries
+	case http.StatusGone:
+		return wait, time.Since(first)+wait <= imdsUpgradeWindow
+	}
+	return 0, false
+}
 
 // NewManagedIdentityCredential returns a credential for the managed
 // identity opts selects. A nil opts means the system-assigned identity
@@ -272,11 +291,16 @@ func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
 	resp, body, err := traceRequest(m.tracer, req, m.send)
 	// IMDS answers 404 and 410 while it is being updated, and asks to be
 	// tried again; the retry policy covers 429 and 5xx already.
-	for attempt := 1; imds && err == nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) && attempt <= imdsUpdateRetries; attempt++ {
+	first := time.Now()
+	for attempt := 1; imds && err == nil; attempt++ {
+		wait, again := imdsRetry(resp.StatusCode, attempt, first)
+		if !again {
+			break
+		}
 		select {
 		case <-req.Context().Done():
 			err = req.Context().Err()
-		case <-time.After(time.Duration(attempt) * imdsUpdateWait):
+		case <-time.After(wait):
 			resp, body, err = traceRequest(m.tracer, req, m.send)
 		}
 	}

@@ -283,3 +283,20 @@ func TestManagedIdentityWaitsForIMDSWhileItIsUpdated(t *testing.T) {
 		})
 	}
 }
+
+// IMDS answers 410 while it is upgraded, for up to 70 seconds: the first
+// token of a process started meanwhile waits for it rather than failing
+// after two retries. (404 keeps its two.)
+func TestManagedIdentityWaitsThroughAnIMDSUpgrade(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointManagedIdentity, Status: 410, Error: "gone", Times: 3})
+	cred, err := graphauth.NewManagedIdentityCredential(miOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, 4, srv.Count(graphauthtest.EndpointManagedIdentity))
+}

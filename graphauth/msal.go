@@ -165,16 +165,20 @@ func (m msalHTTP) CloseIdleConnections() { m.c.CloseIdleConnections() }
 // request got no answer, and otherwise from MSAL's own reason. MSAL's whole
 // message is never kept: it can embed the response body.
 func classify(err error, cp *capture) *AuthError {
+	cp.mu.Lock()
+	status, header, body, terr, aerr := cp.status, cp.header, cp.body, cp.transportErr, cp.assertionErr
+	cp.mu.Unlock()
+	// The assertion source's failure first: it may wrap another
+	// credential's *AuthError (a managed identity's, whose endpoint could
+	// not be reached), which is not this request's refusal.
+	if aerr != nil {
+		return &AuthError{Err: fmt.Errorf("graphauth: getting the client assertion: %w", aerr)}
+	}
 	var ae *AuthError
 	if errors.As(err, &ae) {
 		return ae
 	}
-	cp.mu.Lock()
-	status, header, body, terr, aerr := cp.status, cp.header, cp.body, cp.transportErr, cp.assertionErr
-	cp.mu.Unlock()
 	switch {
-	case aerr != nil:
-		return &AuthError{Err: fmt.Errorf("graphauth: getting the client assertion: %w", aerr)}
 	case terr != nil && errors.Is(terr, ErrUnexpectedResponse):
 		return &AuthError{Err: terr}
 	case terr != nil:

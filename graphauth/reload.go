@@ -28,6 +28,8 @@ type fileSource struct {
 	cur              atomic.Pointer[loadedCredential]
 	mu               sync.Mutex // serializes check
 	seen             [32]byte   // digest of the content last looked at, good or bad
+	notYetValid      bool       // seen holds a certificate refused as not valid yet
+	loaded           [32]byte   // digest of the content of cur
 	pending          [32]byte   // a secret file's new content, read once so far
 	onReload         func()     // tells the fallback source; nil until watched
 }
@@ -54,8 +56,32 @@ func newFileSource(c ClientCredential, env *memberEnv) (*fileSource, error) {
 		return nil, err
 	}
 	f.seen = sha256.Sum256(data)
+	f.loaded = f.seen
 	f.cur.Store(l)
 	return f, nil
+}
+
+// newWaitingFileSource is the file source of a file that could not be used
+// when the credential was built (err says why): it answers each request
+// with that refusal, and is watched like the others, so that the file is
+// used once it is fixed.
+func newWaitingFileSource(c ClientCredential, env *memberEnv, err error) *fileSource {
+	f := &fileSource{name: c.name, kind: c.kind, path: c.path, password: c.password, env: env}
+	if data, rerr := readCredentialFile(c.path); rerr == nil {
+		f.seen = sha256.Sum256(data)
+		f.notYetValid = strings.Contains(err.Error(), notValidBefore)
+	}
+	f.cur.Store(&loadedCredential{src: unusableSource{err}, at: time.Now()})
+	return f
+}
+
+// unusableSource refuses every request for the reason its credential
+// cannot be used: a refusal (IsCredentialRefusal) after which a
+// FallbackCredential tries its next credential.
+type unusableSource struct{ err error }
+
+func (u unusableSource) token(context.Context, tokenQuery) (issued, error) {
+	return issued{}, &AuthError{Err: u.err}
 }
 
 func (f *fileSource) field() string {
@@ -85,7 +111,9 @@ func readCredentialFile(path string) ([]byte, error) {
 func (f *fileSource) load(data []byte) (*loadedCredential, error) {
 	l := &loadedCredential{at: time.Now(), version: 1}
 	if f.kind == "secret file" {
-		secret := strings.TrimSpace(string(data))
+		// Windows editors start a UTF-8 file with a byte order mark, which
+		// is no part of the secret.
+		secret := strings.TrimSpace(strings.TrimPrefix(string(data), "\ufeff"))
 		src, err := f.env.secretSource(Secret(secret))
 		if err != nil {
 			return nil, &ConfigError{Field: "ClientSecretFile", Reason: "does not hold a usable secret", Err: err}
@@ -130,8 +158,22 @@ func (f *fileSource) check() bool {
 		return false
 	}
 	sum := sha256.Sum256(data)
-	if sum == f.seen {
+	// A certificate not valid yet (issued a moment ahead of this clock) is
+	// loaded again at each look, until it is: its file will not change
+	// again to tell.
+	again := sum == f.seen && f.notYetValid
+	if sum == f.seen && !again {
 		f.pending = [32]byte{} // a change undone before its second read
+		return false
+	}
+	// The file holds again what is in use, after being emptied, deleted or
+	// half-written on the way (a tool rewriting it in place): nothing
+	// changed, and a credential the platform refused is not made the one in
+	// use again.
+	if sum == f.loaded {
+		f.seen, f.pending, f.notYetValid = sum, [32]byte{}, false
+		log.LogAttrs(context.Background(), slog.LevelInfo, "graphauth: credential file restored; the credential in use is unchanged",
+			append(attrs, slog.Int("version", f.cur.Load().version))...)
 		return false
 	}
 	// Any prefix of a secret looks like a secret: one is taken only once
@@ -144,11 +186,16 @@ func (f *fileSource) check() bool {
 	f.seen = sum
 	l, err := f.load(data)
 	if err != nil {
+		f.notYetValid = strings.Contains(err.Error(), notValidBefore)
+		if again {
+			return false // said once for this version of the file
+		}
 		log.LogAttrs(context.Background(), slog.LevelWarn, "graphauth: credential file not usable; keeping the previous credential",
 			append(attrs, slog.Int("bytes", len(data)), slog.String("reason", err.Error()))...)
 		return false
 	}
 	l.version = f.cur.Load().version + 1
+	f.loaded, f.notYetValid = sum, false
 	f.cur.Store(l)
 	// Which version, never a digest of the file: a secret's hash is not
 	// for logs either.
@@ -162,6 +209,30 @@ func (f *fileSource) check() bool {
 	}
 	return true
 }
+
+// checkNow is check for a request the platform just refused: a secret
+// file's new content, read once, is read the second time now rather than
+// at the next tick, so that the request goes out with it. It reports
+// whether the credential in use changed, by this call or by the watcher
+// meanwhile.
+func (f *fileSource) checkNow(ctx context.Context) bool {
+	before := f.cur.Load()
+	if f.check() {
+		return true
+	}
+	if f.hasPending() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(pendingRecheck):
+			f.check()
+		}
+	}
+	return f.cur.Load() != before
+}
+
+// pendingRecheck is how long after its first read a secret file's new
+// content is read again.
+const pendingRecheck = 50 * time.Millisecond
 
 // hasPending reports whether a secret file's new content waits for its
 // second read.
@@ -207,7 +278,7 @@ func (s *fallbackSource) startWatching(interval time.Duration) {
 					select {
 					case <-s.stop:
 						return
-					case <-time.After(min(interval, 50*time.Millisecond)):
+					case <-time.After(min(interval, pendingRecheck)):
 					}
 				}
 			}

@@ -272,3 +272,161 @@ func TestTokenFileKeepsThePreviousTokenWhileTheFileIsReplaced(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, second, tok)
 }
+
+// A tool that rewrites a file in place empties it first: the file then
+// holds again the credential in use, which the platform had refused. That
+// is no reload, and the credential that serves keeps serving, with no
+// extra refused request.
+func TestReloadOfTheSameContentAfterATruncationChangesNothing(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	r := newRotatingApp(srv)
+	path := filepath.Join(t.TempDir(), "secret")
+	refused := []byte("a~secret~that~was~removed~from~the~app")
+	require.NoError(t, os.WriteFile(path, refused, 0o600))
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = 10 * time.Millisecond
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	creds := []graphauth.ClientCredential{
+		graphauth.SecretFile("file", path),
+		graphauth.Certificate("certificate", []*x509.Certificate{r.certificates[0]}, r.keys[0]),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, creds, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	require.Equal(t, "certificate", cred.Active())
+	requests := srv.Count(graphauthtest.EndpointToken)
+
+	require.NoError(t, os.WriteFile(path, nil, 0o600)) // truncate...
+	require.Eventually(t, func() bool { return logs.count("not usable") == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, os.WriteFile(path, refused, 0o600)) // ...then write
+	require.Eventually(t, func() bool { return logs.count("credential file restored") == 1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Zero(t, logs.count("credential file reloaded"))
+	assert.Equal(t, "certificate", cred.Active())
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.Equal(t, "certificate", tok.CredentialName)
+	assert.Equal(t, requests+1, srv.Count(graphauthtest.EndpointToken), "no request with the refused secret")
+	assert.NotContains(t, logs.String(), string(refused))
+}
+
+// The only credential is a secret file whose secret the platform refuses,
+// and the file already holds the new one, not yet read by the watcher (it
+// runs once an hour here): the refused request reads the file, twice as
+// for any new secret, and goes out again with the new secret instead of
+// failing.
+func TestReloadARefusedRequestTakesTheNewSecretFileAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	r := newRotatingApp(srv)
+	path := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(path, []byte("a~secret~that~was~removed~from~the~app"), 0o600))
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = time.Hour
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, []graphauth.ClientCredential{graphauth.SecretFile("file", path)}, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	replaceFile(t, path, []byte(r.app.Secrets[0].Value))
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "file", tok.CredentialName)
+	assert.Equal(t, 1, logs.count("credential file reloaded"))
+	assert.NotContains(t, logs.String(), r.app.Secrets[0].Value)
+}
+
+// A certificate issued a moment ahead of this machine's clock is not valid
+// yet when its file lands: it is refused then, and taken once it is valid,
+// though the file does not change again. (Before, it was never looked at
+// again, and the old certificate served until it expired.)
+func TestReloadTakesACertificateOnceItBecomesValid(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	oldKey, oldCert := graphauthtest.NewCertificate("current", srv.Now())
+	newKey, newCert := graphauthtest.NewCertificate("next", srv.Now().Add(time.Hour+time.Minute)) // valid a minute from now
+	app := srv.AddApp(graphauthtest.App{DisplayName: "ahead", Certificates: []graphauthtest.Certificate{{Certificate: oldCert}, {Certificate: newCert}}})
+	srv.GrantAppRoles(srv.TenantID, app.ClientID, "User.Read.All")
+	path := filepath.Join(t.TempDir(), "cert.pem")
+	require.NoError(t, os.WriteFile(path, certPEM(oldCert, oldKey), 0o600))
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = 10 * time.Millisecond
+	opts.Clock = srv.Clock()
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, app.ClientID, []graphauth.ClientCredential{graphauth.CertificateFile("file", path, "")}, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+
+	replaceFile(t, path, certPEM(newCert, newKey))
+	require.Eventually(t, func() bool { return logs.count("not valid before") == 1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, oldCert.NotAfter, cred.Status()[0].Expires, "not valid yet: the old one serves")
+	srv.Advance(2 * time.Minute)
+	require.Eventually(t, func() bool { return logs.count("credential file reloaded") == 1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, newCert.NotAfter, cred.Status()[0].Expires)
+	assert.Equal(t, 1, logs.count("not valid before"), "said once")
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+}
+
+// A sidecar (a Key Vault agent, a cert-manager volume) writes the
+// certificate file after the process starts: the file, missing when the
+// credential was built, is used once it appears, and preferred over the
+// secret after it in the list, without a restart.
+func TestReloadUsesAFileThatAppearsAfterTheStart(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	r := newRotatingApp(srv)
+	path := filepath.Join(t.TempDir(), "cert.pem")
+	logs := &syncBuffer{}
+	opts := fallbackOpts(srv)
+	opts.ReloadInterval = 10 * time.Millisecond
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	creds := []graphauth.ClientCredential{
+		graphauth.CertificateFile("file", path, ""),
+		graphauth.SecretValue("secret", graphauth.Secret(r.app.Secrets[0].Value)),
+	}
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID, creds, opts)
+	require.NoError(t, err)
+	defer cred.Close()
+	assert.Equal(t, "secret", cred.Active())
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "secret", tok.CredentialName)
+
+	replaceFile(t, path, certPEM(r.certificates[0], r.keys[0]))
+	require.Eventually(t, func() bool { return cred.Active() == "file" }, 10*time.Second, 5*time.Millisecond)
+	tok, err = cred.Token(context.Background(), graphauth.TokenRequest{Fresh: true})
+	require.NoError(t, err)
+	assert.Equal(t, "file", tok.CredentialName)
+	assert.Equal(t, r.certificates[0].NotAfter, cred.Status()[0].Expires)
+
+	// With every credential a file not there yet, the constructor still
+	// says why.
+	_, err = graphauth.NewFallbackCredential(srv.TenantID, r.app.ClientID,
+		[]graphauth.ClientCredential{graphauth.SecretFile("nowhere", filepath.Join(t.TempDir(), "none"))}, opts)
+	var cerr *graphauth.ConfigError
+	require.ErrorAs(t, err, &cerr)
+}
+
+// A secret file saved by a Windows editor starts with a UTF-8 byte order
+// mark and ends with CRLF: neither is part of the secret.
+func TestSecretFileWithAByteOrderMarkAndCRLF(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "secret.txt")
+	require.NoError(t, os.WriteFile(path, []byte("\ufeff"+srv.Secret+"\r\n"), 0o600))
+	cred, err := graphauth.NewFallbackCredential(srv.TenantID, srv.ClientID, []graphauth.ClientCredential{graphauth.SecretFile("file", path)}, fallbackOpts(srv))
+	require.NoError(t, err)
+	defer cred.Close()
+	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+}

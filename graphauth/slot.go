@@ -111,6 +111,20 @@ func (s *SecretSlot) bind(env *memberEnv) (*slotSource, error) {
 	return src, nil
 }
 
+// unbind forgets src, the source of a credential that was closed, so that
+// a slot outliving many credentials (one per customer tenant, built and
+// closed again) neither keeps them in memory nor rebuilds them on Set.
+func unbind(mu *sync.Mutex, sources *[]*slotSource, src *slotSource) {
+	mu.Lock()
+	defer mu.Unlock()
+	for i, s := range *sources {
+		if s == src {
+			*sources = append((*sources)[:i:i], (*sources)[i+1:]...)
+			return
+		}
+	}
+}
+
 // slotSource sends requests with the slot's secret, and once with the one
 // before it when the platform refuses the new one.
 type slotSource struct {

@@ -123,7 +123,21 @@ func (r *Rotator) rotate(ctx context.Context) (Rotation, error) {
 		return Nothing, cause
 	}
 	if err := r.share(ctx, next); err != nil {
-		return undo(err)
+		// A write whose reply was lost (a timeout) may have landed: the
+		// other replicas then pick the new secret up, and removing it from
+		// the app would take them down. It is removed only when the Store
+		// shows the write did not land; kept, and used, when it did.
+		shared, found, rerr := r.shared(context.WithoutCancel(ctx))
+		switch {
+		case rerr != nil:
+			r.o.Logger.LogAttrs(ctx, slog.LevelError, "registration: cannot tell whether the new "+kind+" was shared; it stays on the app, unused here",
+				r.attrs(slog.String("new_key_id", keyID), slog.String("error", err.Error()))...)
+			return Nothing, err
+		case !found || !strings.EqualFold(shared.KeyID, keyID):
+			return undo(err)
+		}
+		r.o.Logger.LogAttrs(ctx, slog.LevelWarn, "registration: the Store reported a failure but holds the new "+kind+"; using it",
+			r.attrs(slog.String("new_key_id", keyID), slog.String("error", err.Error()))...)
 	}
 	if err := r.cred.set(next.Value); err != nil {
 		return undo(fmt.Errorf("registration: switching to the new %s: %w", kind, err))

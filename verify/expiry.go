@@ -43,9 +43,19 @@ func CredentialExpiries(app registration.Application, inUse []graphauth.Credenti
 	}
 	var out []CredentialExpiry
 	matched := false
-	for _, p := range app.PasswordCredentials {
+	// A hint is three characters: two secrets may share one, and the one
+	// in use is then taken to be the one that ends last (the newest), not
+	// every one of them (an old expired secret would fail the check).
+	newest := -1
+	for i, p := range app.PasswordCredentials {
+		if active != nil && active.Hint != "" && p.Hint != "" && active.Hint == p.Hint &&
+			(newest < 0 || p.EndDateTime.After(app.PasswordCredentials[newest].EndDateTime)) {
+			newest = i
+		}
+	}
+	for i, p := range app.PasswordCredentials {
 		e := CredentialExpiry{Kind: "secret", KeyID: p.KeyID, Name: p.DisplayName, End: p.EndDateTime}
-		if active != nil && active.Hint != "" && p.Hint != "" && active.Hint == p.Hint {
+		if i == newest {
 			e.InUse, matched = true, true
 		}
 		out = append(out, e)

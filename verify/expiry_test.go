@@ -75,3 +75,19 @@ func TestCredentialExpiriesMarksTheSecretInUseByItsHint(t *testing.T) {
 	assert.True(t, unknown[0].InUse)
 	assert.Zero(t, unknown[0].DaysLeft)
 }
+
+// Two registered secrets share the hint of the one in use (a hint is three
+// characters): the newest is the one in use, and the expired one does not
+// make the one in use look expired.
+func TestCredentialExpiriesWithTwoSecretsSharingAHint(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	app := registration.Application{PasswordCredentials: []registration.PasswordCredential{
+		{KeyID: "new", Hint: "abc", EndDateTime: now.AddDate(0, 6, 0)},
+		{KeyID: "old", Hint: "abc", EndDateTime: now.AddDate(0, -1, 0)},
+	}}
+	list := verify.CredentialExpiries(app, []graphauth.CredentialStatus{{Name: "secret", Kind: "secret", Active: true, Hint: "abc"}}, now)
+	require.Len(t, list, 2)
+	assert.True(t, list[0].InUse)
+	assert.False(t, list[1].InUse, "only one secret is in use")
+}

@@ -225,6 +225,14 @@ func (s *Server) serveMIToken(w http.ResponseWriter, r *http.Request, req miRequ
 	if strings.EqualFold(strings.TrimSuffix(resource, "/"), tokenExchangeAudience) {
 		aud, iss, ver = tokenExchangeAppID, baseURL(r)+"/"+mi.Tenant+"/v2.0", "2.0"
 	} else if aud, _ = s.resourceOf(resource); aud == "" {
+		// Azure Resource Manager and the other first-party APIs the fake
+		// knows: the IMDS guide's own example asks for
+		// https://management.azure.com/.
+		if api, ok := delegatedAPIOf(resource); ok {
+			aud = api.aud
+		}
+	}
+	if aud == "" {
 		writeMIError(w, http.StatusBadRequest, req.appSvc, "invalid_resource",
 			fmt.Sprintf("AADSTS500011: The resource principal named %s was not found in the tenant named %s.", resource, mi.Tenant))
 		return

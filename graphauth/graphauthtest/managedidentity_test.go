@@ -186,3 +186,28 @@ func TestTokenExchangeTokenHasTheShapeEntraIssues(t *testing.T) {
 	assert.Equal(t, mi.ClientID, claims["azp"])
 	assert.Equal(t, "2.0", claims["ver"])
 }
+
+// The IMDS guide's own example asks for Azure Resource Manager, as
+// https://management.azure.com/: a v1.0 token for it, not AADSTS500011.
+func TestIMDSIssuesTokensForAzureResourceManager(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	for _, resource := range []string{"https://management.azure.com/", "https://management.azure.com", "https://management.core.windows.net/"} {
+		status, body := miGet(t, srv, graphauthtest.IMDSPath+"?api-version=2018-02-01&resource="+url.QueryEscape(resource), "Metadata", "true")
+		require.Equal(t, 200, status, "%s: %v", resource, body)
+		assert.Equal(t, resource, body["resource"])
+		parts := strings.Split(body["access_token"].(string), ".")
+		require.Len(t, parts, 3)
+		raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+		require.NoError(t, err)
+		var claims map[string]any
+		require.NoError(t, json.Unmarshal(raw, &claims))
+		assert.Equal(t, "https://management.core.windows.net/", claims["aud"])
+		assert.Equal(t, mi.ClientID, claims["appid"])
+	}
+	status, body := miGet(t, srv, graphauthtest.IMDSPath+"?api-version=2018-02-01&resource=https://unknown.example.com/", "Metadata", "true")
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "invalid_resource", body["error"])
+}

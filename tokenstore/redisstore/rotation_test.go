@@ -123,3 +123,26 @@ func TestRotationWithTwoReplicasSharingRedis(t *testing.T) {
 		assert.NotContains(t, string(v), got.Secrets[0].Value, "Redis holds the secret sealed")
 	}
 }
+
+// A replica that dies holding the lease (it never releases it) holds up
+// the others only until the lease's time runs out.
+func TestLeaseOfAHolderThatDiedPassesOnWhenItExpires(t *testing.T) {
+	t.Parallel()
+	rdb, _ := redisServer(t)
+	ctx := context.Background()
+	s := redisstore.New(rdb, "app")
+	ok, err := s.TryAcquire(ctx, "rotation", "dead", 200*time.Millisecond)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.TryAcquire(ctx, "rotation", "alive", time.Minute)
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Eventually(t, func() bool {
+		ok, err := s.TryAcquire(ctx, "rotation", "alive", time.Minute)
+		return err == nil && ok
+	}, 10*time.Second, 20*time.Millisecond)
+	require.NoError(t, s.Release(ctx, "rotation", "dead"), "the dead holder's late release is harmless")
+	ok, err = s.TryAcquire(ctx, "rotation", "other", time.Minute)
+	require.NoError(t, err)
+	assert.False(t, ok, "and leaves the new holder's lease alone")
+}
