@@ -230,6 +230,8 @@ func (s *Server) serveMIToken(w http.ResponseWriter, r *http.Request, req miRequ
 		// https://management.azure.com/.
 		if api, ok := delegatedAPIOf(resource); ok {
 			aud = api.aud
+		} else {
+			aud = azureDataPlaneAudience(resource)
 		}
 	}
 	if aud == "" {
@@ -274,4 +276,19 @@ func writeMIError(w http.ResponseWriter, status int, appSvc bool, code, msg stri
 		return
 	}
 	writeJSON(w, status, map[string]string{"error": code, "error_description": msg})
+}
+
+// azureDataPlaneAudience is the audience of an Azure data-plane resource a
+// managed identity commonly asks for (Key Vault, Storage, Service Bus,
+// Event Hubs, Azure SQL), as its App ID URI without a trailing slash; ""
+// for others.
+func azureDataPlaneAudience(resource string) string {
+	r := strings.TrimRight(strings.ToLower(resource), "/")
+	for _, uri := range []string{"https://vault.azure.net", "https://storage.azure.com", "https://servicebus.azure.net",
+		"https://eventhubs.azure.net", "https://database.windows.net"} {
+		if r == uri {
+			return uri
+		}
+	}
+	return ""
 }

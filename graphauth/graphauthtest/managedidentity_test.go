@@ -211,3 +211,21 @@ func TestIMDSIssuesTokensForAzureResourceManager(t *testing.T) {
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "invalid_resource", body["error"])
 }
+
+func TestIMDSIssuesTokensForKeyVaultAndStorage(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	for _, resource := range []string{"https://vault.azure.net", "https://storage.azure.com/"} {
+		status, body := miGet(t, srv, graphauthtest.IMDSPath+"?api-version=2018-02-01&resource="+url.QueryEscape(resource), "Metadata", "true")
+		require.Equal(t, 200, status, "%s: %v", resource, body)
+		parts := strings.Split(body["access_token"].(string), ".")
+		require.Len(t, parts, 3)
+		raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+		require.NoError(t, err)
+		var claims map[string]any
+		require.NoError(t, json.Unmarshal(raw, &claims))
+		assert.Equal(t, strings.TrimSuffix(resource, "/"), claims["aud"])
+	}
+}
