@@ -64,6 +64,18 @@ const (
 	imdsMaxWait       = 8 * time.Second
 )
 
+// fitsBefore reports whether a wait of d ends before the request's context
+// and every caller waiting for its answer (budgetOf) give up.
+func fitsBefore(req *http.Request, d time.Duration) bool {
+	if dl, ok := req.Context().Deadline(); ok && time.Until(dl) < d {
+		return false
+	}
+	if dl, ok := budgetOf(req); ok && time.Until(dl) < d {
+		return false
+	}
+	return true
+}
+
 // imdsRetry reports whether a request IMDS answered status is sent again,
 // after attempt tries since first, and after how long.
 func imdsRetry(status, attempt int, first time.Time) (time.Duration, bool) {
@@ -292,17 +304,23 @@ func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
 	// IMDS answers 404 and 410 while it is being updated, and asks to be
 	// tried again; the retry policy covers 429 and 5xx already.
 	first := time.Now()
+	// A wait that would outlast the caller's deadline is not begun: the
+	// caller gets IMDS's own answer (an *AuthError with its status), not a
+	// bare deadline.
 	for attempt := 1; imds && err == nil; attempt++ {
 		wait, again := imdsRetry(resp.StatusCode, attempt, first)
-		if !again {
+		if !again || !fitsBefore(req, wait) {
 			break
 		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-req.Context().Done():
-			err = req.Context().Err()
-		case <-time.After(wait):
+			timer.Stop()
+		case <-timer.C:
 			resp, body, err = traceRequest(m.tracer, req, m.send)
+			continue
 		}
+		break
 	}
 	if err != nil {
 		if cp != nil {
