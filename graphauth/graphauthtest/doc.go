@@ -90,7 +90,7 @@
 //     /groups/{id}; POST /groups/{id}/members/$ref; DELETE
 //     /groups/{id}/members/{id}/$ref; GET /groups/delta.
 //   - the tenant: GET /organization, /domains, /domains/{name},
-//     /subscribedSkus, /reports/getOffice365ActiveUserDetail(period='D7'),
+//     /subscribedSkus, /reports/getOffice365ActiveUserDetail(period='D7') (or (date=YYYY-MM-DD)),
 //     a 302 to a CSV download, as Graph answers.
 //   - password reset: POST
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
