@@ -119,8 +119,8 @@ func odataValues(r *http.Request) (url.Values, *graphRefusal) {
 	vals := make(url.Values, len(raw))
 	for key, v := range raw {
 		name := key
-		if strings.HasPrefix(key, "$") {
-			name = strings.ToLower(key)
+		if _, known := optionBits[strings.ToLower(key)]; known {
+			name = strings.ToLower(key) // an unknown one keeps its spelling for the refusal
 		}
 		if len(v)+len(vals[name]) > 1 && strings.HasPrefix(name, "$") {
 			return nil, badRequest("BadRequest", "Query option '"+name+"' was specified more than once, but it must be specified at most once.")
