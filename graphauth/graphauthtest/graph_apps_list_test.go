@@ -57,3 +57,29 @@ func appTokenWithout(t *testing.T, srv *graphauthtest.Server, roles ...string) s
 	srv.RevokeAppRoles(srv.TenantID, srv.ClientID, roles...)
 	return appToken(t, srv)
 }
+
+// TestSingleAppAndSPHonourSelect: GET /applications/{id} and
+// /servicePrincipals(appId=…) accepted $select and then answered every
+// property (and missed $SELECT=keyCredentials): a client that forgot to
+// select what it reads passed against the fake.
+func TestSingleAppAndSPHonourSelect(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := tokenWithRoles(t, srv, "Application.Read.All")
+	app := get(t, srv, tok, "/v1.0/applications(appId='"+srv.ClientID+"')?$select=id,displayName")
+	require.Equal(t, 200, app.Status, app.Raw)
+	assert.NotEmpty(t, app.Body["displayName"])
+	assert.NotEmpty(t, app.Body["id"])
+	assert.NotContains(t, app.Body, "appId", "not selected")
+	assert.NotContains(t, app.Body, "passwordCredentials", "not selected")
+
+	keys := get(t, srv, tok, "/v1.0/applications(appId='"+srv.ClientID+"')?$SELECT=keyCredentials")
+	require.Equal(t, 200, keys.Status, keys.Raw)
+	assert.Contains(t, keys.Body, "keyCredentials", "$select matched in any case")
+
+	sp := get(t, srv, tok, "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id,appRoles")
+	require.Equal(t, 200, sp.Status, sp.Raw)
+	assert.NotEmpty(t, sp.Body["appRoles"])
+	assert.NotContains(t, sp.Body, "displayName", "not selected")
+}
