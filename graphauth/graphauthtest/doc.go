@@ -95,7 +95,7 @@
 //   - password reset: POST
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
 //     an administrator); GET /users/{id}/authentication/passwordMethods.
-//   - apps: servicePrincipals (by id or appId, create, appRoleAssignedTo,
+//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, appRoleAssignedTo,
 //     appRoleAssignments), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, addPassword,
 //     removePassword, addKey and removeKey with their proof,
 //     federatedIdentityCredentials), oauth2PermissionGrants.

@@ -83,3 +83,34 @@ func TestSingleAppAndSPHonourSelect(t *testing.T) {
 	assert.NotEmpty(t, sp.Body["appRoles"])
 	assert.NotContains(t, sp.Body, "displayName", "not selected")
 }
+
+// TestListServicePrincipalsByAppID: GET /servicePrincipals?$filter=appId eq
+// '…', the way guides check for an API's service principal before POSTing
+// it, was answered 405 "method is not allowed", the caller's mistake.
+func TestListServicePrincipalsByAppID(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := tokenWithRoles(t, srv, "Application.ReadWrite.All")
+	srv.RemoveServicePrincipal(srv.TenantID, graphauthtest.TeamsAdminAppID)
+	find := "/v1.0/servicePrincipals?$filter=appId eq '" + graphauthtest.TeamsAdminAppID + "'&$select=id,appId,displayName"
+	none := get(t, srv, tok, find)
+	require.Equal(t, 200, none.Status, none.Raw)
+	assert.Empty(t, none.values())
+	assert.Equal(t, "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals(id,appId,displayName)", none.Body["@odata.context"])
+
+	created := graphDo(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]any{"appId": graphauthtest.TeamsAdminAppID})
+	require.Equal(t, 201, created.Status, created.Raw)
+	one := get(t, srv, tok, find)
+	require.Equal(t, 200, one.Status, one.Raw)
+	require.Len(t, one.values(), 1)
+	assert.Equal(t, created.Body["id"], one.values()[0]["id"])
+
+	all := get(t, srv, tok, "/v1.0/servicePrincipals?$top=1")
+	require.Equal(t, 200, all.Status, all.Raw)
+	assert.Len(t, all.values(), 1)
+	assert.NotEmpty(t, all.Body["@odata.nextLink"])
+
+	bad := get(t, srv, tok, "/v1.0/servicePrincipals?$filter=tags/any(t:t eq 'x')")
+	assert.Equal(t, 400, bad.Status, "an unsupported filter is refused, not ignored")
+}
