@@ -90,12 +90,12 @@
 //     /groups/{id}; POST /groups/{id}/members/$ref; DELETE
 //     /groups/{id}/members/{id}/$ref; GET /groups/delta.
 //   - the tenant: GET /organization, /domains, /domains/{name},
-//     /subscribedSkus, /reports/getOffice365ActiveUserDetail(period='D7'),
+//     /subscribedSkus, /reports/getOffice365ActiveUserDetail(period='D7') (or (date=YYYY-MM-DD)),
 //     a 302 to a CSV download, as Graph answers.
 //   - password reset: POST
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
 //     an administrator); GET /users/{id}/authentication/passwordMethods.
-//   - apps: servicePrincipals (by id or appId, create, appRoleAssignedTo,
+//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, appRoleAssignedTo,
 //     appRoleAssignments), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, addPassword,
 //     removePassword, addKey and removeKey with their proof,
 //     federatedIdentityCredentials), oauth2PermissionGrants.

@@ -242,10 +242,15 @@ func (s *Server) graphGetApp(w http.ResponseWriter, r *http.Request, c *caller, 
 	if !s.require(w, r, c, permAppRead) {
 		return
 	}
+	sel, e := selectOption(r)
+	if e != nil {
+		s.refuse(w, r, e)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a := s.appForCaller(w, r, c, p, false); a != nil {
-		writeJSON(w, http.StatusOK, applicationJSON(a, strings.Contains(r.URL.Query().Get("$select"), "keyCredentials")))
+		writeJSON(w, http.StatusOK, selectProps(applicationJSON(a, strings.Contains(strings.ToLower(sel), "keycredentials")), sel))
 	}
 }
 

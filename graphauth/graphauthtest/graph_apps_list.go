@@ -13,6 +13,7 @@ import (
 func (s *Server) appListRoutes() []graphRoute {
 	return []graphRoute{
 		{"GET", "applications", s.graphListApps, -1},
+		{"GET", "servicePrincipals", s.graphListSPs, -1},
 	}
 }
 
@@ -31,6 +32,46 @@ func applicationType() *resourceType {
 		&propSpec{name: "passwordCredentials", edm: "Collection(microsoft.graph.passwordCredential)", dflt: true},
 		&propSpec{name: "keyCredentials", edm: "Collection(microsoft.graph.keyCredential)", dflt: true},
 	)
+}
+
+// servicePrincipalType follows the servicePrincipal resource page for the
+// properties the fake models: appId is the filter guides use to find an
+// API's service principal in a tenant before creating it.
+func servicePrincipalType() *resourceType {
+	return newResourceType("servicePrincipal", true,
+		&propSpec{name: "id", edm: edmString, dflt: true, ops: ops("eq=D ne=A not=A in=D")},
+		&propSpec{name: "appId", edm: edmString, dflt: true, ops: ops("eq=D ne=A not=A in=D")},
+		&propSpec{name: "displayName", edm: edmString, dflt: true, search: true, orderBy: byDefault,
+			ops: ops("eq=D ne=A not=A in=D startsWith=D null=A")},
+		&propSpec{name: "accountEnabled", edm: edmBool, dflt: true, ops: ops("eq=D ne=A not=A")},
+		&propSpec{name: "servicePrincipalType", edm: edmString, dflt: true, ops: ops("eq=D ne=A not=A in=D")},
+		&propSpec{name: "appRoles", edm: "Collection(microsoft.graph.appRole)", dflt: true},
+		&propSpec{name: "oauth2PermissionScopes", edm: "Collection(microsoft.graph.permissionScope)", dflt: true},
+	)
+}
+
+// graphListSPs serves GET /servicePrincipals: the service principals of
+// the caller's tenant, as in GET /servicePrincipals?$filter=appId eq '…',
+// the way guides look for an API's service principal before creating it.
+func (s *Server) graphListSPs(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if !s.require(w, r, c, permAppRead) {
+		return
+	}
+	q, e := parseQuery(r, s.types.servicePrincipal, optList)
+	if e != nil {
+		s.refuse(w, r, e)
+		return
+	}
+	s.mu.Lock()
+	var items []map[string]any
+	for k, sp := range s.dir.sps {
+		if k.tenant == c.tenant.ID {
+			items = append(items, s.spJSON(sp, true))
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(items, func(i, j int) bool { return items[i]["id"].(string) < items[j]["id"].(string) })
+	s.writePage(w, r, q, "servicePrincipals", items, func(map[string]any) *resourceType { return s.types.servicePrincipal })
 }
 
 func (s *Server) graphListApps(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {

@@ -158,7 +158,8 @@ func (s *Server) runBatchItem(outer *http.Request, it batchItem) (int, map[strin
 // graphErrorBody is Graph's error JSON, for answers built outside a
 // ResponseWriter.
 func graphErrorBody(code, msg string, now time.Time, r *http.Request) map[string]any {
+	reqID := newGUID()
 	return map[string]any{"error": map[string]any{"code": code, "message": msg, "innerError": map[string]string{
-		"date": now.UTC().Format("2006-01-02T15:04:05"), "request-id": newGUID(), "client-request-id": r.Header.Get("client-request-id"),
+		"date": now.UTC().Format("2006-01-02T15:04:05"), "request-id": reqID, "client-request-id": graphClientRequestID(r, reqID),
 	}}}
 }

@@ -111,3 +111,20 @@ func TestMalformedBatchesAreRefused(t *testing.T) {
 	}}))
 	assert.EqualValues(t, 400, nested["1"]["status"], "a batch inside a batch")
 }
+
+// TestBatchRefusedItemNamesARequestID: an item refused before it reaches a
+// route (an absolute url) used to answer an empty innerError
+// client-request-id; Graph fills it with the request-id when none was sent.
+func TestBatchRefusedItemNamesARequestID(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := appToken(t, srv)
+	got := batchResponses(t, graphDo(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "1", "method": "GET", "url": "https://graph.microsoft.com/v1.0/users"},
+	}}))
+	require.EqualValues(t, 400, got["1"]["status"])
+	inner := got["1"]["body"].(map[string]any)["error"].(map[string]any)["innerError"].(map[string]any)
+	assert.NotEmpty(t, inner["request-id"])
+	assert.Equal(t, inner["request-id"], inner["client-request-id"])
+}

@@ -68,7 +68,10 @@ func (s *Server) graphDelta(w http.ResponseWriter, r *http.Request, c *caller, p
 // deltaRequest reads the state of a delta request: from its $deltatoken or
 // $skiptoken, or a new first round from its $select and $filter.
 func (s *Server) deltaRequest(r *http.Request, c *caller, set string) (deltaState, *graphRefusal) {
-	q := r.URL.Query()
+	q, e := odataValues(r)
+	if e != nil {
+		return deltaState{}, e
+	}
 	for key := range q {
 		switch name := strings.ToLower(key); {
 		case !strings.HasPrefix(name, "$") || name == "$select" || name == "$filter" || name == "$deltatoken" || name == "$skiptoken":

@@ -58,11 +58,15 @@ func (s *Server) graphGetSP(w http.ResponseWriter, r *http.Request, c *caller, p
 	if sp == nil {
 		return
 	}
-	sel := r.URL.Query().Get("$select")
+	sel, e := selectOption(r)
+	if e != nil {
+		s.refuse(w, r, e)
+		return
+	}
 	s.mu.Lock()
-	body := s.spJSON(sp, sel == "" || strings.Contains(sel, "appRoles") || strings.Contains(sel, "oauth2PermissionScopes"))
+	body := s.spJSON(sp, sel == "" || strings.Contains(strings.ToLower(sel), "approles") || strings.Contains(strings.ToLower(sel), "oauth2permissionscopes"))
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, selectProps(body, sel))
 }
 
 func (s *Server) graphAssignments(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
@@ -201,4 +205,34 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// selectOption is a single-entity route's $select, its name matched in any
+// case as Graph does.
+func selectOption(r *http.Request) (string, *graphRefusal) {
+	vals, e := odataValues(r)
+	if e != nil {
+		return "", e
+	}
+	return vals.Get("$select"), nil
+}
+
+// selectProps projects an entity on $select as Graph does: only the
+// properties named (matched in any case) are answered, so a client that
+// forgets to select a property it reads sees it missing, as against Graph.
+// Properties Graph has but the fake does not model are simply absent.
+func selectProps(obj map[string]any, sel string) map[string]any {
+	if strings.TrimSpace(sel) == "" {
+		return obj
+	}
+	out := map[string]any{}
+	for _, name := range strings.Split(sel, ",") {
+		name = strings.TrimSpace(name)
+		for k, v := range obj {
+			if strings.EqualFold(k, name) {
+				out[k] = v
+			}
+		}
+	}
+	return out
 }

@@ -72,9 +72,9 @@ func parseQuery(r *http.Request, rt *resourceType, allowed int, fake ...int) (*o
 	for _, f := range fake {
 		missing |= f
 	}
-	vals, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, badRequest("BadRequest", "The query string is malformed.")
+	vals, e := odataValues(r)
+	if e != nil {
+		return nil, e
 	}
 	q := &odataQuery{rt: rt, top: 100, values: vals, eventual: strings.EqualFold(r.Header.Get("ConsistencyLevel"), "eventual"), rawCount: allowed&optRawCount != 0}
 	for key := range vals {
@@ -104,6 +104,30 @@ func parseQuery(r *http.Request, rt *resourceType, allowed int, fake ...int) (*o
 		}
 	}
 	return q, nil
+}
+
+// odataValues parses a request's query string with the names of OData
+// system query options ("$..." names) folded to lower case, as Graph matches
+// them whatever their case ($FILTER filters, it is not ignored), and refuses
+// an option given twice (also in two spellings) with OData's error rather
+// than silently using one of them.
+func odataValues(r *http.Request) (url.Values, *graphRefusal) {
+	raw, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("BadRequest", "The query string is malformed.")
+	}
+	vals := make(url.Values, len(raw))
+	for key, v := range raw {
+		name := key
+		if _, known := optionBits[strings.ToLower(key)]; known {
+			name = strings.ToLower(key) // an unknown one keeps its spelling for the refusal
+		}
+		if len(v)+len(vals[name]) > 1 && strings.HasPrefix(name, "$") {
+			return nil, badRequest("BadRequest", "Query option '"+name+"' was specified more than once, but it must be specified at most once.")
+		}
+		vals[name] = append(vals[name], v...)
+	}
+	return vals, nil
 }
 
 // optionTitle is how OData names an option in "Query option 'Skip' is not
@@ -310,7 +334,19 @@ func graphBase(r *http.Request) string { return baseURL(r) + "/v1.0" }
 // legacyPage pages a collection whose route takes only $top and
 // $skiptoken (and a $select it does not project).
 func (s *Server) legacyPage(w http.ResponseWriter, r *http.Request, set string, items []map[string]any) {
-	q := &odataQuery{top: 100, values: r.URL.Query()}
+	vals, e := odataValues(r)
+	if e == nil {
+		for key := range vals {
+			if key != "$top" && key != "$skiptoken" && key != "$select" && strings.HasPrefix(key, "$") {
+				e = badRequest("BadRequest", "Query option '"+key+"' is not supported by graphauthtest's fake Microsoft Graph.")
+			}
+		}
+	}
+	if e != nil {
+		s.refuse(w, r, e)
+		return
+	}
+	q := &odataQuery{top: 100, values: vals}
 	for _, step := range []func(*odataQuery) *graphRefusal{parseTop, parseSkipToken} {
 		if e := step(q); e != nil {
 			s.refuse(w, r, e)

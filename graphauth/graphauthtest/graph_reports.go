@@ -36,22 +36,34 @@ var activeUserColumns = []string{"Report Refresh Date", "User Principal Name", "
 	"Yammer License Assign Date", "Teams License Assign Date", "Assigned Products"}
 
 // graphActiveUserReport serves GET
-// /reports/getOffice365ActiveUserDetail(period='D7'): as Graph does, a 302
+// /reports/getOffice365ActiveUserDetail(period='D7') and its
+// (date=YYYY-MM-DD) overload: as Graph does, a 302
 // to a pre-authenticated URL from which the CSV downloads.
 func (s *Server) graphActiveUserReport(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
 	if !s.require(w, r, c, permReports) {
 		return
 	}
 	arg := p[1][strings.Index(p[1], "(")+1 : len(p[1])-1]
-	switch arg {
-	case "period='D7'", "period='D30'", "period='D90'", "period='D180'":
+	now := s.clk.now()
+	day := now.UTC().AddDate(0, 0, -1).Format("2006-01-02")
+	switch date, isDate := strings.CutPrefix(arg, "date="); {
+	case arg == "period='D7'" || arg == "period='D30'" || arg == "period='D90'" || arg == "period='D180'":
+	case isDate:
+		// The function's other overload (msgraph-sdk-go's
+		// GetOffice365ActiveUserDetailWithDate): one day's detail, for a
+		// day of the past 30.
+		d, err := time.Parse("2006-01-02", date)
+		if err != nil || d.After(now.UTC()) || d.Before(now.UTC().AddDate(0, 0, -30)) {
+			s.writeGraphError(w, r, 400, "BadRequest", "Invalid value for date: "+date+". The date must have the format YYYY-MM-DD and be within the past 30 days.")
+			return
+		}
+		day = date
 	default:
 		s.writeGraphError(w, r, 400, "BadRequest", "Invalid value for period: "+arg+". Supported values are D7, D30, D90 and D180.")
 		return
 	}
-	now := s.clk.now()
 	s.mu.Lock()
-	body := activeUserCSV(c.tenant, now)
+	body := activeUserCSV(c.tenant, day)
 	token := newGrantID()
 	if s.dir.reports == nil {
 		s.dir.reports = map[string]*reportDownload{}
@@ -63,12 +75,12 @@ func (s *Server) graphActiveUserReport(w http.ResponseWriter, r *http.Request, c
 	w.WriteHeader(http.StatusFound)
 }
 
-func activeUserCSV(t *tenant, now time.Time) []byte {
+// activeUserCSV is the report's CSV as refreshed on day (YYYY-MM-DD).
+func activeUserCSV(t *tenant, day string) []byte {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff") // the reports service writes a byte order mark
 	out := csv.NewWriter(&buf)
 	_ = out.Write(activeUserColumns)
-	day := now.UTC().AddDate(0, 0, -1).Format("2006-01-02")
 	for _, u := range t.orderedUsers() {
 		licensed := len(u.Licenses) > 0
 		has := map[bool]string{true: "True", false: "False"}[licensed]
