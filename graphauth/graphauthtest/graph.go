@@ -168,7 +168,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) 
 	rt, allowed := s.matchRoute(r.Method, path)
 	switch {
 	case rt == nil:
-		s.writeGraphError(w, r, 400, "BadRequest", "Resource not found for the segment '"+p[len(p)-1]+"'.")
+		s.writeGraphError(w, r, 400, "BadRequest", "Resource not found for the segment '"+s.unknownSegment(path)+"'.")
 	case !allowed:
 		s.writeGraphError(w, r, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
 	default:
@@ -214,6 +214,11 @@ func matchPattern(pattern string, path []string) (int, bool) {
 	if len(segs) != len(path) {
 		return 0, false
 	}
+	return matchSegments(segs, path)
+}
+
+// matchSegments matches path against a pattern's segments, one for one.
+func matchSegments(segs, path []string) (int, bool) {
 	score := 0
 	for i, seg := range segs {
 		got := path[i]
@@ -231,6 +236,27 @@ func matchPattern(pattern string, path []string) (int, bool) {
 		}
 	}
 	return score, true
+}
+
+// unknownSegment is the segment Graph names in "Resource not found for the
+// segment": the first one that no route continues with.
+func (s *Server) unknownSegment(path []string) string {
+	for i := range path {
+		known := false
+		for _, rt := range s.graph {
+			segs := strings.Split(rt.pattern, "/")
+			if len(segs) > i {
+				if _, ok := matchSegments(segs[:i+1], path[:i+1]); ok {
+					known = true
+					break
+				}
+			}
+		}
+		if !known {
+			return path[i]
+		}
+	}
+	return path[len(path)-1]
 }
 
 // legacyOptionsOK refuses OData options a route does not take, for the

@@ -192,3 +192,19 @@ func TestGraphMeNeedsAUser(t *testing.T) {
 	r := graphCall(t, srv, appToken(t, srv), "GET", "/v1.0/me", nil)
 	assert.Equal(t, 400, r.Status)
 }
+
+func TestGraphNamesTheFirstUnknownSegment(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := tokenWithRoles(t, srv, "Group.Read.All", "User.Read.All")
+	for path, seg := range map[string]string{
+		"/v1.0/widgets": "widgets",
+		"/v1.0/users/adele@contoso.onmicrosoft.com/gadgets/x":      "gadgets",
+		"/v1.0/groups/00000000-0000-0000-0000-000000000001/owners": "owners",
+	} {
+		r := get(t, srv, tok, path)
+		assert.Equal(t, 400, r.Status, path)
+		assert.Equal(t, "Resource not found for the segment '"+seg+"'.", r.message(), path)
+	}
+}
