@@ -181,16 +181,22 @@ func applicationJSON(a *app, withKeys bool) map[string]any {
 	}
 	keys := []map[string]any{}
 	for _, c := range a.Certificates {
-		thumb := sha1.Sum(c.Certificate.Raw)
-		keys = append(keys, map[string]any{"keyId": c.KeyID, "displayName": c.DisplayName, "type": "AsymmetricX509Cert", "usage": "Verify",
-			"customKeyIdentifier": base64.StdEncoding.EncodeToString(thumb[:]), "key": keyOrNil(c.Certificate.Raw, withKeys),
-			"startDateTime": isoTime(c.Certificate.NotBefore), "endDateTime": isoTime(c.Certificate.NotAfter)})
+		keys = append(keys, keyCredentialJSON(c, withKeys))
 	}
 	return map[string]any{
 		"id": a.ObjectID, "appId": a.ClientID, "displayName": a.DisplayName, "signInAudience": audience,
 		"requiredResourceAccess": rra, "web": map[string]any{"redirectUris": a.RedirectURIs},
 		"passwordCredentials": passwords, "keyCredentials": keys, "isFallbackPublicClient": a.PublicClient,
 	}
+}
+
+// keyCredentialJSON is a certificate as Graph lists it in keyCredentials;
+// the key itself only when asked for with $select, as Graph does.
+func keyCredentialJSON(c Certificate, withKey bool) map[string]any {
+	thumb := sha1.Sum(c.Certificate.Raw)
+	return map[string]any{"keyId": c.KeyID, "displayName": c.DisplayName, "type": "AsymmetricX509Cert", "usage": "Verify",
+		"customKeyIdentifier": base64.StdEncoding.EncodeToString(thumb[:]), "key": keyOrNil(c.Certificate.Raw, withKey),
+		"startDateTime": isoTime(c.Certificate.NotBefore), "endDateTime": isoTime(c.Certificate.NotAfter)}
 }
 
 // appForCaller finds the application the path names, in the caller's tenant,

@@ -3,7 +3,6 @@ package graphauthtest
 import (
 	"crypto/sha1"
 	"crypto/x509"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -133,11 +132,7 @@ func (s *Server) graphAddKey(w http.ResponseWriter, r *http.Request, c *caller, 
 		return
 	}
 	a.Certificates = append(a.Certificates, added[0])
-	cert := added[0]
-	thumb := sha1.Sum(cert.Certificate.Raw)
-	writeJSON(w, http.StatusOK, map[string]any{"keyId": cert.KeyID, "displayName": cert.DisplayName, "type": "AsymmetricX509Cert", "usage": "Verify",
-		"customKeyIdentifier": base64.StdEncoding.EncodeToString(thumb[:]), "key": nil,
-		"startDateTime": isoTime(cert.Certificate.NotBefore), "endDateTime": isoTime(cert.Certificate.NotAfter)})
+	writeJSON(w, http.StatusOK, keyCredentialJSON(added[0], false))
 }
 
 func (s *Server) graphRemoveKey(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
