@@ -16,6 +16,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
 
 	"github.com/entrakit/entrakit/internal/ids"
+	"github.com/entrakit/entrakit/internal/retry"
 )
 
 // ManagedIdentityCredential gets tokens for the managed identity of the
@@ -63,18 +64,6 @@ const (
 	imdsUpgradeWindow = 70 * time.Second
 	imdsMaxWait       = 8 * time.Second
 )
-
-// fitsBefore reports whether a wait of d ends before the request's context
-// and every caller waiting for its answer (budgetOf) give up.
-func fitsBefore(req *http.Request, d time.Duration) bool {
-	if dl, ok := req.Context().Deadline(); ok && time.Until(dl) < d {
-		return false
-	}
-	if dl, ok := budgetOf(req); ok && time.Until(dl) < d {
-		return false
-	}
-	return true
-}
 
 // imdsRetry reports whether a request IMDS answered status is sent again,
 // after attempt tries since first, and after how long.
@@ -309,7 +298,7 @@ func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
 	// bare deadline.
 	for attempt := 1; imds && err == nil; attempt++ {
 		wait, again := imdsRetry(resp.StatusCode, attempt, first)
-		if !again || !fitsBefore(req, wait) {
+		if !again || !(retry.Policy{Budget: budgetOf}).Fits(req.Context(), req, time.Now().Add(wait)) {
 			break
 		}
 		timer := time.NewTimer(wait)

@@ -137,12 +137,12 @@ func (p Policy) check(ctx context.Context, resp *http.Response, err error, full 
 	if !ok {
 		return true, nil
 	}
-	return wait <= p.MaxRetryAfter && p.fits(ctx, resp.Request, now.Add(wait)), nil
+	return wait <= p.MaxRetryAfter && p.Fits(ctx, resp.Request, now.Add(wait)), nil
 }
 
-// fits reports whether a retry at the time at is still wanted: before the
+// Fits reports whether a retry at the time at is still wanted: before the
 // context's deadline and the policy's budget for the request.
-func (p Policy) fits(ctx context.Context, req *http.Request, at time.Time) bool {
+func (p Policy) Fits(ctx context.Context, req *http.Request, at time.Time) bool {
 	if dl, ok := ctx.Deadline(); ok && !at.Before(dl) {
 		return false
 	}
