@@ -3,6 +3,7 @@ package graphauth
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,7 +35,7 @@ func TestCacheRemovesEmptyKeysAndKeepsTheirNeighbours(t *testing.T) {
 	for i := range 2000 {
 		e := c.getOrCreate(strconv.Itoa(i), scopes, true)
 		if i%2 == 0 {
-			e.tok.Store(&cachedToken{})
+			c.setToken(e, &cachedToken{})
 			keep = append(keep, e)
 		}
 	}
@@ -49,22 +50,25 @@ func TestCacheRemovesEmptyKeysAndKeepsTheirNeighbours(t *testing.T) {
 
 func TestCacheTellsApartKeysWithTheSameHash(t *testing.T) {
 	// Two keys in one table with one hash: linear probing keeps both.
-	a := &entry{tenant: "a", scopes: []string{"s"}, keyLen: copy(make([]byte, 1), "a")}
-	copy(a.key[:], "a")
-	b := &entry{tenant: "b", scopes: []string{"s"}, keyLen: 1}
-	copy(b.key[:], "b")
+	key := func(tenant string) cacheKey {
+		k := cacheKey{tenant: tenant, scopes: []string{"s"}, keyLen: int32(len(tenant))}
+		copy(k.key[:], tenant)
+		return k
+	}
+	a := &entry{cacheKey: key("a"), hash: 42}
+	b := &entry{cacheKey: key("b"), hash: 42}
 	var tab *table
-	tab = tab.with(42, a).with(42, b)
+	tab = tab.with(a).with(b)
+	// Look them up through the probe loop of lookup, with the hash forced.
 	c := &tokenCache{}
-	h := uint64(42)
-	// Look them up through the probe loop of get, with the hash forced.
+	c.shards[42%cacheShards].tab.Store(tab)
 	find := func(tenant string) *entry {
-		for i := (h / cacheShards) & tab.mask; ; i = (i + 1) & tab.mask {
-			s := tab.slots[i]
+		for i := (uint64(42) / cacheShards) & tab.mask; ; i = (i + 1) & tab.mask {
+			s := &tab.slots[i]
 			if s.e == nil {
 				return nil
 			}
-			if s.hash == h && s.e.matches(tenant, []string{"s"}) {
+			if s.hash == 42 && s.e.matches(tenant, []string{"s"}) {
 				return s.e
 			}
 		}
@@ -72,17 +76,54 @@ func TestCacheTellsApartKeysWithTheSameHash(t *testing.T) {
 	assert.Same(t, a, find("A"))
 	assert.Same(t, b, find("b"))
 	assert.Nil(t, find("c"))
+	// A token installed for b is in b's slot only, and survives a copy.
+	p := &cachedToken{}
+	c.setToken(b, p)
+	assert.Same(t, p, tab.find(b).tok.Load())
+	assert.Nil(t, tab.find(a).tok.Load())
+	assert.Equal(t, "b", p.key.tenant, "the token carries its key")
 	tab = tab.without(a)
 	assert.Nil(t, find("a"))
 	assert.Same(t, b, find("B"))
-	_ = c
+	assert.Same(t, p, tab.find(b).tok.Load())
+	assert.Nil(t, tab.find(a))
+}
+
+// The slot's token is the entry's, through every change: installs, removals
+// and the tables' growth while tokens are installed.
+func TestCacheSlotsFollowTheirEntries(t *testing.T) {
+	c := newTokenCache()
+	scopes := []string{"s"}
+	entries := make([]*entry, 3000)
+	for i := range entries {
+		entries[i] = c.getOrCreate("t"+strconv.Itoa(i), scopes, true)
+		if i%3 != 0 {
+			c.setToken(entries[i], &cachedToken{}) // installed before later keys grow the table
+		}
+	}
+	for i := 0; i < len(entries); i += 5 {
+		c.setToken(entries[i], nil)
+	}
+	for i := 0; i < len(entries); i += 7 {
+		c.removeIfEmpty(entries[i], nil)
+	}
+	sh := c.scopesHash(scopes)
+	for i, e := range entries {
+		got, p := c.lookup("T"+strconv.Itoa(i), scopes, sh)
+		if e.tok.Load() == nil && i%7 == 0 {
+			assert.Nil(t, got, "t%d: an empty key was removed", i)
+			continue
+		}
+		require.Same(t, e, got, "t%d", i)
+		assert.Same(t, e.tok.Load(), p, "t%d: the slot holds the entry's token", i)
+	}
 }
 
 func TestCacheKeepsLongTenantsOutOfLine(t *testing.T) {
 	c := newTokenCache()
 	long := strings.Repeat("x", 100) + ".example"
 	e := c.getOrCreate(long, []string{"s"}, false)
-	assert.Equal(t, -1, e.keyLen)
+	assert.Equal(t, int32(-1), e.keyLen)
 	assert.Same(t, e, c.get(strings.ToUpper(long), []string{"S"}, c.scopesHash([]string{"S"})))
 }
 
@@ -119,4 +160,41 @@ func upperASCII(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// Installs racing with tables that grow and shrink leave every slot with its
+// entry's token (run with -race).
+func TestCacheSlotsFollowTheirEntriesConcurrently(t *testing.T) {
+	c := newTokenCache()
+	scopes := []string{"s"}
+	base := make([]*entry, 256)
+	for i := range base {
+		base[i] = c.getOrCreate("b"+strconv.Itoa(i), scopes, true)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				switch w {
+				case 0: // grow
+					e := c.getOrCreate("g"+strconv.Itoa(i), scopes, true)
+					c.removeIfEmpty(e, nil)
+				default: // install and read
+					e := base[(i*7+w)%len(base)]
+					c.setToken(e, &cachedToken{})
+					if got, _ := c.lookup(e.tenant, scopes, c.scopesHash(scopes)); got != e {
+						t.Errorf("%s: lost while tables changed", e.tenant)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range base {
+		_, p := c.lookup(e.tenant, scopes, c.scopesHash(scopes))
+		assert.Same(t, e.tok.Load(), p, "%s", e.tenant)
+	}
 }

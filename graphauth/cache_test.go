@@ -180,6 +180,31 @@ func TestTimersMoveTheStateOnTheRealClock(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 }
 
+// A token nobody asks for again is forgotten once it expires, so that
+// tenants gone idle keep no access token in memory; the next call fetches.
+func TestExpiredTokensAreForgotten(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLifetime: 3 * time.Second})
+	defer srv.Close()
+	tenants := addTenants(srv, 3)
+	opts := fakeOpts(srv)
+	opts.AllowedTenants = []string{"*"}
+	cred := secretCred(t, srv, opts)
+	ctx := context.Background()
+	for _, tenant := range tenants {
+		_, err := cred.Token(ctx, graphauth.TokenRequest{TenantID: tenant})
+		require.NoError(t, err)
+	}
+	eng := graphauth.EngineOf(cred)
+	require.Equal(t, 3, eng.CachedTokens())
+	require.Eventually(t, func() bool { return eng.CachedTokens() == 0 }, 10*time.Second, 20*time.Millisecond)
+	srv.ResetLog()
+	_, err := cred.Token(ctx, graphauth.TokenRequest{TenantID: tenants[1]})
+	require.NoError(t, err)
+	assert.Len(t, srv.Requests(), 1, "the forgotten token was fetched again")
+	assert.Equal(t, 1, eng.CachedTokens())
+}
+
 func TestClaimsBypassTheCache(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)

@@ -99,13 +99,14 @@ func newEngine(kind, tenantID, clientID string, src tokenSource, opts resolved) 
 
 // Token returns a cached token while one is valid and fetches otherwise.
 func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error) {
-	// The allow-list.
-	tenant := c.tenantID
-	if req.TenantID != "" && req.TenantID != c.tenantID && !strings.EqualFold(req.TenantID, c.tenantID) {
-		if !c.allowed(req.TenantID) {
-			return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, req.TenantID)
-		}
-		tenant = req.TenantID
+	// The allow-list. The own tenant needs no look-up; in another spelling
+	// it is found through the cache's case-insensitive keys.
+	tenant := req.TenantID
+	home := tenant == "" || tenant == c.tenantID
+	if home {
+		tenant = c.tenantID
+	} else if !c.opts.allowAny && !c.allowed(tenant) {
+		return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, tenant)
 	}
 	if req.Resource != "" {
 		key, err := c.resourceKey(req)
@@ -120,22 +121,25 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 	}
 	// The in-process cache.
 	if req.Claims == "" && !req.Fresh {
-		e := c.home
-		if req.Scopes != nil {
-			e = c.cache.get(tenant, scopes, c.cache.scopesHash(scopes))
-		} else if tenant != c.tenantID {
-			e = c.cache.get(tenant, scopes, c.scopesH)
+		var e *entry
+		var p *cachedToken
+		switch {
+		case req.Scopes != nil:
+			e, p = c.cache.lookup(tenant, scopes, c.cache.scopesHash(scopes))
+		case !home:
+			e, p = c.cache.lookup(tenant, scopes, c.scopesH)
+		default:
+			e = c.home
+			p = e.tok.Load()
 		}
-		if e != nil {
-			if p := e.tok.Load(); p != nil {
-				if st := c.state(p); st != stateExpired {
-					if st == stateDue && e.refreshing.CompareAndSwap(false, true) {
-						e.running.Store(true)
-						go c.refreshInBackground(e)
-					}
-					c.tel.hit()
-					return p.token, nil
+		if p != nil {
+			if st := c.state(p); st != stateExpired {
+				if st == stateDue && e.refreshing.CompareAndSwap(false, true) {
+					e.running.Store(true)
+					go c.refreshInBackground(e)
 				}
+				c.tel.hit()
+				return p.token, nil
 			}
 		}
 	}
@@ -355,19 +359,20 @@ const maxSafetyMargin = 2 * time.Minute
 // install makes tok the entry's current token, served until its expiry less
 // the safety margin and extra. A closed credential installs nothing.
 func (c *credential) install(e *entry, tok Token, now time.Time, extra time.Duration) {
-	next := &cachedToken{token: tok, usableUntil: tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now)) - extra)}
 	if c.closed.Load() {
 		return
 	}
+	next := c.cache.slab.next()
+	next.token, next.usableUntil = tok, tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now))-extra)
 	if !c.manual {
-		next.arm(now)
+		next.arm(now, func() { c.cache.dropExpired(e, next) })
 	}
-	if old := e.tok.Swap(next); old != nil {
+	if old := c.cache.setToken(e, next); old != nil {
 		old.disarm()
 	}
 	e.refreshing.Store(false)
 	if c.closed.Load() { // Close ran meanwhile: take it back
-		if p := e.tok.Swap(nil); p != nil {
+		if p := c.cache.setToken(e, nil); p != nil {
 			p.disarm()
 		}
 	}

@@ -36,6 +36,22 @@ func (c *credential) SetRetryBase(d time.Duration) { c.retryBase = d }
 // CachedKeys counts the keys in the cache.
 func (c *credential) CachedKeys() int { return c.cache.len() }
 
+// CachedTokens counts the keys holding a token. It panics if a slot does
+// not hold its entry's token, which a hit would then not see.
+func (c *credential) CachedTokens() int {
+	n := 0
+	c.cache.each(func(e *entry) {
+		_, p := c.cache.lookup(e.tenant, e.scopes, c.cache.scopesHash(e.scopes))
+		if p != e.tok.Load() {
+			panic("graphauth: a slot lost its entry's token")
+		}
+		if p != nil {
+			n++
+		}
+	})
+	return n
+}
+
 // Refreshing reports whether a background refresh of the default key runs.
 func (c *credential) Refreshing() bool { return c.home.running.Load() }
 

@@ -161,7 +161,7 @@ func (c *credential) Close() error {
 	c.inflight.closeAll()
 	c.writes.close()
 	c.cache.each(func(e *entry) {
-		if p := e.tok.Swap(nil); p != nil {
+		if p := c.cache.setToken(e, nil); p != nil {
 			p.disarm()
 		}
 	})
