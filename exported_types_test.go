@@ -34,6 +34,7 @@ func exportedTypes() map[string]reflect.Type {
 		"consent.Registry":                            reflect.TypeFor[consent.Registry](),
 		"consent.Result":                              reflect.TypeFor[consent.Result](),
 		"consent.Status":                              reflect.TypeFor[consent.Status](),
+		"consent.Updater":                             reflect.TypeFor[consent.Updater](),
 		"consent/redisregistry.Registry":              reflect.TypeFor[redisregistry.Registry](),
 		"graphauth.Account":                           reflect.TypeFor[graphauth.Account](),
 		"graphauth.AssertionFunc":                     reflect.TypeFor[graphauth.AssertionFunc](),

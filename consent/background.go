@@ -51,13 +51,17 @@ const storeTimeout = 10 * time.Second
 // product serving a customer, for good when no confirmation can run.
 func (h *Handler) recordPending(ctx context.Context, rec Record) (Record, error) {
 	rec.Status, rec.LastVerified = StatusPending, h.now()
-	if old, ok, err := h.opts.Registry.Get(ctx, rec.TenantID); err == nil && ok && old.Status == StatusConfirmed {
-		rec.Status, rec.Roles, rec.Missing, rec.LastVerified = StatusConfirmed, old.Roles, old.Missing, old.LastVerified
-	}
-	if err := h.opts.Registry.Put(ctx, rec); err != nil {
+	stored, _, err := update(ctx, h.opts.Registry, rec.TenantID, func(old Record, ok bool) (Record, bool) {
+		next := rec
+		if ok && old.Status == StatusConfirmed {
+			next.Status, next.Roles, next.Missing, next.LastVerified = StatusConfirmed, old.Roles, old.Missing, old.LastVerified
+		}
+		return next, true
+	})
+	if err != nil {
 		return Record{}, err
 	}
-	return rec, nil
+	return stored, nil
 }
 
 // confirmLater starts the background confirmation of rec. It starts

@@ -53,6 +53,25 @@ func (m *MemoryRegistry) Get(_ context.Context, tenantID string) (Record, bool, 
 	return r, ok, nil
 }
 
+// Update changes the tenant's record atomically (see Updater).
+func (m *MemoryRegistry) Update(_ context.Context, tenantID string, fn func(cur Record, ok bool) (Record, bool)) (Record, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.records[strings.ToLower(tenantID)]
+	next, write := fn(cur, ok)
+	if !write {
+		return cur, false, nil
+	}
+	if err := checkUpdate(tenantID, next); err != nil {
+		return Record{}, false, err
+	}
+	if m.records == nil {
+		m.records = map[string]Record{}
+	}
+	m.records[strings.ToLower(tenantID)] = next
+	return next, true, nil
+}
+
 // List returns every record, by tenant ID.
 func (m *MemoryRegistry) List(context.Context) ([]Record, error) {
 	m.mu.Lock()
@@ -175,6 +194,30 @@ func (f *FileRegistry) List(context.Context) ([]Record, error) {
 		return nil, err
 	}
 	return sorted(m), nil
+}
+
+// Update changes the tenant's record atomically among this process's
+// writers (see Updater).
+func (f *FileRegistry) Update(_ context.Context, tenantID string, fn func(cur Record, ok bool) (Record, bool)) (Record, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.load()
+	if err != nil {
+		return Record{}, false, err
+	}
+	cur, ok := m[strings.ToLower(tenantID)]
+	next, write := fn(cur, ok)
+	if !write {
+		return cur, false, nil
+	}
+	if err := checkUpdate(tenantID, next); err != nil {
+		return Record{}, false, err
+	}
+	m[strings.ToLower(tenantID)] = next
+	if err := f.save(m); err != nil {
+		return Record{}, false, err
+	}
+	return next, true, nil
 }
 
 // Delete removes the tenant's record.

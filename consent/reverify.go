@@ -85,19 +85,25 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 	return out, errors.Join(errs...)
 }
 
-// store writes a check's result onto the tenant's current record. gone
-// reports a tenant deleted since the check began, which is not written
-// back.
+// store writes a check's result onto the tenant's current record, in one
+// atomic update where the Registry can (Updater), so that a round trip
+// recorded by another replica meanwhile keeps its AppState. gone reports a
+// tenant deleted since the check began, which is not written back.
 func store(ctx context.Context, reg Registry, checked Record) (rec Record, gone bool, err error) {
-	cur, ok, err := reg.Get(ctx, checked.TenantID)
+	rec, wrote, err := update(ctx, reg, checked.TenantID, func(cur Record, ok bool) (Record, bool) {
+		if !ok {
+			return cur, false
+		}
+		cur.Status, cur.Error, cur.Roles, cur.Missing, cur.LastVerified = checked.Status, checked.Error, checked.Roles, checked.Missing, checked.LastVerified
+		return cur, true
+	})
 	if err != nil {
 		return checked, false, err
 	}
-	if !ok {
+	if !wrote {
 		return checked, true, nil
 	}
-	cur.Status, cur.Error, cur.Roles, cur.Missing, cur.LastVerified = checked.Status, checked.Error, checked.Roles, checked.Missing, checked.LastVerified
-	return cur, false, reg.Put(ctx, cur)
+	return rec, false, nil
 }
 
 // recheck confirms one tenant's grant again and returns its updated

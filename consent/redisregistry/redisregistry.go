@@ -8,9 +8,11 @@
 //
 // The records live in one Redis hash, "{prefix}:tenants", one field per
 // tenant (its lower-case ID) holding the record's JSON. Each Put, Get and
-// Delete is one Redis command, so concurrent writers from any number of
-// replicas lose nothing; the last Put of a tenant wins. Records hold no
-// secret.
+// Delete is one Redis command; the last Put of a tenant wins. Update (the
+// Handler's and Reverify's writes) reads and writes in one optimistic
+// transaction (WATCH, then MULTI/EXEC), run again when another replica
+// wrote in between, so that no replica's result overwrites a newer one
+// unseen. Records hold no secret.
 package redisregistry
 
 import (
@@ -18,8 +20,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -33,7 +37,10 @@ type Registry struct {
 	key string
 }
 
-var _ consent.Registry = (*Registry)(nil)
+var (
+	_ consent.Registry = (*Registry)(nil)
+	_ consent.Updater  = (*Registry)(nil)
+)
 
 // New returns a Registry that keeps its records under "prefix:tenants" in
 // the Redis that rdb talks to. Give each app its own prefix.
@@ -66,12 +73,82 @@ func (r *Registry) Put(ctx context.Context, rec consent.Record) error {
 
 // Get returns the tenant's record; ok is false when there is none.
 func (r *Registry) Get(ctx context.Context, tenantID string) (consent.Record, bool, error) {
-	data, err := r.rdb.HGet(ctx, r.key, strings.ToLower(tenantID)).Bytes()
+	rec, ok, err := r.read(ctx, r.rdb, strings.ToLower(tenantID))
+	if err != nil {
+		return consent.Record{}, false, fmt.Errorf("redisregistry: %w", err)
+	}
+	return rec, ok, nil
+}
+
+// updateAttempts bounds the transactions one Update runs while other
+// replicas keep writing the hash first.
+const updateAttempts = 64
+
+// Update changes the tenant's record atomically (see consent.Updater): it
+// watches the hash, reads the record, and writes fn's successor in a
+// transaction that fails if any replica wrote the hash meanwhile; it then
+// runs again, after a short random pause. fn may run more than once.
+func (r *Registry) Update(ctx context.Context, tenantID string, fn func(cur consent.Record, ok bool) (consent.Record, bool)) (consent.Record, bool, error) {
+	field := strings.ToLower(tenantID)
+	for attempt := 0; attempt < updateAttempts; attempt++ {
+		var out consent.Record
+		var wrote bool
+		err := r.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			cur, ok, err := r.read(ctx, tx, field)
+			if err != nil {
+				return err
+			}
+			next, write := fn(cur, ok)
+			if !write {
+				out = cur
+				return nil
+			}
+			if next.TenantID == "" || !strings.EqualFold(next.TenantID, tenantID) {
+				return fmt.Errorf("an update of %s returned a record of %q", tenantID, next.TenantID)
+			}
+			data, err := json.Marshal(next)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.HSet(ctx, r.key, field, data)
+				return nil
+			}); err != nil {
+				return err
+			}
+			out, wrote = next, true
+			return nil
+		}, r.key)
+		if errors.Is(err, redis.TxFailedErr) {
+			pause := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 5)))
+			select {
+			case <-time.After(pause):
+				continue
+			case <-ctx.Done():
+				return consent.Record{}, false, fmt.Errorf("redisregistry: %w", ctx.Err())
+			}
+		}
+		if err != nil {
+			return consent.Record{}, false, fmt.Errorf("redisregistry: %w", err)
+		}
+		return out, wrote, nil
+	}
+	return consent.Record{}, false, fmt.Errorf("redisregistry: %d transactions on %s failed, each overtaken by another replica's write", updateAttempts, r.key)
+}
+
+// hgetter is a connection or a transaction.
+type hgetter interface {
+	HGet(ctx context.Context, key, field string) *redis.StringCmd
+}
+
+// read returns the record in field, through a connection or a transaction.
+func (r *Registry) read(ctx context.Context, c hgetter, field string) (consent.Record, bool, error) {
+	data, err := c.HGet(ctx, r.key, field).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return consent.Record{}, false, nil
 	}
 	if err != nil {
-		return consent.Record{}, false, fmt.Errorf("redisregistry: %w", err)
+		return consent.Record{}, false, err
 	}
 	rec, err := decode(data)
 	return rec, err == nil, err
@@ -87,7 +164,7 @@ func (r *Registry) List(ctx context.Context) ([]consent.Record, error) {
 	for _, v := range all {
 		rec, err := decode([]byte(v))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("redisregistry: %w", err)
 		}
 		out = append(out, rec)
 	}
@@ -108,7 +185,7 @@ func (r *Registry) Delete(ctx context.Context, tenantID string) error {
 func decode(data []byte) (consent.Record, error) {
 	var rec consent.Record
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return consent.Record{}, fmt.Errorf("redisregistry: a stored value is not a consent record (%d bytes): %w", len(data), err)
+		return consent.Record{}, fmt.Errorf("a stored value is not a consent record (%d bytes): %w", len(data), err)
 	}
 	return rec, nil
 }

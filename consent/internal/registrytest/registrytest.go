@@ -5,6 +5,7 @@ package registrytest
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -80,5 +81,58 @@ func Run(t *testing.T, newRegistry func(t *testing.T) consent.Registry) {
 		for i := 1; i < len(recs); i++ {
 			assert.Less(t, strings.ToLower(recs[i-1].TenantID), strings.ToLower(recs[i].TenantID))
 		}
+	})
+	t.Run("Update reads and writes as one", func(t *testing.T) {
+		reg, ctx := newRegistry(t), context.Background()
+		u, ok := reg.(consent.Updater)
+		require.True(t, ok, "the kit's registries are Updaters")
+		const id = "dddddddd-0000-4000-8000-000000000004"
+		// Nothing yet: fn sees no record and creates one.
+		got, wrote, err := u.Update(ctx, id, func(cur consent.Record, ok bool) (consent.Record, bool) {
+			assert.False(t, ok)
+			return consent.Record{TenantID: id, Status: consent.StatusPending, AppState: "0"}, true
+		})
+		require.NoError(t, err)
+		assert.True(t, wrote)
+		assert.Equal(t, "0", got.AppState)
+		// fn declines: nothing changes, the current record comes back.
+		got, wrote, err = u.Update(ctx, strings.ToUpper(id), func(cur consent.Record, ok bool) (consent.Record, bool) {
+			assert.True(t, ok, "found in any case")
+			return consent.Record{}, false
+		})
+		require.NoError(t, err)
+		assert.False(t, wrote)
+		assert.Equal(t, consent.StatusPending, got.Status)
+		// A successor for another tenant, or for none, is refused.
+		for _, other := range []string{"", "eeeeeeee-0000-4000-8000-000000000005"} {
+			_, wrote, err = u.Update(ctx, id, func(cur consent.Record, ok bool) (consent.Record, bool) {
+				cur.TenantID = other
+				return cur, true
+			})
+			assert.Error(t, err, "successor for %q", other)
+			assert.False(t, wrote)
+		}
+		recs, err := reg.List(ctx)
+		require.NoError(t, err)
+		require.Len(t, recs, 1)
+		assert.Equal(t, id, recs[0].TenantID)
+		// Writers racing on one tenant: every increment lands.
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 15 {
+					_, _, err := u.Update(ctx, id, func(cur consent.Record, ok bool) (consent.Record, bool) {
+						n, _ := strconv.Atoi(cur.AppState)
+						cur.AppState = strconv.Itoa(n + 1)
+						return cur, true
+					})
+					assert.NoError(t, err)
+				}
+			})
+		}
+		wg.Wait()
+		got, _, err = reg.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, "120", got.AppState, "no update was lost")
 	})
 }
