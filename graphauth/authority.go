@@ -115,6 +115,9 @@ func ParseAuthority(s string, custom ...Cloud) (Authority, error) {
 		if c, ok := hostClouds[strings.ToLower(s)]; ok {
 			return Authority{}, authorityError("is the authority host alone and names no tenant: paste " + c.AuthorityHost + "/{tenant}/oauth2/v2.0/token or the tenant ID")
 		}
+		if why, ok := misplacedHost(strings.ToLower(s)); ok {
+			return Authority{}, authorityError(why)
+		}
 		if err := tenantSegment(s); err != nil {
 			return Authority{}, err
 		}
@@ -168,10 +171,32 @@ func cloudOfHost(u *url.URL, custom []Cloud) (Cloud, error) {
 	if c, ok := hostClouds[host]; ok {
 		return c, nil
 	}
+	if why, ok := misplacedHost(host); ok {
+		return Cloud{}, authorityError(why)
+	}
 	if host == "login.microsoftonline.de" {
 		return Cloud{}, authorityError("names Microsoft Cloud Deutschland, which closed in October 2021: its tenants moved to " + AzurePublic.AuthorityHost)
 	}
 	return Cloud{}, authorityError("names the host " + printable(host, 80) + ", which is no Microsoft identity platform host (such as login.microsoftonline.com)")
+}
+
+// misplacedHost recognises the Microsoft hosts that get pasted where the
+// identity platform's is wanted, and says what to paste instead.
+func misplacedHost(host string) (string, bool) {
+	const tenantID = "paste the Directory (tenant) ID from the app's Overview page, or its Token URL (Endpoints, on the same page)"
+	switch host {
+	case "graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", "graph.windows.net":
+		return "is Microsoft Graph's address, where tokens are used, not the identity platform's, where they come from: " + tenantID, true
+	case "portal.azure.com", "portal.azure.us", "portal.azure.cn", "entra.microsoft.com", "aad.portal.azure.com", "admin.microsoft.com":
+		return "is a portal's address, not the identity platform's: " + tenantID, true
+	}
+	switch {
+	case strings.HasSuffix(host, ".ciamlogin.com"):
+		return "is a sign-in host of Microsoft Entra External ID (ciamlogin.com), for customers' user flows: for the external tenant's app-only tokens " + tenantID, true
+	case strings.HasSuffix(host, ".b2clogin.com"):
+		return "is an Azure AD B2C user-flow host (b2clogin.com): Microsoft Graph takes a B2C tenant's app-only tokens from " + AzurePublic.AuthorityHost + "; paste the tenant ID or its .onmicrosoft.com domain", true
+	}
+	return "", false
 }
 
 // tenantSegment checks the tenant part of an authority.

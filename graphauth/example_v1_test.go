@@ -27,7 +27,7 @@ func ExampleParseAuthority() {
 	// cloud "AzurePublic", tenant contoso.onmicrosoft.com, v1 endpoint "token"
 	// cloud "AzureGovernment", tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, v2 endpoint "token"
 	// cloud "", tenant contoso.onmicrosoft.com, unspecified endpoint ""
-	// graphauth: TenantID: names the host graph.microsoft.com, which is no Microsoft identity platform host (such as login.microsoftonline.com)
+	// graphauth: TenantID: is Microsoft Graph's address, where tokens are used, not the identity platform's, where they come from: paste the Directory (tenant) ID from the app's Overview page, or its Token URL (Endpoints, on the same page)
 }
 
 // Ask the v1 token endpoint for a Graph token with resource=, as tools set
