@@ -198,3 +198,39 @@ func TestCacheSlotsFollowTheirEntriesConcurrently(t *testing.T) {
 		assert.Same(t, e.tok.Load(), p, "%s", e.tenant)
 	}
 }
+
+// Tenants that differ in one character anywhere (sequential domains,
+// GUIDs with one digit changed) hash apart and spread over the shards.
+func TestCacheHashSpreadsSimilarTenants(t *testing.T) {
+	c := newTokenCache()
+	sh := c.scopesHash([]string{"https://graph.microsoft.com/.default"})
+	var tenants []string
+	for i := range 20000 {
+		tenants = append(tenants, "tenant-"+strconv.Itoa(i)+".onmicrosoft.com")
+	}
+	guid := []byte("72f988bf-86f1-41af-91ab-2d7cd011db47")
+	for i := range guid {
+		if guid[i] == '-' {
+			continue
+		}
+		for _, d := range "0123456789abcdef" {
+			g := append([]byte(nil), guid...)
+			g[i] = byte(d)
+			tenants = append(tenants, string(g))
+		}
+	}
+	seen := map[uint64]string{}
+	perShard := make([]int, cacheShards)
+	for _, tenant := range tenants {
+		h := c.hash(tenant, sh)
+		if other, dup := seen[h]; dup && other != tenant {
+			t.Fatalf("%s and %s hash alike", other, tenant)
+		}
+		seen[h] = tenant
+		perShard[h%cacheShards]++
+	}
+	mean := len(seen) / cacheShards
+	for i, n := range perShard {
+		assert.Less(t, n, 2*mean, "shard %d holds %d keys, the mean is %d", i, n, mean)
+	}
+}
