@@ -3,9 +3,6 @@ package redisregistry_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -16,31 +13,13 @@ import (
 	"github.com/entrakit/entrakit/consent"
 	"github.com/entrakit/entrakit/consent/internal/registrytest"
 	"github.com/entrakit/entrakit/consent/redisregistry"
+	"github.com/entrakit/entrakit/internal/redistest"
 )
 
-// redisServer starts a redis-server of its own on a free loopback port,
-// stopped at the end of the test. scripts/test installs Debian's
-// redis-server; without it the test fails, unless ENTRAKIT_SKIP_REDIS=1
-// says to leave it out on purpose.
+// redisServer starts a redis-server for one test (internal/redistest).
 func redisServer(t *testing.T) *redis.Client {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("ENTRAKIT_SKIP_REDIS") == "1" {
-			t.Skip("ENTRAKIT_SKIP_REDIS=1: the Redis tests are left out on purpose")
-		}
-		t.Fatal("redis-server is not installed: run scripts/test, which installs it, or set ENTRAKIT_SKIP_REDIS=1")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), DialTimeout: time.Second, MaxRetries: -1})
-	t.Cleanup(func() { rdb.Close() })
-	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil }, 10*time.Second, 20*time.Millisecond, "redis-server started")
+	rdb, _ := redistest.Start(t, redis.Options{DialTimeout: time.Second, MaxRetries: -1})
 	return rdb
 }
 

@@ -45,7 +45,7 @@ func entrakitReplica(b *testing.B, srv *graphauthtest.Server, store graphauth.St
 // per 1,000); "hit" is one shared-cache hit: an in-process miss answered by
 // Redis (GET, decrypt, decode).
 func BenchmarkSharedStore(b *testing.B) {
-	rdb, _ := redisServerB(b)
+	rdb, _ := redisServer(b)
 	srv, tenants := fleetServer(b, 1000)
 	defer srv.Close()
 	store, err := tokenstore.Encrypted(redisstore.New(rdb, "bench"), tokenstore.Key{ID: "k", Secret: bytes.Repeat([]byte{1}, 32)})
@@ -133,7 +133,7 @@ func (c blobCache) Export(ctx context.Context, m cache.Marshaler, _ cache.Export
 // BenchmarkMSALPersistence: the same fill and cached read with MSAL Go's
 // hook over Redis.
 func BenchmarkMSALPersistence(b *testing.B) {
-	rdb, _ := redisServerB(b)
+	rdb, _ := redisServer(b)
 	srv, tenants := fleetServer(b, 1000)
 	defer srv.Close()
 	ctx := context.Background()

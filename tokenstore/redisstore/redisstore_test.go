@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -18,50 +15,17 @@ import (
 
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/internal/redistest"
 	"github.com/entrakit/entrakit/tokenstore"
 	"github.com/entrakit/entrakit/tokenstore/redisstore"
 )
 
-// redisServer starts a redis-server of its own on a free loopback port for
-// one test, and stops it at the end. scripts/test installs Debian's
-// redis-server; set ENTRAKIT_SKIP_REDIS=1 to leave these tests out on
-// purpose on a machine without it.
-func redisServer(t *testing.T) (*redis.Client, func()) {
+// redisServer starts a redis-server for one test (internal/redistest),
+// with short timeouts, so that a Redis that went away fails fast.
+func redisServer(t testing.TB) (*redis.Client, func()) {
 	t.Helper()
-	return startRedis(t)
-}
-
-func redisServerB(b *testing.B) (*redis.Client, func()) { return startRedis(b) }
-
-func startRedis(t testing.TB) (*redis.Client, func()) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("ENTRAKIT_SKIP_REDIS") == "1" {
-			t.Skip("ENTRAKIT_SKIP_REDIS=1: the Redis tests are left out on purpose")
-		}
-		t.Fatal("redis-server is not installed: run scripts/test, which installs it, or set ENTRAKIT_SKIP_REDIS=1")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	require.NoError(t, cmd.Start())
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	}
-	t.Cleanup(stop)
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), DialTimeout: 200 * time.Millisecond,
+	return redistest.Start(t, redis.Options{DialTimeout: 200 * time.Millisecond,
 		ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
-	t.Cleanup(func() { rdb.Close() })
-	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil }, 10*time.Second, 20*time.Millisecond, "redis-server started")
-	return rdb, stop
 }
 
 func TestStoreOperations(t *testing.T) {
