@@ -51,6 +51,7 @@ func exportedTypes() map[string]reflect.Type {
 		"graphauth.ClientSecretCredential":            reflect.TypeFor[graphauth.ClientSecretCredential](),
 		"graphauth.Clock":                             reflect.TypeFor[graphauth.Clock](),
 		"graphauth.Cloud":                             reflect.TypeFor[graphauth.Cloud](),
+		"graphauth.ConfidentialStore":                 reflect.TypeFor[graphauth.ConfidentialStore](),
 		"graphauth.Config":                            reflect.TypeFor[graphauth.Config](),
 		"graphauth.ConfigError":                       reflect.TypeFor[graphauth.ConfigError](),
 		"graphauth.CredentialStatus":                  reflect.TypeFor[graphauth.CredentialStatus](),

@@ -34,6 +34,25 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// ConfidentialStore is a Store that keeps what it holds from anyone outside
+// this process: MemoryStore (the process's memory) and
+// tokenstore.EncryptedStore (sealed before it leaves) are. A Store that
+// holds secrets and not only tokens, such as the live client secret a
+// registration.Rotator shares between replicas, must be one; a wrapper of
+// another Store reports what the Store it wraps does.
+type ConfidentialStore interface {
+	Store
+	// Confidential reports whether every value stays unreadable outside
+	// this process.
+	Confidential() bool
+}
+
+// IsConfidential reports whether s is a ConfidentialStore that says so.
+func IsConfidential(s Store) bool {
+	c, ok := s.(ConfidentialStore)
+	return ok && c.Confidential()
+}
+
 // Errors a Store returns.
 var (
 	ErrNotFound     = errors.New("graphauth: not in the store")
@@ -41,8 +60,8 @@ var (
 )
 
 // MemoryStore is a Store in this process's memory: what a single replica
-// needs, and a stand-in for a shared store in tests. The zero value is not
-// ready; use NewMemoryStore.
+// needs, and a stand-in for a shared store in tests. It is a
+// ConfidentialStore. The zero value is not ready; use NewMemoryStore.
 type MemoryStore struct {
 	mu      sync.Mutex
 	entries map[string]memoryEntry
@@ -58,6 +77,9 @@ type memoryEntry struct {
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{entries: map[string]memoryEntry{}, now: time.Now}
 }
+
+// Confidential reports true: the values never leave the process.
+func (m *MemoryStore) Confidential() bool { return true }
 
 // Get returns the value of key, or ErrNotFound.
 func (m *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {

@@ -26,8 +26,10 @@ import (
 // removePassword. Every step is logged; a failure leaves the old secret in
 // use and comes back from Check.
 //
-// The Store holds the live secret: it must be a store that seals its
-// values (tokenstore.Encrypted). It is safe for concurrent use.
+// The Store holds the live secret: it must be a graphauth.ConfidentialStore
+// (tokenstore.Encrypted around a shared store, or an in-process
+// graphauth.MemoryStore); NewRotator refuses another. It is safe for
+// concurrent use.
 type Rotator struct {
 	c      *Client
 	cred   live
@@ -57,8 +59,9 @@ type RotatorOptions struct {
 	// (first three characters) matches the slot's secret, when only one
 	// does.
 	KeyID string
-	// Store shares the live secret between replicas. Required; it must
-	// seal its values (tokenstore.Encrypted).
+	// Store shares the live secret between replicas. Required; it must be
+	// a graphauth.ConfidentialStore (tokenstore.Encrypted around a shared
+	// store).
 	Store graphauth.Store
 	// Lease lets one replica rotate. Nil means a LocalLease of its own:
 	// right for a single replica only.
@@ -120,6 +123,8 @@ func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 		return nil, errors.New("registration: RotatorOptions.ObjectID (the app's object ID) is required")
 	case opts.Store == nil:
 		return nil, errors.New("registration: RotatorOptions.Store is required, to share the new secret between replicas")
+	case !graphauth.IsConfidential(opts.Store):
+		return nil, errors.New("registration: RotatorOptions.Store would keep the live credential readable outside this process: wrap it with tokenstore.Encrypted (an in-process graphauth.MemoryStore needs nothing)")
 	case opts.Lead < 0 || opts.Lifetime < 0 || opts.Overlap < 0 || opts.Interval < 0:
 		return nil, errors.New("registration: RotatorOptions durations must not be negative")
 	}

@@ -22,6 +22,9 @@ type landsThenTimesOut struct {
 	failed atomic.Bool
 }
 
+// Confidential is the wrapped store's: a wrapper keeps what it wraps.
+func (s *landsThenTimesOut) Confidential() bool { return graphauth.IsConfidential(s.Store) }
+
 func (s *landsThenTimesOut) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
 	if err := s.Store.Set(ctx, key, v, ttl); err != nil {
 		return err
@@ -73,6 +76,8 @@ type cutOffAtFirstWrite struct {
 	graphauth.Store
 	down atomic.Bool
 }
+
+func (s *cutOffAtFirstWrite) Confidential() bool { return graphauth.IsConfidential(s.Store) }
 
 func (s *cutOffAtFirstWrite) Get(ctx context.Context, key string) ([]byte, error) {
 	if s.down.Load() {

@@ -14,6 +14,7 @@ import (
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 	"github.com/entrakit/entrakit/registration"
+	"github.com/entrakit/entrakit/tokenstore"
 )
 
 // testClock is a clock the test moves.
@@ -191,12 +192,26 @@ func TestRotatorBadInput(t *testing.T) {
 	}
 	_, err = registration.NewRotator(c, nil, registration.RotatorOptions{ObjectID: "x", Store: store})
 	assert.Error(t, err)
+	// A shared store that would keep the secret readable (a plain Redis,
+	// say) is refused; the same store sealed is taken.
+	_, err = registration.NewRotator(c, slot, registration.RotatorOptions{ObjectID: "x", Store: plainStore{store}})
+	assert.ErrorContains(t, err, "tokenstore.Encrypted")
+	sealed, err := tokenstore.Encrypted(plainStore{store}, tokenstore.Key{ID: "k1", Secret: make([]byte, 32)})
+	require.NoError(t, err)
+	_, err = registration.NewRotator(c, slot, registration.RotatorOptions{ObjectID: "x", Store: sealed})
+	assert.NoError(t, err)
 	_, err = graphauth.NewSecretSlot("")
 	assert.Error(t, err)
 }
 
+// plainStore hides that the store it wraps is confidential, as a store that
+// leaves the process (Redis) would be.
+type plainStore struct{ graphauth.Store }
+
 // failingSets is a store whose writes fail.
 type failingSets struct{ graphauth.Store }
+
+func (f failingSets) Confidential() bool { return graphauth.IsConfidential(f.Store) }
 
 func (failingSets) Set(context.Context, string, []byte, time.Duration) error {
 	return errors.New("store unavailable")

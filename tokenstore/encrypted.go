@@ -33,7 +33,11 @@ type keyAEAD struct {
 	aead cipher.AEAD
 }
 
-var _ graphauth.Store = (*EncryptedStore)(nil)
+var _ graphauth.ConfidentialStore = (*EncryptedStore)(nil)
+
+// Confidential reports true: every value is sealed before it reaches the
+// Store beneath.
+func (e *EncryptedStore) Confidential() bool { return true }
 
 // Encrypted wraps store so that every value is sealed with AES-256-GCM under
 // the first key, bound to its store key (a value cannot be moved to another
