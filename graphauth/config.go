@@ -20,9 +20,11 @@ type Config struct {
 	CertificatePassword Secret // AZURE_CLIENT_CERTIFICATE_PASSWORD
 	FederatedTokenFile  string // AZURE_FEDERATED_TOKEN_FILE
 	AuthorityHost       string // AZURE_AUTHORITY_HOST; empty means the cloud's
-	// Flow names the flow: "secret", "certificate", "federated", or a name
-	// in the Flows passed to Flows.NewCredential. Empty means the one flow
-	// whose setting is present.
+	// Flow names the flow: "secret", "certificate", "federated",
+	// "managedidentity", or a name in the Flows passed to
+	// Flows.NewCredential. Empty means the one flow whose setting is
+	// present; a managed identity, which needs no setting, is used only when
+	// named.
 	Flow string
 }
 
@@ -31,6 +33,13 @@ const (
 	FlowSecret      = "secret"
 	FlowCertificate = "certificate"
 	FlowFederated   = "federated"
+	// FlowManagedIdentity is the Azure resource's managed identity
+	// (NewManagedIdentityCredential): the system-assigned one, or the
+	// user-assigned one whose client ID is in ClientID (AZURE_CLIENT_ID).
+	// TenantID is not needed: a managed identity gets tokens in its own
+	// tenant. Secrets, certificates and token files set beside it are left
+	// unused.
+	FlowManagedIdentity = "managedidentity"
 )
 
 // FromEnv reads the environment variables azidentity users already set:
@@ -81,13 +90,16 @@ func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error)
 		o.AuthorityHost = cfg.AuthorityHost
 	}
 	for name := range f {
-		if name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == "" {
+		if name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == FlowManagedIdentity || name == "" {
 			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(name) + " is taken by a built-in flow"}
 		}
 	}
 	flow, err := cfg.pickFlow(f)
 	if err != nil {
 		return nil, err
+	}
+	if flow == FlowManagedIdentity {
+		return cfg.managedIdentity(o)
 	}
 	if err := cfg.pastedAuthority(&o); err != nil {
 		return nil, err
@@ -127,17 +139,17 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 		set[FlowFederated] = "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)"
 	}
 	if c.Flow != "" {
-		if _, ok := custom[c.Flow]; ok {
+		if _, ok := custom[c.Flow]; ok || c.Flow == FlowManagedIdentity {
 			return c.Flow, nil
 		}
 		need := map[string]string{FlowSecret: "ClientSecret (AZURE_CLIENT_SECRET)", FlowCertificate: "CertificatePath (AZURE_CLIENT_CERTIFICATE_PATH)", FlowFederated: "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)"}
 		field, builtin := need[c.Flow]
 		if !builtin {
-			names := []string{FlowSecret, FlowCertificate, FlowFederated}
+			names := []string{FlowSecret, FlowCertificate, FlowFederated, FlowManagedIdentity}
 			for n := range custom {
 				names = append(names, n)
 			}
-			sort.Strings(names[3:])
+			sort.Strings(names[4:])
 			return "", &ConfigError{Field: "Flow", Reason: quote(c.Flow) + " is not a known flow; use one of " + strings.Join(names, ", ")}
 		}
 		if _, ok := set[c.Flow]; !ok {
@@ -147,7 +159,7 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 	}
 	switch len(set) {
 	case 0:
-		return "", &ConfigError{Field: "ClientSecret, CertificatePath or FederatedTokenFile", Reason: "none is set: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"}
+		return "", &ConfigError{Field: "ClientSecret, CertificatePath or FederatedTokenFile", Reason: "none is set: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE, or set Flow to \"managedidentity\" on an Azure resource"}
 	case 1:
 		for flow := range set {
 			return flow, nil
@@ -203,6 +215,17 @@ func (c Config) checkIDs() error {
 		return &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: err.Error()}
 	}
 	return nil
+}
+
+// managedIdentity builds the managed identity credential: ClientID, when
+// set, selects a user-assigned identity.
+func (c Config) managedIdentity(o Options) (TokenCredential, error) {
+	if c.ClientID != "" {
+		if err := ids.Client(c.ClientID); err != nil {
+			return nil, &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: err.Error() + " (for a managed identity: the user-assigned identity's client ID, or unset for the system-assigned one)"}
+		}
+	}
+	return NewManagedIdentityCredential(&ManagedIdentityOptions{Options: o, ClientID: c.ClientID})
 }
 
 func quote(s string) string { return `"` + s + `"` }

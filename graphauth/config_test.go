@@ -95,8 +95,10 @@ func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
 			assert.NotEmpty(t, ce.Reason)
 		})
 	}
-	_, err := graphauth.Flows{"secret": nil}.NewCredential(good, nil)
-	var ce *graphauth.ConfigError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "Flows", ce.Field)
+	for _, taken := range []string{graphauth.FlowSecret, graphauth.FlowManagedIdentity} {
+		_, err := graphauth.Flows{taken: nil}.NewCredential(good, nil)
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "Flows", ce.Field)
+	}
 }

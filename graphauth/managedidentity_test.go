@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -221,6 +222,39 @@ func TestManagedIdentityThroughAppServiceEndpoint(t *testing.T) {
 	reqs := srv.Requests()
 	require.NotEmpty(t, reqs)
 	assert.Equal(t, graphauthtest.IdentityEndpointPath, reqs[len(reqs)-1].Path)
+}
+
+// The managed identity flow of a Config, as a service reads it from its
+// environment: system-assigned when AZURE_CLIENT_ID is unset, else the
+// user-assigned identity it names; secrets beside it are left unused.
+func TestNewCredentialBuildsTheManagedIdentity(t *testing.T) {
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	system := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	user := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{})
+	t.Setenv("IDENTITY_ENDPOINT", srv.URL+graphauthtest.IdentityEndpointPath)
+	t.Setenv("IDENTITY_HEADER", srv.IdentityHeader())
+	for name, c := range map[string]struct {
+		cfg graphauth.Config
+		oid string
+	}{
+		"system-assigned":              {graphauth.Config{Flow: graphauth.FlowManagedIdentity}, system.ObjectID},
+		"user-assigned by client ID":   {graphauth.Config{Flow: graphauth.FlowManagedIdentity, ClientID: user.ClientID}, user.ObjectID},
+		"a secret beside it is unused": {graphauth.Config{Flow: graphauth.FlowManagedIdentity, ClientSecret: "x~unused"}, system.ObjectID},
+	} {
+		cred, err := graphauth.NewCredential(c.cfg, fakeOpts(srv))
+		require.NoError(t, err, name)
+		require.IsType(t, &graphauth.ManagedIdentityCredential{}, cred, name)
+		tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+		require.NoError(t, err, name)
+		assert.Equal(t, c.oid, claimsOf(t, tok.AccessToken)["oid"], name)
+		require.NoError(t, cred.(io.Closer).Close())
+	}
+	_, err := graphauth.NewCredential(graphauth.Config{Flow: graphauth.FlowManagedIdentity, ClientID: "my-identity"}, fakeOpts(srv))
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "ClientID (AZURE_CLIENT_ID)", ce.Field)
+	assert.Contains(t, ce.Reason, "user-assigned")
 }
 
 func TestManagedIdentityAppServiceRefusesAWrongHeader(t *testing.T) {
