@@ -217,7 +217,7 @@ func TestAPastedV1TokenURLIsAValidTenant(t *testing.T) {
 	r = verify.Run(context.Background(), cred, verify.Requirements{Roles: defaultRoles}, runOpts(srv, cfg))
 	c, _ = r.Check(verify.CheckTenantID)
 	assert.Equal(t, verify.StatusFailed, c.Status)
-	assert.Contains(t, c.Detail, "no Microsoft identity platform host")
+	assert.Contains(t, c.Detail, "is Microsoft Graph's address")
 }
 
 func TestAProbeRunsOnlyForAPermissionThatAllowsItsCall(t *testing.T) {

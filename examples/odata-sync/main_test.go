@@ -81,5 +81,5 @@ func TestTheGuideStepByStep(t *testing.T) {
 	form.TokenURL = "https://graph.microsoft.com/v1.0/users"
 	err = sync(context.Background(), form, fake, srv.Client(), 100, &out)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "no Microsoft identity platform host")
+	assert.Contains(t, err.Error(), "is Microsoft Graph's address")
 }

@@ -20,12 +20,14 @@ import (
 	"github.com/entrakit/entrakit/tokenstore/redisstore"
 )
 
-// redisServer starts a redis-server for one test (internal/redistest),
-// with short timeouts, so that a Redis that went away fails fast.
+// redisServer starts a redis-server for one test (internal/redistest). The
+// client's timeouts are generous, so that a loaded machine does not time
+// out a read the test counts on; a Redis that went away refuses
+// connections at once, and a credential gives every Store call 300 ms.
 func redisServer(t testing.TB) (*redis.Client, func()) {
 	t.Helper()
-	return redistest.Start(t, redis.Options{DialTimeout: 200 * time.Millisecond,
-		ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	return redistest.Start(t, redis.Options{DialTimeout: 2 * time.Second,
+		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, MaxRetries: -1})
 }
 
 func TestStoreOperations(t *testing.T) {
