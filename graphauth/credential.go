@@ -365,10 +365,18 @@ func (c *credential) install(e *entry, tok Token, now time.Time, extra time.Dura
 	next := c.cache.slab.next()
 	next.token, next.usableUntil = tok, tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now))-extra)
 	if !c.manual {
-		next.arm(now, func() { c.cache.dropExpired(e, next) })
+		// The timers count from the token's arrival, not from now (when
+		// its request was sent): armed from the sending, they would fire as
+		// much too late as the request took.
+		next.arm(c.now(), func() { c.cache.dropExpired(e, next) })
 	}
 	if old := c.cache.setToken(e, next); old != nil {
 		old.disarm()
+	}
+	if !c.manual && next.state.Load() == stateExpired {
+		// Expired on arrival: its timer may have fired before setToken, when
+		// dropping it found another token in its place.
+		c.cache.dropExpired(e, next)
 	}
 	e.refreshing.Store(false)
 	if c.closed.Load() { // Close ran meanwhile: take it back
