@@ -106,7 +106,7 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 	if home {
 		tenant = c.tenantID
 	} else if !c.opts.allowAny && !c.allowed(tenant) {
-		return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, tenant)
+		return Token{}, fmt.Errorf("%w: %q is not on AllowedTenants", ErrTenantNotAllowed, clip(tenant, 256))
 	}
 	if req.Resource != "" {
 		key, err := c.resourceKey(req)
@@ -146,13 +146,16 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 	return c.fetchShared(ctx, tenant, scopes, req.Claims, req.Fresh)
 }
 
-// allowed reports whether tenant may be asked for.
+// allowed reports whether tenant may be asked for. Case is folded for
+// ASCII letters alone, as the cache and the platform fold it: Unicode
+// folding would let "\u212aontoso.com" (a Kelvin sign) pass for
+// kontoso.com.
 func (c *credential) allowed(tenant string) bool {
-	if c.opts.allowAny || strings.EqualFold(tenant, c.tenantID) {
+	if c.opts.allowAny || equalFoldASCII(tenant, c.tenantID) {
 		return true
 	}
 	for _, t := range c.opts.allowed {
-		if strings.EqualFold(t, tenant) {
+		if equalFoldASCII(t, tenant) {
 			return true
 		}
 	}
@@ -177,6 +180,15 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 	}
 	if len(scopes) == 0 {
 		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
+	}
+	if tenant != c.tenantID {
+		// Checked before it takes a key: with AllowedTenants "*" the tenant
+		// is often outside input, and one holding a NUL, a "/" or a line
+		// break would otherwise reach the authority URL and the logs, and
+		// share the flight and throttle keys of another tenant's requests.
+		if err := ids.Tenant(tenant); err != nil {
+			return Token{}, &ConfigError{Field: "TokenRequest.TenantID", Reason: err.Error(), Err: ErrTenantNotAllowed}
+		}
 	}
 	c.tel.miss()
 	e := c.cache.getOrCreate(tenant, scopes, &scopes[0] == &c.scopes[0]) // the credential's own scopes need no copy

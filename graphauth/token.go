@@ -31,7 +31,9 @@ type TokenRequest struct {
 	Resource string
 	// TenantID overrides the credential's tenant, for multi-tenant apps. It
 	// must be on Options.AllowedTenants, or the request is refused with
-	// ErrTenantNotAllowed before anything is sent.
+	// ErrTenantNotAllowed before anything is sent. With AllowedTenants "*",
+	// one that is neither a GUID nor a domain name ("common" included) is
+	// refused the same way, with a *ConfigError that says why.
 	TenantID string
 	// Claims is a claims challenge (JSON) from a resource, for continuous
 	// access evaluation; a token with claims is never served from the cache.
