@@ -48,3 +48,53 @@ func TestASlowlyFetchedTokenIsTimedFromItsExpiryNotFromItsArrival(t *testing.T) 
 	require.NotNil(t, p)
 	assert.Equal(t, stateDue, c.state(p), "a token past its refresh time is due at once")
 }
+
+// A key taken out while its token was being fetched (a failed request with
+// claims for the same key, or its last token expiring) comes back when the
+// token is installed: a hit must not miss it, and ask again.
+func TestATokenInstalledForARemovedKeyIsFound(t *testing.T) {
+	t.Parallel()
+	c := newTokenCache()
+	scopes := []string{"s"}
+	sh := c.scopesHash(scopes)
+	e := c.getOrCreate("contoso.com", scopes, true)
+	c.removeIfEmpty(e, nil)
+	require.Nil(t, c.get("contoso.com", scopes, sh))
+	p := &cachedToken{}
+	c.setToken(e, p)
+	got, tok := c.lookup("CONTOSO.com", scopes, sh)
+	assert.Same(t, e, got, "the key is back")
+	assert.Same(t, p, tok, "with its token")
+
+	// Unless another entry took the key meanwhile: there is one entry a key.
+	c.removeIfEmpty(e, nil) // holds a token: stays
+	require.Same(t, e, c.get("contoso.com", scopes, sh))
+	c.setToken(e, nil)
+	c.removeIfEmpty(e, nil)
+	e2 := c.getOrCreate("contoso.com", scopes, true)
+	require.NotSame(t, e, e2)
+	c.setToken(e, &cachedToken{})
+	assert.Same(t, e2, c.get("contoso.com", scopes, sh))
+	assert.Equal(t, 1, c.len())
+}
+
+// Once the cache is closed nothing is installed, so that an install that
+// passed Close's flag just before Close ran cannot leave a token that a
+// Token call after Close would be served.
+func TestAClosedCacheInstallsNothing(t *testing.T) {
+	t.Parallel()
+	c := realClockEngine(t)
+	sent := time.Now()
+	c.install(c.home, Token{AccessToken: "x", ExpiresOn: sent.Add(time.Hour), RefreshOn: sent.Add(30 * time.Minute)}, sent, 0)
+	require.NotNil(t, c.home.tok.Load())
+	forgot := c.cache.close()
+	assert.Len(t, forgot, 1)
+	assert.Nil(t, c.home.tok.Load())
+	// An install under way when Close ran: past its closed check already.
+	p := c.cache.slab.next()
+	p.token = Token{AccessToken: "y"}
+	c.cache.setToken(c.home, p)
+	_, got := c.cache.lookup(c.tenantID, c.scopes, c.scopesH)
+	assert.Nil(t, got, "a hit finds nothing after close")
+	assert.Nil(t, c.home.tok.Load())
+}

@@ -380,22 +380,21 @@ func (c *credential) install(e *entry, tok Token, now time.Time, extra time.Dura
 		// The timers count from the token's arrival, not from now (when
 		// its request was sent): armed from the sending, they would fire as
 		// much too late as the request took.
-		next.arm(c.now(), func() { c.cache.dropExpired(e, next) })
+		next.arm(c.now(), func() { c.cache.dropExpired(e, next, c.home) })
 	}
 	if old := c.cache.setToken(e, next); old != nil {
 		old.disarm()
 	}
+	if c.cache.closed.Load() { // Close ran meanwhile: setToken installed nothing
+		next.disarm()
+		return
+	}
 	if !c.manual && next.state.Load() == stateExpired {
 		// Expired on arrival: its timer may have fired before setToken, when
 		// dropping it found another token in its place.
-		c.cache.dropExpired(e, next)
+		c.cache.dropExpired(e, next, c.home)
 	}
 	e.refreshing.Store(false)
-	if c.closed.Load() { // Close ran meanwhile: take it back
-		if p := c.cache.setToken(e, nil); p != nil {
-			p.disarm()
-		}
-	}
 }
 
 func firstLine(s string) string {

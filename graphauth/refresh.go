@@ -160,10 +160,8 @@ func (c *credential) Close() error {
 	close(c.done)
 	c.inflight.closeAll()
 	c.writes.close()
-	c.cache.each(func(e *entry) {
-		if p := c.cache.setToken(e, nil); p != nil {
-			p.disarm()
-		}
-	})
+	for _, p := range c.cache.close() {
+		p.disarm()
+	}
 	return nil
 }
