@@ -157,11 +157,13 @@ func (c *credential) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	close(c.done)
-	c.inflight.closeAll()
-	c.writes.close()
+	// Tokens first: no call is served one while Close waits for a Store
+	// that hangs.
 	for _, p := range c.cache.close() {
 		p.disarm()
 	}
+	close(c.done)
+	c.inflight.closeAll()
+	c.writes.close()
 	return nil
 }
