@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,16 @@ func TestAClosedCacheInstallsNothing(t *testing.T) {
 	_, got := c.cache.lookup(c.tenantID, c.scopes, c.scopesH)
 	assert.Nil(t, got, "a hit finds nothing after close")
 	assert.Nil(t, c.home.tok.Load())
+}
+
+// The Store's keys fold case as the cache's do, ASCII letters alone: two
+// keys the cache keeps apart never share a Store entry, and the keys of
+// ASCII spellings are those every earlier version wrote.
+func TestStoreKeysFoldASCIICaseOnly(t *testing.T) {
+	t.Parallel()
+	const client = "22222222-2222-4222-8222-222222222222"
+	k := storeKey(client, "contoso.com", []string{"api://kontoso/.default"})
+	assert.NotEqual(t, k, storeKey(client, "contoso.com", []string{"api://\u212aontoso/.default"}))
+	assert.Equal(t, k, storeKey(strings.ToUpper(client), "CONTOSO.com", []string{"API://Kontoso/.default"}))
+	assert.Equal(t, "entrakit:token:"+client+":contoso.com:", k[:len(k)-24])
 }
