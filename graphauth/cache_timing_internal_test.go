@@ -3,6 +3,7 @@ package graphauth
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,4 +111,53 @@ func TestStoreKeysFoldASCIICaseOnly(t *testing.T) {
 	assert.NotEqual(t, k, storeKey(client, "contoso.com", []string{"api://\u212aontoso/.default"}))
 	assert.Equal(t, k, storeKey(strings.ToUpper(client), "CONTOSO.com", []string{"API://Kontoso/.default"}))
 	assert.Equal(t, "entrakit:token:"+client+":contoso.com:", k[:len(k)-24])
+}
+
+// Installs, expiries (which take keys out), failed fetches (removeIfEmpty)
+// and new keys, all at once over a few shared keys: afterwards each key has
+// one entry at most, and the token of every entry in the table is what a
+// hit finds (run with -race).
+func TestCacheKeysComeAndGoConcurrently(t *testing.T) {
+	t.Parallel()
+	c := newTokenCache()
+	scopes := []string{"s"}
+	sh := c.scopesHash(scopes)
+	home := c.getOrCreate("home.example", scopes, true)
+	tenants := []string{"a.example", "B.example", "c.EXAMPLE", "d.example", "e.example", "f.example", "g.example", "h.example"}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 3000 {
+				tenant := tenants[(i*5+w)%len(tenants)]
+				if i%2 == 0 {
+					tenant = strings.ToUpper(tenant)
+				}
+				e := c.getOrCreate(tenant, scopes, true)
+				switch (i + w) % 4 {
+				case 0, 1:
+					c.setToken(e, &cachedToken{})
+				case 2:
+					if p := e.tok.Load(); p != nil {
+						c.dropExpired(e, p, home)
+					}
+				case 3:
+					c.removeIfEmpty(e, home)
+				}
+				c.lookup(tenant, scopes, sh) // a reader among the writers
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]*entry{}
+	c.each(func(e *entry) {
+		k := lowerASCII(e.tenant)
+		if other := seen[k]; other != nil {
+			t.Errorf("%s: two entries", k)
+		}
+		seen[k] = e
+		got, p := c.lookup(strings.ToUpper(e.tenant), scopes, sh)
+		assert.Same(t, e, got, k)
+		assert.Same(t, e.tok.Load(), p, "%s: the slot holds the entry's token", k)
+	})
+	assert.Contains(t, seen, "home.example", "the credential's own key stays")
 }
