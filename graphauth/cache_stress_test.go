@@ -17,15 +17,15 @@ import (
 )
 
 // Many callers over many tenants, each asked for in four spellings (ID and
-// domain, either case) and three shapes (the default scope, the same scope
-// spelt in capitals, the v1 resource), while short-lived tokens are
+// domain, either case) and five shapes (the default scope, the same scope
+// spelt in capitals, the v1 resource, Fresh, a claims challenge), while short-lived tokens are
 // refreshed and expire, and Close lands in the middle: every token served
 // is the asked tenant's (its tid claim) and of the asked kind, a slot
 // always holds its entry's token (CachedTokens panics otherwise), and once
 // Close has returned nothing is served. Run with -race.
 func TestManyTenantsWhileTokensExpireAndTheCredentialCloses(t *testing.T) {
 	t.Parallel()
-	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLifetime: 2 * time.Second})
+	srv := graphauthtest.NewServer(&graphauthtest.Options{TokenLifetime: 3 * time.Second})
 	defer srv.Close()
 	type tenant struct{ id, domain string }
 	var tenants []tenant
@@ -53,11 +53,17 @@ func TestManyTenantsWhileTokensExpireAndTheCredentialCloses(t *testing.T) {
 				tn := tenants[i%len(tenants)]
 				spelling := []string{tn.id, strings.ToUpper(tn.id), tn.domain, strings.ToUpper(tn.domain)}[i/len(tenants)%4]
 				req := graphauth.TokenRequest{TenantID: spelling}
-				switch i / (4 * len(tenants)) % 3 {
+				switch i / (4 * len(tenants)) % 5 {
 				case 1:
 					req.Scopes = []string{"HTTPS://GRAPH.MICROSOFT.COM/.default"}
 				case 2:
 					req.Resource = "https://graph.microsoft.com"
+				case 3:
+					req.Fresh = i%7 == 0
+				case 4:
+					if i%11 == 0 {
+						req.Claims = `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
+					}
 				}
 				wasClosed := closed.Load()
 				tok, err := cred.Token(context.Background(), req)
@@ -68,7 +74,9 @@ func TestManyTenantsWhileTokensExpireAndTheCredentialCloses(t *testing.T) {
 					return
 				}
 				if err != nil {
-					if !errors.Is(err, graphauth.ErrClosed) {
+					// A loaded machine can take longer than a short lifetime
+					// to answer: the token is then refused, rightly.
+					if !errors.Is(err, graphauth.ErrClosed) && !errors.Is(err, graphauth.ErrUnexpectedResponse) {
 						t.Errorf("%s: %v", spelling, err)
 					}
 					continue
@@ -82,7 +90,7 @@ func TestManyTenantsWhileTokensExpireAndTheCredentialCloses(t *testing.T) {
 			}
 		})
 	}
-	// Tokens are refreshed at about one second and expire at two: let
+	// Tokens are refreshed at about 1.5 s and expire at three: let
 	// several generations pass, checking the slots as they go.
 	for range 25 {
 		time.Sleep(200 * time.Millisecond)
