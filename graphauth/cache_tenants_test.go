@@ -77,3 +77,22 @@ func clipped(s string) string {
 	}
 	return s
 }
+
+// A caller that writes into a token's Scopes changes neither the key nor
+// which token the next call is served.
+func TestATokensScopesAreNotTheCacheKey(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := secretCred(t, srv, nil)
+	ctx := context.Background()
+	req := graphauth.TokenRequest{Scopes: []string{"https://graph.microsoft.com/.default"}}
+	first, err := cred.Token(ctx, req)
+	require.NoError(t, err)
+	first.Scopes[0] = "api://elsewhere/.default"
+	req.Scopes[0] = "api://elsewhere/.default"
+	again, err := cred.Token(ctx, graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, first.AccessToken, again.AccessToken)
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken), "served from the cache")
+}
