@@ -24,7 +24,8 @@ const cacheShards = 256
 type tokenCache struct {
 	seed   uint64 // random per cache, so that callers cannot aim keys at one slot
 	shards [cacheShards]cacheShard
-	slab   tokenSlab // where cached tokens are allocated
+	slab   tokenSlab   // where cached tokens are allocated
+	closed atomic.Bool // set by close: setToken installs nothing any more
 }
 
 type cacheShard struct {
@@ -99,7 +100,13 @@ func (c *tokenCache) get(tenant string, scopes []string, scopesHash uint64) *ent
 
 // setToken makes p (nil: none) e's current token and returns the one it
 // replaces. It writes the entry and its slot together, so that a hit, which
-// reads the slot, sees what the entry holds.
+// reads the slot, sees what the entry holds. Once the cache is closed it
+// installs nil instead of p.
+//
+// An entry that was taken out while its token was being fetched (it had
+// none: a failed request for the same key, or its last token expired) is
+// put back, so that its token is found; unless another entry has taken its
+// key meanwhile, whose own fetch fills it.
 func (c *tokenCache) setToken(e *entry, p *cachedToken) *cachedToken {
 	if p != nil {
 		p.key = e.cacheKey
@@ -107,11 +114,41 @@ func (c *tokenCache) setToken(e *entry, p *cachedToken) *cachedToken {
 	sh := &c.shards[e.hash%cacheShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	if c.closed.Load() { // read under the lock: see close
+		p = nil
+	}
 	old := e.tok.Swap(p)
-	if s := sh.tab.Load().find(e); s != nil {
+	t := sh.tab.Load()
+	if s := t.find(e); s != nil {
 		s.tok.Store(p)
+	} else if p != nil && t.holding(e) == nil {
+		sh.tab.Store(t.with(e))
 	}
 	return old
+}
+
+// close forgets every token, and makes later setToken calls install none,
+// so that once it returns no hit finds a token, whatever installs ran
+// alongside. It returns the tokens forgotten.
+func (c *tokenCache) close() []*cachedToken {
+	c.closed.Store(true)
+	var forgot []*cachedToken
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		if t := sh.tab.Load(); t != nil {
+			for j := range t.slots {
+				if s := &t.slots[j]; s.e != nil {
+					if p := s.e.tok.Swap(nil); p != nil {
+						forgot = append(forgot, p)
+					}
+					s.tok.Store(nil)
+				}
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return forgot
 }
 
 // getOrCreate returns the entry for the key, adding it if needed. owned
@@ -193,6 +230,20 @@ func (t *table) put(e *entry, tok *cachedToken) {
 	t.n++
 }
 
+// holding returns the entry t holds for e's key (e itself or another), or
+// nil.
+func (t *table) holding(e *entry) *entry {
+	if t == nil {
+		return nil
+	}
+	for i := (e.hash / cacheShards) & t.mask; t.slots[i].e != nil; i = (i + 1) & t.mask {
+		if s := &t.slots[i]; s.hash == e.hash && s.e.matches(e.tenant, e.scopes) {
+			return s.e
+		}
+	}
+	return nil
+}
+
 // find returns e's slot, or nil if t does not hold e.
 func (t *table) find(e *entry) *slot {
 	if t == nil {
@@ -215,16 +266,27 @@ func (c *tokenCache) len() int {
 
 // dropExpired forgets p if it is still e's token: an expired token is never
 // served, and forgetting it frees the access token and, once its
-// neighbours go too, its slab block.
-func (c *tokenCache) dropExpired(e *entry, p *cachedToken) {
+// neighbours go too, its slab block. The key goes too, unless it is keep
+// (the credential's own) or a background refresh of it runs, so that
+// tenants asked for once and never again leave nothing behind; a fetch
+// for it under way puts it back when it installs (see setToken).
+func (c *tokenCache) dropExpired(e *entry, p *cachedToken, keep *entry) {
 	sh := &c.shards[e.hash%cacheShards]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if e.tok.CompareAndSwap(p, nil) {
-		if s := sh.tab.Load().find(e); s != nil {
-			s.tok.Store(nil)
-		}
+	if !e.tok.CompareAndSwap(p, nil) {
+		return
 	}
+	t := sh.tab.Load()
+	s := t.find(e)
+	if s == nil {
+		return
+	}
+	if e == keep || e.running.Load() {
+		s.tok.Store(nil)
+		return
+	}
+	sh.tab.Store(t.without(e))
 }
 
 // removeIfEmpty takes e out of the cache if it holds no token, so that keys

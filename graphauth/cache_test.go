@@ -198,6 +198,8 @@ func TestExpiredTokensAreForgotten(t *testing.T) {
 	eng := graphauth.EngineOf(cred)
 	require.Equal(t, 3, eng.CachedTokens())
 	require.Eventually(t, func() bool { return eng.CachedTokens() == 0 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return eng.CachedKeys() == 1 }, 10*time.Second, 20*time.Millisecond,
+		"nor their keys: only the credential's own stays")
 	srv.ResetLog()
 	_, err := cred.Token(ctx, graphauth.TokenRequest{TenantID: tenants[1]})
 	require.NoError(t, err)

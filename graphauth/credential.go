@@ -106,7 +106,7 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 	if home {
 		tenant = c.tenantID
 	} else if !c.opts.allowAny && !c.allowed(tenant) {
-		return Token{}, fmt.Errorf("%w: %s is not on AllowedTenants", ErrTenantNotAllowed, tenant)
+		return Token{}, fmt.Errorf("%w: %q is not on AllowedTenants", ErrTenantNotAllowed, clip(tenant, 256))
 	}
 	if req.Resource != "" {
 		key, err := c.resourceKey(req)
@@ -146,13 +146,16 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 	return c.fetchShared(ctx, tenant, scopes, req.Claims, req.Fresh)
 }
 
-// allowed reports whether tenant may be asked for.
+// allowed reports whether tenant may be asked for. Case is folded for
+// ASCII letters alone, as the cache and the platform fold it: Unicode
+// folding would let "\u212aontoso.com" (a Kelvin sign) pass for
+// kontoso.com.
 func (c *credential) allowed(tenant string) bool {
-	if c.opts.allowAny || strings.EqualFold(tenant, c.tenantID) {
+	if c.opts.allowAny || equalFoldASCII(tenant, c.tenantID) {
 		return true
 	}
 	for _, t := range c.opts.allowed {
-		if strings.EqualFold(t, tenant) {
+		if equalFoldASCII(t, tenant) {
 			return true
 		}
 	}
@@ -177,6 +180,15 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 	}
 	if len(scopes) == 0 {
 		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
+	}
+	if tenant != c.tenantID {
+		// Checked before it takes a key: with AllowedTenants "*" the tenant
+		// is often outside input, and one holding a NUL, a "/" or a line
+		// break would otherwise reach the authority URL and the logs, and
+		// share the flight and throttle keys of another tenant's requests.
+		if err := ids.Tenant(tenant); err != nil {
+			return Token{}, &ConfigError{Field: "TokenRequest.TenantID", Reason: err.Error(), Err: ErrTenantNotAllowed}
+		}
 	}
 	c.tel.miss()
 	e := c.cache.getOrCreate(tenant, scopes, &scopes[0] == &c.scopes[0]) // the credential's own scopes need no copy
@@ -365,17 +377,24 @@ func (c *credential) install(e *entry, tok Token, now time.Time, extra time.Dura
 	next := c.cache.slab.next()
 	next.token, next.usableUntil = tok, tok.ExpiresOn.Add(-safetyMargin(tok.ExpiresOn.Sub(now))-extra)
 	if !c.manual {
-		next.arm(now, func() { c.cache.dropExpired(e, next) })
+		// The timers count from the token's arrival, not from now (when
+		// its request was sent): armed from the sending, they would fire as
+		// much too late as the request took.
+		next.arm(c.now(), func() { c.cache.dropExpired(e, next, c.home) })
 	}
 	if old := c.cache.setToken(e, next); old != nil {
 		old.disarm()
 	}
-	e.refreshing.Store(false)
-	if c.closed.Load() { // Close ran meanwhile: take it back
-		if p := c.cache.setToken(e, nil); p != nil {
-			p.disarm()
-		}
+	if c.cache.closed.Load() { // Close ran meanwhile: setToken installed nothing
+		next.disarm()
+		return
 	}
+	if !c.manual && next.state.Load() == stateExpired {
+		// Expired on arrival: its timer may have fired before setToken, when
+		// dropping it found another token in its place.
+		c.cache.dropExpired(e, next, c.home)
+	}
+	e.refreshing.Store(false)
 }
 
 func firstLine(s string) string {

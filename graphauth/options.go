@@ -33,7 +33,8 @@ type Options struct {
 	// process shares; http.DefaultClient is never used.
 	HTTPClient *http.Client
 	// AllowedTenants are the tenants, besides the credential's own, that a
-	// TokenRequest may name. "*" allows any tenant. Nil allows only the
+	// TokenRequest may name, compared ignoring ASCII case. "*" allows any
+	// tenant named by a GUID or a domain name. Nil allows only the
 	// credential's own tenant.
 	AllowedTenants []string
 	// Logger receives the credential's log records. Nil means silent. No

@@ -157,13 +157,13 @@ func (c *credential) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	// Tokens first: no call is served one while Close waits for a Store
+	// that hangs.
+	for _, p := range c.cache.close() {
+		p.disarm()
+	}
 	close(c.done)
 	c.inflight.closeAll()
 	c.writes.close()
-	c.cache.each(func(e *entry) {
-		if p := c.cache.setToken(e, nil); p != nil {
-			p.disarm()
-		}
-	})
 	return nil
 }

@@ -79,48 +79,46 @@ func spentOnTheWay(life time.Duration, sent, now time.Time) bool {
 // MSAL also keeps the endpoints of every tenant it is asked about, and
 // never lets go of them (about 500 bytes a tenant). So that tenants which
 // only ever fail (a multi-tenant app asked for tenants that never
-// consented) cannot grow the process without bound, the client is replaced
-// by a new one after maxFailedTenants failures in other tenants. Tenants'
-// discovery documents are answered locally (see discovery), so the new
-// client finds its endpoints without a request.
+// consented), or that were served and then went idle (the engine forgets
+// their keys, MSAL would not), cannot grow the process without bound, the
+// client is replaced by a new one after maxOtherRequests requests for
+// other tenants. Tenants' discovery documents are answered locally (see
+// discovery), so the new client finds its endpoints without a request: a
+// replacement costs the building of a client, once in that many requests.
 type msalSource struct {
 	home   string // the credential's tenant, which MSAL's authority names
 	build  func() (confidential.Client, error)
+	limit  int // maxOtherRequests; tests lower it
 	mu     sync.Mutex
 	client confidential.Client
-	failed int // failed requests for other tenants since the client was built
+	others int // requests for other tenants since the client was built
 }
 
-const maxFailedTenants = 256
+const maxOtherRequests = 256
 
 func newMSALSource(home string, build func() (confidential.Client, error)) (*msalSource, error) {
 	client, err := build()
 	if err != nil {
 		return nil, err
 	}
-	return &msalSource{home: home, build: build, client: client}, nil
+	return &msalSource{home: home, build: build, limit: maxOtherRequests, client: client}, nil
 }
 
-func (s *msalSource) current() confidential.Client {
+// clientFor returns the client to ask for tenant with, counting a request for
+// another tenant, and first replacing the client once too many have been
+// made with it.
+func (s *msalSource) clientFor(tenant string) confidential.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.client
-}
-
-// failedFor counts a failure in tenant, and replaces the client once too
-// many other tenants have failed.
-func (s *msalSource) failedFor(tenant string) {
 	if tenant == s.home {
-		return
+		return s.client
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.failed++; s.failed < maxFailedTenants {
-		return
+	if s.others++; s.others > s.limit {
+		if client, err := s.build(); err == nil {
+			s.client, s.others = client, 1
+		}
 	}
-	if client, err := s.build(); err == nil {
-		s.client, s.failed = client, 0
-	}
+	return s.client
 }
 
 func (s *msalSource) token(ctx context.Context, q tokenQuery) (issued, error) {
@@ -133,9 +131,8 @@ func (s *msalSource) token(ctx context.Context, q tokenQuery) (issued, error) {
 	if q.claims != "" {
 		opts = append(opts, confidential.WithClaims(q.claims))
 	}
-	res, err := s.current().AcquireTokenByCredential(ctx, q.scopes, opts...)
+	res, err := s.clientFor(q.tenant).AcquireTokenByCredential(ctx, q.scopes, opts...)
 	if err != nil {
-		s.failedFor(q.tenant)
 		return issued{}, classify(err, cp)
 	}
 	out := issued{accessToken: res.AccessToken, expiresOn: res.ExpiresOn}

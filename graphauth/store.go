@@ -220,10 +220,13 @@ type storedToken struct {
 	RefreshOn   int64  `json:"r"`
 }
 
-// storeKey partitions the Store by app, tenant and scopes.
+// storeKey partitions the Store by app, tenant and scopes. Case is folded
+// for ASCII letters alone, as the in-process cache folds it: with Unicode
+// folding, a scope spelt with a Kelvin sign would share the key of one
+// spelt with a k, which the cache (and the platform) keep apart.
 func storeKey(clientID, tenant string, scopes []string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(strings.Join(scopes, " "))))
-	return "entrakit:token:" + strings.ToLower(clientID) + ":" + strings.ToLower(tenant) + ":" + hex.EncodeToString(sum[:12])
+	sum := sha256.Sum256([]byte(lowerASCII(strings.Join(scopes, " "))))
+	return "entrakit:token:" + lowerASCII(clientID) + ":" + lowerASCII(tenant) + ":" + hex.EncodeToString(sum[:12])
 }
 
 // fromStore reads a token another replica cached. ok is false on a miss, a

@@ -31,7 +31,9 @@ type TokenRequest struct {
 	Resource string
 	// TenantID overrides the credential's tenant, for multi-tenant apps. It
 	// must be on Options.AllowedTenants, or the request is refused with
-	// ErrTenantNotAllowed before anything is sent.
+	// ErrTenantNotAllowed before anything is sent. With AllowedTenants "*",
+	// one that is neither a GUID nor a domain name ("common" included) is
+	// refused the same way, with a *ConfigError that says why.
 	TenantID string
 	// Claims is a claims challenge (JSON) from a resource, for continuous
 	// access evaluation; a token with claims is never served from the cache.
@@ -50,8 +52,11 @@ type Token struct {
 	ExpiresOn   time.Time // when the platform stops accepting it
 	RefreshOn   time.Time // when the credential fetches its successor
 	TenantID    string
-	Scopes      []string // the scopes asked for; nil for a v1 token
-	Resource    string   // the resource of a v1 token (TokenRequest.Resource); empty otherwise
+	// Scopes are the scopes asked for; nil for a v1 token. Every caller
+	// served one cached token shares this slice (a hit allocates nothing):
+	// read it, do not change it.
+	Scopes   []string
+	Resource string // the resource of a v1 token (TokenRequest.Resource); empty otherwise
 	// CredentialName names the client credential that got the token, for a
 	// FallbackCredential (the name given to SecretValue, Certificate, ...);
 	// empty for other credentials and for a token taken from the Store.
