@@ -349,3 +349,16 @@ func TestConcurrentFirstTokensShareOneDiscovery(t *testing.T) {
 	_, err := secretCred(t, srv2, privateHost(t, srv2)).Token(context.Background(), graphauth.TokenRequest{})
 	assert.Error(t, err)
 }
+
+// A token's times carry no monotonic clock reading, so that whoever
+// compares them with time.Now (azcore's token policy, a caller's own check)
+// judges them by the wall clock, also after the machine was suspended.
+func TestTokenTimesAreWallClockTimes(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok, err := secretCred(t, srv, nil).Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.True(t, tok.ExpiresOn == tok.ExpiresOn.Round(0), "ExpiresOn has a monotonic reading")
+	assert.True(t, tok.RefreshOn == tok.RefreshOn.Round(0), "RefreshOn has a monotonic reading")
+}

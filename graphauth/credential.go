@@ -319,10 +319,14 @@ func (c *credential) validate(got issued, start, now time.Time, e *entry) (Token
 		jitter := time.Duration(rand.Int64N(int64(life/10) + 1))
 		refreshIn = time.Duration(float64(life)*c.opts.share) - jitter
 	}
+	// Wall-clock times (Round(0) drops the monotonic reading): whoever
+	// compares them with time.Now, azcore's token policy say, then judges
+	// them right after the machine was suspended, when the monotonic clock
+	// stood still.
 	return withScopes(Token{
 		AccessToken:    got.accessToken,
-		ExpiresOn:      start.Add(life),
-		RefreshOn:      start.Add(refreshIn),
+		ExpiresOn:      start.Add(life).Round(0),
+		RefreshOn:      start.Add(refreshIn).Round(0),
 		TenantID:       e.tenant,
 		CredentialName: got.via,
 	}, e.scopes), nil

@@ -111,7 +111,7 @@ func (s *SignIn) userFrom(ctx context.Context, res confidential.AuthResult, cp *
 	return &User{
 		AccountID: res.Account.HomeAccountID, TenantID: str("tid"), ObjectID: str("oid"),
 		Username: str("preferred_username"), Name: str("name"),
-		Token: Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn, TenantID: str("tid"), Scopes: grantedScopes(res.GrantedScopes)},
+		Token: Token{AccessToken: res.AccessToken, ExpiresOn: res.ExpiresOn.Round(0), TenantID: str("tid"), Scopes: grantedScopes(res.GrantedScopes)},
 	}, nil
 }
 

@@ -91,7 +91,7 @@ func (s *SignIn) token(ctx context.Context, accountID string, scopes []string, c
 	if s.opts.clock != nil { // MSAL stamps by the wall clock; say it by the injected one
 		expires = s.now().Add(time.Until(expires))
 	}
-	return Token{AccessToken: res.AccessToken, ExpiresOn: expires, TenantID: res.Account.Realm, Scopes: grantedScopes(res.GrantedScopes)}, nil
+	return Token{AccessToken: res.AccessToken, ExpiresOn: expires.Round(0), TenantID: res.Account.Realm, Scopes: grantedScopes(res.GrantedScopes)}, nil
 }
 
 // checkTokenResponse refuses a token response that MSAL accepted but the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 )
@@ -17,6 +18,9 @@ import (
 // "insufficient_claims" and claims), it gets a token satisfying the claims
 // and sends the request once more, replaying the body through
 // Request.GetBody; a request whose body cannot be replayed gets the 401.
+// It does the same, with a fresh token (TokenRequest.Fresh), after a 401
+// for a token whose ExpiresOn had passed by the wall clock: one a cache
+// served after the machine was suspended, when timers stand still.
 //
 // The token goes only where it belongs: to a host on AllowedHosts, over
 // https (plain http only to a loopback host), and only to the host the
@@ -68,12 +72,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := t.checkHost(req); err != nil {
 		return nil, err
 	}
-	resp, err := t.send(req, t.Request)
+	resp, sent, err := t.send(req, t.Request)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	claims, ok := ClaimsChallenge(resp.Header)
-	if !ok || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+	r := t.Request
+	if claims, ok := ClaimsChallenge(resp.Header); ok {
+		r.Claims = claims
+	} else if expiredByTheWallClock(sent) {
+		r.Fresh = true
+	} else {
+		return resp, nil
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
@@ -86,15 +97,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		retry.Body = body
 	}
-	r := t.Request
-	r.Claims = claims
-	return t.send(retry, r)
+	resp, _, err = t.send(retry, r)
+	return resp, err
 }
 
-func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, error) {
+// expiredByTheWallClock reports whether tok had expired by the wall clock
+// when the resource refused it. A cache judges its tokens by timers, which
+// follow the monotonic clock; on a machine that was suspended (a laptop, a
+// frozen sandbox) that clock stood still, so the cache can serve a token
+// whose end has passed. The wall clock is read only after a 401.
+func expiredByTheWallClock(tok Token) bool {
+	return !tok.ExpiresOn.IsZero() && !time.Now().Round(0).Before(tok.ExpiresOn.Round(0))
+}
+
+func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, Token, error) {
 	tok, err := t.Credential.Token(req.Context(), tr)
 	if err != nil {
-		return nil, err
+		return nil, Token{}, err
 	}
 	out := req.Clone(req.Context())
 	out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
@@ -109,7 +128,7 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, er
 		// even when Base does not set it.
 		resp.Request = out
 	}
-	return resp, err
+	return resp, tok, err
 }
 
 // ClaimsChallenge extracts the claims of a continuous access evaluation

@@ -2,13 +2,16 @@ package graphauth_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -309,4 +312,56 @@ func TestTransportAllowedHostsEntries(t *testing.T) {
 		assert.Equal(t, "Transport.AllowedHosts", ce.Field)
 		assert.ErrorIs(t, err, graphauth.ErrHostNotAllowed)
 	}
+}
+
+// suspendedCred serves, from its cache, a token whose end passed while the
+// machine slept (its timers stood still), and a good one when asked Fresh.
+type suspendedCred struct{ fresh atomic.Int32 }
+
+func (c *suspendedCred) Token(_ context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
+	if req.Fresh {
+		c.fresh.Add(1)
+		return graphauth.Token{AccessToken: "fresh", ExpiresOn: time.Now().Add(time.Hour)}, nil
+	}
+	return graphauth.Token{AccessToken: "stale", ExpiresOn: time.Now().Add(-time.Minute)}, nil
+}
+
+// After a suspend, the 401 for a token expired by the wall clock is retried
+// once with a fresh token, the body replayed; a 401 for a token still valid
+// by the wall clock is returned as it is, with no token request.
+func TestTransportRetriesATokenThatExpiredWhileTheMachineSlept(t *testing.T) {
+	t.Parallel()
+	var bodies []string
+	var mu sync.Mutex
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, r.Header.Get("Authorization")+" "+string(b))
+		mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer fresh" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer api.Close()
+	cred := &suspendedCred{}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: cred, AllowedHosts: []string{api.URL}}}
+	resp, err := client.Post(api.URL+"/v1.0/users", "application/json", strings.NewReader(`{"a":1}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, int32(1), cred.fresh.Load())
+	assert.Equal(t, []string{`Bearer stale {"a":1}`, `Bearer fresh {"a":1}`}, bodies)
+
+	// A token the wall clock still calls valid: its 401 is the resource's
+	// word, not a stale cache, and comes back without a token request.
+	valid := &staticCred{}
+	client = &http.Client{Transport: &graphauth.Transport{Credential: valid, AllowedHosts: []string{api.URL}}}
+	resp, err = client.Get(api.URL + "/v1.0/me")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, int32(1), valid.calls.Load())
 }
