@@ -58,3 +58,41 @@ func TestReplicasUpdatingManyTenantsLoseNoWrite(t *testing.T) {
 	}
 	assert.Equal(t, len(regs)*workers*rounds, total)
 }
+
+// An Update that other writers keep overtaking ends with its context, and a
+// value replaced by one that is not a record's JSON between the read and
+// the write ends it with an error, writing nothing.
+func TestUpdateOvertakenEndsWithItsContextOrTheBadValue(t *testing.T) {
+	rdb := redisServer(t)
+	other := redis.NewClient(rdb.Options())
+	t.Cleanup(func() { other.Close() })
+	reg := redisregistry.New(rdb, "console")
+	id := "bbbbbbbb-0000-4000-8000-000000000002"
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	_, _, err := reg.Update(ctx, id, func(cur consent.Record, ok bool) (consent.Record, bool) {
+		calls++
+		if calls == 3 {
+			cancel()
+		}
+		require.NoError(t, other.HSet(context.Background(), "console:tenants", "another-tenant", fmt.Sprint(calls)).Err())
+		return consent.Record{TenantID: id, Status: consent.StatusConfirmed}, true
+	})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.LessOrEqual(t, calls, 4)
+	_, ok, err := reg.Get(context.Background(), id)
+	require.NoError(t, err)
+	assert.False(t, ok, "nothing written")
+
+	calls = 0
+	_, _, err = reg.Update(context.Background(), id, func(cur consent.Record, ok bool) (consent.Record, bool) {
+		calls++
+		require.NoError(t, other.HSet(context.Background(), "console:tenants", id, "{not json").Err())
+		return consent.Record{TenantID: id, Status: consent.StatusConfirmed}, true
+	})
+	assert.ErrorContains(t, err, "not a consent record")
+	assert.Equal(t, 1, calls)
+	raw, err := rdb.HGet(context.Background(), "console:tenants", id).Result()
+	require.NoError(t, err)
+	assert.Equal(t, "{not json", raw, "the bad value is not overwritten unseen")
+}
