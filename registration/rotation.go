@@ -124,7 +124,7 @@ func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 	case opts.Store == nil:
 		return nil, errors.New("registration: RotatorOptions.Store is required, to share the new secret between replicas")
 	case !graphauth.IsConfidential(opts.Store):
-		return nil, errors.New("registration: RotatorOptions.Store would keep the live credential readable outside this process: wrap it with tokenstore.Encrypted (an in-process graphauth.MemoryStore needs nothing)")
+		return nil, errors.New("registration: RotatorOptions.Store would keep the live credential readable outside this process: wrap it with tokenstore.Encrypted (an in-process graphauth.MemoryStore needs nothing); a Store of your own that wraps a sealed one must say so, implementing graphauth.ConfidentialStore with graphauth.IsConfidential of the Store it wraps")
 	case opts.Lead < 0 || opts.Lifetime < 0 || opts.Overlap < 0 || opts.Interval < 0:
 		return nil, errors.New("registration: RotatorOptions durations must not be negative")
 	}
