@@ -102,10 +102,16 @@ var endpoints = map[string]struct {
 // clouds whose AuthorityHost is accepted as well, such as a private
 // deployment or the fake platform of package graphauthtest.
 //
+// Quotes, backticks, angle brackets, a GUID's braces and a trailing slash
+// around what was pasted are taken off.
+//
 // Anything else is a *ConfigError that says what was found and what to
-// paste instead: an http URL, another host (Microsoft Cloud Deutschland's
-// named as closed), a path that is no identity platform endpoint, or a
-// tenant that is neither a GUID nor a domain.
+// paste instead: an http URL, another host (Microsoft Graph's, Azure
+// Resource Manager's, a portal's — naming the directory a portal address
+// shows after #@ —, External ID's ciamlogin.com, B2C's b2clogin.com,
+// Microsoft Cloud Deutschland's named as closed), with or without its
+// scheme, a path that is no identity platform endpoint, a template's
+// placeholder ({tenant}), or a tenant that is neither a GUID nor a domain.
 func ParseAuthority(s string, custom ...Cloud) (Authority, error) {
 	s = trimPasted(s)
 	if s == "" {
