@@ -77,7 +77,15 @@ func TestARoundTripKeepsTheConsentTimeAnotherReplicaRecorded(t *testing.T) {
 // confirmed it meanwhile: "not yet" is no news about a confirmed tenant.
 func TestReverifyDoesNotDemoteATenantConfirmedMeanwhile(t *testing.T) {
 	t.Parallel()
-	reg := &consent.MemoryRegistry{}
+	for name, reg := range map[string]consent.Registry{
+		"an Updater":                &consent.MemoryRegistry{},
+		"a Registry without Update": plainRegistry{&consent.MemoryRegistry{}},
+	} {
+		t.Run(name, func(t *testing.T) { reverifyDoesNotDemote(t, reg) })
+	}
+}
+
+func reverifyDoesNotDemote(t *testing.T, reg consent.Registry) {
 	ctx := context.Background()
 	id := "00000003-0000-4000-8000-000000000000"
 	require.NoError(t, reg.Put(ctx, consent.Record{TenantID: id, Status: consent.StatusPending, AppState: "client-3"}))
