@@ -6,12 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/entrakit/entrakit/consent"
+	"github.com/entrakit/entrakit/consent/redisregistry"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/internal/redistest"
 )
 
 // racingRegistry is a MemoryRegistry (an Updater) on which another
@@ -104,4 +107,75 @@ func reverifyDoesNotDemote(t *testing.T, reg consent.Registry) {
 	require.True(t, ok)
 	assert.Equal(t, consent.StatusConfirmed, rec.Status)
 	assert.Equal(t, []string{"User.Read.All"}, rec.Roles)
+}
+
+// Two replicas, each with its own Redis connection, onboard one tenant at
+// once in the background, then two Reverify runs race an offboarding:
+// both round trips end on one confirmed record that keeps the first
+// consent time, and the deleted tenant stays deleted however the writes
+// interleave.
+func TestTwoReplicasOverOneRedis(t *testing.T) {
+	rdb, _ := redistest.Start(t, redis.Options{DialTimeout: time.Second})
+	srv, app := msp(t, graphauthtest.Options{})
+	var regs [2]*redisregistry.Registry
+	var webs [2]string
+	final := make(chan consent.Record, 2)
+	var dones [2]chan outcome
+	for i := range regs {
+		own := redis.NewClient(rdb.Options())
+		t.Cleanup(func() { own.Close() })
+		regs[i] = redisregistry.New(own, "console")
+		web, _, done, h := onboarding(t, srv, app, func(o *consent.HandlerOptions) {
+			o.Registry, o.Background = regs[i], true
+			o.Confirmed = func(rec consent.Record, _ error) { final <- rec }
+		})
+		defer h.Close()
+		webs[i], dones[i] = web.URL, done
+	}
+	srv.SignIn("boss@victim.onmicrosoft.com")
+	var wg sync.WaitGroup
+	for i := range webs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, body := get(t, newBrowser(srv), webs[i]+"/onboard?tenant="+victimID)
+			assert.Equal(t, 200, status, body)
+		}()
+	}
+	wg.Wait()
+	a, b := <-dones[0], <-dones[1]
+	require.NoError(t, a.err)
+	require.NoError(t, b.err)
+	assert.True(t, a.rec.ConsentedAt.Equal(b.rec.ConsentedAt), "one consent time: %s and %s", a.rec.ConsentedAt, b.rec.ConsentedAt)
+	<-final
+	<-final
+	stored, ok, err := regs[0].Get(context.Background(), victimID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, consent.StatusConfirmed, stored.Status)
+	assert.True(t, stored.ConsentedAt.Equal(a.rec.ConsentedAt))
+
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
+	require.NoError(t, err)
+	defer cred.Close()
+	errs := make(chan error, 3)
+	for i := range regs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := consent.Reverify(context.Background(), regs[i], cred, app.RequiredRoles, nil)
+			errs <- err
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); errs <- regs[1].Delete(context.Background(), victimID) }()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	_, ok, err = regs[0].Get(context.Background(), victimID)
+	require.NoError(t, err)
+	assert.False(t, ok, "the offboarded tenant stays deleted")
 }
