@@ -113,6 +113,16 @@ func (e *EncryptedStore) Set(ctx context.Context, key string, value []byte, ttl 
 	return e.inner.Set(ctx, key, out, ttl)
 }
 
+// Unwrap returns the Store beneath, which holds the sealed values: what a
+// wrapper's user looks for there, such as the lease of a
+// redisstore.Store that registration.NewRotator shares between replicas.
+func (e *EncryptedStore) Unwrap() graphauth.Store {
+	if e == nil {
+		return nil
+	}
+	return e.inner
+}
+
 // Delete removes key.
 func (e *EncryptedStore) Delete(ctx context.Context, key string) error {
 	if err := e.ready(); err != nil {
