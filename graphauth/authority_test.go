@@ -234,3 +234,27 @@ func TestMorePastesAreReadOrRefusedWithWhatToPaste(t *testing.T) {
 		assert.Regexp(t, "paste|replace it", err.Error(), "says what to paste: %s", pasted)
 	}
 }
+
+// A Config's TenantID is read as ParseAuthority reads it, URL or not: a
+// misplaced host is refused with what to paste, and what a paste carries
+// around a tenant ID (quotes an env file kept, a newline, braces) is
+// taken off.
+func TestAConfigTenantIsReadAsAPaste(t *testing.T) {
+	t.Parallel()
+	for _, tenant := range []string{`"` + pastedTenant + `"`, " " + pastedTenant + "\n", "{" + pastedTenant + "}", "'contoso.onmicrosoft.com'"} {
+		cred, err := graphauth.NewCredential(graphauth.Config{TenantID: tenant, ClientID: "11111111-2222-4333-8444-555555555555", ClientSecret: "x~secretvalue"}, nil)
+		require.NoError(t, err, tenant)
+		require.NoError(t, cred.(interface{ Close() error }).Close())
+	}
+	for tenant, says := range map[string]string{
+		"graph.microsoft.com":  "Microsoft Graph's address",
+		"management.azure.com": "Azure Resource Manager's address",
+		"portal.azure.com":     "portal's address",
+	} {
+		_, err := graphauth.NewCredential(graphauth.Config{TenantID: tenant, ClientID: "11111111-2222-4333-8444-555555555555", ClientSecret: "x~secretvalue"}, nil)
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce, tenant)
+		assert.Equal(t, "TenantID (AZURE_TENANT_ID)", ce.Field)
+		assert.Contains(t, ce.Reason, says)
+	}
+}

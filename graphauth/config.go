@@ -175,11 +175,14 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 	return "", &ConfigError{Field: strings.Join(fields, " and "), Reason: "more than one credential is set: unset all but one, or choose with Flow"}
 }
 
-// pastedAuthority reads a URL pasted as the tenant (the app's Token URL,
-// say): the tenant comes from it, and the cloud too when opts names none.
+// pastedAuthority reads the tenant as ParseAuthority does, so that what
+// it refuses (Graph's or a portal's host) is refused here too and what it
+// takes off (quotes, spaces) is taken off; for a URL pasted as the tenant
+// (the app's Token URL, say) the tenant comes from it, and the cloud too
+// when opts names none.
 func (c *Config) pastedAuthority(o *Options) error {
-	if !strings.ContainsAny(c.TenantID, "/:") {
-		return nil
+	if c.TenantID == "" {
+		return nil // checkIDs says it is required
 	}
 	var custom []Cloud
 	if o.AuthorityHost != "" {
