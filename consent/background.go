@@ -52,7 +52,7 @@ const storeTimeout = 10 * time.Second
 func (h *Handler) recordPending(ctx context.Context, rec Record) (Record, error) {
 	rec.Status, rec.LastVerified = StatusPending, h.now()
 	stored, _, err := update(ctx, h.opts.Registry, rec.TenantID, func(old Record, ok bool) (Record, bool) {
-		next := rec
+		next := keepConsent(rec, old, ok)
 		if ok && old.Status == StatusConfirmed {
 			next.Status, next.Roles, next.Missing, next.LastVerified = StatusConfirmed, old.Roles, old.Missing, old.LastVerified
 		}

@@ -189,11 +189,20 @@ func (h *Handler) prove(ctx context.Context, p pending, q url.Values) (Record, e
 	// grant's roles are what show that an administrator consented.
 	// graphauth.User does not expose the ID token's wids (directory roles)
 	// claim, so the user's role is not checked here; the roles suffice.
-	rec := Record{TenantID: p.Consented, ConsentedAt: h.now(), ConsentedBy: u.Username, AppState: p.AppState}
-	if old, ok, _ := h.opts.Registry.Get(ctx, rec.TenantID); ok && !old.ConsentedAt.IsZero() {
+	// ConsentedAt is now unless the tenant's record, read in the same
+	// step as it is written (keepConsent), has an earlier one.
+	return Record{TenantID: p.Consented, ConsentedAt: h.now(), ConsentedBy: u.Username, AppState: p.AppState}, nil
+}
+
+// keepConsent returns rec with the ConsentedAt of the tenant's stored
+// record old, when there is one: a round trip for a tenant that consented
+// before (or that another replica recorded a moment ago) keeps when it
+// first consented.
+func keepConsent(rec, old Record, ok bool) Record {
+	if ok && !old.ConsentedAt.IsZero() {
 		rec.ConsentedAt = old.ConsentedAt
 	}
-	return rec, nil
+	return rec
 }
 
 // confirmNow confirms the proven tenant's grant and records it.
@@ -203,10 +212,13 @@ func (h *Handler) confirmNow(ctx context.Context, rec Record) (Record, error) {
 		return Record{}, err
 	}
 	rec.Roles, rec.Missing, rec.LastVerified, rec.Status = c.Roles, c.Missing, h.now(), StatusConfirmed
-	if err := h.opts.Registry.Put(ctx, rec); err != nil {
+	stored, _, err := update(ctx, h.opts.Registry, rec.TenantID, func(old Record, ok bool) (Record, bool) {
+		return keepConsent(rec, old, ok), true
+	})
+	if err != nil {
 		return Record{}, err
 	}
-	return rec, nil
+	return stored, nil
 }
 
 // busy answers 503 with Retry-After, leaving the callback's state in its

@@ -29,7 +29,8 @@ const defaultParallel = 8
 // Each result is written onto the tenant's record as the registry holds
 // it when the check ends: a tenant deleted meanwhile stays deleted (and is
 // left out of the result), and one onboarded again meanwhile keeps its new
-// AppState and ConsentedBy. When ctx ends, the tenants not yet checked keep
+// AppState and ConsentedBy, and one that was pending and that another
+// replica confirmed meanwhile is not set back to pending. When ctx ends, the tenants not yet checked keep
 // their records unchanged, and the error wraps ctx's. It returns the
 // updated records in the registry's order; a tenant that fails does not
 // stop the others, and an error storing a record is returned, joined,
@@ -87,11 +88,19 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 
 // store writes a check's result onto the tenant's current record, in one
 // atomic update where the Registry can (Updater), so that a round trip
-// recorded by another replica meanwhile keeps its AppState. gone reports a
-// tenant deleted since the check began, which is not written back.
+// recorded by another replica meanwhile keeps its AppState. A pending
+// result does not replace a confirmation another replica stored since the
+// check began. gone reports a tenant deleted since the check began, which
+// is not written back.
 func store(ctx context.Context, reg Registry, checked Record) (rec Record, gone bool, err error) {
-	rec, wrote, err := update(ctx, reg, checked.TenantID, func(cur Record, ok bool) (Record, bool) {
-		if !ok {
+	found := false
+	rec, _, err = update(ctx, reg, checked.TenantID, func(cur Record, ok bool) (Record, bool) {
+		if found = ok; !ok {
+			return cur, false
+		}
+		if checked.Status == StatusPending && cur.Status == StatusConfirmed {
+			// Confirmed by another replica since the check read the
+			// record as pending: roles not yet seen here are no news.
 			return cur, false
 		}
 		cur.Status, cur.Error, cur.Roles, cur.Missing, cur.LastVerified = checked.Status, checked.Error, checked.Roles, checked.Missing, checked.LastVerified
@@ -100,7 +109,7 @@ func store(ctx context.Context, reg Registry, checked Record) (rec Record, gone 
 	if err != nil {
 		return checked, false, err
 	}
-	if !wrote {
+	if !found {
 		return checked, true, nil
 	}
 	return rec, false, nil

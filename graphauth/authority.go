@@ -102,30 +102,45 @@ var endpoints = map[string]struct {
 // clouds whose AuthorityHost is accepted as well, such as a private
 // deployment or the fake platform of package graphauthtest.
 //
+// Quotes, backticks, angle brackets, a GUID's braces and a trailing slash
+// around what was pasted are taken off.
+//
 // Anything else is a *ConfigError that says what was found and what to
-// paste instead: an http URL, another host (Microsoft Cloud Deutschland's
-// named as closed), a path that is no identity platform endpoint, or a
-// tenant that is neither a GUID nor a domain.
+// paste instead: an http URL, another host (Microsoft Graph's, Azure
+// Resource Manager's, a portal's — naming the directory a portal address
+// shows after #@ —, External ID's ciamlogin.com, B2C's b2clogin.com,
+// Microsoft Cloud Deutschland's named as closed), with or without its
+// scheme, a path that is no identity platform endpoint, a template's
+// placeholder ({tenant}), or a tenant that is neither a GUID nor a domain.
 func ParseAuthority(s string, custom ...Cloud) (Authority, error) {
 	s = trimPasted(s)
 	if s == "" {
 		return Authority{}, authorityError("is empty: paste the directory (tenant) ID or the app's Token URL")
 	}
-	if !strings.Contains(s, "/") && !strings.Contains(s, ":") {
-		if c, ok := hostClouds[strings.ToLower(s)]; ok {
+	if bare := strings.TrimRight(s, "/"); bare != "" && !strings.ContainsAny(bare, "/:#?") {
+		// A tenant or a host alone, perhaps with the slash a copied
+		// address ends with.
+		if c, ok := hostClouds[strings.ToLower(bare)]; ok {
 			return Authority{}, authorityError("is the authority host alone and names no tenant: paste " + c.AuthorityHost + "/{tenant}/oauth2/v2.0/token or the tenant ID")
 		}
-		if why, ok := misplacedHost(strings.ToLower(s)); ok {
+		if why, ok := misplacedHost(strings.ToLower(strings.TrimSuffix(bare, ".")), ""); ok {
 			return Authority{}, authorityError(why)
 		}
-		if err := tenantSegment(s); err != nil {
+		if err := tenantSegment(bare); err != nil {
 			return Authority{}, err
 		}
-		return Authority{TenantID: strings.ToLower(s)}, nil
+		return Authority{TenantID: strings.ToLower(bare)}, nil
 	}
 	if !strings.Contains(s, "://") {
+		// An address copied without its scheme: read it as https when
+		// its host is one of Microsoft's, so that a misplaced one is
+		// named too.
 		host, _, _ := strings.Cut(s, "/")
-		if _, ok := hostClouds[strings.ToLower(host)]; !ok {
+		host, _, _ = strings.Cut(host, "#")
+		host, _, _ = strings.Cut(host, "?")
+		host = strings.TrimSuffix(strings.ToLower(strings.TrimSuffix(host, ":443")), ".")
+		_, known := hostClouds[host]
+		if _, misplaced := misplacedHost(host, ""); !known && !misplaced {
 			return Authority{}, authorityError("is neither a tenant ID, a domain nor an https URL of the identity platform")
 		}
 		s = "https://" + s
@@ -167,11 +182,11 @@ func cloudOfHost(u *url.URL, custom []Cloud) (Cloud, error) {
 	if u.User != nil || u.Port() != "" && u.Port() != "443" {
 		return Cloud{}, authorityError("is not an identity platform URL (it has a user or a port)")
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") // "login.microsoftonline.com." is the same host
 	if c, ok := hostClouds[host]; ok {
 		return c, nil
 	}
-	if why, ok := misplacedHost(host); ok {
+	if why, ok := misplacedHost(host, u.Fragment); ok {
 		return Cloud{}, authorityError(why)
 	}
 	if host == "login.microsoftonline.de" {
@@ -181,22 +196,48 @@ func cloudOfHost(u *url.URL, custom []Cloud) (Cloud, error) {
 }
 
 // misplacedHost recognises the Microsoft hosts that get pasted where the
-// identity platform's is wanted, and says what to paste instead.
-func misplacedHost(host string) (string, bool) {
+// identity platform's is wanted, and says what to paste instead. fragment
+// is the pasted URL's: a portal's shows the signed-in directory there
+// (#@contoso.onmicrosoft.com/…), which the answer names.
+func misplacedHost(host, fragment string) (string, bool) {
 	const tenantID = "paste the Directory (tenant) ID from the app's Overview page, or its Token URL (Endpoints, on the same page)"
 	switch host {
 	case "graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn", "graph.windows.net":
 		return "is Microsoft Graph's address, where tokens are used, not the identity platform's, where they come from: " + tenantID, true
-	case "portal.azure.com", "portal.azure.us", "portal.azure.cn", "entra.microsoft.com", "aad.portal.azure.com", "admin.microsoft.com":
-		return "is a portal's address, not the identity platform's: " + tenantID, true
+	case "management.azure.com", "management.usgovcloudapi.net", "management.chinacloudapi.cn":
+		return "is Azure Resource Manager's address, where tokens are used, not the identity platform's, where they come from: " + tenantID, true
+	case "portal.azure.com", "portal.azure.us", "portal.azure.cn", "entra.microsoft.com", "admin.microsoft.com",
+		"intune.microsoft.com", "endpoint.microsoft.com", "security.microsoft.com", "myapps.microsoft.com", "myaccount.microsoft.com":
+		return "is a portal's address, not the identity platform's: " + portalDirectory(fragment) + tenantID, true
 	}
 	switch {
+	case strings.HasSuffix(host, ".portal.azure.com"): // aad., ms., preview.
+		return "is a portal's address, not the identity platform's: " + portalDirectory(fragment) + tenantID, true
 	case strings.HasSuffix(host, ".ciamlogin.com"):
 		return "is a sign-in host of Microsoft Entra External ID (ciamlogin.com), for customers' user flows: for the external tenant's app-only tokens " + tenantID, true
 	case strings.HasSuffix(host, ".b2clogin.com"):
 		return "is an Azure AD B2C user-flow host (b2clogin.com): Microsoft Graph takes a B2C tenant's app-only tokens from " + AzurePublic.AuthorityHost + "; paste the tenant ID or its .onmicrosoft.com domain", true
 	}
 	return "", false
+}
+
+// portalDirectory names the directory a portal address shows after "#@"
+// (the one its user was signed in to), for an error to suggest, or warns
+// that the GUID of an app's page (…/appId/{guid}/…) is not the tenant's;
+// "" when it shows neither.
+func portalDirectory(fragment string) string {
+	dir, ok := strings.CutPrefix(fragment, "@")
+	if !ok {
+		if strings.Contains(strings.ToLower(fragment), "/appid/") {
+			return "the GUID after appId in it is the app's Application (client) ID, not its tenant's; "
+		}
+		return ""
+	}
+	dir, _, _ = strings.Cut(dir, "/")
+	if dir == "" || tenantSegment(dir) != nil {
+		return ""
+	}
+	return "it shows the directory " + strings.ToLower(dir) + ", which you can paste if the app is registered there; otherwise "
 }
 
 // tenantSegment checks the tenant part of an authority.
@@ -207,6 +248,11 @@ func tenantSegment(t string) error {
 	}
 	if ids.IsGUID(t) || ids.IsDomain(t) && !numericTLD(t) {
 		return nil
+	}
+	if strings.ContainsAny(t, "{}<>[]") {
+		// The documentation's template ({tenant}, <tenant-id>) pasted
+		// as it is written.
+		return authorityError("names the placeholder " + quote(printable(t, 80)) + ", which is neither a GUID nor a domain name: replace it with the Directory (tenant) ID from the app's Overview page")
 	}
 	return authorityError("names the tenant " + quote(printable(t, 80)) + ", which is neither a GUID nor a domain name")
 }
@@ -225,10 +271,16 @@ func trimPasted(s string) string {
 		return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
 	}
 	s = trim(s)
-	// A URL quoted in a document or wrapped in <> by a mail client.
-	for _, pair := range [][2]string{{`"`, `"`}, {"'", "'"}, {"<", ">"}, {"“", "”"}} {
+	// A URL quoted in a document, wrapped in <> by a mail client or in
+	// backticks by a chat's inline code, or a GUID in the braces of the
+	// registry and PowerShell ({…}).
+	for _, pair := range [][2]string{{`"`, `"`}, {"'", "'"}, {"<", ">"}, {"“", "”"}, {"‘", "’"}, {"`", "`"}, {"{", "}"}} {
 		if len(s) > len(pair[0])+len(pair[1]) && strings.HasPrefix(s, pair[0]) && strings.HasSuffix(s, pair[1]) {
-			return trim(s[len(pair[0]) : len(s)-len(pair[1])])
+			inner := trim(s[len(pair[0]) : len(s)-len(pair[1])])
+			if pair[0] == "{" && !ids.IsGUID(inner) {
+				return s // a placeholder such as {tenant}, refused as written
+			}
+			return inner
 		}
 	}
 	return s

@@ -191,3 +191,70 @@ func TestADoDTenantKeepsItsCloud(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, graphauth.AzureGovernment, a.Cloud)
 }
+
+// Pastes administrators make that the first reading missed: an address
+// copied without its scheme still names what it is, a portal address
+// names the directory it shows, and the wrapping of chats and the
+// registry is taken off.
+func TestMorePastesAreReadOrRefusedWithWhatToPaste(t *testing.T) {
+	t.Parallel()
+	pub := graphauth.AzurePublic
+	for pasted, want := range map[string]graphauth.Authority{
+		"contoso.onmicrosoft.com/": {TenantID: "contoso.onmicrosoft.com"},
+		"`https://login.microsoftonline.com/" + pastedTenant + "/oauth2/v2.0/token`": {Cloud: pub, TenantID: pastedTenant, Version: graphauth.EndpointV2, Endpoint: "token"},
+		"\u2018" + pastedTenant + "\u2019":                                           {TenantID: pastedTenant},
+		"{" + strings.ToUpper(pastedTenant) + "}":                                    {TenantID: pastedTenant},
+		"login.microsoftonline.com:443/" + pastedTenant:                              {Cloud: pub, TenantID: pastedTenant},
+		"https://login.microsoftonline.com./" + pastedTenant + "/oauth2/token":       {Cloud: pub, TenantID: pastedTenant, Version: graphauth.EndpointV1, Endpoint: "token"},
+	} {
+		got, err := graphauth.ParseAuthority(pasted)
+		require.NoError(t, err, pasted)
+		assert.Equal(t, want, got, pasted)
+	}
+	for pasted, says := range map[string]string{
+		"graph.microsoft.com/v1.0/me":                                           "Microsoft Graph's address",
+		"GRAPH.MICROSOFT.COM/v1.0/":                                             "Microsoft Graph's address",
+		"https://graph.microsoft.com./v1.0/users":                               "Microsoft Graph's address",
+		"portal.azure.com/#view/Microsoft_AAD_IAM/ActiveDirectoryMenuBlade":     "portal's address",
+		"contoso.ciamlogin.com/contoso.onmicrosoft.com":                         "External ID",
+		"contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin/v2.0":        "B2C",
+		"management.azure.com":                                                  "Azure Resource Manager's address",
+		"https://ms.portal.azure.com/#home":                                     "portal's address",
+		"https://intune.microsoft.com/":                                         "portal's address",
+		"https://portal.azure.com/#@Contoso.onmicrosoft.com/resource/overview":  "it shows the directory contoso.onmicrosoft.com",
+		"https://portal.azure.com/?feature.x=1#@" + pastedTenant + "/dashboard": "it shows the directory " + pastedTenant,
+		"https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Overview/appId/11111111-2222-4333-8444-555555555555": "the GUID after appId in it is the app's Application (client) ID",
+		"{tenant}": "names the placeholder",
+		"https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token": "names the placeholder",
+	} {
+		_, err := graphauth.ParseAuthority(pasted)
+		var ce *graphauth.ConfigError
+		require.True(t, errors.As(err, &ce), "%q: %v", pasted, err)
+		assert.Contains(t, err.Error(), says, pasted)
+		assert.Regexp(t, "paste|replace it", err.Error(), "says what to paste: %s", pasted)
+	}
+}
+
+// A Config's TenantID is read as ParseAuthority reads it, URL or not: a
+// misplaced host is refused with what to paste, and what a paste carries
+// around a tenant ID (quotes an env file kept, a newline, braces) is
+// taken off.
+func TestAConfigTenantIsReadAsAPaste(t *testing.T) {
+	t.Parallel()
+	for _, tenant := range []string{`"` + pastedTenant + `"`, " " + pastedTenant + "\n", "{" + pastedTenant + "}", "'contoso.onmicrosoft.com'"} {
+		cred, err := graphauth.NewCredential(graphauth.Config{TenantID: tenant, ClientID: "11111111-2222-4333-8444-555555555555", ClientSecret: "x~secretvalue"}, nil)
+		require.NoError(t, err, tenant)
+		require.NoError(t, cred.(interface{ Close() error }).Close())
+	}
+	for tenant, says := range map[string]string{
+		"graph.microsoft.com":  "Microsoft Graph's address",
+		"management.azure.com": "Azure Resource Manager's address",
+		"portal.azure.com":     "portal's address",
+	} {
+		_, err := graphauth.NewCredential(graphauth.Config{TenantID: tenant, ClientID: "11111111-2222-4333-8444-555555555555", ClientSecret: "x~secretvalue"}, nil)
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce, tenant)
+		assert.Equal(t, "TenantID (AZURE_TENANT_ID)", ce.Field)
+		assert.Contains(t, ce.Reason, says)
+	}
+}

@@ -37,8 +37,10 @@ const (
 	// (NewManagedIdentityCredential): the system-assigned one, or the
 	// user-assigned one whose client ID is in ClientID (AZURE_CLIENT_ID).
 	// TenantID is not needed: a managed identity gets tokens in its own
-	// tenant. Secrets, certificates and token files set beside it are left
-	// unused.
+	// tenant. When set (a GUID, a domain or a pasted URL), it must read as
+	// a tenant, and a tenant GUID is checked against the tokens' tenant: a
+	// token in another tenant is refused (ManagedIdentityOptions.TenantID).
+	// Secrets, certificates and token files set beside it are left unused.
 	FlowManagedIdentity = "managedidentity"
 )
 
@@ -173,11 +175,14 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 	return "", &ConfigError{Field: strings.Join(fields, " and "), Reason: "more than one credential is set: unset all but one, or choose with Flow"}
 }
 
-// pastedAuthority reads a URL pasted as the tenant (the app's Token URL,
-// say): the tenant comes from it, and the cloud too when opts names none.
+// pastedAuthority reads the tenant as ParseAuthority does, so that what
+// it refuses (Graph's or a portal's host) is refused here too and what it
+// takes off (quotes, spaces) is taken off; for a URL pasted as the tenant
+// (the app's Token URL, say) the tenant comes from it, and the cloud too
+// when opts names none.
 func (c *Config) pastedAuthority(o *Options) error {
-	if !strings.ContainsAny(c.TenantID, "/:") {
-		return nil
+	if c.TenantID == "" {
+		return nil // checkIDs says it is required
 	}
 	var custom []Cloud
 	if o.AuthorityHost != "" {
@@ -218,14 +223,38 @@ func (c Config) checkIDs() error {
 }
 
 // managedIdentity builds the managed identity credential: ClientID, when
-// set, selects a user-assigned identity.
+// set, selects a user-assigned identity. TenantID, when set, must read as
+// a tenant (a pasted URL too); a tenant GUID is then the one the
+// identity's tokens must be in (ManagedIdentityOptions.TenantID).
 func (c Config) managedIdentity(o Options) (TokenCredential, error) {
 	if c.ClientID != "" {
 		if err := ids.Client(c.ClientID); err != nil {
-			return nil, &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: err.Error() + " (for a managed identity: the user-assigned identity's client ID, or unset for the system-assigned one)"}
+			reason := err.Error() + " (for a managed identity: the user-assigned identity's client ID, or unset for the system-assigned one)"
+			if strings.HasPrefix(strings.ToLower(c.ClientID), "/subscriptions/") {
+				reason = "is the identity's Azure resource ID: set its Client ID (on the identity's Overview page), or select it by ManagedIdentityOptions.ResourceID"
+			}
+			return nil, &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: reason}
 		}
 	}
-	return NewManagedIdentityCredential(&ManagedIdentityOptions{Options: o, ClientID: c.ClientID})
+	mi := ManagedIdentityOptions{Options: o, ClientID: c.ClientID}
+	if c.TenantID != "" {
+		var custom []Cloud
+		if o.AuthorityHost != "" {
+			custom = append(custom, Cloud{Name: "Custom", AuthorityHost: o.AuthorityHost})
+		}
+		a, err := ParseAuthority(c.TenantID, custom...)
+		if err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				return nil, &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: ce.Reason}
+			}
+			return nil, err
+		}
+		if ids.IsGUID(a.TenantID) {
+			mi.TenantID = a.TenantID
+		}
+	}
+	return NewManagedIdentityCredential(&mi)
 }
 
 func quote(s string) string { return `"` + s + `"` }

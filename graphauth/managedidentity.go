@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/entrakit/entrakit/internal/ids"
 	"github.com/entrakit/entrakit/internal/retry"
@@ -47,6 +48,13 @@ type ManagedIdentityOptions struct {
 	// another source (App Service's IDENTITY_ENDPOINT is read from the
 	// environment).
 	IMDSEndpoint string
+	// TenantID, when set, is the tenant GUID the identity must be in: a
+	// token the endpoint issues in another tenant (a managed identity gets
+	// tokens in its own tenant only) is refused with an *AuthError (Code
+	// "wrong_tenant") wrapping a *ConfigError, rather than used to read
+	// another directory. Empty
+	// means the identity's own tenant, whichever it is.
+	TenantID string
 }
 
 // imdsHost is where MSAL sends IMDS requests.
@@ -96,6 +104,9 @@ func NewManagedIdentityCredential(opts *ManagedIdentityOptions) (*ManagedIdentit
 	if len(o.AllowedTenants) > 0 {
 		return nil, &ConfigError{Field: "AllowedTenants", Reason: "a managed identity gets tokens in its own tenant only"}
 	}
+	if o.TenantID != "" && !ids.IsGUID(o.TenantID) {
+		return nil, &ConfigError{Field: "TenantID", Reason: "must be the tenant GUID the managed identity is in"}
+	}
 	r, err := resolve(&o.Options)
 	if err != nil {
 		return nil, err
@@ -117,7 +128,7 @@ func NewManagedIdentityCredential(opts *ManagedIdentityOptions) (*ManagedIdentit
 	if err != nil {
 		return nil, &ConfigError{Field: "ManagedIdentity", Reason: "MSAL refused the identity", Err: errors.New(firstLine(err.Error()))}
 	}
-	c := newEngine("managed identity", "managed_identity", name, &miSource{client: client}, r)
+	c := newEngine("managed identity", "managed_identity", name, &miSource{client: client, tenant: strings.ToLower(o.TenantID)}, r)
 	c.tel = tel
 	return &ManagedIdentityCredential{c}, nil
 }
@@ -186,7 +197,10 @@ func (c *ManagedIdentityCredential) Format(f fmt.State, _ rune) { fmt.Fprint(f, 
 func (c *ManagedIdentityCredential) Close() error { return c.c.Close() }
 
 // miSource asks MSAL's managed identity client for tokens.
-type miSource struct{ client managedidentity.Client }
+type miSource struct {
+	client managedidentity.Client
+	tenant string // ManagedIdentityOptions.TenantID, lower case
+}
 
 // bypassMSALCache is sent as the claims of every request. MSAL keeps
 // managed identity tokens in one cache for the whole process, and skips it
@@ -209,11 +223,32 @@ func (s *miSource) token(ctx context.Context, q tokenQuery) (issued, error) {
 	if err != nil {
 		return issued{}, classifyMI(err, cp)
 	}
+	if err := s.checkTenant(res.AccessToken); err != nil {
+		return issued{}, err
+	}
 	out := issued{accessToken: res.AccessToken, expiresOn: res.ExpiresOn}
 	if status, _, body := cp.get(); status == http.StatusOK {
 		out.expiresIn = miExpiresIn(body)
 	}
 	return out, nil
+}
+
+// checkTenant refuses a token whose tenant (tid) is not the configured
+// one. A token that is no JWT, or has no tid, names no tenant to compare.
+func (s *miSource) checkTenant(accessToken string) error {
+	if s.tenant == "" {
+		return nil
+	}
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(accessToken, claims); err != nil {
+		return nil
+	}
+	tid, _ := claims["tid"].(string)
+	if tid == "" || strings.EqualFold(tid, s.tenant) {
+		return nil
+	}
+	return &AuthError{Code: "wrong_tenant", Err: &ConfigError{Field: "TenantID", Reason: "the managed identity is in tenant " + clip(noToken(tid), 64) +
+		", not " + s.tenant + ": a managed identity gets tokens in its own tenant only; give it access there, or use an app registered for " + s.tenant}}
 }
 
 // miExpiresIn reads expires_in, which IMDS sends as a string of seconds

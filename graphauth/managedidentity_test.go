@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -333,4 +334,55 @@ func TestManagedIdentityWaitsThroughAnIMDSUpgrade(t *testing.T) {
 	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, 4, srv.Count(graphauthtest.EndpointManagedIdentity))
+}
+
+// The managed identity flow of a Config whose TenantID is set, as
+// AZURE_TENANT_ID often is beside AZURE_CLIENT_ID: a pasted Token URL of
+// the identity's tenant is read, something that is no tenant is refused
+// with what to paste, and another tenant is refused when the token shows
+// it, rather than serving the identity's own directory in its place.
+// These tests set the environment, so they cannot run in parallel.
+func TestNewCredentialManagedIdentityChecksTheConfiguredTenant(t *testing.T) {
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	other := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Another customer"})
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{SystemAssigned: true})
+	t.Setenv("IDENTITY_ENDPOINT", srv.URL+graphauthtest.IdentityEndpointPath)
+	t.Setenv("IDENTITY_HEADER", srv.IdentityHeader())
+	flow := graphauth.FlowManagedIdentity
+
+	for _, tenant := range []string{mi.Tenant, strings.ToUpper(mi.Tenant), "https://login.microsoftonline.com/" + mi.Tenant + "/oauth2/v2.0/token", "contoso.onmicrosoft.com"} {
+		cred, err := graphauth.NewCredential(graphauth.Config{Flow: flow, TenantID: tenant}, fakeOpts(srv))
+		require.NoError(t, err, tenant)
+		tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+		require.NoError(t, err, tenant)
+		assert.Equal(t, mi.ObjectID, claimsOf(t, tok.AccessToken)["oid"], tenant)
+		require.NoError(t, cred.(io.Closer).Close())
+	}
+
+	_, err := graphauth.NewCredential(graphauth.Config{Flow: flow, TenantID: "https://graph.microsoft.com/v1.0/"}, fakeOpts(srv))
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "TenantID (AZURE_TENANT_ID)", ce.Field)
+	assert.Contains(t, ce.Reason, "Microsoft Graph's address")
+
+	cred, err := graphauth.NewCredential(graphauth.Config{Flow: flow, TenantID: other.ID}, fakeOpts(srv))
+	require.NoError(t, err)
+	defer cred.(io.Closer).Close()
+	tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
+	assert.Empty(t, tok.AccessToken)
+	var aerr *graphauth.AuthError
+	require.ErrorAs(t, err, &aerr)
+	assert.Equal(t, "wrong_tenant", aerr.Code)
+	assert.False(t, aerr.Retryable())
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "the managed identity is in tenant "+mi.Tenant+", not "+other.ID)
+
+	_, err = graphauth.NewCredential(graphauth.Config{Flow: flow, ClientID: "/subscriptions/" + mi.Tenant + "/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"}, fakeOpts(srv))
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "resource ID")
+
+	_, err = graphauth.NewManagedIdentityCredential(&graphauth.ManagedIdentityOptions{TenantID: "contoso.onmicrosoft.com"})
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "TenantID", ce.Field)
 }

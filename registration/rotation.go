@@ -63,8 +63,10 @@ type RotatorOptions struct {
 	// a graphauth.ConfidentialStore (tokenstore.Encrypted around a shared
 	// store).
 	Store graphauth.Store
-	// Lease lets one replica rotate. Nil means a LocalLease of its own:
-	// right for a single replica only.
+	// Lease lets one replica rotate. Nil means the Store's own when it is
+	// a Lease or wraps one (tokenstore.Encrypted around a
+	// redisstore.Store, found through the wrappers' Unwrap), else a
+	// LocalLease of its own: right for a single replica only.
 	Lease Lease
 	// Lead is how long before the live secret's end a new one is made.
 	// Zero means 30 days.
@@ -124,7 +126,7 @@ func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 	case opts.Store == nil:
 		return nil, errors.New("registration: RotatorOptions.Store is required, to share the new secret between replicas")
 	case !graphauth.IsConfidential(opts.Store):
-		return nil, errors.New("registration: RotatorOptions.Store would keep the live credential readable outside this process: wrap it with tokenstore.Encrypted (an in-process graphauth.MemoryStore needs nothing)")
+		return nil, errors.New("registration: RotatorOptions.Store would keep the live credential readable outside this process: wrap it with tokenstore.Encrypted (an in-process graphauth.MemoryStore needs nothing); a Store of your own that wraps a sealed one must say so, implementing graphauth.ConfidentialStore with graphauth.IsConfidential of the Store it wraps")
 	case opts.Lead < 0 || opts.Lifetime < 0 || opts.Overlap < 0 || opts.Interval < 0:
 		return nil, errors.New("registration: RotatorOptions durations must not be negative")
 	}
@@ -141,7 +143,7 @@ func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 		return nil, errors.New("registration: RotatorOptions.Lifetime must be longer than Lead, or every new secret is due at once")
 	}
 	if opts.Lease == nil {
-		opts.Lease = NewLocalLease()
+		opts.Lease = leaseIn(opts.Store)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -152,6 +154,26 @@ func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
 	return &Rotator{c: c, cred: cred, o: opts, holder: hex.EncodeToString(b[:])}, nil
+}
+
+// leaseIn returns the Lease that store is or wraps (through Unwrap, as
+// tokenstore.EncryptedStore has), so that replicas sharing a Redis store
+// share its lease even when RotatorOptions.Lease was left out; else a
+// LocalLease.
+func leaseIn(store graphauth.Store) Lease {
+	for range 8 { // a bound, against a wrapper that unwraps to itself
+		if l, ok := store.(Lease); ok {
+			return l
+		}
+		u, ok := store.(interface{ Unwrap() graphauth.Store })
+		if !ok {
+			break
+		}
+		if store = u.Unwrap(); store == nil {
+			break
+		}
+	}
+	return NewLocalLease()
 }
 
 // stateKey names the shared state, and the lease, of one app's secret or

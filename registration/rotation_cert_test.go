@@ -14,6 +14,7 @@ import (
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 	"github.com/entrakit/entrakit/registration"
+	"github.com/entrakit/entrakit/tokenstore"
 )
 
 func TestCertificateRotationWithTwoReplicas(t *testing.T) {
@@ -84,4 +85,30 @@ func TestCertificateRotationWithTwoReplicas(t *testing.T) {
 	assert.Equal(t, registration.Thumbprint(leaf0[0]), st[0].Thumbprint)
 	assert.NotContains(t, logs.String(), "PRIVATE KEY")
 	assert.Contains(t, logs.String(), "rotated: the new certificate is in use")
+}
+
+// The certificate rotator refuses what the secret rotator refuses: a
+// Store that would keep the private key readable outside the process, a
+// wrapper that hides the sealed Store inside it, and an EncryptedStore
+// that Encrypted did not make (it seals nothing); the refusal says how a
+// wrapper passes.
+func TestCertificateRotatorRefusesAStoreThatIsNotConfidential(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	slot, err := graphauth.NewCertificateSlot([]*x509.Certificate{srv.ClientCertificate}, srv.ClientKey)
+	require.NoError(t, err)
+	c := admin(t, srv)
+	sealed, err := tokenstore.Encrypted(plainStore{graphauth.NewMemoryStore()}, tokenstore.Key{ID: "k1", Secret: make([]byte, 32)})
+	require.NoError(t, err)
+	for name, store := range map[string]graphauth.Store{
+		"a plain shared store":            plainStore{graphauth.NewMemoryStore()},
+		"a wrapper hiding a sealed store": plainStore{sealed},
+		"a zero EncryptedStore":           &tokenstore.EncryptedStore{},
+	} {
+		_, err := registration.NewCertificateRotator(c, slot, registration.RotatorOptions{ObjectID: "x", Store: store})
+		assert.ErrorContains(t, err, "graphauth.ConfidentialStore", name)
+	}
+	_, err = registration.NewCertificateRotator(c, slot, registration.RotatorOptions{ObjectID: "x", Store: failingSets{sealed}})
+	assert.NoError(t, err, "a wrapper that reports what it wraps is taken")
 }

@@ -35,9 +35,19 @@ type keyAEAD struct {
 
 var _ graphauth.ConfidentialStore = (*EncryptedStore)(nil)
 
-// Confidential reports true: every value is sealed before it reaches the
-// Store beneath.
-func (e *EncryptedStore) Confidential() bool { return true }
+// Confidential reports true for a store made by Encrypted: every value is
+// sealed before it reaches the Store beneath. An EncryptedStore not made by
+// Encrypted (a zero value) seals nothing, reports false and refuses every
+// call.
+func (e *EncryptedStore) Confidential() bool { return e.ready() == nil }
+
+// ready refuses an EncryptedStore that Encrypted did not make.
+func (e *EncryptedStore) ready() error {
+	if e == nil || e.inner == nil || e.seal.aead == nil {
+		return errors.New("tokenstore: an EncryptedStore must be made by Encrypted")
+	}
+	return nil
+}
 
 // Encrypted wraps store so that every value is sealed with AES-256-GCM under
 // the first key, bound to its store key (a value cannot be moved to another
@@ -71,6 +81,9 @@ func Encrypted(store graphauth.Store, keys ...Key) (*EncryptedStore, error) {
 
 // Get opens the value of key.
 func (e *EncryptedStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := e.ready(); err != nil {
+		return nil, err
+	}
 	sealed, err := e.inner.Get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -89,6 +102,9 @@ func (e *EncryptedStore) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Set seals value under the first key.
 func (e *EncryptedStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := e.ready(); err != nil {
+		return err
+	}
 	nonce := make([]byte, e.seal.aead.NonceSize())
 	_, _ = rand.Read(nonce) // crypto/rand.Read does not fail
 	out := append([]byte(e.seal.id), 0)
@@ -97,7 +113,20 @@ func (e *EncryptedStore) Set(ctx context.Context, key string, value []byte, ttl 
 	return e.inner.Set(ctx, key, out, ttl)
 }
 
+// Unwrap returns the Store beneath, which holds the sealed values: what a
+// wrapper's user looks for there, such as the lease of a
+// redisstore.Store that registration.NewRotator shares between replicas.
+func (e *EncryptedStore) Unwrap() graphauth.Store {
+	if e == nil {
+		return nil
+	}
+	return e.inner
+}
+
 // Delete removes key.
 func (e *EncryptedStore) Delete(ctx context.Context, key string) error {
+	if err := e.ready(); err != nil {
+		return err
+	}
 	return e.inner.Delete(ctx, key)
 }

@@ -130,3 +130,20 @@ func TestReplicasShareThroughAnEncryptedFileStore(t *testing.T) {
 		assert.NotContains(t, string(data), tokens[0][:40], "no plaintext token on disk")
 	}
 }
+
+// An EncryptedStore declared rather than made by Encrypted has no key: it
+// is not confidential (a Rotator refuses it) and refuses every call
+// instead of panicking.
+func TestAnEncryptedStoreNotMadeByEncryptedIsNotConfidential(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var zero tokenstore.EncryptedStore
+	assert.False(t, graphauth.IsConfidential(&zero))
+	assert.ErrorContains(t, zero.Set(ctx, "k", []byte("secret value"), time.Minute), "made by Encrypted")
+	_, err := zero.Get(ctx, "k")
+	assert.Error(t, err)
+	assert.Error(t, zero.Delete(ctx, "k"))
+	made, err := tokenstore.Encrypted(graphauth.NewMemoryStore(), key("k1", 1))
+	require.NoError(t, err)
+	assert.True(t, graphauth.IsConfidential(made))
+}
