@@ -184,16 +184,8 @@ func (c *Config) pastedAuthority(o *Options) error {
 	if c.TenantID == "" {
 		return nil // checkIDs says it is required
 	}
-	var custom []Cloud
-	if o.AuthorityHost != "" {
-		custom = append(custom, Cloud{Name: "Custom", AuthorityHost: o.AuthorityHost})
-	}
-	a, err := ParseAuthority(c.TenantID, custom...)
+	a, err := c.readTenant(o)
 	if err != nil {
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			return &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: ce.Reason}
-		}
 		return err
 	}
 	c.TenantID = a.TenantID
@@ -238,16 +230,8 @@ func (c Config) managedIdentity(o Options) (TokenCredential, error) {
 	}
 	mi := ManagedIdentityOptions{Options: o, ClientID: c.ClientID}
 	if c.TenantID != "" {
-		var custom []Cloud
-		if o.AuthorityHost != "" {
-			custom = append(custom, Cloud{Name: "Custom", AuthorityHost: o.AuthorityHost})
-		}
-		a, err := ParseAuthority(c.TenantID, custom...)
+		a, err := c.readTenant(&o)
 		if err != nil {
-			var ce *ConfigError
-			if errors.As(err, &ce) {
-				return nil, &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: ce.Reason}
-			}
 			return nil, err
 		}
 		if ids.IsGUID(a.TenantID) {
@@ -255,6 +239,21 @@ func (c Config) managedIdentity(o Options) (TokenCredential, error) {
 		}
 	}
 	return NewManagedIdentityCredential(&mi)
+}
+
+// readTenant reads TenantID as ParseAuthority does, a custom AuthorityHost
+// counting as a known cloud, and names the variable in its errors.
+func (c Config) readTenant(o *Options) (Authority, error) {
+	var custom []Cloud
+	if o.AuthorityHost != "" {
+		custom = append(custom, Cloud{Name: "Custom", AuthorityHost: o.AuthorityHost})
+	}
+	a, err := ParseAuthority(c.TenantID, custom...)
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return Authority{}, &ConfigError{Field: "TenantID (AZURE_TENANT_ID)", Reason: ce.Reason}
+	}
+	return a, err
 }
 
 func quote(s string) string { return `"` + s + `"` }
