@@ -120,7 +120,7 @@ func (c *ClientAssertionCredential) String() string { return c.c.describe("Clien
 func (c *ClientAssertionCredential) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // Close stops the credential's background refresh, cancels its requests
-// under way, waits for its Store writes (up to 300 ms) and forgets its
+// under way, waits for its Store writes (up to 1 s) and forgets its
 // cached tokens; Token then returns ErrClosed.
 // Tokens shared through Options.Store stay there. Close is idempotent and
 // always returns nil.

@@ -148,7 +148,7 @@ func (c *credential) sleep(d time.Duration) bool {
 }
 
 // Close stops background refresh, cancels requests under way, waits for
-// Store writes under way (each ends within storeTimeout, even against a
+// Store writes under way (each ends within storeWriteTimeout, even against a
 // Store that hangs), and forgets every cached token. A Token call after
 // Close returns ErrClosed. Tokens shared through the Store stay there for
 // other replicas. Close is idempotent and safe to call concurrently with

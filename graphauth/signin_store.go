@@ -37,7 +37,7 @@ func newMSALStore(s Store, clientID string, warn func(string, error)) *msalStore
 // Replace loads the partition MSAL is about to read.
 func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cache.ReplaceHints) error {
 	key := m.prefix + hints.PartitionKey
-	data, err := callStore(ctx, &m.gate, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, key) })
+	data, err := callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, key) })
 	switch {
 	case err == nil:
 		if u.Unmarshal(data) == nil {
@@ -72,7 +72,7 @@ func (m *msalStore) Export(ctx context.Context, mr cache.Marshaler, hints cache.
 		m.local[hints.PartitionKey] = data
 	}
 	m.mu.Unlock()
-	_, err = callStore(ctx, &m.gate, func(sctx context.Context) (struct{}, error) {
+	_, err = callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, m.store.Set(sctx, m.prefix+hints.PartitionKey, data, userTokenLifetime)
 	})
 	if err != nil {
@@ -91,6 +91,6 @@ func (m *msalStore) forget(ctx context.Context, accountID string) error {
 }
 
 func (m *msalStore) delete(ctx context.Context, key string) error {
-	_, err := callStore(ctx, &m.gate, func(sctx context.Context) (struct{}, error) { return struct{}{}, m.store.Delete(sctx, key) })
+	_, err := callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) (struct{}, error) { return struct{}{}, m.store.Delete(sctx, key) })
 	return err
 }

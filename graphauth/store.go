@@ -18,8 +18,10 @@ import (
 // scopes) and a signed-in user's tokens survive a restart. A cached Token
 // call never touches the Store: it is read on an in-process miss, and
 // written in the background after every token the platform issues, once the
-// callers waiting for it have it (Close waits for writes under way). Every
-// call gives up after 300 ms, even if the Store ignores its context.
+// callers waiting for it have it (Close waits for writes under way). A read
+// gives up after 300 ms and a background write after 1 s, even if the Store
+// ignores its context: a write holds no caller up, and a store that fsyncs
+// on a loaded machine should still get the token.
 //
 // Implementations must be safe for concurrent use. Get returns an error
 // wrapping ErrNotFound for a missing or expired key, and one wrapping
@@ -122,9 +124,13 @@ func (m *MemoryStore) Delete(_ context.Context, key string) error {
 	return nil
 }
 
-// storeTimeout bounds each Store call, so that a slow store degrades to
-// the platform instead of holding callers up.
-const storeTimeout = 300 * time.Millisecond
+// storeTimeout bounds each Store call a caller waits for, so that a slow
+// store degrades to the platform instead of holding callers up; a write
+// made after the callers have their token gets storeWriteTimeout.
+const (
+	storeTimeout      = 300 * time.Millisecond
+	storeWriteTimeout = time.Second
+)
 
 // errStoreStuck is what a Store call returns, at once, while too many
 // earlier calls are still running.
@@ -142,11 +148,11 @@ const (
 // storeGate counts the running and stuck Store calls of one credential.
 type storeGate struct{ running, stuck atomic.Int32 }
 
-// callStore runs one Store call under storeTimeout, and returns at the
+// callStore runs one Store call under timeout, and returns at the
 // timeout even when the Store ignores its context (a file lock held by a
 // hung process, a network call without a deadline): the call is left to end
 // on its own and its result is dropped.
-func callStore[T any](ctx context.Context, g *storeGate, call func(context.Context) (T, error)) (T, error) {
+func callStore[T any](ctx context.Context, g *storeGate, timeout time.Duration, call func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if g.stuck.Load() >= maxStuckStoreCalls {
 		return zero, errStoreStuck
@@ -155,7 +161,7 @@ func callStore[T any](ctx context.Context, g *storeGate, call func(context.Conte
 		g.running.Add(-1)
 		return zero, errStoreStuck
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	type result struct {
 		v   T
 		err error
@@ -178,7 +184,7 @@ func callStore[T any](ctx context.Context, g *storeGate, call func(context.Conte
 		if settled.CompareAndSwap(false, true) {
 			g.stuck.Add(1)
 		}
-		return zero, fmt.Errorf("graphauth: the store did not answer within %s: %w", storeTimeout, context.DeadlineExceeded)
+		return zero, fmt.Errorf("graphauth: the store did not answer within %s: %w", timeout, context.DeadlineExceeded)
 	}
 }
 
@@ -205,7 +211,7 @@ func (w *storeWrites) start(write func()) {
 }
 
 // close refuses new writes and waits for those under way; each ends within
-// storeTimeout.
+// storeWriteTimeout.
 func (w *storeWrites) close() {
 	w.mu.Lock()
 	w.closed = true
@@ -237,7 +243,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 	}
 	key := storeKey(c.clientID, e.tenant, e.scopes)
 	began := time.Now()
-	data, err := callStore(ctx, &c.gate, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
+	data, err := callStore(ctx, &c.gate, storeTimeout, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
 	c.tel.storeCall(ctx, "get", time.Since(began), err)
 	var st storedToken
 	switch {
@@ -246,7 +252,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 	case err == nil && json.Unmarshal(data, &st) == nil && st.AccessToken != "":
 	case err == nil || errors.Is(err, ErrCorruptEntry):
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: dropping a stored token that cannot be read", logAttrs(c, e)...)
-		_, _ = callStore(ctx, &c.gate, func(sctx context.Context) (struct{}, error) { return struct{}{}, c.store.Delete(sctx, key) })
+		_, _ = callStore(ctx, &c.gate, storeTimeout, func(sctx context.Context) (struct{}, error) { return struct{}{}, c.store.Delete(sctx, key) })
 		return Token{}, false
 	default:
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; carrying on without it", logAttrs(c, e, "error", firstLine(err.Error()))...)
@@ -271,7 +277,7 @@ func (c *credential) toStore(e *entry, tok Token) {
 	data, _ := json.Marshal(storedToken{AccessToken: tok.AccessToken, ExpiresOn: tok.ExpiresOn.Unix(), RefreshOn: tok.RefreshOn.Unix()})
 	key := storeKey(c.clientID, e.tenant, e.scopes)
 	began := time.Now()
-	_, err := callStore(context.Background(), &c.gate, func(sctx context.Context) (struct{}, error) {
+	_, err := callStore(context.Background(), &c.gate, storeWriteTimeout, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, c.store.Set(sctx, key, data, ttl)
 	})
 	c.tel.storeCall(context.Background(), "set", time.Since(began), err)

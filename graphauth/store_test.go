@@ -128,3 +128,38 @@ func TestSignInCarriesOnWhenTheStoreFails(t *testing.T) {
 	assert.NotEmpty(t, tok.AccessToken)
 	assert.Contains(t, logs.String(), "the token store failed")
 }
+
+// slowWriteStore is a MemoryStore whose writes take as long as an fsync on
+// a loaded machine can: longer than a read may.
+type slowWriteStore struct {
+	*graphauth.MemoryStore
+	delay time.Duration
+}
+
+func (s slowWriteStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.MemoryStore.Set(ctx, key, value, ttl)
+}
+
+// A write runs after the callers have their token, so it is given longer
+// than a read: a store whose writes take 600 ms still receives the token,
+// and the next replica takes it from there instead of from the platform.
+func TestASlowStoreWriteStillLands(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	store := slowWriteStore{graphauth.NewMemoryStore(), 600 * time.Millisecond}
+	a := replica(t, srv, store, nil)
+	ta, err := a.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	require.NoError(t, a.Close()) // waits for the write under way
+	assert.Equal(t, 1, store.Len(), "the write landed")
+	tb, err := replica(t, srv, store, nil).Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.True(t, ta.AccessToken == tb.AccessToken, "the second replica took the stored token")
+	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken))
+}
