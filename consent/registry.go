@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,13 +13,22 @@ import (
 )
 
 // Registry stores the onboarded tenants. Implementations must be safe for
-// concurrent use.
+// concurrent use. A stored record that cannot be read (a value written by
+// hand or by another program) is an error wrapping ErrCorruptRecord: from
+// Get for that tenant, and from List beside the records it could read, so
+// that one bad value does not hide every tenant.
 type Registry interface {
 	Put(ctx context.Context, r Record) error
 	Get(ctx context.Context, tenantID string) (Record, bool, error)
 	List(ctx context.Context) ([]Record, error)
 	Delete(ctx context.Context, tenantID string) error
 }
+
+// ErrCorruptRecord is wrapped by a Registry's error for a stored value that
+// is not a record. List returns it together with the records it could
+// read; Reverify checks those and returns it, joined, at the end. Put over
+// the tenant (or Delete) repairs the value.
+var ErrCorruptRecord = errors.New("consent: a stored value is not a tenant record")
 
 // MemoryRegistry keeps records in memory. The zero value is ready to use.
 type MemoryRegistry struct {

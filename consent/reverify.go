@@ -34,7 +34,9 @@ const defaultParallel = 8
 // their records unchanged, and the error wraps ctx's. It returns the
 // updated records in the registry's order; a tenant that fails does not
 // stop the others, and an error storing a record is returned, joined,
-// after all were checked. Negative options are a *graphauth.ConfigError.
+// after all were checked; so is a List error wrapping ErrCorruptRecord,
+// after the records List could read were checked. Negative options are a
+// *graphauth.ConfigError.
 func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential, required []string, opts *ConfirmOptions) ([]Record, error) {
 	var o ConfirmOptions
 	if opts != nil {
@@ -44,6 +46,10 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 		return nil, &graphauth.ConfigError{Field: "ConfirmOptions", Reason: "Parallel, Timeout and FirstWait must not be negative (zero means the default)"}
 	}
 	recs, err := reg.List(ctx)
+	var unreadable error // values List could not read; the others are checked
+	if errors.Is(err, ErrCorruptRecord) {
+		unreadable, err = err, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +89,7 @@ func Reverify(ctx context.Context, reg Registry, cred graphauth.TokenCredential,
 	if ctx.Err() != nil {
 		errs = append(errs, fmt.Errorf("consent: Reverify stopped before every tenant was checked: %w", ctx.Err()))
 	}
-	return out, errors.Join(errs...)
+	return out, errors.Join(append(errs, unreadable)...)
 }
 
 // store writes a check's result onto the tenant's current record, in one

@@ -153,3 +153,46 @@ func TestReverifyRunsAtMostParallelAtOnce(t *testing.T) {
 		assert.Contains(t, r.Error, "AADSTS7000222")
 	}
 }
+
+// corruptListRegistry is a registry holding, besides its records, a value
+// it cannot read, as redisregistry does when something else wrote into its
+// hash: List returns the readable records beside ErrCorruptRecord.
+type corruptListRegistry struct{ *consent.MemoryRegistry }
+
+func (c corruptListRegistry) List(ctx context.Context) ([]consent.Record, error) {
+	recs, err := c.MemoryRegistry.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return recs, fmt.Errorf("test: 1 value is not a tenant record: %w", consent.ErrCorruptRecord)
+}
+
+// One unreadable value does not stop Reverify: every readable tenant is
+// checked and stored, and the error names the unreadable value at the end.
+func TestReverifyChecksTheReadableRecordsBesideACorruptOne(t *testing.T) {
+	t.Parallel()
+	srv, app := msp(t, graphauthtest.Options{})
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
+	require.NoError(t, err)
+	reg := corruptListRegistry{&consent.MemoryRegistry{}}
+	ctx := context.Background()
+	var tenants []string
+	for i := range 3 {
+		ten := srv.AddTenant(graphauthtest.Tenant{DisplayName: "C" + string(rune('a'+i))})
+		srv.AddServicePrincipal(ten.ID, app.ClientID)
+		srv.GrantAppRoles(ten.ID, app.ClientID, app.RequiredRoles...)
+		tenants = append(tenants, ten.ID)
+		require.NoError(t, reg.Put(ctx, consent.Record{TenantID: ten.ID, Status: consent.StatusPending}))
+	}
+	recs, err := consent.Reverify(ctx, reg, cred, app.RequiredRoles,
+		&consent.ConfirmOptions{Timeout: 2 * time.Second, FirstWait: 50 * time.Millisecond, Now: srv.Now})
+	require.ErrorIs(t, err, consent.ErrCorruptRecord)
+	require.Len(t, recs, 3)
+	for _, id := range tenants {
+		got, ok, err := reg.Get(ctx, id)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, consent.StatusConfirmed, got.Status, "%s was checked and stored", id)
+	}
+}

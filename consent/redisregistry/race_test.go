@@ -90,7 +90,7 @@ func TestUpdateOvertakenEndsWithItsContextOrTheBadValue(t *testing.T) {
 		require.NoError(t, other.HSet(context.Background(), "console:tenants", id, "{not json").Err())
 		return consent.Record{TenantID: id, Status: consent.StatusConfirmed}, true
 	})
-	assert.ErrorContains(t, err, "not a consent record")
+	assert.ErrorIs(t, err, consent.ErrCorruptRecord)
 	assert.Equal(t, 1, calls)
 	raw, err := rdb.HGet(context.Background(), "console:tenants", id).Result()
 	require.NoError(t, err)

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,22 +155,53 @@ func (r *Registry) read(ctx context.Context, c hgetter, field string) (consent.R
 	return rec, err == nil, err
 }
 
-// List returns every record, by tenant ID.
+// List returns every record, by tenant ID. Values that are not records
+// are left out, and named in an error wrapping consent.ErrCorruptRecord
+// returned beside the records that could be read.
 func (r *Registry) List(ctx context.Context) ([]consent.Record, error) {
 	all, err := r.rdb.HGetAll(ctx, r.key).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisregistry: %w", err)
 	}
 	out := make([]consent.Record, 0, len(all))
-	for _, v := range all {
+	var bad []string
+	for field, v := range all {
 		rec, err := decode([]byte(v))
 		if err != nil {
-			return nil, fmt.Errorf("redisregistry: %w", err)
+			bad = append(bad, field)
+			continue
 		}
 		out = append(out, rec)
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].TenantID) < strings.ToLower(out[j].TenantID) })
+	if len(bad) > 0 {
+		return out, corrupt(r.key, bad)
+	}
 	return out, nil
+}
+
+// corrupt names the fields of key whose values are not records, cut to a
+// bounded length: a field was written by something else and may be long
+// or hold control characters.
+func corrupt(key string, fields []string) error {
+	sort.Strings(fields)
+	names := make([]string, 0, min(len(fields), 5))
+	for _, f := range fields[:min(len(fields), 5)] {
+		if len(f) > 64 {
+			f = f[:64] + "…"
+		}
+		names = append(names, strconv.Quote(f))
+	}
+	more := ""
+	if len(fields) > 5 {
+		more = fmt.Sprintf(" and %d more", len(fields)-5)
+	}
+	what := "values in %s are not tenant records (fields"
+	if len(fields) == 1 {
+		what = "value in %s is not a tenant record (field"
+	}
+	return fmt.Errorf("redisregistry: %d "+what+" %s%s; Put or Delete the tenant to repair): %w",
+		len(fields), key, strings.Join(names, ", "), more, consent.ErrCorruptRecord)
 }
 
 // Delete removes the tenant's record; removing none is not an error.
@@ -185,7 +217,7 @@ func (r *Registry) Delete(ctx context.Context, tenantID string) error {
 func decode(data []byte) (consent.Record, error) {
 	var rec consent.Record
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return consent.Record{}, fmt.Errorf("a stored value is not a consent record (%d bytes): %w", len(data), err)
+		return consent.Record{}, fmt.Errorf("%w (%d bytes): %w", consent.ErrCorruptRecord, len(data), err)
 	}
 	return rec, nil
 }

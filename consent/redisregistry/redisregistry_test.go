@@ -3,6 +3,7 @@ package redisregistry_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,11 +57,27 @@ func TestRedisRegistryFailures(t *testing.T) {
 	rdb := redisServer(t)
 	ctx := context.Background()
 	reg := redisregistry.New(rdb, "console")
+	require.NoError(t, reg.Put(ctx, consent.Record{TenantID: "aaaaaaaa-0000-4000-8000-000000000001", Status: consent.StatusConfirmed}))
 	require.NoError(t, rdb.HSet(ctx, "console:tenants", "bbbbbbbb-0000-4000-8000-000000000002", "{not json").Err())
+	require.NoError(t, rdb.HSet(ctx, "console:tenants", "x\x1b[2j"+strings.Repeat("y", 500), "[]").Err())
 	_, _, err := reg.Get(ctx, "bbbbbbbb-0000-4000-8000-000000000002")
-	assert.ErrorContains(t, err, "not a consent record")
-	_, err = reg.List(ctx)
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, consent.ErrCorruptRecord)
+	// One bad value hides no other tenant: List returns the readable
+	// records beside an error naming the bad fields, escaped and cut.
+	recs, err := reg.List(ctx)
+	assert.ErrorIs(t, err, consent.ErrCorruptRecord)
+	assert.ErrorContains(t, err, "2 values in console:tenants")
+	assert.ErrorContains(t, err, `"bbbbbbbb-0000-4000-8000-000000000002"`)
+	assert.NotContains(t, err.Error(), "\x1b")
+	assert.Less(t, len(err.Error()), 400)
+	require.Len(t, recs, 1)
+	assert.Equal(t, "aaaaaaaa-0000-4000-8000-000000000001", recs[0].TenantID)
+	// Put repairs the value.
+	require.NoError(t, reg.Put(ctx, consent.Record{TenantID: "bbbbbbbb-0000-4000-8000-000000000002", Status: consent.StatusPending}))
+	require.NoError(t, reg.Delete(ctx, "x\x1b[2j"+strings.Repeat("y", 500)))
+	recs, err = reg.List(ctx)
+	require.NoError(t, err)
+	assert.Len(t, recs, 2)
 
 	down := redisregistry.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1}), "console")
 	assert.ErrorContains(t, down.Put(ctx, consent.Record{TenantID: "cccccccc-0000-4000-8000-000000000003"}), "redisregistry:")

@@ -192,7 +192,11 @@ func demo(ctx context.Context, out io.Writer) error {
 // read with each tenant's own token.
 func printTenants(ctx context.Context, out io.Writer, c *console) error {
 	recs, err := c.h.Registry().List(ctx)
-	if err != nil {
+	if errors.Is(err, consent.ErrCorruptRecord) {
+		// A value the registry cannot read hides no other tenant: list
+		// the others and say which needs repair.
+		fmt.Fprintln(out, "warning:", err)
+	} else if err != nil {
 		return err
 	}
 	fmt.Fprintln(out)
