@@ -21,7 +21,8 @@ type Config struct {
 	FederatedTokenFile  string // AZURE_FEDERATED_TOKEN_FILE
 	AuthorityHost       string // AZURE_AUTHORITY_HOST; empty means the cloud's
 	// Flow names the flow: "secret", "certificate", "federated",
-	// "managedidentity", or a name in the Flows passed to
+	// "managedidentity" (in any case, with or without dashes or
+	// underscores), or a name in the Flows passed to
 	// Flows.NewCredential. Empty means the one flow whose setting is
 	// present; a managed identity, which needs no setting, is used only when
 	// named.
@@ -92,7 +93,7 @@ func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error)
 		o.AuthorityHost = cfg.AuthorityHost
 	}
 	for name := range f {
-		if name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == FlowManagedIdentity || name == "" {
+		if builtinFlow(name) != name || name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == FlowManagedIdentity || name == "" {
 			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(name) + " is taken by a built-in flow"}
 		}
 	}
@@ -141,11 +142,15 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 		set[FlowFederated] = "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)"
 	}
 	if c.Flow != "" {
-		if _, ok := custom[c.Flow]; ok || c.Flow == FlowManagedIdentity {
-			return c.Flow, nil
+		flow := c.Flow
+		if _, ok := custom[flow]; ok {
+			return flow, nil
+		}
+		if flow = builtinFlow(flow); flow == FlowManagedIdentity {
+			return flow, nil
 		}
 		need := map[string]string{FlowSecret: "ClientSecret (AZURE_CLIENT_SECRET)", FlowCertificate: "CertificatePath (AZURE_CLIENT_CERTIFICATE_PATH)", FlowFederated: "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)"}
-		field, builtin := need[c.Flow]
+		field, builtin := need[flow]
 		if !builtin {
 			names := []string{FlowSecret, FlowCertificate, FlowFederated, FlowManagedIdentity}
 			for n := range custom {
@@ -154,10 +159,10 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 			sort.Strings(names[4:])
 			return "", &ConfigError{Field: "Flow", Reason: quote(c.Flow) + " is not a known flow; use one of " + strings.Join(names, ", ")}
 		}
-		if _, ok := set[c.Flow]; !ok {
+		if _, ok := set[flow]; !ok {
 			return "", &ConfigError{Field: field, Reason: "is required by Flow " + quote(c.Flow)}
 		}
-		return c.Flow, nil
+		return flow, nil
 	}
 	switch len(set) {
 	case 0:
@@ -173,6 +178,35 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 	}
 	sort.Strings(fields)
 	return "", &ConfigError{Field: strings.Join(fields, " and "), Reason: "more than one credential is set: unset all but one, or choose with Flow"}
+}
+
+// builtinFlow returns the built-in flow a Flow setting names, read as a
+// person writes it in an environment file: any case, with or without
+// dashes, underscores or spaces ("ManagedIdentity", "managed-identity",
+// "Client_Secret"), and the usual other names ("msi", "workloadidentity").
+// Any other name is returned as it is.
+func builtinFlow(name string) string {
+	folded := strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', ' ', '\t', '"', '\'':
+			return -1
+		}
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, name)
+	switch folded {
+	case "secret", "clientsecret":
+		return FlowSecret
+	case "certificate", "clientcertificate":
+		return FlowCertificate
+	case "federated", "workloadidentity", "federatedtoken":
+		return FlowFederated
+	case "managedidentity", "msi":
+		return FlowManagedIdentity
+	}
+	return name
 }
 
 // pastedAuthority reads the tenant as ParseAuthority does, so that what

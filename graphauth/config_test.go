@@ -54,6 +54,16 @@ func TestNewCredentialPicksTheFlow(t *testing.T) {
 	cred, err := graphauth.NewCredential(both, opts)
 	require.NoError(t, err, "Flow chooses between two credentials")
 	assert.IsType(t, &graphauth.CertificateCredential{}, cred)
+	// Flow as people write it in an environment file.
+	for flow, want := range map[string]any{
+		"Certificate": &graphauth.CertificateCredential{}, "client_certificate": &graphauth.CertificateCredential{},
+		"SECRET": &graphauth.ClientSecretCredential{}, "Client-Secret": &graphauth.ClientSecretCredential{}, `"secret"`: &graphauth.ClientSecretCredential{},
+	} {
+		both.Flow = flow
+		cred, err := graphauth.NewCredential(both, opts)
+		require.NoError(t, err, flow)
+		assert.IsType(t, want, cred, flow)
+	}
 
 	custom := graphauth.Flows{"vault": func(cfg graphauth.Config, o *graphauth.Options) (graphauth.TokenCredential, error) {
 		return graphauth.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, graphauth.Secret(srv.Secret), o)
@@ -83,6 +93,7 @@ func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
 		{"missing tenant", with(func(c *graphauth.Config) { c.TenantID, c.ClientSecret = "", "x~y" }), "TenantID (AZURE_TENANT_ID)"},
 		{"client ID not a GUID", with(func(c *graphauth.Config) { c.ClientID, c.ClientSecret = "sync-app", "x~y" }), "ClientID (AZURE_CLIENT_ID)"},
 		{"unknown flow", with(func(c *graphauth.Config) { c.Flow = "kerberos" }), "Flow"},
+		{"a flow in capitals without its setting", with(func(c *graphauth.Config) { c.Flow = "Certificate" }), "CertificatePath (AZURE_CLIENT_CERTIFICATE_PATH)"},
 		{"a flow without its setting", with(func(c *graphauth.Config) { c.Flow = graphauth.FlowSecret }), "ClientSecret (AZURE_CLIENT_SECRET)"},
 		{"a certificate file that is missing", with(func(c *graphauth.Config) { c.CertificatePath = "/no/such/file.pem" }), "ClientCertificatePath"},
 	}
@@ -95,7 +106,7 @@ func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
 			assert.NotEmpty(t, ce.Reason)
 		})
 	}
-	for _, taken := range []string{graphauth.FlowSecret, graphauth.FlowManagedIdentity} {
+	for _, taken := range []string{graphauth.FlowSecret, graphauth.FlowManagedIdentity, "Secret", "managed-identity", "MSI"} {
 		_, err := graphauth.Flows{taken: nil}.NewCredential(good, nil)
 		var ce *graphauth.ConfigError
 		require.ErrorAs(t, err, &ce)

@@ -240,6 +240,7 @@ func TestNewCredentialBuildsTheManagedIdentity(t *testing.T) {
 		oid string
 	}{
 		"system-assigned":              {graphauth.Config{Flow: graphauth.FlowManagedIdentity}, system.ObjectID},
+		"named as people write it":     {graphauth.Config{Flow: "Managed_Identity"}, system.ObjectID},
 		"user-assigned by client ID":   {graphauth.Config{Flow: graphauth.FlowManagedIdentity, ClientID: user.ClientID}, user.ObjectID},
 		"a secret beside it is unused": {graphauth.Config{Flow: graphauth.FlowManagedIdentity, ClientSecret: "x~unused"}, system.ObjectID},
 	} {
