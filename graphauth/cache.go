@@ -22,10 +22,11 @@ import (
 const cacheShards = 256
 
 type tokenCache struct {
-	seed   uint64 // random per cache, so that callers cannot aim keys at one slot
-	shards [cacheShards]cacheShard
-	slab   tokenSlab   // where cached tokens are allocated
-	closed atomic.Bool // set by close: setToken installs nothing any more
+	seed    uint64 // random per cache, so that callers cannot aim keys at one slot
+	shards  [cacheShards]cacheShard
+	slab    tokenSlab   // where cached tokens are allocated
+	closed  atomic.Bool // set by close: setToken installs nothing any more
+	watched atomic.Bool // the wall-clock watcher knows this cache (cache_clock.go)
 }
 
 type cacheShard struct {
@@ -132,6 +133,7 @@ func (c *tokenCache) setToken(e *entry, p *cachedToken) *cachedToken {
 // alongside. It returns the tokens forgotten.
 func (c *tokenCache) close() []*cachedToken {
 	c.closed.Store(true)
+	c.unwatchClock()
 	var forgot []*cachedToken
 	for i := range c.shards {
 		sh := &c.shards[i]

@@ -24,6 +24,7 @@ type cachedToken struct {
 	token       Token
 	usableUntil time.Time // ExpiresOn less a safety margin
 	timers      [2]*time.Timer
+	expired     func() // what the expiry timer calls once the state is expired; nil without timers
 }
 
 // stateAt computes the state from a clock reading, for callers that have one.
@@ -38,9 +39,11 @@ func (p *cachedToken) stateAt(now time.Time) uint32 {
 }
 
 // arm starts the timers that move the state on, and calls expired once the
-// token may no longer be served. A clock that is not the real one (in
-// tests) arms nothing: callers then use stateAt.
+// token may no longer be served (or once the wall-clock watcher finds it
+// expired after a suspend: cache_clock.go). A clock that is not the real
+// one (in tests) arms nothing: callers then use stateAt.
 func (p *cachedToken) arm(now time.Time, expired func()) {
+	p.expired = expired
 	p.state.Store(p.stateAt(now))
 	p.timers[0] = time.AfterFunc(p.token.RefreshOn.Sub(now), func() { p.state.CompareAndSwap(stateFresh, stateDue) })
 	p.timers[1] = time.AfterFunc(p.usableUntil.Sub(now), func() {

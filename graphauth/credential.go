@@ -385,6 +385,7 @@ func (c *credential) install(e *entry, tok Token, now time.Time, extra time.Dura
 		// its request was sent): armed from the sending, they would fire as
 		// much too late as the request took.
 		next.arm(c.now(), func() { c.cache.dropExpired(e, next, c.home) })
+		c.cache.watchClock()
 	}
 	if old := c.cache.setToken(e, next); old != nil {
 		old.disarm()
