@@ -28,6 +28,30 @@ func TestReverifyMarksARemovedAppAtOnce(t *testing.T) {
 	})
 }
 
+// appCredential is the MSP app's credential, for any tenant.
+func appCredential(t *testing.T, srv *graphauthtest.Server, app graphauthtest.App) *graphauth.ClientSecretCredential {
+	t.Helper()
+	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
+		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
+	require.NoError(t, err)
+	return cred
+}
+
+// grantedTenants adds n tenants that granted the app its roles, recorded
+// in reg with status.
+func grantedTenants(t *testing.T, srv *graphauthtest.Server, app graphauthtest.App, reg consent.Registry, n int, status consent.Status) []string {
+	t.Helper()
+	var tenants []string
+	for i := range n {
+		ten := srv.AddTenant(graphauthtest.Tenant{DisplayName: "T" + string(rune('a'+i))})
+		srv.AddServicePrincipal(ten.ID, app.ClientID)
+		srv.GrantAppRoles(ten.ID, app.ClientID, app.RequiredRoles...)
+		require.NoError(t, reg.Put(context.Background(), consent.Record{TenantID: ten.ID, Status: status}))
+		tenants = append(tenants, ten.ID)
+	}
+	return tenants
+}
+
 // plainRegistry has the four Registry methods and nothing else.
 type plainRegistry struct{ r consent.Registry }
 
@@ -41,20 +65,9 @@ func (p plainRegistry) Delete(ctx context.Context, id string) error        { ret
 func reverifyMarksARemovedApp(t *testing.T, reg consent.Registry) {
 	t.Parallel()
 	srv, app := msp(t, graphauthtest.Options{})
-	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
-		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
-	require.NoError(t, err)
-	var tenants []string
-	for i := range 12 {
-		ten := srv.AddTenant(graphauthtest.Tenant{DisplayName: "T" + string(rune('a'+i))})
-		srv.AddServicePrincipal(ten.ID, app.ClientID)
-		srv.GrantAppRoles(ten.ID, app.ClientID, app.RequiredRoles...)
-		tenants = append(tenants, ten.ID)
-	}
+	cred := appCredential(t, srv, app)
+	tenants := grantedTenants(t, srv, app, reg, 12, consent.StatusConfirmed)
 	ctx := context.Background()
-	for _, id := range tenants {
-		require.NoError(t, reg.Put(ctx, consent.Record{TenantID: id, Status: consent.StatusConfirmed}))
-	}
 	gone, pendingGone, lost := tenants[0], tenants[1], tenants[2]
 	require.NoError(t, reg.Put(ctx, consent.Record{TenantID: pendingGone, Status: consent.StatusPending}))
 	srv.RemoveServicePrincipal(gone, app.ClientID)
@@ -172,20 +185,10 @@ func (c corruptListRegistry) List(ctx context.Context) ([]consent.Record, error)
 func TestReverifyChecksTheReadableRecordsBesideACorruptOne(t *testing.T) {
 	t.Parallel()
 	srv, app := msp(t, graphauthtest.Options{})
-	cred, err := graphauth.NewClientSecretCredential(srv.TenantID, app.ClientID, graphauth.Secret(app.Secrets[0].Value),
-		&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), AllowedTenants: []string{"*"}})
-	require.NoError(t, err)
 	reg := corruptListRegistry{&consent.MemoryRegistry{}}
+	tenants := grantedTenants(t, srv, app, reg, 3, consent.StatusPending)
 	ctx := context.Background()
-	var tenants []string
-	for i := range 3 {
-		ten := srv.AddTenant(graphauthtest.Tenant{DisplayName: "C" + string(rune('a'+i))})
-		srv.AddServicePrincipal(ten.ID, app.ClientID)
-		srv.GrantAppRoles(ten.ID, app.ClientID, app.RequiredRoles...)
-		tenants = append(tenants, ten.ID)
-		require.NoError(t, reg.Put(ctx, consent.Record{TenantID: ten.ID, Status: consent.StatusPending}))
-	}
-	recs, err := consent.Reverify(ctx, reg, cred, app.RequiredRoles,
+	recs, err := consent.Reverify(ctx, reg, appCredential(t, srv, app), app.RequiredRoles,
 		&consent.ConfirmOptions{Timeout: 2 * time.Second, FirstWait: 50 * time.Millisecond, Now: srv.Now})
 	require.ErrorIs(t, err, consent.ErrCorruptRecord)
 	require.Len(t, recs, 3)
