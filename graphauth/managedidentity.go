@@ -352,6 +352,10 @@ func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusOK {
+		body = miEpochExpiry(body)
+		resp.ContentLength = int64(len(body))
+	}
 	if cp != nil {
 		cp.set(resp.StatusCode, resp.Header, body)
 	}
