@@ -23,7 +23,9 @@ import (
 // ManagedIdentityCredential gets tokens for the managed identity of the
 // Azure resource the process runs on: through IMDS on virtual machines and
 // AKS nodes, through IDENTITY_ENDPOINT and IDENTITY_HEADER on App Service
-// and Functions. MSAL Go's managed identity client finds the endpoint and
+// and Functions, and through the endpoints of Service Fabric (its
+// certificate pinned by IDENTITY_SERVER_THUMBPRINT), Azure Arc, Azure ML
+// and Cloud Shell. MSAL Go's managed identity client finds the endpoint and
 // speaks its protocol; this credential adds the same cache, single
 // request per key, background refresh, retries and typed errors as the
 // other credentials. It is safe for concurrent use.
@@ -111,7 +113,7 @@ func NewManagedIdentityCredential(opts *ManagedIdentityOptions) (*ManagedIdentit
 	if err != nil {
 		return nil, err
 	}
-	h := miHTTP{msalHTTP: msalHTTP{c: r.retrying}}
+	h := &miHTTP{msalHTTP: msalHTTP{c: r.retrying}, base: r.http, policy: r.policy}
 	if o.IMDSEndpoint != "" {
 		if h.imds, err = loopbackURL(o.IMDSEndpoint); err != nil {
 			return nil, err
@@ -312,7 +314,9 @@ func noToken(s string) string {
 // every answer recorded for classify.
 type miHTTP struct {
 	msalHTTP
-	imds *url.URL // nil: the real IMDS
+	imds   *url.URL     // nil: the real IMDS
+	base   *http.Client // the caller's client, which Service Fabric's pinned client derives from
+	policy retry.Policy // the retry policy of msalHTTP.c, for that derived client
 }
 
 func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
@@ -351,6 +355,10 @@ func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
 			cp.failed(err)
 		}
 		return nil, err
+	}
+	if resp.StatusCode == http.StatusOK {
+		body = miEpochExpiry(body)
+		resp.ContentLength = int64(len(body))
 	}
 	if cp != nil {
 		cp.set(resp.StatusCode, resp.Header, body)

@@ -113,6 +113,7 @@ type resolved struct {
 	entra     bool         // the authority host has Entra's shape: a Microsoft cloud's, or loopback (the fake platform)
 	http      *http.Client // the caller's, or the default
 	retrying  *http.Client // http with the retry policy, for token requests
+	policy    retry.Policy // the retry policy retrying applies
 	store     Store
 	allowAny  bool
 	allowed   []string
@@ -165,7 +166,7 @@ func resolve(opts *Options) (resolved, error) {
 	p := o.Retry.policy()
 	p.Skip = isCodeRedemption
 	p.Budget = budgetOf
-	r.retrying = retry.Client(noRedirects(r.http), p)
+	r.retrying, r.policy = retry.Client(noRedirects(r.http), p), p
 	if r.share <= 0 || r.share >= 1 {
 		if r.share != 0 {
 			return r, &ConfigError{Field: "RefreshShare", Reason: "must be between 0 and 1 (zero means 0.5)"}

@@ -17,7 +17,11 @@
 // Options.Interactive, serves a sign-in and consent page; and
 // /{tenant}/v2.0/adminconsent. Tokens are JWTs signed RS256 with the key in
 // the JWKS, with the claims the platform sets: roles for app-only tokens are
-// exactly the app roles granted in that tenant.
+// exactly the app roles granted in that tenant. App-only tokens are issued
+// for Microsoft Graph, for the apps registered on the fake (api://{appId}),
+// and, without roles, for the Microsoft APIs an Azure SDK client asks for:
+// Azure Resource Manager, the Office 365 Management APIs and the Key Vault,
+// Storage, Service Bus, Event Hubs and SQL data planes.
 //
 // Delegated tokens are issued for Microsoft Graph, Azure Service Management
 // (scope "https://management.core.windows.net//user_impersonation") and the

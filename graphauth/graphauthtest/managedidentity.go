@@ -228,11 +228,7 @@ func (s *Server) serveMIToken(w http.ResponseWriter, r *http.Request, req miRequ
 		// Azure Resource Manager and the other first-party APIs the fake
 		// knows: the IMDS guide's own example asks for
 		// https://management.azure.com/.
-		if api, ok := delegatedAPIOf(resource); ok {
-			aud = api.aud
-		} else {
-			aud = azureDataPlaneAudience(resource)
-		}
+		aud = firstPartyAudience(resource)
 	}
 	if aud == "" {
 		writeMIError(w, http.StatusBadRequest, req.appSvc, "invalid_resource",

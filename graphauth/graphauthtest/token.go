@@ -194,6 +194,26 @@ func (s *Server) resourceOf(resource string) (aud, appID string) {
 	return "api://" + id, id
 }
 
+// firstPartyAudience is the audience of tokens for a Microsoft API other
+// than Graph that the fake issues tokens for without registering it (Azure
+// Resource Manager, Office 365 Management, Azure data planes), named by
+// its App ID URI or app ID; "" for others.
+func firstPartyAudience(resource string) string {
+	aud, _ := firstPartyResource(resource)
+	return aud
+}
+
+// firstPartyResource is firstPartyAudience and the API's app ID, whose
+// service principal a tenant must have (the default tenant has them; see
+// Tenant.ServicePrincipals); appID is "" for the Azure data planes, whose
+// service principals the fake does not keep.
+func firstPartyResource(resource string) (aud, appID string) {
+	if api, ok := delegatedAPIOf(resource); ok {
+		return api.aud, api.appID
+	}
+	return azureDataPlaneAudience(resource), ""
+}
+
 // graphResourceOf maps a resource identifier (App ID URI or app ID) to
 // Microsoft Graph's, or "" for any other resource.
 func graphResourceOf(resource string) string {
@@ -224,9 +244,18 @@ func (s *Server) clientCredentials(r *http.Request, req *tokenRequest) (any, *oa
 		return nil, oerr
 	}
 	aud, resourceApp := s.resourceOf(resource)
+	if aud == "" {
+		// Azure Resource Manager and the other Microsoft APIs an Azure SDK
+		// client asks for. Their tokens carry no roles: these APIs
+		// authorize by role assignments of their own.
+		aud, resourceApp = firstPartyResource(resource)
+	}
 	s.mu.Lock()
 	resourceSP := s.dir.sp(req.tenant.ID, resourceApp)
 	s.mu.Unlock()
+	if resourceApp == "" && aud != "" {
+		resourceSP = &servicePrincipal{} // a data plane's, which the fake does not keep
+	}
 	if aud == "" || resourceSP == nil {
 		return nil, errf(400, "invalid_resource", 500011, "The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", resource, req.tenant.DisplayName)
 	}
