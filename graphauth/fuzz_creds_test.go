@@ -27,6 +27,11 @@ func FuzzManagedIdentityAnswerThroughCredential(f *testing.F) {
 		{200, `{"access_token":"` + goodAccess + `","client_id":"c","expires_in":"86399","expires_on":"1760000000","ext_expires_in":"86399","not_before":"1759913300","resource":"https://graph.microsoft.com","token_type":"Bearer"}`},
 		{200, `{"access_token":"` + goodAccess + `","expires_on":"99999999999","resource":"r","token_type":"Bearer"}`},
 		{200, `{"access_token":"` + goodAccess + `","expires_in":3599}`},
+		// The 2017 API's dates (Azure ML, older App Service hosts), which
+		// are rewritten to epoch seconds before MSAL reads them.
+		{200, `{"access_token":"` + goodAccess + `","expires_on":"11/24/2031 16:16:04 +00:00","resource":"r","token_type":"Bearer"}`},
+		{200, `{"access_token":"` + goodAccess + `","expires_on":"1/2/2031 4:16:04 PM -07:00","token_type":"Bearer"}`},
+		{200, `{"access_token":"` + goodAccess + `","expires_on":"13/45/2031 99:16:04 +99:00"}`},
 		{200, `{"access_token":"` + goodAccess + `","expires_in":"-1"}`},
 		{200, `{"access_token":"","expires_in":"3599"}`},
 		{200, `<html>`},
