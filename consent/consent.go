@@ -15,7 +15,9 @@ import (
 type Config struct {
 	ClientID    string // the multi-tenant app's client ID
 	RedirectURI string // registered; https, or http on loopback
-	// Cloud is the national cloud; zero means the public cloud.
+	// Cloud is the national cloud; zero means the one whose host
+	// AuthorityHost names (as graphauth.Options reads it), else the public
+	// cloud.
 	Cloud graphauth.Cloud
 	// AuthorityHost overrides the cloud's (the fake platform in tests).
 	AuthorityHost string
@@ -41,10 +43,21 @@ func (c Config) scope() string {
 	if c.Scope != "" {
 		return c.Scope
 	}
+	return c.cloud().DefaultScope()
+}
+
+// cloud is Cloud, or the Microsoft cloud whose host AuthorityHost names
+// (as graphauth.Options reads it), or the public cloud.
+func (c Config) cloud() graphauth.Cloud {
 	if c.Cloud.GraphEndpoint != "" {
-		return c.Cloud.DefaultScope()
+		return c.Cloud
 	}
-	return graphauth.AzurePublic.DefaultScope()
+	if c.AuthorityHost != "" {
+		if a, err := graphauth.ParseAuthority(strings.TrimSuffix(c.AuthorityHost, "/") + "/organizations"); err == nil && a.Cloud.GraphEndpoint != "" {
+			return a.Cloud
+		}
+	}
+	return graphauth.AzurePublic
 }
 
 func (c Config) check() error {
