@@ -154,3 +154,23 @@ func TestAnAuthorityHostOfANationalCloudChoosesItsGraph(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The examples' Graph calls follow AZURE_AUTHORITY_HOST: a national cloud's
+// Graph, or fakeentra's own address, where they went to the public Graph.
+func TestConfigCloudAndGraphEndpointFollowTheAuthorityHost(t *testing.T) {
+	t.Parallel()
+	for host, want := range map[string]struct{ scope, graph string }{
+		"":                                  {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+		"https://login.microsoftonline.us/": {"https://graph.microsoft.us/.default", "https://graph.microsoft.us"},
+		"https://login.partner.microsoftonline.cn": {"https://microsoftgraph.chinacloudapi.cn/.default", "https://microsoftgraph.chinacloudapi.cn"},
+		"https://127.0.0.1:40169":                  {"https://graph.microsoft.com/.default", "https://127.0.0.1:40169"},
+		"https://localhost:8443/":                  {"https://graph.microsoft.com/.default", "https://localhost:8443"},
+		"https://adfs.contoso.com":                 {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+		"https://127.0.0.1:40169/adfs":             {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+		"http://127.0.0.1:40169":                   {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+	} {
+		cfg := graphauth.Config{AuthorityHost: host}
+		assert.Equal(t, want.scope, cfg.Cloud().DefaultScope(), host)
+		assert.Equal(t, want.graph, cfg.GraphEndpoint(), host)
+	}
+}

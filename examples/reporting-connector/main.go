@@ -161,7 +161,7 @@ func get(ctx context.Context, cred graphauth.TokenCredential, st setup, path str
 
 func environment(out io.Writer) (setup, func()) {
 	if cfg := graphauth.FromEnv(); cfg.TenantID != "" {
-		return setup{cfg: cfg, graphURL: graphauth.AzurePublic.GraphEndpoint, browse: func(u string) error {
+		return setup{cfg: cfg, opts: graphauth.Options{AuthorityHost: cfg.AuthorityHost}, graphURL: cfg.GraphEndpoint(), browse: func(u string) error {
 			fmt.Fprintf(out, "open this URL in a browser to sign in:\n%s\n", u)
 			return nil
 		}}, func() {}

@@ -103,7 +103,7 @@ func runReal(ctx context.Context, out io.Writer) error {
 	}
 	cfg := graphauth.FromEnv()
 	r, err := newReplica(settings{tenantID: cfg.TenantID, clientID: cfg.ClientID, secret: cfg.ClientSecret,
-		graphURL: graphauth.AzurePublic.GraphEndpoint, rotator: registration.RotatorOptions{ObjectID: os.Getenv("APP_OBJECT_ID"), Store: store}})
+		opts: graphauth.Options{AuthorityHost: cfg.AuthorityHost}, graphURL: cfg.GraphEndpoint(), rotator: registration.RotatorOptions{ObjectID: os.Getenv("APP_OBJECT_ID"), Store: store}})
 	if err != nil {
 		return err
 	}

@@ -102,8 +102,8 @@ func organization(ctx context.Context, client *http.Client, graphURL string) (st
 // registration.Client, as an administrator's setup script would.
 func environment(out io.Writer) (env, func(), error) {
 	if clientID := os.Getenv("AZURE_CLIENT_ID"); clientID != "" {
-		e := env{homeTenant: os.Getenv("AZURE_TENANT_ID"), clientID: clientID, graphURL: graphauth.AzurePublic.GraphEndpoint,
-			httpClient: &http.Client{Transport: http.DefaultTransport}}
+		e := env{homeTenant: os.Getenv("AZURE_TENANT_ID"), clientID: clientID, graphURL: graphauth.FromEnv().GraphEndpoint(),
+			opts: graphauth.Options{AuthorityHost: graphauth.FromEnv().AuthorityHost}, httpClient: &http.Client{Transport: http.DefaultTransport}}
 		e.customers = strings.Split(os.Getenv("CUSTOMER_TENANT_IDS"), ",")
 		e.mi.ClientID = os.Getenv("MANAGED_IDENTITY_CLIENT_ID")
 		return e, func() {}, nil

@@ -91,7 +91,7 @@ func checkSecrets(ctx context.Context, client *registration.Client, clientID str
 // account whose secret ends in 20 days.
 func environment() (graphauth.Config, *graphauth.Options, *registration.ClientOptions, func()) {
 	if cfg := graphauth.FromEnv(); cfg.TenantID != "" {
-		return cfg, nil, nil, func() {}
+		return cfg, &graphauth.Options{AuthorityHost: cfg.AuthorityHost}, &registration.ClientOptions{Cloud: cfg.Cloud(), GraphEndpoint: cfg.GraphEndpoint()}, func() {}
 	}
 	srv := graphauthtest.NewServer(nil)
 	app := srv.AddApp(graphauthtest.App{DisplayName: "workflow service account",

@@ -70,11 +70,11 @@ func build(redirect string) (http.Handler, func(), error) {
 	cfg := graphauth.FromEnv()
 	if cfg.TenantID != "" {
 		s, err := graphauth.NewSignIn(cfg.TenantID, cfg.ClientID, graphauth.ClientAuth{Secret: cfg.ClientSecret},
-			&graphauth.SignInOptions{RedirectURI: redirect, Scopes: []string{"User.Read"}})
+			&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: cfg.AuthorityHost}, RedirectURI: redirect, Scopes: []string{"User.Read"}})
 		if err != nil {
 			return nil, nil, err
 		}
-		h, err := newWebApp(s, key, graphauth.AzurePublic.GraphEndpoint, nil)
+		h, err := newWebApp(s, key, cfg.GraphEndpoint(), nil)
 		return h, func() {}, err
 	}
 	fake := graphauthtest.NewServer(&graphauthtest.Options{Interactive: true})
