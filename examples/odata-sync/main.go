@@ -66,6 +66,11 @@ func run(ctx context.Context, pageSize int, tokenURL string, out io.Writer) erro
 		form.TokenURL = os.Getenv("AZURE_TENANT_ID")
 	}
 	var custom []graphauth.Cloud
+	if env := graphauth.FromEnv(); env.GraphEndpoint() != env.Cloud().GraphEndpoint {
+		// A standalone fakeentra in AZURE_AUTHORITY_HOST: its Token URLs
+		// are read too, and its Graph is at its own address.
+		custom = append(custom, graphauth.Cloud{Name: "fakeentra", AuthorityHost: env.AuthorityHost, GraphEndpoint: env.GraphEndpoint()})
+	}
 	httpClient := &http.Client{}
 	if form.ClientID == "" {
 		srv := graphauthtest.NewServer(nil)
