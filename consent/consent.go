@@ -74,6 +74,11 @@ func (c Config) check() error {
 	return nil
 }
 
+// tenantField names the customer's tenant in a *graphauth.ConfigError, so
+// that verify.Diagnose sends the customer's administrator to their own
+// tenant, not to the app's Overview page.
+const tenantField = "customer tenant"
+
 // URL is the admin consent URL for a tenant (a GUID or domain) or
 // "organizations" (any work or school tenant: the administrator's own).
 // "common" is refused: personal accounts cannot consent for a tenant. state
@@ -84,7 +89,7 @@ func URL(c Config, tenant, state string) (string, error) {
 	}
 	if !strings.EqualFold(tenant, "organizations") {
 		if err := ids.Tenant(tenant); err != nil {
-			return "", &graphauth.ConfigError{Field: "tenant", Reason: err.Error() + ` (or "organizations")`}
+			return "", &graphauth.ConfigError{Field: tenantField, Reason: err.Error() + ` (or "organizations")`}
 		}
 	}
 	if len(state) < 16 {

@@ -329,7 +329,10 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appSt
 	if len(appState) > MaxAppState {
 		return &graphauth.ConfigError{Field: "appState", Reason: fmt.Sprintf("holds %d bytes, more than the %d that fit in the round trip's cookie: keep a key to the product's own record instead", len(appState), MaxAppState)}
 	}
-	tenant = strings.ToLower(tenant)
+	tenant, err := h.readTenant(tenant)
+	if err != nil {
+		return err
+	}
 	p := pending{State: pkce.Random(24), Created: h.now(), Pinned: tenant, AppState: appState}
 	if tenant == "" || tenant == "organizations" {
 		tenant, p.Pinned = "organizations", ""
@@ -354,6 +357,32 @@ func cookieName(state string) string { return "entrakit_consent_" + state[:16] }
 // maxCookie is the most a browser keeps of one cookie, name and value
 // (RFC 6265 §6.1); a larger one is dropped without a word.
 const maxCookie = 4096
+
+// readTenant reads the tenant a round trip is begun for as
+// graphauth.ParseAuthority reads a pasted one (surrounding spaces and
+// quotes, a URL of the configured cloud's identity platform, a portal
+// address named for what it is), lower case; empty and "organizations"
+// stay as they are.
+func (h *Handler) readTenant(tenant string) (string, error) {
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	if tenant == "" || tenant == "organizations" {
+		return tenant, nil
+	}
+	host := h.cfg.authority()
+	a, err := graphauth.ParseAuthority(tenant, graphauth.Cloud{Name: "configured", AuthorityHost: host})
+	var ce *graphauth.ConfigError
+	if errors.As(err, &ce) {
+		return "", &graphauth.ConfigError{Field: tenantField, Reason: ce.Reason}
+	}
+	if err != nil {
+		return "", err
+	}
+	if a.Cloud.AuthorityHost != "" && !strings.EqualFold(strings.TrimSuffix(a.Cloud.AuthorityHost, "/"), host) {
+		return "", &graphauth.ConfigError{Field: tenantField, Reason: "is a URL of " + a.Cloud.AuthorityHost + ", but consent is asked at " + host +
+			": give the tenant's ID or domain of the cloud the app is registered in"}
+	}
+	return a.TenantID, nil
+}
 
 // fits checks that the round trip's largest cookie, the sign-in leg's,
 // stays within maxCookie with p's pinned tenant and AppState, which JSON
