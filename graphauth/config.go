@@ -241,8 +241,15 @@ func (c Config) checkIDs() error {
 	if err := ids.Client(c.ClientID); err != nil {
 		return &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: err.Error()}
 	}
+	if strings.EqualFold(c.ClientID, c.TenantID) {
+		return &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: sameAsTenant}
+	}
 	return nil
 }
+
+// sameAsTenant is the reason given for a client ID that is the tenant's:
+// the app's Overview page shows the two GUIDs one above the other.
+const sameAsTenant = "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page"
 
 // managedIdentity builds the managed identity credential: ClientID, when
 // set, selects a user-assigned identity. TenantID, when set, must read as

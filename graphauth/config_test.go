@@ -174,3 +174,18 @@ func TestConfigCloudAndGraphEndpointFollowTheAuthorityHost(t *testing.T) {
 		assert.Equal(t, want.graph, cfg.GraphEndpoint(), host)
 	}
 }
+
+// The Overview page shows the Directory (tenant) ID under the Application
+// (client) ID; copying the same GUID into both went to the platform and
+// came back as AADSTS700016 "Application … was not found".
+func TestAClientIDThatIsTheTenantIDIsRefusedUpFront(t *testing.T) {
+	t.Parallel()
+	const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	for _, pasted := range []string{tenant, "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token"} {
+		_, err := graphauth.NewCredential(graphauth.Config{TenantID: pasted, ClientID: strings.ToUpper(tenant), ClientSecret: "a-secret-value"}, nil)
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce, pasted)
+		assert.Equal(t, "ClientID (AZURE_CLIENT_ID)", ce.Field)
+		assert.Contains(t, ce.Reason, "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page")
+	}
+}

@@ -1,14 +1,19 @@
 package verify_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/entrakit/entrakit/consent"
 	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 	"github.com/entrakit/entrakit/verify"
 )
 
@@ -36,4 +41,22 @@ func TestDiagnoseExplainsTheRoundTripsRefusals(t *testing.T) {
 	s := verify.Diagnose(errors.New("open tenants.json: permission denied")).String()
 	assert.Contains(t, s, "Read the detail")
 	assert.Contains(t, s, "Detail: open tenants.json: permission denied")
+}
+
+// Verify fails the client ID check, before any request, when it is the
+// tenant's GUID, as it is when both fields get the Overview page's first
+// GUID.
+func TestVerifyNamesAClientIDThatIsTheTenantID(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cfg, cred := secretConfig(srv)
+	defer cred.(io.Closer).Close()
+	cfg.ClientID = strings.ToUpper(srv.TenantID)
+	report := verify.Run(context.Background(), cred, verify.Requirements{}, runOpts(srv, cfg))
+	c, ok := report.Check(verify.CheckClientID)
+	require.True(t, ok)
+	assert.Equal(t, verify.StatusFailed, c.Status)
+	assert.Contains(t, c.Detail, "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page")
+	assert.True(t, report.Failed())
 }

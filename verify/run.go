@@ -200,6 +200,9 @@ func (r *run) configuration() {
 			if err := registration.CheckClientID(c.ClientID); err != nil {
 				return failed(err, "")
 			}
+			if strings.EqualFold(c.ClientID, pastedTenant(c)) {
+				return failed(&registration.IDError{Field: "ClientID", Reason: "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page"}, "")
+			}
 			return ok("%s", c.ClientID)
 		})
 		if c.ClientSecret != "" {
