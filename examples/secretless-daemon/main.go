@@ -13,7 +13,11 @@
 // MANAGED_IDENTITY_CLIENT_ID. The app needs Organization.Read.All in each
 // tenant, and a federated identity credential for the identity (this
 // program prints the one to add when it runs against the fake). Otherwise
-// it runs against the fake platform, with two customer tenants.
+// it runs against the fake platform, with two customer tenants. Against a
+// standalone fakeentra, set the same variables with AZURE_AUTHORITY_HOST
+// and SSL_CERT_FILE, and App Service's IDENTITY_ENDPOINT and
+// IDENTITY_HEADER, which its control API answers when it adds the
+// identity (POST /managedIdentities, then /managedIdentities/trust).
 package main
 
 import (
