@@ -71,7 +71,7 @@ func TestNewCredentialPicksTheFlow(t *testing.T) {
 
 func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
 	t.Parallel()
-	good := graphauth.Config{TenantID: "11111111-2222-3333-4444-555555555555", ClientID: "11111111-2222-3333-4444-555555555555"}
+	good := graphauth.Config{TenantID: "11111111-2222-3333-4444-555555555555", ClientID: "22222222-3333-4444-5555-666666666666"}
 	with := func(f func(*graphauth.Config)) graphauth.Config { c := good; f(&c); return c }
 	cases := []struct {
 		name  string
