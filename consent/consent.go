@@ -2,6 +2,7 @@ package consent
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -78,6 +79,32 @@ func (c Config) check() error {
 // that verify.Diagnose sends the customer's administrator to their own
 // tenant, not to the app's Overview page.
 const tenantField = "customer tenant"
+
+// readTenant reads the tenant a round trip is begun for as
+// graphauth.ParseAuthority reads a pasted one (surrounding spaces and
+// quotes, a URL of the configured cloud's identity platform, a portal
+// address named for what it is), lower case; empty and "organizations"
+// stay as they are.
+func (h *Handler) readTenant(tenant string) (string, error) {
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	if tenant == "" || tenant == "organizations" {
+		return tenant, nil
+	}
+	host := h.cfg.authority()
+	a, err := graphauth.ParseAuthority(tenant, graphauth.Cloud{Name: "configured", AuthorityHost: host})
+	var ce *graphauth.ConfigError
+	if errors.As(err, &ce) {
+		return "", &graphauth.ConfigError{Field: tenantField, Reason: ce.Reason}
+	}
+	if err != nil {
+		return "", err
+	}
+	if a.Cloud.AuthorityHost != "" && !strings.EqualFold(strings.TrimSuffix(a.Cloud.AuthorityHost, "/"), host) {
+		return "", &graphauth.ConfigError{Field: tenantField, Reason: "is a URL of " + a.Cloud.AuthorityHost + ", but consent is asked at " + host +
+			": give the tenant's ID or domain of the cloud the app is registered in"}
+	}
+	return a.TenantID, nil
+}
 
 // URL is the admin consent URL for a tenant (a GUID or domain) or
 // "organizations" (any work or school tenant: the administrator's own).

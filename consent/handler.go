@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
@@ -357,32 +356,6 @@ func cookieName(state string) string { return "entrakit_consent_" + state[:16] }
 // maxCookie is the most a browser keeps of one cookie, name and value
 // (RFC 6265 §6.1); a larger one is dropped without a word.
 const maxCookie = 4096
-
-// readTenant reads the tenant a round trip is begun for as
-// graphauth.ParseAuthority reads a pasted one (surrounding spaces and
-// quotes, a URL of the configured cloud's identity platform, a portal
-// address named for what it is), lower case; empty and "organizations"
-// stay as they are.
-func (h *Handler) readTenant(tenant string) (string, error) {
-	tenant = strings.ToLower(strings.TrimSpace(tenant))
-	if tenant == "" || tenant == "organizations" {
-		return tenant, nil
-	}
-	host := h.cfg.authority()
-	a, err := graphauth.ParseAuthority(tenant, graphauth.Cloud{Name: "configured", AuthorityHost: host})
-	var ce *graphauth.ConfigError
-	if errors.As(err, &ce) {
-		return "", &graphauth.ConfigError{Field: tenantField, Reason: ce.Reason}
-	}
-	if err != nil {
-		return "", err
-	}
-	if a.Cloud.AuthorityHost != "" && !strings.EqualFold(strings.TrimSuffix(a.Cloud.AuthorityHost, "/"), host) {
-		return "", &graphauth.ConfigError{Field: tenantField, Reason: "is a URL of " + a.Cloud.AuthorityHost + ", but consent is asked at " + host +
-			": give the tenant's ID or domain of the cloud the app is registered in"}
-	}
-	return a.TenantID, nil
-}
 
 // fits checks that the round trip's largest cookie, the sign-in leg's,
 // stays within maxCookie with p's pinned tenant and AppState, which JSON
