@@ -60,3 +60,21 @@ func TestVerifyNamesAClientIDThatIsTheTenantID(t *testing.T) {
 	assert.Contains(t, c.Detail, "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page")
 	assert.True(t, report.Failed())
 }
+
+// A Config whose AuthorityHost names a standalone fake (or a national
+// cloud) has Verify's Graph calls go to that Graph with no GraphEndpoint
+// given: they went to graph.microsoft.com.
+func TestVerifyCallsTheGraphOfTheConfigsAuthorityHost(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "User.Read.All")
+	cfg := graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, ClientSecret: graphauth.Secret(srv.Secret), AuthorityHost: srv.URL}
+	cred, err := graphauth.NewCredential(cfg, &graphauth.Options{HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	defer cred.(io.Closer).Close()
+	report := verify.Run(context.Background(), cred, verify.Requirements{Roles: []string{"User.Read.All"}, ProbeGraph: true},
+		&verify.Options{Config: &cfg, HTTPClient: srv.Client(), Now: srv.Now})
+	assert.False(t, report.Failed(), report.Text())
+	assert.Positive(t, srv.Count(graphauthtest.EndpointGraph))
+}

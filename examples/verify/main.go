@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 			fmt.Fprintln(out, verify.Diagnose(err))
 			return 1, nil
 		}
-		report := verify.Run(ctx, cred, req, &verify.Options{Config: &cfg, Cloud: cfg.Cloud(), GraphEndpoint: cfg.GraphEndpoint()})
+		report := verify.Run(ctx, cred, req, &verify.Options{Config: &cfg})
 		if err := print(report); err != nil {
 			return 2, err
 		}
