@@ -2,6 +2,7 @@ package consent
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -15,7 +16,9 @@ import (
 type Config struct {
 	ClientID    string // the multi-tenant app's client ID
 	RedirectURI string // registered; https, or http on loopback
-	// Cloud is the national cloud; zero means the public cloud.
+	// Cloud is the national cloud; zero means the one whose host
+	// AuthorityHost names (as graphauth.Options reads it), else the public
+	// cloud.
 	Cloud graphauth.Cloud
 	// AuthorityHost overrides the cloud's (the fake platform in tests).
 	AuthorityHost string
@@ -41,10 +44,21 @@ func (c Config) scope() string {
 	if c.Scope != "" {
 		return c.Scope
 	}
+	return c.cloud().DefaultScope()
+}
+
+// cloud is Cloud, or the Microsoft cloud whose host AuthorityHost names
+// (as graphauth.Options reads it), or the public cloud.
+func (c Config) cloud() graphauth.Cloud {
 	if c.Cloud.GraphEndpoint != "" {
-		return c.Cloud.DefaultScope()
+		return c.Cloud
 	}
-	return graphauth.AzurePublic.DefaultScope()
+	if c.AuthorityHost != "" {
+		if a, err := graphauth.ParseAuthority(strings.TrimSuffix(c.AuthorityHost, "/") + "/organizations"); err == nil && a.Cloud.GraphEndpoint != "" {
+			return a.Cloud
+		}
+	}
+	return graphauth.AzurePublic
 }
 
 func (c Config) check() error {
@@ -61,6 +75,37 @@ func (c Config) check() error {
 	return nil
 }
 
+// tenantField names the customer's tenant in a *graphauth.ConfigError, so
+// that verify.Diagnose sends the customer's administrator to their own
+// tenant, not to the app's Overview page.
+const tenantField = "customer tenant"
+
+// readTenant reads the tenant a round trip is begun for as
+// graphauth.ParseAuthority reads a pasted one (surrounding spaces and
+// quotes, a URL of the configured cloud's identity platform, a portal
+// address named for what it is), lower case; empty and "organizations"
+// stay as they are.
+func (h *Handler) readTenant(tenant string) (string, error) {
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	if tenant == "" || tenant == "organizations" {
+		return tenant, nil
+	}
+	host := h.cfg.authority()
+	a, err := graphauth.ParseAuthority(tenant, graphauth.Cloud{Name: "configured", AuthorityHost: host})
+	var ce *graphauth.ConfigError
+	if errors.As(err, &ce) {
+		return "", &graphauth.ConfigError{Field: tenantField, Reason: ce.Reason}
+	}
+	if err != nil {
+		return "", err
+	}
+	if a.Cloud.AuthorityHost != "" && !strings.EqualFold(strings.TrimSuffix(a.Cloud.AuthorityHost, "/"), host) {
+		return "", &graphauth.ConfigError{Field: tenantField, Reason: "is a URL of " + a.Cloud.AuthorityHost + ", but consent is asked at " + host +
+			": give the tenant's ID or domain of the cloud the app is registered in"}
+	}
+	return a.TenantID, nil
+}
+
 // URL is the admin consent URL for a tenant (a GUID or domain) or
 // "organizations" (any work or school tenant: the administrator's own).
 // "common" is refused: personal accounts cannot consent for a tenant. state
@@ -71,7 +116,7 @@ func URL(c Config, tenant, state string) (string, error) {
 	}
 	if !strings.EqualFold(tenant, "organizations") {
 		if err := ids.Tenant(tenant); err != nil {
-			return "", &graphauth.ConfigError{Field: "tenant", Reason: err.Error() + ` (or "organizations")`}
+			return "", &graphauth.ConfigError{Field: tenantField, Reason: err.Error() + ` (or "organizations")`}
 		}
 	}
 	if len(state) < 16 {

@@ -37,6 +37,19 @@ func TestURL(t *testing.T) {
 	assert.True(t, strings.HasPrefix(u, "https://login.microsoftonline.us/contoso.onmicrosoft.us/v2.0/adminconsent?"))
 	assert.Contains(t, u, url.QueryEscape("https://graph.microsoft.us/.default"))
 
+	// An AuthorityHost of a national cloud with no Cloud consents to that
+	// cloud's Graph (it asked for the public Graph's .default before).
+	byHost := consent.Config{ClientID: cfg.ClientID, RedirectURI: cfg.RedirectURI, AuthorityHost: "https://login.partner.microsoftonline.cn/"}
+	u, err = consent.URL(byHost, "contoso.partner.onmschina.cn", state)
+	require.NoError(t, err)
+	parsed, _ = url.Parse(u)
+	assert.Equal(t, "https://microsoftgraph.chinacloudapi.cn/.default", parsed.Query().Get("scope"))
+	byHost.AuthorityHost = "https://127.0.0.1:8443" // the fake: the public Graph's scope, as the fake's tokens are
+	u, err = consent.URL(byHost, "organizations", state)
+	require.NoError(t, err)
+	parsed, _ = url.Parse(u)
+	assert.Equal(t, "https://graph.microsoft.com/.default", parsed.Query().Get("scope"))
+
 	for name, c := range map[string]struct {
 		cfg            consent.Config
 		tenant, state_ string

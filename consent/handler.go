@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
@@ -329,7 +328,10 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appSt
 	if len(appState) > MaxAppState {
 		return &graphauth.ConfigError{Field: "appState", Reason: fmt.Sprintf("holds %d bytes, more than the %d that fit in the round trip's cookie: keep a key to the product's own record instead", len(appState), MaxAppState)}
 	}
-	tenant = strings.ToLower(tenant)
+	tenant, err := h.readTenant(tenant)
+	if err != nil {
+		return err
+	}
 	p := pending{State: pkce.Random(24), Created: h.now(), Pinned: tenant, AppState: appState}
 	if tenant == "" || tenant == "organizations" {
 		tenant, p.Pinned = "organizations", ""

@@ -179,6 +179,10 @@ func cloudOfHost(u *url.URL, custom []Cloud) (Cloud, error) {
 	if u.Scheme != "https" {
 		return Cloud{}, authorityError("uses " + printable(u.Scheme, 10) + ": the identity platform is served over https only")
 	}
+	if u.User == nil && ids.IsLoopbackHost(u.Hostname()) {
+		return Cloud{}, authorityError("is on a loopback address, such as a fake platform's (fakeentra): name its host as the authority host " +
+			"(AZURE_AUTHORITY_HOST, Options.AuthorityHost, or a custom Cloud passed to ParseAuthority)")
+	}
 	if u.User != nil || u.Port() != "" && u.Port() != "443" {
 		return Cloud{}, authorityError("is not an identity platform URL (it has a user or a port)")
 	}

@@ -258,3 +258,17 @@ func TestAConfigTenantIsReadAsAPaste(t *testing.T) {
 		assert.Contains(t, ce.Reason, says)
 	}
 }
+
+// A Token URL of a standalone fakeentra pasted without its host named as
+// the authority host said "it has a user or a port", which names neither
+// the cause nor the fix.
+func TestALoopbackTokenURLSaysToNameTheAuthorityHost(t *testing.T) {
+	t.Parallel()
+	for _, pasted := range []string{"https://127.0.0.1:8443/" + pastedTenant + "/oauth2/token", "https://localhost:40169/" + pastedTenant + "/oauth2/v2.0/token"} {
+		_, err := graphauth.ParseAuthority(pasted)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "is on a loopback address, such as a fake platform's (fakeentra): name its host as the authority host (AZURE_AUTHORITY_HOST", pasted)
+	}
+	_, err := graphauth.ParseAuthority("https://user@login.microsoftonline.com:444/" + pastedTenant + "/oauth2/token")
+	assert.ErrorContains(t, err, "it has a user or a port")
+}

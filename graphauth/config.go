@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"errors"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -61,6 +62,35 @@ func FromEnv() Config {
 		FederatedTokenFile:  os.Getenv("AZURE_FEDERATED_TOKEN_FILE"),
 		AuthorityHost:       os.Getenv("AZURE_AUTHORITY_HOST"),
 	}
+}
+
+// Cloud is the cloud that AuthorityHost names, whose Graph the tokens of
+// NewCredential are for (use it for the Graph clients made beside the
+// credential): AzurePublic when empty; a Microsoft cloud's host is that
+// cloud (https://login.microsoftonline.us is AzureGovernment, as Options
+// reads it); any other host (a private deployment, the fake platform)
+// keeps AzurePublic's Graph. Its AuthorityHost is AuthorityHost.
+func (c Config) Cloud() Cloud {
+	host := strings.TrimSuffix(strings.TrimSpace(c.AuthorityHost), "/")
+	if host == "" {
+		return AzurePublic
+	}
+	if cl, ok := cloudOfAuthorityHost(host); ok {
+		return cl
+	}
+	return Cloud{Name: AzurePublic.Name, AuthorityHost: host, GraphEndpoint: AzurePublic.GraphEndpoint}
+}
+
+// GraphEndpoint is where the Graph calls made beside the credential go:
+// Cloud's GraphEndpoint, except on a loopback AuthorityHost, the fake
+// platform (graphauthtest's fakeentra), which serves its Graph at the same
+// address (tokens are still for Cloud's Graph).
+func (c Config) GraphEndpoint() string {
+	cl := c.Cloud()
+	if u, err := url.Parse(cl.AuthorityHost); err == nil && u.Scheme == "https" && u.Path == "" && ids.IsLoopbackHost(u.Hostname()) {
+		return cl.AuthorityHost
+	}
+	return cl.GraphEndpoint
 }
 
 // FlowFunc builds a credential for a Config. opts is never nil.
@@ -245,8 +275,15 @@ func (c Config) checkIDs() error {
 	if err := ids.Client(c.ClientID); err != nil {
 		return &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: err.Error()}
 	}
+	if strings.EqualFold(c.ClientID, c.TenantID) {
+		return &ConfigError{Field: "ClientID (AZURE_CLIENT_ID)", Reason: sameAsTenant}
+	}
 	return nil
 }
+
+// sameAsTenant is the reason given for a client ID that is the tenant's:
+// the app's Overview page shows the two GUIDs one above the other.
+const sameAsTenant = "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page"
 
 // managedIdentity builds the managed identity credential: ClientID, when
 // set, selects a user-assigned identity. TenantID, when set, must read as

@@ -3,8 +3,11 @@ package graphauth_test
 import (
 	"context"
 	"crypto/x509"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -78,7 +81,7 @@ func TestNewCredentialPicksTheFlow(t *testing.T) {
 
 func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
 	t.Parallel()
-	good := graphauth.Config{TenantID: "11111111-2222-3333-4444-555555555555", ClientID: "11111111-2222-3333-4444-555555555555"}
+	good := graphauth.Config{TenantID: "11111111-2222-3333-4444-555555555555", ClientID: "22222222-3333-4444-5555-666666666666"}
 	with := func(f func(*graphauth.Config)) graphauth.Config { c := good; f(&c); return c }
 	cases := []struct {
 		name  string
@@ -111,5 +114,89 @@ func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
 		var ce *graphauth.ConfigError
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, "Flows", ce.Field)
+	}
+}
+
+// AZURE_AUTHORITY_HOST set to a national cloud's host, as azidentity users
+// set it, names that cloud: the token is for its Graph, and Transport sends
+// it there only. It asked for the public Graph's token before.
+func TestAnAuthorityHostOfANationalCloudChoosesItsGraph(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		host  string
+		cloud graphauth.Cloud
+	}{
+		{"https://login.partner.microsoftonline.cn", graphauth.AzureChina},
+		{"https://login.microsoftonline.us/", graphauth.AzureGovernment},
+	} {
+		var scopes []string
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
+				if err := r.ParseForm(); err != nil {
+					return nil, err
+				}
+				scopes = append(scopes, r.PostForm.Get("scope"))
+			}
+			return &http.Response{StatusCode: http.StatusBadRequest, Header: http.Header{"Content-Type": {"application/json"}},
+				Body:    io.NopCloser(strings.NewReader(`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}`)),
+				Request: r}, nil
+		})
+		cfg := graphauth.Config{TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47", ClientID: "11111111-2222-3333-4444-555555555555",
+			ClientSecret: "a-secret-value", AuthorityHost: tc.host}
+		cred, err := graphauth.NewCredential(cfg, &graphauth.Options{HTTPClient: &http.Client{Transport: rt}, Retry: graphauth.RetryOptions{MaxRetries: -1}})
+		require.NoError(t, err)
+		_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+		require.Error(t, err)
+		closeIf(cred)
+		require.NotEmpty(t, scopes, tc.host)
+		assert.Equal(t, tc.cloud.DefaultScope(), strings.Fields(scopes[0])[0], tc.host)
+	}
+	// A cloud named beside the host wins: DoD shares Government's host.
+	cred, err := graphauth.NewClientSecretCredential("72f988bf-86f1-41af-91ab-2d7cd011db47", "11111111-2222-3333-4444-555555555555", "a-secret-value",
+		&graphauth.Options{Cloud: graphauth.AzureGovernmentDoD, AuthorityHost: "https://login.microsoftonline.us"})
+	require.NoError(t, err)
+	defer cred.Close()
+	req, err := http.NewRequest(http.MethodGet, graphauth.AzureGovernment.GraphEndpoint+"/v1.0/me", nil)
+	require.NoError(t, err)
+	_, err = (&http.Client{Transport: &graphauth.Transport{Credential: cred}}).Do(req)
+	assert.ErrorIs(t, err, graphauth.ErrHostNotAllowed, "a DoD credential's token does not go to Government's Graph")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The examples' Graph calls follow AZURE_AUTHORITY_HOST: a national cloud's
+// Graph, or fakeentra's own address, where they went to the public Graph.
+func TestConfigCloudAndGraphEndpointFollowTheAuthorityHost(t *testing.T) {
+	t.Parallel()
+	for host, want := range map[string]struct{ scope, graph string }{
+		"":                                  {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+		"https://login.microsoftonline.us/": {"https://graph.microsoft.us/.default", "https://graph.microsoft.us"},
+		"https://login.partner.microsoftonline.cn": {"https://microsoftgraph.chinacloudapi.cn/.default", "https://microsoftgraph.chinacloudapi.cn"},
+		"https://127.0.0.1:40169":                  {"https://graph.microsoft.com/.default", "https://127.0.0.1:40169"},
+		"https://localhost:8443/":                  {"https://graph.microsoft.com/.default", "https://localhost:8443"},
+		"https://adfs.contoso.com":                 {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+		"https://127.0.0.1:40169/adfs":             {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+		"http://127.0.0.1:40169":                   {"https://graph.microsoft.com/.default", "https://graph.microsoft.com"},
+	} {
+		cfg := graphauth.Config{AuthorityHost: host}
+		assert.Equal(t, want.scope, cfg.Cloud().DefaultScope(), host)
+		assert.Equal(t, want.graph, cfg.GraphEndpoint(), host)
+	}
+}
+
+// The Overview page shows the Directory (tenant) ID under the Application
+// (client) ID; copying the same GUID into both went to the platform and
+// came back as AADSTS700016 "Application … was not found".
+func TestAClientIDThatIsTheTenantIDIsRefusedUpFront(t *testing.T) {
+	t.Parallel()
+	const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	for _, pasted := range []string{tenant, "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token"} {
+		_, err := graphauth.NewCredential(graphauth.Config{TenantID: pasted, ClientID: strings.ToUpper(tenant), ClientSecret: "a-secret-value"}, nil)
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce, pasted)
+		assert.Equal(t, "ClientID (AZURE_CLIENT_ID)", ce.Field)
+		assert.Contains(t, ce.Reason, "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page")
 	}
 }

@@ -19,7 +19,11 @@ import (
 // Options configures a credential. Every field's zero value is the right
 // default.
 type Options struct {
-	// Cloud is the national cloud. The zero value means AzurePublic.
+	// Cloud is the national cloud. The zero value means the cloud whose
+	// host AuthorityHost names (https://login.partner.microsoftonline.cn
+	// is AzureChina; https://login.microsoftonline.us is AzureGovernment,
+	// so AzureGovernmentDoD is named here), else AzurePublic. The cloud
+	// chooses the Graph that tokens are for.
 	Cloud Cloud
 	// AuthorityHost overrides the cloud's authority host, for a private
 	// deployment or the fake platform of package graphauthtest. It must be
@@ -141,6 +145,13 @@ func resolve(opts *Options) (resolved, error) {
 		meters: o.MeterProvider, tracers: o.TracerProvider, clock: o.Clock}
 	if r.cloud.AuthorityHost == "" {
 		r.cloud = AzurePublic
+		// AZURE_AUTHORITY_HOST=https://login.microsoftonline.us names a
+		// cloud, as it does for azidentity: its tokens must be for that
+		// cloud's Graph, not the public one's (read as ParseAuthority
+		// reads a pasted URL of that host).
+		if c, ok := cloudOfAuthorityHost(o.AuthorityHost); ok {
+			r.cloud = c
+		}
 	}
 	r.authority = strings.TrimSuffix(r.cloud.AuthorityHost, "/")
 	if o.AuthorityHost != "" {
@@ -184,6 +195,18 @@ func resolve(opts *Options) (resolved, error) {
 		r.allowed = append(r.allowed, strings.ToLower(t))
 	}
 	return r, nil
+}
+
+// cloudOfAuthorityHost is the Microsoft cloud whose authority host (or an
+// alias of it) host is: https, no path, port 443 or none.
+func cloudOfAuthorityHost(host string) (Cloud, bool) {
+	u, err := url.Parse(strings.TrimSuffix(host, "/"))
+	if err != nil || !strings.EqualFold(u.Scheme, "https") || u.User != nil || u.Path != "" || u.RawQuery != "" ||
+		u.Port() != "" && u.Port() != "443" {
+		return Cloud{}, false
+	}
+	c, ok := hostClouds[strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")]
+	return c, ok
 }
 
 // noRedirects returns a copy of c that never follows a redirect: the

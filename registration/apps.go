@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/ids"
 )
 
 // Application is an app registration as Microsoft Graph returns it.
@@ -74,9 +77,20 @@ func appPath(objectID string) string { return "/applications/" + url.PathEscape(
 // Application returns an app registration by its object ID, with its
 // credentials (keyCredentials with their public keys). Needs
 // Application.Read.All, or ownership with Application.ReadWrite.OwnedBy.
+//
+// An object ID that Graph does not know (404) is looked up once more as a
+// client ID, the ID administrators paste in its place: when it is one, the
+// error (still the *GraphError) names the app and its object ID.
 func (c *Client) Application(ctx context.Context, objectID string) (Application, error) {
 	var out Application
 	err := c.do(ctx, "GET", appPath(objectID)+"?$select=id,appId,displayName,signInAudience,requiredResourceAccess,passwordCredentials,keyCredentials", nil, &out, needAppRead...)
+	var ge *GraphError
+	if errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound && ids.IsGUID(objectID) {
+		if app, e := c.ApplicationByAppID(ctx, objectID); e == nil && app.ObjectID != "" {
+			return Application{}, fmt.Errorf("registration: %s is the Application (client) ID of app %q, not its Object ID, which is %s "+
+				"(both are on the app registration's Overview page): %w", objectID, app.DisplayName, app.ObjectID, err)
+		}
+	}
 	return out, err
 }
 

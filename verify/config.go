@@ -13,6 +13,7 @@ var fieldFix = []struct {
 	{[]string{"certificate"}, "rsa key", "Create an RSA certificate (openssl req -x509 -newkey rsa:2048 -keyout key.pem -out cert.pem -days 365 -nodes -subj /CN=app), upload cert.pem to the app, and give %s the key and certificate.", portalCreds},
 	{[]string{"certificate"}, "expired", "Create a new certificate, upload its public part to the app, give it to %s, then delete the expired one from the app.", portalCreds},
 	{[]string{"certificate"}, "no private key", "Give %s the PFX, or the PEM holding the private key as well as the certificate; the .cer (public part) is what the app holds.", portalCreds},
+	{[]string{"customer tenant"}, "", "Give the customer tenant's ID or primary domain (such as contoso.onmicrosoft.com), as its administrator finds them; or leave it empty, so that their sign-in chooses it.", "Microsoft Entra admin center, signed in to the customer's tenant > Overview (Tenant ID, Primary domain)"},
 	{[]string{"tenant"}, "", "Copy the Directory (tenant) ID from the app's Overview page into %s.", portalOver},
 	{[]string{"clientid", "client_id", "appid"}, "", "Copy the Application (client) ID from the app's Overview page into %s.", portalOver},
 	{[]string{"secret"}, "", "Copy the client secret's Value (not its Secret ID) from Certificates & secrets into %s, or add a new secret.", portalCreds},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entrakit/entrakit/consent"
 	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/internal/aadsts"
 	"github.com/entrakit/entrakit/registration"
@@ -21,7 +22,9 @@ type Diagnosis struct {
 	// "UnknownPermission", "Timeout", "Network", "UnexpectedResponse",
 	// "OAuth:<error>" (a refusal without an AADSTS code),
 	// "Throttled", "ServiceUnavailable", "PermissionsMissing",
-	// "PermissionsExcess", "Scope" or "Unknown".
+	// "PermissionsExcess", "Scope", "StateMismatch" (a sign-in's or
+	// consent's callback that no round trip in this browser is waiting
+	// for), "TenantMismatch", "ConsentTenantNotAllowed" or "Unknown".
 	Code       string `json:"code"`
 	AADSTS     int    `json:"aadsts,omitempty"`     // the AADSTS number, when the platform sent one
 	OAuthError string `json:"oauthError,omitempty"` // e.g. "invalid_client"
@@ -49,10 +52,14 @@ type Diagnosis struct {
 	Detail        string           `json:"detail,omitempty"` // the error's own text, one line, no secrets
 }
 
-// String is the diagnosis as two or three lines for a person.
+// String is the diagnosis as two or three lines for a person; an error the
+// kit does not recognise shows its Detail, which the Action points to.
 func (d Diagnosis) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", d.Code, d.Summary)
+	if d.Code == "Unknown" && d.Detail != "" {
+		fmt.Fprintf(&b, "\n  Detail: %s", d.Detail)
+	}
 	if d.Action != "" {
 		fmt.Fprintf(&b, "\n  Fix: %s", d.Action)
 	}
@@ -102,6 +109,20 @@ func Diagnose(err error) Diagnosis {
 	case errors.Is(err, graphauth.ErrTenantNotAllowed):
 		d.Code, d.Summary = "TenantNotAllowed", "The token was asked for a tenant that the credential's allow-list does not include; nothing was sent."
 		d.Action = "Add the tenant to Options.AllowedTenants once it has consented, or fix the tenant ID."
+	case errors.Is(err, graphauth.ErrStateMismatch):
+		d.Code = "StateMismatch"
+		d.Summary = "The callback belongs to no sign-in or consent that this browser started and has not finished: " +
+			"its link was opened a second time, in another browser, after the round trip expired, or was forged. Nothing was sent to the platform."
+		d.Action = "Start again from the product's page (its sign-in or Authorise button), in the same browser, and finish within 10 minutes."
+	case errors.Is(err, consent.ErrTenantMismatch):
+		d.Code = "TenantMismatch"
+		d.Summary = "The round trip named two tenants: the consent came back for another tenant than the one asked for, " +
+			"or the administrator signed in to another tenant than the one that consented. Nothing was recorded."
+		d.Action = "Start again for one tenant, and sign in with an administrator account of that tenant (not a guest account from another)."
+	case errors.Is(err, consent.ErrTenantNotAllowed):
+		d.Code = "ConsentTenantNotAllowed"
+		d.Summary = "The tenant that consented may not be onboarded here (the product's allow-list or deny-list). Nothing was recorded."
+		d.Action = "Onboard an allowed tenant, or add this one to the product's allowed tenants."
 	case errors.Is(err, graphauth.ErrCertificatePassword):
 		d.Code, d.Summary = "CertificatePassword", "The certificate file could not be opened with the password given."
 		d.Action = "Set the certificate's password (AZURE_CLIENT_CERTIFICATE_PASSWORD), or export the certificate again."

@@ -61,10 +61,12 @@ type Options struct {
 	// TenantID asks for a token in this tenant (a customer tenant of a
 	// multi-tenant app). Empty means the credential's own.
 	TenantID string
-	// Cloud is the national cloud; zero means the public cloud.
+	// Cloud is the national cloud; zero means Config's (Config.Cloud: the
+	// cloud its AuthorityHost names), else the public cloud.
 	Cloud graphauth.Cloud
 	// GraphEndpoint overrides where Graph requests go (the fake's URL in
-	// tests). Empty means the cloud's.
+	// tests). Empty means the cloud's, or Config.GraphEndpoint when Cloud
+	// comes from Config.
 	GraphEndpoint string
 	// HTTPClient sends the Graph requests. Nil means a 30-second client.
 	HTTPClient *http.Client
@@ -121,6 +123,14 @@ func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, 
 	r.cert = r.opts.Certificate
 	if c := r.opts.Config; c != nil {
 		r.report.TenantID, r.report.ClientID = pastedTenant(c), c.ClientID
+		// The Graph of the cloud the Config's AuthorityHost names, as its
+		// credential's tokens are for (a standalone fake's own address).
+		if r.opts.Cloud.GraphEndpoint == "" && c.AuthorityHost != "" {
+			r.opts.Cloud = c.Cloud()
+			if r.opts.GraphEndpoint == "" {
+				r.opts.GraphEndpoint = c.GraphEndpoint()
+			}
+		}
 	}
 	if r.opts.TenantID != "" {
 		r.report.TenantID = r.opts.TenantID
@@ -199,6 +209,9 @@ func (r *run) configuration() {
 		r.step(CheckClientID, "Application (client) ID", func() outcome {
 			if err := registration.CheckClientID(c.ClientID); err != nil {
 				return failed(err, "")
+			}
+			if strings.EqualFold(c.ClientID, pastedTenant(c)) {
+				return failed(&registration.IDError{Field: "ClientID", Reason: "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page"}, "")
 			}
 			return ok("%s", c.ClientID)
 		})

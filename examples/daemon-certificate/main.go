@@ -68,7 +68,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	rec := &registration.Recorder{Base: e.base}
-	client, err := msgraph.NewClient(cred, &msgraph.Options{Endpoint: e.graphURL, HTTPClient: &http.Client{Transport: rec}})
+	client, err := msgraph.NewClient(cred, &msgraph.Options{Cloud: e.cfg.Cloud(), Endpoint: e.graphURL, HTTPClient: &http.Client{Transport: rec}})
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func list(ctx context.Context, client *msgraph.Client, path string) ([]string, e
 // app's certificate to a PEM file, as an administrator would hand one over.
 func environment() (env, func(), error) {
 	if cfg := graphauth.FromEnv(); cfg.TenantID != "" {
-		return env{cfg: cfg, opts: &graphauth.Options{}, graphURL: graphauth.AzurePublic.GraphEndpoint}, func() {}, nil
+		return env{cfg: cfg, opts: &graphauth.Options{AuthorityHost: cfg.AuthorityHost}, graphURL: cfg.GraphEndpoint()}, func() {}, nil
 	}
 	srv := graphauthtest.NewServer(nil)
 	dir, err := os.MkdirTemp("", "daemon-certificate")

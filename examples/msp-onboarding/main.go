@@ -250,7 +250,7 @@ func serveReal(cfg graphauth.Config) error {
 	if err != nil {
 		return err
 	}
-	h, err := consent.NewHandler(consent.Config{ClientID: cfg.ClientID, RedirectURI: "http://localhost:8080/consent/callback"},
+	h, err := consent.NewHandler(consent.Config{ClientID: cfg.ClientID, RedirectURI: "http://localhost:8080/consent/callback", AuthorityHost: cfg.AuthorityHost},
 		consent.HandlerOptions{Key: newKey(), Credential: cred, ClientAuth: auth, Required: required,
 			Registry: consent.NewFileRegistry("tenants.json"),
 			Done: func(w http.ResponseWriter, _ *http.Request, rec consent.Record, err error) {

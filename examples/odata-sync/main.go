@@ -12,7 +12,9 @@
 // With AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set, and the Token URL in
 // -token-url (or a tenant ID in AZURE_TENANT_ID), it reads that tenant (the
 // app needs User.Read.All and Group.Read.All); otherwise the fake platform,
-// whose v1 Token URL it pastes as an administrator would.
+// whose v1 Token URL it pastes as an administrator would. A standalone
+// fakeentra's Token URL is read when AZURE_AUTHORITY_HOST names its url
+// (and SSL_CERT_FILE its caFile).
 //
 // The Graph calls go through a registration.Recorder, and the tool ends by
 // printing the permissions its calls need, from Microsoft's permission map,
@@ -66,6 +68,11 @@ func run(ctx context.Context, pageSize int, tokenURL string, out io.Writer) erro
 		form.TokenURL = os.Getenv("AZURE_TENANT_ID")
 	}
 	var custom []graphauth.Cloud
+	if env := graphauth.FromEnv(); env.GraphEndpoint() != env.Cloud().GraphEndpoint {
+		// A standalone fakeentra in AZURE_AUTHORITY_HOST: its Token URLs
+		// are read too, and its Graph is at its own address.
+		custom = append(custom, graphauth.Cloud{Name: "fakeentra", AuthorityHost: env.AuthorityHost, GraphEndpoint: env.GraphEndpoint()})
+	}
 	httpClient := &http.Client{}
 	if form.ClientID == "" {
 		srv := graphauthtest.NewServer(nil)

@@ -129,8 +129,8 @@ func pickTarget() (target, func(), error) {
 		if err != nil {
 			return target{}, nil, err
 		}
-		client, err := registration.NewClient(cred, nil)
-		return target{tenantID: cfg.TenantID, client: client}, func() {}, err
+		client, err := registration.NewClient(cred, &registration.ClientOptions{Cloud: cfg.Cloud(), GraphEndpoint: cfg.GraphEndpoint()})
+		return target{tenantID: cfg.TenantID, client: client, authOpts: graphauth.Options{AuthorityHost: cfg.AuthorityHost}}, func() {}, err
 	}
 	srv := graphauthtest.NewServer(nil)
 	// The fake's own app plays the registration tool, with the permissions

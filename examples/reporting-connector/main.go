@@ -115,7 +115,19 @@ func signIn(ctx context.Context, s *graphauth.SignIn, l net.Listener, browse fun
 	}
 	done := make(chan result, 1)
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.Complete(r.Context(), pending, r.URL.Query())
+		// Only the platform's redirect ends the sign-in: a browser's
+		// favicon request, or any other process on this machine calling
+		// the port with a state of its own, is answered and ignored.
+		q := r.URL.Query()
+		if r.URL.Path != "/" || q.Get("state") == "" {
+			http.NotFound(w, r)
+			return
+		}
+		u, err := s.Complete(r.Context(), pending, q)
+		if errors.Is(err, graphauth.ErrStateMismatch) {
+			http.Error(w, "not this sign-in's redirect", http.StatusBadRequest)
+			return
+		}
 		if err != nil {
 			http.Error(w, "sign-in failed; see the connector's output", http.StatusBadRequest)
 		} else {
@@ -161,7 +173,7 @@ func get(ctx context.Context, cred graphauth.TokenCredential, st setup, path str
 
 func environment(out io.Writer) (setup, func()) {
 	if cfg := graphauth.FromEnv(); cfg.TenantID != "" {
-		return setup{cfg: cfg, graphURL: graphauth.AzurePublic.GraphEndpoint, browse: func(u string) error {
+		return setup{cfg: cfg, opts: graphauth.Options{AuthorityHost: cfg.AuthorityHost}, graphURL: cfg.GraphEndpoint(), browse: func(u string) error {
 			fmt.Fprintf(out, "open this URL in a browser to sign in:\n%s\n", u)
 			return nil
 		}}, func() {}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"testing"
@@ -82,4 +84,41 @@ func TestTheGuidesOfflineAccessOnlySignIn(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, accounts, 1)
 	assert.Equal(t, user.AccountID, accounts[0].ID)
+}
+
+// A stray request to the loopback port before the platform's redirect (a
+// favicon, another process, a forged state) answered "sign-in failed" and
+// ended the analyst's sign-in; the redirect that followed found nobody.
+func TestStrayLoopbackRequestsLeaveTheSignInWaiting(t *testing.T) {
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	base := "http://localhost:" + fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+	s, err := graphauth.NewSignIn(srv.TenantID, srv.ClientID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)},
+		&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()}, RedirectURI: base + "/",
+			Scopes: []string{"offline_access"}})
+	require.NoError(t, err)
+	browser := &http.Client{Transport: srv.Client().Transport}
+	statuses := []int{}
+	browse := func(u string) error {
+		for _, stray := range []string{base + "/favicon.ico", base + "/", base + "/?state=forged-forged-forged&code=x"} {
+			resp, err := http.Get(stray)
+			if err != nil {
+				return err
+			}
+			statuses = append(statuses, resp.StatusCode)
+			resp.Body.Close()
+		}
+		resp, err := browser.Get(u)
+		if err != nil {
+			return err
+		}
+		return resp.Body.Close()
+	}
+	user, err := signIn(context.Background(), s, l, browse)
+	require.NoError(t, err)
+	assert.Equal(t, "admin@contoso.onmicrosoft.com", user.Username)
+	assert.Equal(t, []int{404, 404, 400}, statuses)
 }

@@ -103,14 +103,21 @@ func runReal(ctx context.Context, out io.Writer) error {
 	}
 	cfg := graphauth.FromEnv()
 	r, err := newReplica(settings{tenantID: cfg.TenantID, clientID: cfg.ClientID, secret: cfg.ClientSecret,
-		graphURL: graphauth.AzurePublic.GraphEndpoint, rotator: registration.RotatorOptions{ObjectID: os.Getenv("APP_OBJECT_ID"), Store: store}})
+		opts: graphauth.Options{AuthorityHost: cfg.AuthorityHost}, graphURL: cfg.GraphEndpoint(), rotator: registration.RotatorOptions{ObjectID: os.Getenv("APP_OBJECT_ID"), Store: store}})
 	if err != nil {
 		return err
 	}
 	defer r.cred.Close()
 	done, err := r.rotator.Check(ctx)
+	if errors.Is(err, graphauth.ErrCorruptEntry) {
+		return fmt.Errorf("the secret kept in STATE_DIR does not open with STATE_KEY: set the key it was sealed with "+
+			"(or, to start again from AZURE_CLIENT_SECRET, empty STATE_DIR): %w", err)
+	}
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(out, "check:", done)
-	return err
+	return nil
 }
 
 // runFake plays two replicas through a rotation on the fake platform.

@@ -13,7 +13,11 @@
 // MANAGED_IDENTITY_CLIENT_ID. The app needs Organization.Read.All in each
 // tenant, and a federated identity credential for the identity (this
 // program prints the one to add when it runs against the fake). Otherwise
-// it runs against the fake platform, with two customer tenants.
+// it runs against the fake platform, with two customer tenants. Against a
+// standalone fakeentra, set the same variables with AZURE_AUTHORITY_HOST
+// and SSL_CERT_FILE, and App Service's IDENTITY_ENDPOINT and
+// IDENTITY_HEADER, which its control API answers when it adds the
+// identity (POST /managedIdentities, then /managedIdentities/trust).
 package main
 
 import (
@@ -102,8 +106,8 @@ func organization(ctx context.Context, client *http.Client, graphURL string) (st
 // registration.Client, as an administrator's setup script would.
 func environment(out io.Writer) (env, func(), error) {
 	if clientID := os.Getenv("AZURE_CLIENT_ID"); clientID != "" {
-		e := env{homeTenant: os.Getenv("AZURE_TENANT_ID"), clientID: clientID, graphURL: graphauth.AzurePublic.GraphEndpoint,
-			httpClient: &http.Client{Transport: http.DefaultTransport}}
+		e := env{homeTenant: os.Getenv("AZURE_TENANT_ID"), clientID: clientID, graphURL: graphauth.FromEnv().GraphEndpoint(),
+			opts: graphauth.Options{AuthorityHost: graphauth.FromEnv().AuthorityHost}, httpClient: &http.Client{Transport: http.DefaultTransport}}
 		e.customers = strings.Split(os.Getenv("CUSTOMER_TENANT_IDS"), ",")
 		e.mi.ClientID = os.Getenv("MANAGED_IDENTITY_CLIENT_ID")
 		return e, func() {}, nil

@@ -36,9 +36,14 @@ func main() {
 func run(ctx context.Context, out io.Writer) error {
 	cfg, opts, graph, cleanup := environment()
 	defer cleanup()
-	cred, err := graphauth.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, cfg.ClientSecret, opts)
+	// NewCredential reads the settings as the administrator pasted them
+	// (a Token URL as the tenant, say) and names the one at fault.
+	cred, err := graphauth.NewCredential(cfg, opts)
 	if err != nil {
 		return err // a *ConfigError: a GUID-shaped secret is its ID, pasted by mistake
+	}
+	if c, ok := cred.(io.Closer); ok {
+		defer c.Close()
 	}
 	client, err := registration.NewClient(cred, graph)
 	if err != nil {
@@ -91,7 +96,7 @@ func checkSecrets(ctx context.Context, client *registration.Client, clientID str
 // account whose secret ends in 20 days.
 func environment() (graphauth.Config, *graphauth.Options, *registration.ClientOptions, func()) {
 	if cfg := graphauth.FromEnv(); cfg.TenantID != "" {
-		return cfg, nil, nil, func() {}
+		return cfg, &graphauth.Options{AuthorityHost: cfg.AuthorityHost}, &registration.ClientOptions{Cloud: cfg.Cloud(), GraphEndpoint: cfg.GraphEndpoint()}, func() {}
 	}
 	srv := graphauthtest.NewServer(nil)
 	app := srv.AddApp(graphauthtest.App{DisplayName: "workflow service account",

@@ -6,9 +6,10 @@
 //
 // With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set, it signs
 // in against that tenant; register http://localhost:8080/callback as a web
-// redirect URI (or set -redirect). In fake mode the sign-in page is the
-// fake's, on a self-signed certificate your browser will warn about; sign in
-// as admin@contoso.onmicrosoft.com or adele@contoso.onmicrosoft.com.
+// redirect URI (or set -redirect, to one that ends in /callback). In fake
+// mode the sign-in page is the fake's, on a self-signed certificate your
+// browser will warn about; sign in as admin@contoso.onmicrosoft.com or
+// adele@contoso.onmicrosoft.com.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"time"
@@ -48,6 +50,10 @@ func serve(ctx context.Context, addr, redirect string, out io.Writer) error {
 	if redirect == "" {
 		redirect = "http://" + l.Addr().String() + "/callback"
 	}
+	if err := checkRedirect(redirect); err != nil {
+		l.Close()
+		return err
+	}
 	h, cleanup, err := build(redirect)
 	if err != nil {
 		return err
@@ -62,6 +68,18 @@ func serve(ctx context.Context, addr, redirect string, out io.Writer) error {
 	return nil
 }
 
+// checkRedirect refuses a redirect URI whose path is not the one the app
+// serves its callback on: the platform would send the signed-in user to a
+// page that answers 404 (a trailing slash is another path).
+func checkRedirect(redirect string) error {
+	u, err := url.Parse(redirect)
+	if err != nil || u.Host == "" || u.Path != "/callback" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("-redirect %q: this app serves its callback on /callback: register and pass a redirect URI that ends in /callback, "+
+			"such as http://localhost:8080/callback", redirect)
+	}
+	return nil
+}
+
 // build makes the web app for a redirect URI: against the tenant in the
 // AZURE_* variables, or against a fake platform it starts.
 func build(redirect string) (http.Handler, func(), error) {
@@ -70,11 +88,11 @@ func build(redirect string) (http.Handler, func(), error) {
 	cfg := graphauth.FromEnv()
 	if cfg.TenantID != "" {
 		s, err := graphauth.NewSignIn(cfg.TenantID, cfg.ClientID, graphauth.ClientAuth{Secret: cfg.ClientSecret},
-			&graphauth.SignInOptions{RedirectURI: redirect, Scopes: []string{"User.Read"}})
+			&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: cfg.AuthorityHost}, RedirectURI: redirect, Scopes: []string{"User.Read"}})
 		if err != nil {
 			return nil, nil, err
 		}
-		h, err := newWebApp(s, key, graphauth.AzurePublic.GraphEndpoint, nil)
+		h, err := newWebApp(s, key, cfg.GraphEndpoint(), nil)
 		return h, func() {}, err
 	}
 	fake := graphauthtest.NewServer(&graphauthtest.Options{Interactive: true})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -113,4 +114,17 @@ func TestSignInInChromium(t *testing.T) {
 	if dir := os.Getenv("ENTRAKIT_SCREENSHOTS"); dir != "" {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "webapp-signed-in.png"), shot, 0o600))
 	}
+}
+
+// A -redirect whose path is not /callback (a trailing slash, another path)
+// sent the signed-in user to a 404 after the platform accepted it; it is
+// refused at start, saying what to register.
+func TestARedirectOffTheCallbackPathIsRefusedAtStart(t *testing.T) {
+	t.Parallel()
+	for _, redirect := range []string{"http://localhost:8080/callback/", "https://app.example/signin-oidc", "http://localhost:8080", "localhost:8080/callback"} {
+		err := serve(context.Background(), "127.0.0.1:0", redirect, io.Discard)
+		require.Error(t, err, redirect)
+		assert.Contains(t, err.Error(), "this app serves its callback on /callback", redirect)
+	}
+	require.NoError(t, checkRedirect("https://app.example/callback"))
 }

@@ -101,7 +101,10 @@ func (s *Server) validateAuthz(r *http.Request, p []string, admin bool) (*authzR
 }
 
 // redirectRegistered matches exactly, except that a loopback redirect may use
-// any port (RFC 8252 §7.3), as the platform allows for http://localhost.
+// any port (RFC 8252 §7.3), as the platform allows for http://localhost, and
+// a registered URI without a path stands for its root ("/"). The path is
+// otherwise compared as it is, as the platform does: a trailing slash, a
+// query or a fragment the registration lacks is a mismatch (AADSTS50011).
 func redirectRegistered(registered []string, got string) bool {
 	for _, uri := range registered {
 		if uri == got {
@@ -109,12 +112,19 @@ func redirectRegistered(registered []string, got string) bool {
 		}
 	}
 	g, err := url.Parse(got)
-	if err != nil || g.Scheme != "http" || !ids.IsLoopbackHost(g.Hostname()) {
+	if err != nil || g.Scheme != "http" || !ids.IsLoopbackHost(g.Hostname()) || g.User != nil || g.Fragment != "" || strings.Contains(got, "#") {
 		return false
+	}
+	root := func(p string) string {
+		if p == "" {
+			return "/"
+		}
+		return p
 	}
 	for _, uri := range registered {
 		u, err := url.Parse(uri)
-		if err == nil && u.Scheme == "http" && u.Hostname() == g.Hostname() && strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(g.Path, "/") && u.Port() == "" {
+		if err == nil && u.Scheme == "http" && u.Hostname() == g.Hostname() && u.Port() == "" && u.User == nil &&
+			root(u.EscapedPath()) == root(g.EscapedPath()) && u.RawQuery == g.RawQuery {
 			return true
 		}
 	}

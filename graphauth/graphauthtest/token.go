@@ -239,6 +239,11 @@ func (s *Server) clientCredentials(r *http.Request, req *tokenRequest) (any, *oa
 	if oerr != nil {
 		return nil, oerr
 	}
+	if auth.kind == "none" {
+		// A public client proves nothing about itself: the platform gives
+		// app-only tokens to a credential only.
+		return nil, errInvalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+	}
 	resource, oerr := clientCredentialsResource(req)
 	if oerr != nil {
 		return nil, oerr

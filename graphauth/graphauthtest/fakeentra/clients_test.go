@@ -121,7 +121,7 @@ func TestRealClients(t *testing.T) {
 		require.Equal(t, 200, resp.StatusCode)
 		got := runClient(t, h, []string{"NODE_EXTRA_CA_CERTS=" + h.CAFile}, node, filepath.Join(nodeDir, "azure-identity.mjs"))
 		checkScenarios(t, got, "@azure/identity secret", "@azure/identity certificate", "@azure/identity certificate x5c",
-			"@azure/identity certificatePath")
+			"@azure/identity certificatePath", "@azure/identity managed identity (App Service)")
 	})
 	t.Run("@azure/identity with tlsOptions.ca", func(t *testing.T) {
 		t.Parallel()

@@ -28,6 +28,7 @@ var openAPIDescription []byte
 // control serves the control API of one fake server.
 type control struct {
 	srv *graphauthtest.Server
+	ids identities // managed identities, for a trust that names one by ID
 }
 
 // controlError is a refusal of the control API, answered as

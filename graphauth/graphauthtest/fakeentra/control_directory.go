@@ -21,6 +21,8 @@ func (c *control) routes() []route {
 		{method: http.MethodPost, path: p("certificates"), status: http.StatusCreated, op: c.addCertificate},
 		{method: http.MethodPost, path: p("servicePrincipals"), op: c.addServicePrincipal},
 		{method: http.MethodPost, path: p("servicePrincipals/remove"), op: c.removeServicePrincipal},
+		{method: http.MethodPost, path: p("managedIdentities"), status: http.StatusCreated, op: c.addManagedIdentity},
+		{method: http.MethodPost, path: p("managedIdentities/trust"), status: http.StatusCreated, op: c.trustManagedIdentity},
 		{method: http.MethodPost, path: p("grants/appRoles"), op: c.grantAppRoles},
 		{method: http.MethodPost, path: p("grants/appRoles/revoke"), op: c.revokeAppRoles},
 		{method: http.MethodPost, path: p("grants/scopes"), op: c.grantScopes},

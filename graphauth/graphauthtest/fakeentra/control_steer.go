@@ -129,8 +129,12 @@ type faultJSON struct {
 var endpoints = map[string]graphauthtest.Endpoint{
 	"": "", "token": graphauthtest.EndpointToken, "authorize": graphauthtest.EndpointAuthorize,
 	"adminconsent": graphauthtest.EndpointAdminConsent, "discovery": graphauthtest.EndpointDiscovery,
-	"graph": graphauthtest.EndpointGraph,
+	"graph": graphauthtest.EndpointGraph, "userinfo": graphauthtest.EndpointUserInfo,
+	"managedidentity": graphauthtest.EndpointManagedIdentity,
 }
+
+// endpointNames lists the names endpoints knows, for a refusal.
+const endpointNames = "token, authorize, adminconsent, discovery, graph, userinfo, managedidentity"
 
 var faultBodies = map[string]graphauthtest.FaultBody{
 	"": graphauthtest.BodyError, "error": graphauthtest.BodyError, "malformedJson": graphauthtest.BodyMalformedJSON,
@@ -144,7 +148,7 @@ const maxLatency = 10 * time.Minute
 func (f faultJSON) fault() (graphauthtest.Fault, error) {
 	ep, ok := endpoints[f.Endpoint]
 	if !ok {
-		return graphauthtest.Fault{}, badRequest("endpoint %q is not one of token, authorize, adminconsent, discovery, graph", f.Endpoint)
+		return graphauthtest.Fault{}, badRequest("endpoint %q is not one of "+endpointNames, f.Endpoint)
 	}
 	body, ok := faultBodies[f.Body]
 	if !ok {
@@ -249,7 +253,7 @@ type requestJSON struct {
 func (c *control) requests(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	if _, ok := endpoints[q.Get("endpoint")]; !ok && q.Get("endpoint") != string(graphauthtest.EndpointOther) {
-		return nil, badRequest("endpoint %q is not one of token, authorize, adminconsent, discovery, graph, other", q.Get("endpoint"))
+		return nil, badRequest("endpoint %q is not one of "+endpointNames+", other", q.Get("endpoint"))
 	}
 	out := []requestJSON{}
 	for _, rq := range c.srv.Requests() {

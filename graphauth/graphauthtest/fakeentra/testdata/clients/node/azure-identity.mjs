@@ -1,13 +1,14 @@
 // @azure/identity against fakeentra: ClientSecretCredential and
 // ClientCertificateCredential (with and without the certificate chain, x5c),
 // each asked twice for a Graph token: the second must come from the
-// credential's cache. Prints one JSON line; exits non-zero on the first
+// credential's cache; and ManagedIdentityCredential through App Service's
+// endpoint, with an identity the control API added. Prints one JSON line; exits non-zero on the first
 // broken expectation. With the argument "tlsOptions" the credentials trust
 // the fake through tlsOptions.ca instead of NODE_EXTRA_CA_CERTS. Run:
 //   NODE_EXTRA_CA_CERTS=/tmp/fakeentra/ca.pem FAKEENTRA="$(fakeentra's line)" node azure-identity.mjs
 import assert from "node:assert/strict";
-import { ClientCertificateCredential, ClientSecretCredential } from "@azure/identity";
-import { ca, graph, hello, newApp, tokenRequests } from "./control.mjs";
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
+import { ca, control, graph, hello, newApp, tokenRequests } from "./control.mjs";
 
 const GRAPH_DEFAULT = "https://graph.microsoft.com/.default";
 // authorityHost points the credential at the fake; disableInstanceDiscovery
@@ -59,5 +60,21 @@ if (!viaTLSOptions) {
   const made = (await tokenRequests(hello.clientId)).length - before;
   assert.equal(made, 1, `the default app's certificate: ${made} token requests, want 1`);
   results.push({ scenario: "@azure/identity certificatePath", tokenRequests: made });
+
+  // A user-assigned managed identity on App Service: the control API adds
+  // it and answers IDENTITY_ENDPOINT and IDENTITY_HEADER, which the
+  // credential reads from the environment when it is made.
+  const mi = await control("POST", "/managedIdentities", {});
+  process.env.IDENTITY_ENDPOINT = mi.identityEndpoint;
+  process.env.IDENTITY_HEADER = mi.identityHeader;
+  const miCred = new ManagedIdentityCredential({ clientId: mi.clientId });
+  const miFirst = await miCred.getToken(GRAPH_DEFAULT);
+  const miSecond = await miCred.getToken(GRAPH_DEFAULT);
+  assert.equal(miSecond.token, miFirst.token, "the managed identity's second call got a new token");
+  const claims = JSON.parse(Buffer.from(miFirst.token.split(".")[1], "base64url").toString());
+  assert.equal(claims.oid, mi.objectId, "the managed identity's token is not its own");
+  assert.equal(claims.tid, mi.tenant, "the managed identity's token is not in its tenant");
+  const miReqs = await control("GET", "/requests?endpoint=managedidentity");
+  results.push({ scenario: "@azure/identity managed identity (App Service)", tokenRequests: miReqs.length });
 }
 console.log(JSON.stringify(results));

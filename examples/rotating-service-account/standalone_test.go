@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/pem"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+// TestMain runs main itself in a process a test starts with
+// ENTRAKIT_EXAMPLE_MAIN set, so that the program sees its environment from
+// the start, as it does when a person runs it (Go reads SSL_CERT_FILE once).
+func TestMain(m *testing.M) {
+	if os.Getenv("ENTRAKIT_EXAMPLE_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// The real-tenant mode, run as its doc comment says against a standalone
+// fake: a rotation, then the two mistakes an administrator makes with its
+// settings, each told what to set. A second STATE_KEY was "the stored
+// entry cannot be read: it does not open" after "check: nothing"; the
+// client ID in APP_OBJECT_ID was Graph's bare 404.
+func TestAgainstAStandaloneFakeThroughTheEnvironment(t *testing.T) {
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	app := srv.AddApp(graphauthtest.App{DisplayName: "workflow service account",
+		Secrets: []graphauthtest.Secret{{End: srv.Now().Add(5 * 24 * time.Hour)}}})
+	srv.GrantAppRoles(srv.TenantID, app.ClientID, "Application.ReadWrite.OwnedBy")
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.CA().Raw}), 0o600))
+	state := filepath.Join(dir, "state")
+	require.NoError(t, os.Mkdir(state, 0o700))
+
+	run := func(objectID, key string) (string, error) {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "ENTRAKIT_EXAMPLE_MAIN=1", "SSL_CERT_FILE="+ca, "AZURE_AUTHORITY_HOST="+srv.URL,
+			"AZURE_TENANT_ID="+srv.TenantID, "AZURE_CLIENT_ID="+app.ClientID, "AZURE_CLIENT_SECRET="+app.Secrets[0].Value,
+			"APP_OBJECT_ID="+objectID, "STATE_DIR="+state, "STATE_KEY="+key)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	key := strings.Repeat("1f", 32)
+	out, err := run(app.ObjectID, key)
+	require.NoError(t, err, out)
+	assert.Equal(t, "check: rotated\n", out)
+
+	out, err = run(app.ObjectID, strings.Repeat("2e", 32))
+	require.Error(t, err)
+	assert.NotContains(t, out, "check:")
+	assert.Contains(t, out, "the secret kept in STATE_DIR does not open with STATE_KEY: set the key it was sealed with")
+
+	out, err = run(app.ClientID, key)
+	require.Error(t, err)
+	assert.Contains(t, out, app.ClientID+" is the Application (client) ID of app \"workflow service account\", not its Object ID, which is "+app.ObjectID)
+}
