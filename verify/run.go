@@ -191,6 +191,9 @@ func failed(err error, detail string) outcome {
 func (r *run) step(id, title string, fn func() outcome) Status {
 	start := time.Now()
 	o := fn()
+	if o.diag != nil {
+		*o.diag = o.diag.in(r.opts.Cloud) // commands for the cloud checked
+	}
 	r.report.Checks = append(r.report.Checks, Check{ID: id, Title: title, Status: o.status, Detail: o.detail, Diagnosis: o.diag,
 		DurationMS: float64(time.Since(start).Microseconds()) / 1000})
 	return o.status
