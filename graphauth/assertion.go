@@ -125,3 +125,7 @@ func (c *ClientAssertionCredential) Format(f fmt.State, _ rune) { fmt.Fprint(f, 
 // Tokens shared through Options.Store stay there. Close is idempotent and
 // always returns nil.
 func (c *ClientAssertionCredential) Close() error { return c.c.Close() }
+
+// Cloud is the cloud whose Graph the credential's tokens are for (Options.Cloud,
+// or the one its AuthorityHost names); see CloudOf.
+func (c *ClientAssertionCredential) Cloud() Cloud { return c.c.opts.cloud }

@@ -100,3 +100,7 @@ func (c *CertificateCredential) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.St
 // Tokens shared through Options.Store stay there. Close is idempotent and
 // always returns nil.
 func (c *CertificateCredential) Close() error { return c.c.Close() }
+
+// Cloud is the cloud whose Graph the credential's tokens are for (Options.Cloud,
+// or the one its AuthorityHost names); see CloudOf.
+func (c *CertificateCredential) Cloud() Cloud { return c.c.opts.cloud }

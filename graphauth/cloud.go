@@ -42,3 +42,15 @@ func CloudByName(name string) (Cloud, bool) {
 	}
 	return Cloud{}, false
 }
+
+// CloudOf returns the cloud whose Graph cred's tokens are for, when cred
+// tells it (every credential of this package does, through its Cloud
+// method), so that a Graph client made beside a US Government credential
+// calls graph.microsoft.us without being told again. ok is false for a
+// credential of the application's own without a Cloud method.
+func CloudOf(cred TokenCredential) (cloud Cloud, ok bool) {
+	if c, isClouded := cred.(interface{ Cloud() Cloud }); isClouded {
+		return c.Cloud(), true
+	}
+	return Cloud{}, false
+}

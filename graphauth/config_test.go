@@ -200,3 +200,55 @@ func TestAClientIDThatIsTheTenantIDIsRefusedUpFront(t *testing.T) {
 		assert.Contains(t, ce.Reason, "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page")
 	}
 }
+
+// Every credential of the package says which cloud its tokens are for, so
+// that Graph clients made beside it need not be told again.
+func TestCloudOfEveryCredential(t *testing.T) {
+	t.Parallel()
+	const tenant, client = "72f988bf-86f1-41af-91ab-2d7cd011db47", "11111111-2222-3333-4444-555555555555"
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	for _, tc := range []struct {
+		opts  *graphauth.Options
+		cloud graphauth.Cloud
+	}{
+		{nil, graphauth.AzurePublic},
+		{&graphauth.Options{Cloud: graphauth.AzureChina}, graphauth.AzureChina},
+		{&graphauth.Options{AuthorityHost: "https://login.microsoftonline.us"}, graphauth.AzureGovernment},
+		{&graphauth.Options{Cloud: graphauth.AzureGovernmentDoD}, graphauth.AzureGovernmentDoD},
+	} {
+		secret, err := graphauth.NewClientSecretCredential(tenant, client, "a-secret-value", tc.opts)
+		require.NoError(t, err)
+		cert, err := graphauth.NewCertificateCredential(tenant, client, []*x509.Certificate{srv.ClientCertificate}, srv.ClientKey,
+			&graphauth.CertificateOptions{Options: derefOpts(tc.opts)})
+		require.NoError(t, err)
+		assertion, err := graphauth.NewClientAssertionCredential(tenant, client, func(context.Context) (string, error) { return "", nil }, tc.opts)
+		require.NoError(t, err)
+		fallback, err := graphauth.NewFallbackCredential(tenant, client, []graphauth.ClientCredential{graphauth.SecretValue("main", "a-secret-value")},
+			&graphauth.FallbackOptions{CertificateOptions: graphauth.CertificateOptions{Options: derefOpts(tc.opts)}})
+		require.NoError(t, err)
+		mi, err := graphauth.NewManagedIdentityCredential(&graphauth.ManagedIdentityOptions{Options: derefOpts(tc.opts)})
+		require.NoError(t, err)
+		for _, cred := range []graphauth.TokenCredential{secret, cert, assertion, fallback, mi} {
+			got, ok := graphauth.CloudOf(cred)
+			assert.True(t, ok, "%T", cred)
+			assert.Equal(t, tc.cloud, got, "%T", cred)
+			closeIf(cred)
+		}
+	}
+	_, ok := graphauth.CloudOf(tokenFunc(func(context.Context, graphauth.TokenRequest) (graphauth.Token, error) { return graphauth.Token{}, nil }))
+	assert.False(t, ok, "a credential of the application's own says nothing")
+}
+
+func derefOpts(o *graphauth.Options) graphauth.Options {
+	if o == nil {
+		return graphauth.Options{}
+	}
+	return *o
+}
+
+type tokenFunc func(context.Context, graphauth.TokenRequest) (graphauth.Token, error)
+
+func (f tokenFunc) Token(ctx context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
+	return f(ctx, req)
+}

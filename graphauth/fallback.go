@@ -356,3 +356,7 @@ func (env *memberEnv) confidentialSource(cred confidential.Credential) (*msalSou
 	}
 	return src, nil
 }
+
+// Cloud is the cloud whose Graph the credential's tokens are for (Options.Cloud,
+// or the one its AuthorityHost names); see CloudOf.
+func (c *FallbackCredential) Cloud() Cloud { return c.c.opts.cloud }

@@ -366,3 +366,7 @@ func (m miHTTP) Do(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
+
+// Cloud is the cloud whose Graph the credential's tokens are for (Options.Cloud,
+// or the one its AuthorityHost names); see CloudOf.
+func (c *ManagedIdentityCredential) Cloud() Cloud { return c.c.opts.cloud }

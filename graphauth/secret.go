@@ -64,3 +64,7 @@ func (c *ClientSecretCredential) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.S
 // Tokens shared through Options.Store stay there. Close is idempotent and
 // always returns nil.
 func (c *ClientSecretCredential) Close() error { return c.c.Close() }
+
+// Cloud is the cloud whose Graph the credential's tokens are for (Options.Cloud,
+// or the one its AuthorityHost names); see CloudOf.
+func (c *ClientSecretCredential) Cloud() Cloud { return c.c.opts.cloud }

@@ -75,3 +75,7 @@ func (c *UserCredential) Format(f fmt.State, _ rune) {
 	}
 	fmt.Fprintf(f, "graphauth.UserCredential{AccountID: %q}", c.accountID)
 }
+
+// Cloud is the cloud whose Graph the credential's tokens are for (Options.Cloud,
+// or the one its AuthorityHost names); see CloudOf.
+func (c *UserCredential) Cloud() Cloud { return c.s.opts.cloud }

@@ -34,7 +34,9 @@ type Client struct {
 // Options configures a Client. Every zero value is the default.
 type Options struct {
 	// Cloud is the national cloud, whose Graph the client calls and asks
-	// tokens for. The zero value means graphauth.AzurePublic.
+	// tokens for. The zero value means the credential's cloud
+	// (graphauth.CloudOf: a US Government credential's Graph is
+	// graph.microsoft.us), else graphauth.AzurePublic.
 	Cloud graphauth.Cloud
 	// Endpoint overrides where requests go (the fake platform's URL in
 	// tests), an https URL, optionally with the version
@@ -85,6 +87,9 @@ func NewClient(cred graphauth.TokenCredential, opts *Options) (*Client, error) {
 	}
 	if o.Cloud.GraphEndpoint == "" {
 		o.Cloud = graphauth.AzurePublic
+		if c, ok := graphauth.CloudOf(cred); ok && c.GraphEndpoint != "" {
+			o.Cloud = c // the credential's tokens are for that Graph
+		}
 	}
 	endpoint := o.Endpoint
 	if endpoint == "" {

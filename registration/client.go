@@ -27,7 +27,8 @@ type Client struct {
 // ClientOptions configures a Client. Zero values are the defaults.
 type ClientOptions struct {
 	// Cloud is the national cloud, whose Graph the client calls and asks
-	// tokens for. The zero value means graphauth.AzurePublic.
+	// tokens for. The zero value means the credential's cloud
+	// (graphauth.CloudOf), else graphauth.AzurePublic.
 	Cloud graphauth.Cloud
 	// GraphEndpoint overrides where requests go (the fake platform's URL in
 	// tests); tokens are still asked for the cloud's Graph. Empty means

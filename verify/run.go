@@ -62,7 +62,8 @@ type Options struct {
 	// multi-tenant app). Empty means the credential's own.
 	TenantID string
 	// Cloud is the national cloud; zero means Config's (Config.Cloud: the
-	// cloud its AuthorityHost names), else the public cloud.
+	// cloud its AuthorityHost names), else the credential's
+	// (graphauth.CloudOf), else the public cloud.
 	Cloud graphauth.Cloud
 	// GraphEndpoint overrides where Graph requests go (the fake's URL in
 	// tests). Empty means the cloud's, or Config.GraphEndpoint when Cloud
@@ -131,6 +132,9 @@ func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, 
 				r.opts.GraphEndpoint = c.GraphEndpoint()
 			}
 		}
+	}
+	if c, ok := graphauth.CloudOf(cred); ok && r.opts.Cloud.GraphEndpoint == "" {
+		r.opts.Cloud = c // the credential's own cloud, without a Config
 	}
 	if r.opts.TenantID != "" {
 		r.report.TenantID = r.opts.TenantID
