@@ -45,6 +45,8 @@ type stateJSON struct {
 	Now     time.Time      `json:"now"`
 	Tenants []tenantJSON   `json:"tenants"`
 	Apps    []appStateJSON `json:"apps"`
+	// ManagedIdentities are those added through POST /managedIdentities.
+	ManagedIdentities []identityJSON `json:"managedIdentities"`
 }
 
 type tenantJSON struct {
@@ -107,6 +109,7 @@ func (c *control) state(*http.Request) (any, error) {
 			st.Apps = append(st.Apps, appView(a))
 		}
 	}
+	st.ManagedIdentities = c.identitiesView()
 	return st, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 
@@ -47,9 +48,27 @@ func (c *control) addManagedIdentity(r *http.Request) (any, error) {
 	}
 	c.ids.byID[mi.ClientID] = mi
 	c.ids.mu.Unlock()
+	return c.identityView(mi), nil
+}
+
+// identityView is mi as the control API answers it, with its endpoints.
+func (c *control) identityView(mi graphauthtest.ManagedIdentity) identityJSON {
 	return identityJSON{SystemAssigned: mi.SystemAssigned, ClientID: mi.ClientID, ObjectID: mi.ObjectID, ResourceID: mi.ResourceID,
 		Tenant: mi.Tenant, IMDSEndpoint: c.srv.URL + graphauthtest.IMDSPath, IdentityEndpoint: c.srv.URL + graphauthtest.IdentityEndpointPath,
-		IdentityHeader: c.srv.IdentityHeader()}, nil
+		IdentityHeader: c.srv.IdentityHeader()}
+}
+
+// identitiesView lists the managed identities added through the control
+// API, by client ID, for GET /state.
+func (c *control) identitiesView() []identityJSON {
+	c.ids.mu.Lock()
+	defer c.ids.mu.Unlock()
+	out := make([]identityJSON, 0, len(c.ids.byID))
+	for _, mi := range c.ids.byID {
+		out = append(out, c.identityView(mi))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ClientID < out[j].ClientID })
+	return out
 }
 
 // trustManagedIdentity is POST /managedIdentities/trust

@@ -29,6 +29,10 @@ func TestTheControlAPISetsUpAManagedIdentityTrustedByAnApp(t *testing.T) {
 	assert.Equal(t, srv.URL+"/metadata/identity/oauth2/token", mi.IMDSEndpoint)
 	assert.Equal(t, srv.URL+"/msi/token", mi.IdentityEndpoint)
 	assert.Equal(t, srv.IdentityHeader(), mi.IdentityHeader)
+	var st stateJSON
+	require.Equal(t, 200, call(t, h, "GET", "state", "", &st))
+	require.Len(t, st.ManagedIdentities, 1, "GET /state lists the identities added")
+	assert.Equal(t, mi, st.ManagedIdentities[0])
 	var fic federatedCredentialJSON
 	require.Equal(t, 201, call(t, h, "POST", "managedIdentities/trust", `{"clientId":"`+app.ClientID+`","identity":"`+mi.ClientID+`"}`, &fic))
 	assert.Equal(t, srv.URL+"/"+srv.TenantID+"/v2.0", fic.Issuer)
