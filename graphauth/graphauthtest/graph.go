@@ -143,7 +143,43 @@ func (s *Server) require(w http.ResponseWriter, r *http.Request, c *caller, perm
 	return false
 }
 
+// graphJSONType is the Content-Type of Graph's JSON answers.
+const graphJSONType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+
+// graphWriter gives every Graph answer the headers Graph sends besides its
+// IDs: OData's content type and version on JSON, and no caching.
+type graphWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (g *graphWriter) WriteHeader(status int) {
+	if !g.wrote {
+		g.wrote = true
+		h := g.Header()
+		if strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+			h.Set("Content-Type", graphJSONType)
+			h.Set("OData-Version", "4.0")
+		}
+		if h.Get("Cache-Control") == "" {
+			h.Set("Cache-Control", "no-cache")
+		}
+	}
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *graphWriter) Write(b []byte) (int, error) {
+	if !g.wrote {
+		g.WriteHeader(http.StatusOK) // a body written without WriteHeader
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (g *graphWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) {
+	w = &graphWriter{ResponseWriter: w}
 	c := s.authenticateGraph(w, r)
 	if c == nil {
 		return

@@ -35,3 +35,17 @@ func TestGraphAnswersWithTheClientRequestID(t *testing.T) {
 	assert.Equal(t, unsent.Header.Get("request-id"), unsent.Header.Get("client-request-id"))
 	assert.Equal(t, unsent.Header.Get("request-id"), inner["client-request-id"])
 }
+
+// Graph's JSON answers carry OData's content type and version and are not
+// to be cached, answers and refusals alike, as real Graph sends them.
+func TestGraphAnswersWithODataHeaders(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := tokenWithRoles(t, srv, "User.Read.All")
+	for _, r := range []reply{get(t, srv, tok, "/v1.0/users"), get(t, srv, "not-a-token", "/v1.0/users"), get(t, srv, tok, "/v1.0/nothing")} {
+		assert.Equal(t, "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8", r.Header.Get("Content-Type"), r.Status)
+		assert.Equal(t, "4.0", r.Header.Get("OData-Version"), r.Status)
+		assert.Equal(t, "no-cache", r.Header.Get("Cache-Control"), r.Status)
+	}
+}
