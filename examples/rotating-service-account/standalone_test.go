@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/pem"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,18 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/internal/exampletest"
 )
 
-// TestMain runs main itself in a process a test starts with
-// ENTRAKIT_EXAMPLE_MAIN set, so that the program sees its environment from
-// the start, as it does when a person runs it (Go reads SSL_CERT_FILE once).
-func TestMain(m *testing.M) {
-	if os.Getenv("ENTRAKIT_EXAMPLE_MAIN") == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// TestMain runs main in the process exampletest.Run starts.
+func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 // The real-tenant mode, run as its doc comment says against a standalone
 // fake: a rotation, then the two mistakes an administrator makes with its
@@ -37,19 +28,12 @@ func TestAgainstAStandaloneFakeThroughTheEnvironment(t *testing.T) {
 	app := srv.AddApp(graphauthtest.App{DisplayName: "workflow service account",
 		Secrets: []graphauthtest.Secret{{End: srv.Now().Add(5 * 24 * time.Hour)}}})
 	srv.GrantAppRoles(srv.TenantID, app.ClientID, "Application.ReadWrite.OwnedBy")
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.CA().Raw}), 0o600))
-	state := filepath.Join(dir, "state")
+	state := filepath.Join(t.TempDir(), "state")
 	require.NoError(t, os.Mkdir(state, 0o700))
 
 	run := func(objectID, key string) (string, error) {
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), "ENTRAKIT_EXAMPLE_MAIN=1", "SSL_CERT_FILE="+ca, "AZURE_AUTHORITY_HOST="+srv.URL,
-			"AZURE_TENANT_ID="+srv.TenantID, "AZURE_CLIENT_ID="+app.ClientID, "AZURE_CLIENT_SECRET="+app.Secrets[0].Value,
-			"APP_OBJECT_ID="+objectID, "STATE_DIR="+state, "STATE_KEY="+key)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+		return exampletest.Run(t, srv, []string{"AZURE_TENANT_ID=" + srv.TenantID, "AZURE_CLIENT_ID=" + app.ClientID,
+			"AZURE_CLIENT_SECRET=" + app.Secrets[0].Value, "APP_OBJECT_ID=" + objectID, "STATE_DIR=" + state, "STATE_KEY=" + key})
 	}
 	key := strings.Repeat("1f", 32)
 	out, err := run(app.ObjectID, key)
