@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/entrakit/entrakit/internal/ids"
 )
@@ -124,7 +125,7 @@ func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error)
 	}
 	for name := range f {
 		if builtinFlow(name) != name || name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == FlowManagedIdentity || name == "" {
-			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(name) + " is taken by a built-in flow"}
+			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(printable(name, 40)) + " is taken by a built-in flow"}
 		}
 	}
 	flow, err := cfg.pickFlow(f)
@@ -187,10 +188,10 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 				names = append(names, n)
 			}
 			sort.Strings(names[4:])
-			return "", &ConfigError{Field: "Flow", Reason: quote(c.Flow) + " is not a known flow; use one of " + strings.Join(names, ", ")}
+			return "", &ConfigError{Field: "Flow", Reason: quote(printable(c.Flow, 40)) + " is not a known flow; use one of " + strings.Join(names, ", ")}
 		}
 		if _, ok := set[flow]; !ok {
-			return "", &ConfigError{Field: field, Reason: "is required by Flow " + quote(c.Flow)}
+			return "", &ConfigError{Field: field, Reason: "is required by Flow " + quote(printable(c.Flow, 40))}
 		}
 		return flow, nil
 	}
@@ -213,12 +214,16 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 // builtinFlow returns the built-in flow a Flow setting names, read as a
 // person writes it in an environment file: any case, with or without
 // dashes, underscores or spaces ("ManagedIdentity", "managed-identity",
-// "Client_Secret"), and the usual other names ("msi", "workloadidentity").
+// "Client_Secret", "secret\r" from a file saved with CRLF line endings),
+// and the usual other names ("msi", "workloadidentity").
 // Any other name is returned as it is.
 func builtinFlow(name string) string {
 	folded := strings.Map(func(r rune) rune {
 		switch r {
-		case '-', '_', ' ', '\t', '"', '\'':
+		case '-', '_', '"', '\'':
+			return -1
+		}
+		if unicode.IsSpace(r) { // a CRLF file's \r too
 			return -1
 		}
 		if 'A' <= r && r <= 'Z' {

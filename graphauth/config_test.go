@@ -252,3 +252,42 @@ type tokenFunc func(context.Context, graphauth.TokenRequest) (graphauth.Token, e
 func (f tokenFunc) Token(ctx context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
 	return f(ctx, req)
 }
+
+// A Flow read from an environment file is echoed in the error that refuses
+// it, escaped and cut: a line break or a terminal escape in it would
+// otherwise forge log lines, and a long value fill them.
+func TestAnUnknownFlowIsQuotedSafely(t *testing.T) {
+	t.Parallel()
+	for _, flow := range []string{"x\nlevel=ERROR msg=forged\x1b[2J" + strings.Repeat("A", 10_000), "secret\r\x1b"} {
+		_, err := graphauth.NewCredential(graphauth.Config{TenantID: "11111111-1111-4111-8111-111111111111",
+			ClientID: "22222222-2222-4222-8222-222222222222", Flow: flow}, nil)
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.NotContains(t, err.Error(), "\n")
+		assert.NotContains(t, err.Error(), "\r")
+		assert.NotContains(t, err.Error(), "\x1b")
+		assert.Less(t, len(err.Error()), 300)
+	}
+	_, err := graphauth.Flows{"Secret\n": nil}.NewCredential(graphauth.Config{}, nil)
+	require.ErrorContains(t, err, "is taken by a built-in flow")
+	assert.NotContains(t, err.Error(), "\x1b")
+	assert.NotContains(t, err.Error(), "\n")
+}
+
+// A Flow from an environment file saved with CRLF line endings keeps its
+// \r (Docker's --env-file, a systemd EnvironmentFile): it still names the
+// flow.
+func TestFlowFromACRLFFile(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, err := graphauth.NewCredential(graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, AuthorityHost: srv.URL,
+		ClientSecret: graphauth.Secret(srv.Secret), Flow: "secret\r"}, &graphauth.Options{HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	defer cred.(io.Closer).Close()
+	assert.IsType(t, &graphauth.ClientSecretCredential{}, cred)
+	mi, err := graphauth.NewCredential(graphauth.Config{Flow: "ManagedIdentity\r\n"}, nil)
+	require.NoError(t, err)
+	defer mi.(io.Closer).Close()
+	assert.IsType(t, &graphauth.ManagedIdentityCredential{}, mi)
+}
