@@ -25,7 +25,8 @@ type Config struct {
 	// Flow names the flow: "secret", "certificate", "federated",
 	// "managedidentity" (in any case, with or without dashes or
 	// underscores), or a name in the Flows passed to
-	// Flows.NewCredential. Empty means the one flow whose setting is
+	// Flows.NewCredential; surrounding quotes and spaces (a CRLF file's
+	// \r) are not part of the name. Empty means the one flow whose setting is
 	// present; a managed identity, which needs no setting, is used only when
 	// named.
 	Flow string
@@ -176,6 +177,13 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 		flow := c.Flow
 		if _, ok := custom[flow]; ok {
 			return flow, nil
+		}
+		// A custom flow's name as an environment file gives it: quoted, or
+		// with a CRLF file's \r.
+		if trimmed := strings.TrimFunc(flow, func(r rune) bool { return unicode.IsSpace(r) || r == '"' || r == '\'' }); trimmed != flow {
+			if _, ok := custom[trimmed]; ok {
+				return trimmed, nil
+			}
 		}
 		if flow = builtinFlow(flow); flow == FlowManagedIdentity {
 			return flow, nil

@@ -77,6 +77,14 @@ func TestNewCredentialPicksTheFlow(t *testing.T) {
 	require.NoError(t, err)
 	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
 	assert.NoError(t, err)
+	// As an environment file gives it: quoted, or with a CRLF file's \r.
+	for _, flow := range []string{`"vault"`, "vault\r", " 'vault' "} {
+		vault.Flow = flow
+		cred, err = custom.NewCredential(vault, opts)
+		require.NoError(t, err, flow)
+		_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+		assert.NoError(t, err, flow)
+	}
 }
 
 func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
