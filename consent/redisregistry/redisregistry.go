@@ -222,7 +222,13 @@ func (r *Registry) Delete(ctx context.Context, tenantID string) error {
 func decode(field string, data []byte) (consent.Record, error) {
 	var rec consent.Record
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return consent.Record{}, fmt.Errorf("%w (%d bytes): %w", consent.ErrCorruptRecord, len(data), err)
+		// The decoder's text can quote the value (a date that does not
+		// parse), which anything may have written at any length: cut it.
+		why := err.Error()
+		if len(why) > 120 {
+			why = strings.ToValidUTF8(why[:120], "") + "…"
+		}
+		return consent.Record{}, fmt.Errorf("%w (%d bytes): %s", consent.ErrCorruptRecord, len(data), strconv.QuoteToASCII(why))
 	}
 	if rec.TenantID == "" || strings.ToLower(rec.TenantID) != field {
 		return consent.Record{}, fmt.Errorf("%w: its field is not its tenant's ID in lower case", consent.ErrCorruptRecord)

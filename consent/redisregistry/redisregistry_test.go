@@ -122,6 +122,20 @@ func TestRedisRegistryFieldMustBeItsTenants(t *testing.T) {
 	assert.Equal(t, b, got.TenantID, "Put repairs the field")
 }
 
+// A value whose date does not parse is named in an error of bounded
+// length: the decoder's text quotes the date, which may be a megabyte.
+func TestRedisRegistryBoundsADecodersError(t *testing.T) {
+	rdb := redisServer(t)
+	ctx := context.Background()
+	reg := redisregistry.New(rdb, "console")
+	a := "aaaaaaaa-0000-4000-8000-000000000001"
+	require.NoError(t, rdb.HSet(ctx, "console:tenants", a, `{"tenantId":"`+a+`","consentedAt":"\u001b[2J`+strings.Repeat("A", 1<<20)+`"}`).Err())
+	_, _, err := reg.Get(ctx, a)
+	require.ErrorIs(t, err, consent.ErrCorruptRecord)
+	assert.Less(t, len(err.Error()), 400, "%.400s", err)
+	assert.NotContains(t, err.Error(), "\x1b")
+}
+
 // A Redis hash value an attacker or another program wrote never panics the
 // decoder.
 func FuzzRecordDecoding(f *testing.F) {
