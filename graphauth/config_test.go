@@ -207,6 +207,15 @@ func TestAClientIDThatIsTheTenantIDIsRefusedUpFront(t *testing.T) {
 		assert.Equal(t, "ClientID (AZURE_CLIENT_ID)", ce.Field)
 		assert.Contains(t, ce.Reason, "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page")
 	}
+	// The constructors, which the README's first example calls with both
+	// IDs from the environment, refuse it too.
+	_, err := graphauth.NewClientSecretCredential(tenant, strings.ToUpper(tenant), "a-secret-value", nil)
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "is the Directory (tenant) ID")
+	_, err = graphauth.NewClientAssertionCredential(tenant, tenant, func(context.Context) (string, error) { return "", nil }, nil)
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "is the Directory (tenant) ID")
 }
 
 // Every credential of the package says which cloud its tokens are for, so
