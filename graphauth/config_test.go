@@ -216,6 +216,10 @@ func TestAClientIDThatIsTheTenantIDIsRefusedUpFront(t *testing.T) {
 	_, err = graphauth.NewClientAssertionCredential(tenant, tenant, func(context.Context) (string, error) { return "", nil }, nil)
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, ce.Reason, "is the Directory (tenant) ID")
+	_, err = graphauth.NewSignIn(tenant, tenant, graphauth.ClientAuth{Secret: "a-secret-value"},
+		&graphauth.SignInOptions{RedirectURI: "http://localhost/callback", Scopes: []string{"User.Read"}})
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "is the Directory (tenant) ID")
 }
 
 // Every credential of the package says which cloud its tokens are for, so
