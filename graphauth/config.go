@@ -24,7 +24,8 @@ type Config struct {
 	AuthorityHost       string // AZURE_AUTHORITY_HOST; empty means the cloud's
 	// Flow names the flow: "secret", "certificate", "federated",
 	// "managedidentity" (in any case, with or without dashes or
-	// underscores), or a name in the Flows passed to
+	// underscores, or as azidentity's "ManagedIdentityCredential" and the
+	// like), or a name in the Flows passed to
 	// Flows.NewCredential; surrounding quotes and spaces (a CRLF file's
 	// \r) are not part of the name. Empty means the one flow whose setting is
 	// present; a managed identity, which needs no setting, is used only when
@@ -223,7 +224,8 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 // person writes it in an environment file: any case, with or without
 // dashes, underscores or spaces ("ManagedIdentity", "managed-identity",
 // "Client_Secret", "secret\r" from a file saved with CRLF line endings),
-// and the usual other names ("msi", "workloadidentity").
+// azidentity's type names ("ManagedIdentityCredential") and the usual
+// other names ("msi", "workloadidentity").
 // Any other name is returned as it is.
 func builtinFlow(name string) string {
 	folded := strings.Map(func(r rune) rune {
@@ -239,7 +241,9 @@ func builtinFlow(name string) string {
 		}
 		return r
 	}, name)
-	switch folded {
+	// azidentity's type names, as AZURE_TOKEN_CREDENTIALS spells them
+	// ("ManagedIdentityCredential", "WorkloadIdentityCredential").
+	switch strings.TrimSuffix(folded, "credential") {
 	case "secret", "clientsecret":
 		return FlowSecret
 	case "certificate", "clientcertificate":

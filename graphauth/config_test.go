@@ -307,8 +307,12 @@ func TestFlowFromACRLFFile(t *testing.T) {
 	require.NoError(t, err)
 	defer cred.(io.Closer).Close()
 	assert.IsType(t, &graphauth.ClientSecretCredential{}, cred)
-	mi, err := graphauth.NewCredential(graphauth.Config{Flow: "ManagedIdentity\r\n"}, nil)
-	require.NoError(t, err)
-	defer mi.(io.Closer).Close()
-	assert.IsType(t, &graphauth.ManagedIdentityCredential{}, mi)
+	for _, flow := range []string{"ManagedIdentity\r\n", "ManagedIdentityCredential"} {
+		mi, err := graphauth.NewCredential(graphauth.Config{Flow: flow}, nil)
+		require.NoError(t, err, flow)
+		assert.IsType(t, &graphauth.ManagedIdentityCredential{}, mi, flow)
+		mi.(io.Closer).Close()
+	}
+	_, err = graphauth.NewCredential(graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, Flow: "WorkloadIdentityCredential"}, nil)
+	assert.ErrorContains(t, err, "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)", "azidentity's name for the federated flow")
 }
