@@ -103,6 +103,12 @@ func (h *Handler) readTenant(tenant string) (string, error) {
 		return "", &graphauth.ConfigError{Field: tenantField, Reason: "is a URL of " + a.Cloud.AuthorityHost + ", but consent is asked at " + host +
 			": give the tenant's ID or domain of the cloud the app is registered in"}
 	}
+	if strings.EqualFold(a.TenantID, h.cfg.ClientID) {
+		// The product shows its app's ID on its onboarding page; the
+		// platform would answer AADSTS90002 (no such tenant) at sign-in.
+		return "", &graphauth.ConfigError{Field: tenantField, Reason: "is the app's Application (client) ID, not the customer's tenant: " +
+			"give the tenant's ID or primary domain (its Overview page)"}
+	}
 	return a.TenantID, nil
 }
 

@@ -49,6 +49,8 @@ func TestStartReadsAPastedCustomerTenant(t *testing.T) {
 		"https://login.microsoftonline.us/fabrikam.onmicrosoft.us/v2.0": "is a URL of https://login.microsoftonline.us, but consent is asked at https://login.microsoftonline.com",
 		"https://portal.azure.com/#@fabrikam.onmicrosoft.com/resource":  "fabrikam.onmicrosoft.com",
 		"not a tenant": "customer tenant",
+		// The product's own app ID, which its onboarding page shows.
+		clientID: "is the app's Application (client) ID",
 	} {
 		w, err := start(pasted)
 		var ce *graphauth.ConfigError

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/entrakit/entrakit/internal/ids"
 )
@@ -23,8 +24,10 @@ type Config struct {
 	AuthorityHost       string // AZURE_AUTHORITY_HOST; empty means the cloud's
 	// Flow names the flow: "secret", "certificate", "federated",
 	// "managedidentity" (in any case, with or without dashes or
-	// underscores), or a name in the Flows passed to
-	// Flows.NewCredential. Empty means the one flow whose setting is
+	// underscores, or as azidentity's "ManagedIdentityCredential" and the
+	// like), or a name in the Flows passed to
+	// Flows.NewCredential; surrounding quotes and spaces (a CRLF file's
+	// \r) are not part of the name. Empty means the one flow whose setting is
 	// present; a managed identity, which needs no setting, is used only when
 	// named.
 	Flow string
@@ -124,7 +127,7 @@ func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error)
 	}
 	for name := range f {
 		if builtinFlow(name) != name || name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == FlowManagedIdentity || name == "" {
-			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(name) + " is taken by a built-in flow"}
+			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(printable(name, 40)) + " is taken by a built-in flow"}
 		}
 	}
 	flow, err := cfg.pickFlow(f)
@@ -176,6 +179,13 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 		if _, ok := custom[flow]; ok {
 			return flow, nil
 		}
+		// A custom flow's name as an environment file gives it: quoted, or
+		// with a CRLF file's \r.
+		if trimmed := strings.TrimFunc(flow, func(r rune) bool { return unicode.IsSpace(r) || r == '"' || r == '\'' }); trimmed != flow {
+			if _, ok := custom[trimmed]; ok {
+				return trimmed, nil
+			}
+		}
 		if flow = builtinFlow(flow); flow == FlowManagedIdentity {
 			return flow, nil
 		}
@@ -187,10 +197,10 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 				names = append(names, n)
 			}
 			sort.Strings(names[4:])
-			return "", &ConfigError{Field: "Flow", Reason: quote(c.Flow) + " is not a known flow; use one of " + strings.Join(names, ", ")}
+			return "", &ConfigError{Field: "Flow", Reason: quote(printable(c.Flow, 40)) + " is not a known flow; use one of " + strings.Join(names, ", ")}
 		}
 		if _, ok := set[flow]; !ok {
-			return "", &ConfigError{Field: field, Reason: "is required by Flow " + quote(c.Flow)}
+			return "", &ConfigError{Field: field, Reason: "is required by Flow " + quote(printable(c.Flow, 40))}
 		}
 		return flow, nil
 	}
@@ -213,12 +223,17 @@ func (c Config) pickFlow(custom Flows) (string, error) {
 // builtinFlow returns the built-in flow a Flow setting names, read as a
 // person writes it in an environment file: any case, with or without
 // dashes, underscores or spaces ("ManagedIdentity", "managed-identity",
-// "Client_Secret"), and the usual other names ("msi", "workloadidentity").
+// "Client_Secret", "secret\r" from a file saved with CRLF line endings),
+// azidentity's type names ("ManagedIdentityCredential") and the usual
+// other names ("msi", "workloadidentity").
 // Any other name is returned as it is.
 func builtinFlow(name string) string {
 	folded := strings.Map(func(r rune) rune {
 		switch r {
-		case '-', '_', ' ', '\t', '"', '\'':
+		case '-', '_', '"', '\'':
+			return -1
+		}
+		if unicode.IsSpace(r) { // a CRLF file's \r too
 			return -1
 		}
 		if 'A' <= r && r <= 'Z' {
@@ -226,7 +241,9 @@ func builtinFlow(name string) string {
 		}
 		return r
 	}, name)
-	switch folded {
+	// azidentity's type names, as AZURE_TOKEN_CREDENTIALS spells them
+	// ("ManagedIdentityCredential", "WorkloadIdentityCredential").
+	switch strings.TrimSuffix(folded, "credential") {
 	case "secret", "clientsecret":
 		return FlowSecret
 	case "certificate", "clientcertificate":

@@ -77,6 +77,14 @@ func TestNewCredentialPicksTheFlow(t *testing.T) {
 	require.NoError(t, err)
 	_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
 	assert.NoError(t, err)
+	// As an environment file gives it: quoted, or with a CRLF file's \r.
+	for _, flow := range []string{`"vault"`, "vault\r", " 'vault' "} {
+		vault.Flow = flow
+		cred, err = custom.NewCredential(vault, opts)
+		require.NoError(t, err, flow)
+		_, err = cred.Token(context.Background(), graphauth.TokenRequest{})
+		assert.NoError(t, err, flow)
+	}
 }
 
 func TestNewCredentialNamesWhatIsWrong(t *testing.T) {
@@ -199,6 +207,19 @@ func TestAClientIDThatIsTheTenantIDIsRefusedUpFront(t *testing.T) {
 		assert.Equal(t, "ClientID (AZURE_CLIENT_ID)", ce.Field)
 		assert.Contains(t, ce.Reason, "is the Directory (tenant) ID: the Application (client) ID is the other GUID on the app's Overview page")
 	}
+	// The constructors, which the README's first example calls with both
+	// IDs from the environment, refuse it too.
+	_, err := graphauth.NewClientSecretCredential(tenant, strings.ToUpper(tenant), "a-secret-value", nil)
+	var ce *graphauth.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "is the Directory (tenant) ID")
+	_, err = graphauth.NewClientAssertionCredential(tenant, tenant, func(context.Context) (string, error) { return "", nil }, nil)
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "is the Directory (tenant) ID")
+	_, err = graphauth.NewSignIn(tenant, tenant, graphauth.ClientAuth{Secret: "a-secret-value"},
+		&graphauth.SignInOptions{RedirectURI: "http://localhost/callback", Scopes: []string{"User.Read"}})
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, ce.Reason, "is the Directory (tenant) ID")
 }
 
 // Every credential of the package says which cloud its tokens are for, so
@@ -251,4 +272,47 @@ type tokenFunc func(context.Context, graphauth.TokenRequest) (graphauth.Token, e
 
 func (f tokenFunc) Token(ctx context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
 	return f(ctx, req)
+}
+
+// A Flow read from an environment file is echoed in the error that refuses
+// it, escaped and cut: a line break or a terminal escape in it would
+// otherwise forge log lines, and a long value fill them.
+func TestAnUnknownFlowIsQuotedSafely(t *testing.T) {
+	t.Parallel()
+	for _, flow := range []string{"x\nlevel=ERROR msg=forged\x1b[2J" + strings.Repeat("A", 10_000), "secret\r\x1b"} {
+		_, err := graphauth.NewCredential(graphauth.Config{TenantID: "11111111-1111-4111-8111-111111111111",
+			ClientID: "22222222-2222-4222-8222-222222222222", Flow: flow}, nil)
+		var ce *graphauth.ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.NotContains(t, err.Error(), "\n")
+		assert.NotContains(t, err.Error(), "\r")
+		assert.NotContains(t, err.Error(), "\x1b")
+		assert.Less(t, len(err.Error()), 300)
+	}
+	_, err := graphauth.Flows{"Secret\n": nil}.NewCredential(graphauth.Config{}, nil)
+	require.ErrorContains(t, err, "is taken by a built-in flow")
+	assert.NotContains(t, err.Error(), "\x1b")
+	assert.NotContains(t, err.Error(), "\n")
+}
+
+// A Flow from an environment file saved with CRLF line endings keeps its
+// \r (Docker's --env-file, a systemd EnvironmentFile): it still names the
+// flow.
+func TestFlowFromACRLFFile(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred, err := graphauth.NewCredential(graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, AuthorityHost: srv.URL,
+		ClientSecret: graphauth.Secret(srv.Secret), Flow: "secret\r"}, &graphauth.Options{HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	defer cred.(io.Closer).Close()
+	assert.IsType(t, &graphauth.ClientSecretCredential{}, cred)
+	for _, flow := range []string{"ManagedIdentity\r\n", "ManagedIdentityCredential"} {
+		mi, err := graphauth.NewCredential(graphauth.Config{Flow: flow}, nil)
+		require.NoError(t, err, flow)
+		assert.IsType(t, &graphauth.ManagedIdentityCredential{}, mi, flow)
+		mi.(io.Closer).Close()
+	}
+	_, err = graphauth.NewCredential(graphauth.Config{TenantID: srv.TenantID, ClientID: srv.ClientID, Flow: "WorkloadIdentityCredential"}, nil)
+	assert.ErrorContains(t, err, "FederatedTokenFile (AZURE_FEDERATED_TOKEN_FILE)", "azidentity's name for the federated flow")
 }

@@ -63,6 +63,11 @@ func newCredential(kind, tenantID, clientID string, cred confidential.Credential
 	if err := ids.Client(clientID); err != nil {
 		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
 	}
+	if strings.EqualFold(clientID, tenantID) {
+		// As Config refuses it: the constructors are what the README's
+		// first example calls, with both IDs from the environment.
+		return nil, &ConfigError{Field: "ClientID", Reason: sameAsTenant}
+	}
 	tel, err := newTelemetry(kind, opts.meters, opts.tracers)
 	if err != nil {
 		return nil, err

@@ -172,6 +172,9 @@ func NewSignIn(tenant, clientID string, auth ClientAuth, opts *SignInOptions) (*
 	if err := ids.Client(clientID); err != nil {
 		return nil, &ConfigError{Field: "ClientID", Reason: err.Error()}
 	}
+	if strings.EqualFold(clientID, tenant) {
+		return nil, &ConfigError{Field: "ClientID", Reason: sameAsTenant}
+	}
 	if err := checkRedirectURI(o.RedirectURI); err != nil {
 		return nil, err
 	}

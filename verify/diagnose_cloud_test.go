@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -52,4 +53,30 @@ func TestRunSuggestsCommandsForTheCloudItChecked(t *testing.T) {
 	require.Equal(t, verify.StatusFailed, c.Status, r.Text())
 	require.NotNil(t, c.Diagnosis)
 	assert.True(t, strings.HasPrefix(c.Diagnosis.Command, "GET "+srv.URL+"/"+srv.TenantID+"/v2.0/adminconsent"), c.Diagnosis.Command)
+}
+
+// dodCredential is a credential of the US Government DoD cloud; its
+// token, not being a JWT, grants nothing.
+type dodCredential struct{}
+
+func (dodCredential) Cloud() graphauth.Cloud { return graphauth.AzureGovernmentDoD }
+
+func (dodCredential) Token(context.Context, graphauth.TokenRequest) (graphauth.Token, error) {
+	return graphauth.Token{AccessToken: "not-a-jwt", ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// DoD shares US Government's authority host, so a Config whose
+// AuthorityHost is https://login.microsoftonline.us names US Government; a
+// credential made for DoD (Options.Cloud) says so, and Run checks DoD's
+// Graph: it sent a DoD administrator to consent to graph.microsoft.us,
+// and would have called it with a token for dod-graph.
+func TestRunTakesTheCredentialsCloudOnASharedAuthorityHost(t *testing.T) {
+	t.Parallel()
+	cfg := &graphauth.Config{TenantID: "11111111-2222-3333-4444-555555555555", ClientID: "22222222-3333-4444-5555-666666666666",
+		ClientSecret: "a-secret-value", AuthorityHost: "https://login.microsoftonline.us"}
+	r := verify.Run(context.Background(), dodCredential{}, verify.Requirements{Roles: []string{"User.Read.All"}}, &verify.Options{Config: cfg})
+	c, _ := r.Check(verify.CheckTokenPermissions)
+	require.NotNil(t, c.Diagnosis, r.Text())
+	assert.Contains(t, c.Diagnosis.Command, "scope="+graphauth.AzureGovernmentDoD.DefaultScope(), r.Text())
+	assert.Contains(t, c.Diagnosis.Command, graphauth.AzureGovernmentDoD.AuthorityHost+"/")
 }

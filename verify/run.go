@@ -62,7 +62,8 @@ type Options struct {
 	// multi-tenant app). Empty means the credential's own.
 	TenantID string
 	// Cloud is the national cloud; zero means Config's (Config.Cloud: the
-	// cloud its AuthorityHost names), else the credential's
+	// cloud its AuthorityHost names, or the credential's when that is on
+	// the same host, as DoD is on US Government's), else the credential's
 	// (graphauth.CloudOf), else the public cloud.
 	Cloud graphauth.Cloud
 	// GraphEndpoint overrides where Graph requests go (the fake's URL in
@@ -128,8 +129,15 @@ func Run(ctx context.Context, cred graphauth.TokenCredential, req Requirements, 
 		// credential's tokens are for (a standalone fake's own address).
 		if r.opts.Cloud.GraphEndpoint == "" && c.AuthorityHost != "" {
 			r.opts.Cloud = c.Cloud()
-			if r.opts.GraphEndpoint == "" {
-				r.opts.GraphEndpoint = c.GraphEndpoint()
+			// A credential of a cloud on the same authority host knows
+			// which it is: DoD shares US Government's, which the host
+			// alone names.
+			if own, ok := graphauth.CloudOf(cred); ok && own.GraphEndpoint != "" &&
+				strings.EqualFold(strings.TrimSuffix(own.AuthorityHost, "/"), strings.TrimSuffix(r.opts.Cloud.AuthorityHost, "/")) {
+				r.opts.Cloud = own
+			}
+			if r.opts.GraphEndpoint == "" && c.GraphEndpoint() != c.Cloud().GraphEndpoint {
+				r.opts.GraphEndpoint = c.GraphEndpoint() // a standalone fake's own address
 			}
 		}
 	}

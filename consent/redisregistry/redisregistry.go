@@ -151,7 +151,7 @@ func (r *Registry) read(ctx context.Context, c hgetter, field string) (consent.R
 	if err != nil {
 		return consent.Record{}, false, err
 	}
-	rec, err := decode(data)
+	rec, err := decode(field, data)
 	return rec, err == nil, err
 }
 
@@ -166,7 +166,7 @@ func (r *Registry) List(ctx context.Context) ([]consent.Record, error) {
 	out := make([]consent.Record, 0, len(all))
 	var bad []string
 	for field, v := range all {
-		rec, err := decode([]byte(v))
+		rec, err := decode(field, []byte(v))
 		if err != nil {
 			bad = append(bad, field)
 			continue
@@ -200,7 +200,7 @@ func corrupt(key string, fields []string) error {
 	if len(fields) == 1 {
 		what = "value in %s is not a tenant record (field"
 	}
-	return fmt.Errorf("redisregistry: %d "+what+" %s%s; Put or Delete the tenant to repair): %w",
+	return fmt.Errorf("redisregistry: %d "+what+" %s%s; Put or Delete the tenant, or HDEL the field, to repair): %w",
 		len(fields), key, strings.Join(names, ", "), more, consent.ErrCorruptRecord)
 }
 
@@ -212,12 +212,26 @@ func (r *Registry) Delete(ctx context.Context, tenantID string) error {
 	return nil
 }
 
-// decode reads one stored record; a value that is not a record's JSON (a
-// key written by something else) is an error naming the hash, not a panic.
-func decode(data []byte) (consent.Record, error) {
+// decode reads the record stored in field; a value that is not a record's
+// JSON (a key written by something else) is an error naming the hash, not
+// a panic. So is a record that is not the field's tenant's: one copied
+// from another field, or "{}" or "null" (no tenant at all), would list
+// that tenant twice, or the credential's home tenant as a customer's, and
+// a field that is not lower case is one Get, Update and Delete never
+// reach.
+func decode(field string, data []byte) (consent.Record, error) {
 	var rec consent.Record
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return consent.Record{}, fmt.Errorf("%w (%d bytes): %w", consent.ErrCorruptRecord, len(data), err)
+		// The decoder's text can quote the value (a date that does not
+		// parse), which anything may have written at any length: cut it.
+		why := err.Error()
+		if len(why) > 120 {
+			why = strings.ToValidUTF8(why[:120], "") + "…"
+		}
+		return consent.Record{}, fmt.Errorf("%w (%d bytes): %s", consent.ErrCorruptRecord, len(data), strconv.QuoteToASCII(why))
+	}
+	if rec.TenantID == "" || strings.ToLower(rec.TenantID) != field {
+		return consent.Record{}, fmt.Errorf("%w: its field is not its tenant's ID in lower case", consent.ErrCorruptRecord)
 	}
 	return rec, nil
 }

@@ -90,6 +90,52 @@ func TestRedisRegistryFailures(t *testing.T) {
 	assert.Equal(t, "redisregistry.Registry{Redis: REDACTED}", fmt.Sprintf("%+v", reg))
 }
 
+// A field holding a record that is not its own tenant's (copied from
+// another field, written under an upper-case field, or naming no tenant)
+// is a corrupt value: listed, it would show a tenant twice, or the
+// credential's home tenant (an empty TenantID) as a customer for Reverify
+// to check, and Get, Update and Delete never reach an upper-case field.
+func TestRedisRegistryFieldMustBeItsTenants(t *testing.T) {
+	rdb := redisServer(t)
+	ctx := context.Background()
+	reg := redisregistry.New(rdb, "console")
+	a, b := "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+	require.NoError(t, reg.Put(ctx, consent.Record{TenantID: a, Status: consent.StatusConfirmed}))
+	require.NoError(t, rdb.HSet(ctx, "console:tenants", b, `{"tenantId":"`+a+`","status":"confirmed"}`).Err())
+	require.NoError(t, rdb.HSet(ctx, "console:tenants", "CCCCCCCC-0000-4000-8000-000000000003", `{"tenantId":"CCCCCCCC-0000-4000-8000-000000000003"}`).Err())
+	require.NoError(t, rdb.HSet(ctx, "console:tenants", "dddddddd-0000-4000-8000-000000000004", `{}`).Err())
+	require.NoError(t, rdb.HSet(ctx, "console:tenants", "", `null`).Err())
+
+	_, ok, err := reg.Get(ctx, b)
+	assert.ErrorIs(t, err, consent.ErrCorruptRecord, "b's field holds a's record")
+	assert.False(t, ok)
+	recs, err := reg.List(ctx)
+	assert.ErrorIs(t, err, consent.ErrCorruptRecord)
+	assert.ErrorContains(t, err, "4 values in console:tenants")
+	require.Len(t, recs, 1, "a once, and no record without a tenant")
+	assert.Equal(t, a, recs[0].TenantID)
+
+	require.NoError(t, reg.Put(ctx, consent.Record{TenantID: b, Status: consent.StatusPending}))
+	got, ok, err := reg.Get(ctx, b)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, b, got.TenantID, "Put repairs the field")
+}
+
+// A value whose date does not parse is named in an error of bounded
+// length: the decoder's text quotes the date, which may be a megabyte.
+func TestRedisRegistryBoundsADecodersError(t *testing.T) {
+	rdb := redisServer(t)
+	ctx := context.Background()
+	reg := redisregistry.New(rdb, "console")
+	a := "aaaaaaaa-0000-4000-8000-000000000001"
+	require.NoError(t, rdb.HSet(ctx, "console:tenants", a, `{"tenantId":"`+a+`","consentedAt":"\u001b[2J`+strings.Repeat("A", 1<<20)+`"}`).Err())
+	_, _, err := reg.Get(ctx, a)
+	require.ErrorIs(t, err, consent.ErrCorruptRecord)
+	assert.Less(t, len(err.Error()), 400, "%.400s", err)
+	assert.NotContains(t, err.Error(), "\x1b")
+}
+
 // A Redis hash value an attacker or another program wrote never panics the
 // decoder.
 func FuzzRecordDecoding(f *testing.F) {

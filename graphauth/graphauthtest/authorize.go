@@ -101,7 +101,9 @@ func (s *Server) validateAuthz(r *http.Request, p []string, admin bool) (*authzR
 }
 
 // redirectRegistered matches exactly, except that a loopback redirect may use
-// any port (RFC 8252 §7.3), as the platform allows for http://localhost, and
+// any port (RFC 8252 §7.3), as the platform allows for http://localhost,
+// whatever port the registration names (the platform ignores a loopback
+// URI's port on both sides: reply-url, "Localhost exceptions"), and
 // a registered URI without a path stands for its root ("/"). The path is
 // otherwise compared as it is, as the platform does: a trailing slash, a
 // query or a fragment the registration lacks is a mismatch (AADSTS50011).
@@ -123,7 +125,7 @@ func redirectRegistered(registered []string, got string) bool {
 	}
 	for _, uri := range registered {
 		u, err := url.Parse(uri)
-		if err == nil && u.Scheme == "http" && u.Hostname() == g.Hostname() && u.Port() == "" && u.User == nil &&
+		if err == nil && u.Scheme == "http" && u.Hostname() == g.Hostname() && u.User == nil &&
 			root(u.EscapedPath()) == root(g.EscapedPath()) && u.RawQuery == g.RawQuery {
 			return true
 		}

@@ -56,7 +56,8 @@ type managedIdentities struct {
 
 // AddManagedIdentity registers a managed identity, with its service
 // principal in its tenant, and returns it with the defaults filled in. It
-// panics if the tenant is unknown, an ID is not a GUID or a second
+// panics if the tenant is unknown, an ID is not a GUID or already taken (an
+// app's or another identity's client ID, another object's ID), or a second
 // system-assigned identity is added.
 func (s *Server) AddManagedIdentity(mi ManagedIdentity) ManagedIdentity {
 	s.mu.Lock()
@@ -78,6 +79,16 @@ func (s *Server) AddManagedIdentity(mi ManagedIdentity) ManagedIdentity {
 	mi.ClientID, mi.ObjectID = strings.ToLower(mi.ClientID), strings.ToLower(mi.ObjectID)
 	if !ids.IsGUID(mi.ClientID) || !ids.IsGUID(mi.ObjectID) {
 		panic("graphauthtest: a managed identity's ClientID and ObjectID must be GUIDs")
+	}
+	// A managed identity is an application of its own: its client ID is
+	// no app's and no other identity's, and its principal no other
+	// object's. Given one of these, it replaced that app's service
+	// principal in the tenant (its roles, its object ID) with its own.
+	if s.dir.apps[mi.ClientID] != nil || mi.ClientID == GraphAppID || firstParty(mi.ClientID) != "" || s.dir.sps[spKey{t.ID, mi.ClientID}] != nil {
+		panic(fmt.Sprintf("graphauthtest: managed identity client ID %s is already an app's", mi.ClientID))
+	}
+	if kind := s.dir.objectKind(mi.ObjectID); kind != "" {
+		panic(fmt.Sprintf("graphauthtest: managed identity object ID %s is already the ID of a %s", mi.ObjectID, kind))
 	}
 	if mi.ResourceID == "" && !mi.SystemAssigned {
 		mi.ResourceID = "/subscriptions/" + t.ID + "/resourcegroups/fake/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi-" + mi.ClientID[:8]

@@ -229,3 +229,25 @@ func TestIMDSIssuesTokensForKeyVaultAndStorage(t *testing.T) {
 		assert.Equal(t, strings.TrimSuffix(resource, "/"), claims["aud"])
 	}
 }
+
+// A managed identity given an app's client ID, another identity's, or an
+// object ID another object has is refused: it replaced the app's service
+// principal in the tenant with its own, so that the app's client
+// credentials then got the identity's object ID and lost its roles (the
+// control API's POST /managedIdentities takes any IDs a test sends).
+func TestAManagedIdentityTakesNoOtherObjectsID(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	mi := srv.AddManagedIdentity(graphauthtest.ManagedIdentity{})
+	for name, taken := range map[string]graphauthtest.ManagedIdentity{
+		"an app's client ID":          {ClientID: srv.ClientID},
+		"an app's, in upper case":     {ClientID: strings.ToUpper(srv.ClientID)},
+		"Graph's app ID":              {ClientID: graphauthtest.GraphAppID},
+		"another identity's clientID": {ClientID: mi.ClientID},
+		"another identity's objectID": {ObjectID: mi.ObjectID},
+		"a tenant's ID":               {ObjectID: srv.TenantID},
+	} {
+		assert.Panics(t, func() { srv.AddManagedIdentity(taken) }, name)
+	}
+}

@@ -18,7 +18,7 @@ func TestALoopbackRedirectMatchesLikeThePlatforms(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)
 	defer srv.Close()
-	app := srv.AddApp(graphauthtest.App{DisplayName: "native", RedirectURIs: []string{"http://localhost/callback", "http://127.0.0.1", "https://app.example/signin-oidc"}})
+	app := srv.AddApp(graphauthtest.App{DisplayName: "native", RedirectURIs: []string{"http://localhost/callback", "http://127.0.0.1", "https://app.example/signin-oidc", "http://localhost:8400/ported"}})
 	authz := "/" + srv.TenantID + "/oauth2/v2.0/authorize"
 	for redirect, ok := range map[string]bool{
 		"http://localhost/callback":        true,
@@ -34,6 +34,12 @@ func TestALoopbackRedirectMatchesLikeThePlatforms(t *testing.T) {
 		"http://user@localhost/callback":   false,
 		"https://app.example/signin-oidc/": false,
 		"https://app.example/signin-oidc":  true,
+		// A registration that names a port matches any port too: the
+		// platform ignores the port of a loopback URI on both sides.
+		"http://localhost:5555/ported":  true,
+		"http://localhost:8400/ported":  true,
+		"http://localhost/ported":       true,
+		"http://localhost:5555/ported/": false,
 	} {
 		p := authorizeParams(srv, "User.Read")
 		p.Set("client_id", app.ClientID)
