@@ -71,8 +71,10 @@ func FromEnv() Config {
 // NewCredential are for (use it for the Graph clients made beside the
 // credential): AzurePublic when empty; a Microsoft cloud's host is that
 // cloud (https://login.microsoftonline.us is AzureGovernment, as Options
-// reads it); any other host (a private deployment, the fake platform)
-// keeps AzurePublic's Graph. Its AuthorityHost is AuthorityHost.
+// reads it, with its own canonical host for an alias such as
+// login.windows.net); any other host (a private deployment, the fake
+// platform) keeps AzurePublic's Graph, with AuthorityHost as its authority
+// host.
 func (c Config) Cloud() Cloud {
 	host := strings.TrimSuffix(strings.TrimSpace(c.AuthorityHost), "/")
 	if host == "" {

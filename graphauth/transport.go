@@ -45,8 +45,9 @@ type Transport struct {
 	// match regardless of ASCII case and of a trailing dot, never a
 	// subdomain; write an internationalized name in its ASCII (xn--) form,
 	// since a request for a non-ASCII host is refused. Nil means the Graph
-	// host of the credential's cloud (Options.Cloud) for the credentials of
-	// this package, and graph.microsoft.com for others: set it to call
+	// host of the credential's cloud (CloudOf: Options.Cloud for the
+	// credentials of this package), and graph.microsoft.com for a credential
+	// that does not tell its cloud: set it to call
 	// another cloud's Graph through another credential, another resource
 	// (with Request.Scopes), or the fake platform of package graphauthtest.
 	// An empty list that is not nil allows no host.

@@ -34,14 +34,6 @@ func (e endpoint) String() string {
 	return net.JoinHostPort(e.host, strconv.Itoa(e.port))
 }
 
-// cloudCredential is implemented by this package's credentials: their cloud
-// gives Transport its default AllowedHosts.
-type cloudCredential interface{ graphEndpoint() string }
-
-func (c *ClientSecretCredential) graphEndpoint() string    { return c.c.opts.cloud.GraphEndpoint }
-func (c *CertificateCredential) graphEndpoint() string     { return c.c.opts.cloud.GraphEndpoint }
-func (c *ClientAssertionCredential) graphEndpoint() string { return c.c.opts.cloud.GraphEndpoint }
-
 // checkHost returns nil when the token may be attached to req, and otherwise
 // an error wrapping ErrHostNotAllowed (or a *ConfigError for a malformed
 // AllowedHosts entry).
@@ -100,8 +92,8 @@ func (t *Transport) allowedHosts() ([]endpoint, error) {
 	list := t.AllowedHosts
 	if list == nil {
 		graph := AzurePublic.GraphEndpoint
-		if c, ok := t.Credential.(cloudCredential); ok && c.graphEndpoint() != "" {
-			graph = c.graphEndpoint()
+		if c, ok := CloudOf(t.Credential); ok && c.GraphEndpoint != "" {
+			graph = c.GraphEndpoint
 		}
 		list = []string{graph}
 	}

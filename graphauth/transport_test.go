@@ -365,3 +365,27 @@ func TestTransportRetriesATokenThatExpiredWhileTheMachineSlept(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Equal(t, int32(1), valid.calls.Load())
 }
+
+// govCred is a credential of the application's own that tells its cloud.
+type govCred struct{}
+
+func (govCred) Cloud() graphauth.Cloud { return graphauth.AzureGovernment }
+func (govCred) Token(context.Context, graphauth.TokenRequest) (graphauth.Token, error) {
+	return graphauth.Token{AccessToken: "t", ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// Transport reads the cloud through CloudOf, as the Graph clients do, so a
+// credential of the application's own that tells its cloud gets that
+// cloud's Graph by default, not the public one.
+func TestTransportTakesTheCloudACredentialTells(t *testing.T) {
+	t.Parallel()
+	base := &recorder{}
+	client := &http.Client{Transport: &graphauth.Transport{Credential: govCred{}, Base: base}}
+	_, err := client.Get(graphauth.AzurePublic.GraphEndpoint + "/v1.0/me")
+	require.ErrorIs(t, err, graphauth.ErrHostNotAllowed)
+	resp, err := client.Get(graphauth.AzureGovernment.GraphEndpoint + "/v1.0/me")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Len(t, base.sent, 1)
+	assert.Equal(t, "graph.microsoft.us", base.sent[0].URL.Host)
+}

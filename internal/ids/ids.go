@@ -99,5 +99,5 @@ func Secret(s string) error {
 // IsLoopbackHost reports whether host (without a port) is a loopback name:
 // the hosts where plain http is allowed for redirect URIs (RFC 8252 §7.3).
 func IsLoopbackHost(host string) bool {
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+	return strings.EqualFold(host, "localhost") || host == "127.0.0.1" || host == "::1" // host names ignore case
 }

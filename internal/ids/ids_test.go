@@ -44,3 +44,18 @@ func TestTenantSaysWhatWasPasted(t *testing.T) {
 		}
 	}
 }
+
+// Host names ignore case: LOCALHOST is as much a loopback host as
+// localhost, for redirect URIs and the fake's own Graph alike.
+func TestIsLoopbackHostIgnoresCase(t *testing.T) {
+	for _, h := range []string{"localhost", "LOCALHOST", "LocalHost", "127.0.0.1", "::1"} {
+		if !IsLoopbackHost(h) {
+			t.Errorf("%q is a loopback host", h)
+		}
+	}
+	for _, h := range []string{"localhost.evil.com", "example.com", ""} {
+		if IsLoopbackHost(h) {
+			t.Errorf("%q is no loopback host", h)
+		}
+	}
+}
