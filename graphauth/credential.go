@@ -97,6 +97,7 @@ func newEngine(kind, tenantID, clientID string, src tokenSource, opts resolved) 
 		refreshTimeout: 30 * time.Second, retryBase: time.Second,
 	}
 	c.now, c.manual = clockNow(opts.clock)
+	c.gate.budget = opts.budget
 	c.home = c.cache.getOrCreate(tenantID, c.scopes, true)
 	c.scopesH = c.cache.scopesHash(c.scopes)
 	return c

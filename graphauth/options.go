@@ -48,6 +48,11 @@ type Options struct {
 	// replicas of a service: a token one replica got serves the others.
 	// Nil means tokens are cached in this process only. See [Store].
 	Store Store
+	// StoreTimeout bounds each Store read, which a token request waits
+	// for, even when the Store ignores its context. Zero means 300 ms. A
+	// write, which runs once the callers have their token, gets 1 s or
+	// StoreTimeout, whichever is longer; Close waits for it.
+	StoreTimeout time.Duration
 	// Retry bounds the retries of token requests after 429, 5xx answers and
 	// connection errors. The zero value is the default policy.
 	Retry RetryOptions
@@ -119,6 +124,7 @@ type resolved struct {
 	retrying  *http.Client // http with the retry policy, for token requests
 	policy    retry.Policy // the retry policy retrying applies
 	store     Store
+	budget    storeBudget // how long Store calls may take
 	allowAny  bool
 	allowed   []string
 	log       *slog.Logger
@@ -142,7 +148,7 @@ func resolve(opts *Options) (resolved, error) {
 		o = *opts
 	}
 	r := resolved{cloud: o.Cloud, http: o.HTTPClient, log: o.Logger, share: o.RefreshShare, store: o.Store,
-		meters: o.MeterProvider, tracers: o.TracerProvider, clock: o.Clock}
+		meters: o.MeterProvider, tracers: o.TracerProvider, clock: o.Clock, budget: budgetFor(o.StoreTimeout)}
 	if r.cloud.AuthorityHost == "" {
 		r.cloud = AzurePublic
 		// AZURE_AUTHORITY_HOST=https://login.microsoftonline.us names a

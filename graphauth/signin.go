@@ -209,7 +209,7 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 	var cacheOpt []confidential.Option
 	var pubCacheOpt []public.Option
 	if store != nil {
-		ms := newMSALStore(store, s.clientID, func(msg string, err error) {
+		ms := newMSALStore(store, s.clientID, s.opts.budget, func(msg string, err error) {
 			s.opts.log.LogAttrs(context.Background(), levelWarn, msg, slog.String("client_id", s.clientID), slog.String("error", firstLine(err.Error())))
 		})
 		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(ms)}, []public.Option{public.WithCache(ms)}

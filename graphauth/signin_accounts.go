@@ -100,7 +100,7 @@ func (m *msalStore) accounts(ctx context.Context) ([]Account, error) {
 }
 
 func (m *msalStore) readIndex(ctx context.Context) ([]Account, error) {
-	data, err := callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, m.indexKey()) })
+	data, err := callStore(ctx, &m.gate, m.gate.budget.read, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, m.indexKey()) })
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, nil
@@ -160,7 +160,7 @@ func (m *msalStore) indexAccount(ctx context.Context, a Account, remove bool) {
 		kept = kept[len(kept)-maxIndexedAccounts:]
 	}
 	data, _ := json.Marshal(kept)
-	_, err = callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) (struct{}, error) {
+	_, err = callStore(ctx, &m.gate, m.gate.budget.write, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, m.store.Set(sctx, m.indexKey(), data, userTokenLifetime)
 	})
 	if err != nil {

@@ -30,14 +30,16 @@ type msalStore struct {
 	warnFunc func(msg string, err error)
 }
 
-func newMSALStore(s Store, clientID string, warn func(string, error)) *msalStore {
-	return &msalStore{store: s, prefix: "entrakit:user:" + strings.ToLower(clientID) + ":", local: map[string][]byte{}, warnFunc: warn}
+func newMSALStore(s Store, clientID string, budget storeBudget, warn func(string, error)) *msalStore {
+	m := &msalStore{store: s, prefix: "entrakit:user:" + strings.ToLower(clientID) + ":", local: map[string][]byte{}, warnFunc: warn}
+	m.gate.budget = budget
+	return m
 }
 
 // Replace loads the partition MSAL is about to read.
 func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cache.ReplaceHints) error {
 	key := m.prefix + hints.PartitionKey
-	data, err := callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, key) })
+	data, err := callStore(ctx, &m.gate, m.gate.budget.read, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, key) })
 	switch {
 	case err == nil:
 		if u.Unmarshal(data) == nil {
@@ -72,7 +74,7 @@ func (m *msalStore) Export(ctx context.Context, mr cache.Marshaler, hints cache.
 		m.local[hints.PartitionKey] = data
 	}
 	m.mu.Unlock()
-	_, err = callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) (struct{}, error) {
+	_, err = callStore(ctx, &m.gate, m.gate.budget.write, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, m.store.Set(sctx, m.prefix+hints.PartitionKey, data, userTokenLifetime)
 	})
 	if err != nil {
@@ -91,6 +93,6 @@ func (m *msalStore) forget(ctx context.Context, accountID string) error {
 }
 
 func (m *msalStore) delete(ctx context.Context, key string) error {
-	_, err := callStore(ctx, &m.gate, storeTimeout, func(sctx context.Context) (struct{}, error) { return struct{}{}, m.store.Delete(sctx, key) })
+	_, err := callStore(ctx, &m.gate, m.gate.budget.read, func(sctx context.Context) (struct{}, error) { return struct{}{}, m.store.Delete(sctx, key) })
 	return err
 }

@@ -19,9 +19,9 @@ import (
 // call never touches the Store: it is read on an in-process miss, and
 // written in the background after every token the platform issues, once the
 // callers waiting for it have it (Close waits for writes under way). A read
-// gives up after 300 ms and a background write after 1 s, even if the Store
-// ignores its context: a write holds no caller up, and a store that fsyncs
-// on a loaded machine should still get the token.
+// gives up after 300 ms (Options.StoreTimeout) and a write after 1 s, even
+// if the Store ignores its context: a write holds no caller up, and a
+// store that fsyncs on a loaded machine should still get the token.
 //
 // Implementations must be safe for concurrent use. Get returns an error
 // wrapping ErrNotFound for a missing or expired key, and one wrapping
@@ -124,13 +124,26 @@ func (m *MemoryStore) Delete(_ context.Context, key string) error {
 	return nil
 }
 
-// storeTimeout bounds each Store call a caller waits for, so that a slow
-// store degrades to the platform instead of holding callers up; a write
-// made after the callers have their token gets storeWriteTimeout.
+// storeTimeout bounds each Store call a caller waits for by default
+// (Options.StoreTimeout), so that a slow store degrades to the platform
+// instead of holding callers up; a write made after the callers have their
+// token gets at least storeWriteTimeout.
 const (
 	storeTimeout      = 300 * time.Millisecond
 	storeWriteTimeout = time.Second
 )
+
+// storeBudget is how long a credential's Store calls may take: reads,
+// which callers wait for, and writes.
+type storeBudget struct{ read, write time.Duration }
+
+// budgetFor reads Options.StoreTimeout.
+func budgetFor(timeout time.Duration) storeBudget {
+	if timeout <= 0 {
+		timeout = storeTimeout
+	}
+	return storeBudget{read: timeout, write: max(timeout, storeWriteTimeout)}
+}
 
 // errStoreStuck is what a Store call returns, at once, while too many
 // earlier calls are still running.
@@ -145,8 +158,12 @@ const (
 	maxStuckStoreCalls   = 4
 )
 
-// storeGate counts the running and stuck Store calls of one credential.
-type storeGate struct{ running, stuck atomic.Int32 }
+// storeGate counts the running and stuck Store calls of one credential,
+// and holds their budget.
+type storeGate struct {
+	running, stuck atomic.Int32
+	budget         storeBudget
+}
 
 // callStore runs one Store call under timeout, and returns at the
 // timeout even when the Store ignores its context (a file lock held by a
@@ -160,6 +177,9 @@ func callStore[T any](ctx context.Context, g *storeGate, timeout time.Duration, 
 	if g.running.Add(1) > maxRunningStoreCalls {
 		g.running.Add(-1)
 		return zero, errStoreStuck
+	}
+	if timeout <= 0 {
+		timeout = storeTimeout // a gate without a budget
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	type result struct {
@@ -184,7 +204,7 @@ func callStore[T any](ctx context.Context, g *storeGate, timeout time.Duration, 
 		if settled.CompareAndSwap(false, true) {
 			g.stuck.Add(1)
 		}
-		return zero, fmt.Errorf("graphauth: the store did not answer within %s: %w", timeout, context.DeadlineExceeded)
+		return zero, fmt.Errorf("graphauth: the store did not answer within %s (Options.StoreTimeout): %w", timeout, context.DeadlineExceeded)
 	}
 }
 
@@ -243,7 +263,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 	}
 	key := storeKey(c.clientID, e.tenant, e.scopes)
 	began := time.Now()
-	data, err := callStore(ctx, &c.gate, storeTimeout, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
+	data, err := callStore(ctx, &c.gate, c.gate.budget.read, func(sctx context.Context) ([]byte, error) { return c.store.Get(sctx, key) })
 	c.tel.storeCall(ctx, "get", time.Since(began), err)
 	var st storedToken
 	switch {
@@ -252,7 +272,7 @@ func (c *credential) fromStore(ctx context.Context, e *entry) (Token, bool) {
 	case err == nil && json.Unmarshal(data, &st) == nil && st.AccessToken != "":
 	case err == nil || errors.Is(err, ErrCorruptEntry):
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: dropping a stored token that cannot be read", logAttrs(c, e)...)
-		_, _ = callStore(ctx, &c.gate, storeTimeout, func(sctx context.Context) (struct{}, error) { return struct{}{}, c.store.Delete(sctx, key) })
+		_, _ = callStore(ctx, &c.gate, c.gate.budget.read, func(sctx context.Context) (struct{}, error) { return struct{}{}, c.store.Delete(sctx, key) })
 		return Token{}, false
 	default:
 		c.opts.log.LogAttrs(ctx, levelWarn, "graphauth: the token store failed; carrying on without it", logAttrs(c, e, "error", firstLine(err.Error()))...)
@@ -277,7 +297,7 @@ func (c *credential) toStore(e *entry, tok Token) {
 	data, _ := json.Marshal(storedToken{AccessToken: tok.AccessToken, ExpiresOn: tok.ExpiresOn.Unix(), RefreshOn: tok.RefreshOn.Unix()})
 	key := storeKey(c.clientID, e.tenant, e.scopes)
 	began := time.Now()
-	_, err := callStore(context.Background(), &c.gate, storeWriteTimeout, func(sctx context.Context) (struct{}, error) {
+	_, err := callStore(context.Background(), &c.gate, c.gate.budget.write, func(sctx context.Context) (struct{}, error) {
 		return struct{}{}, c.store.Set(sctx, key, data, ttl)
 	})
 	c.tel.storeCall(context.Background(), "set", time.Since(began), err)

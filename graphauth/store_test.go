@@ -163,3 +163,46 @@ func TestASlowStoreWriteStillLands(t *testing.T) {
 	assert.True(t, ta.AccessToken == tb.AccessToken, "the second replica took the stored token")
 	assert.Equal(t, 1, srv.Count(graphauthtest.EndpointToken))
 }
+
+// slowReadStore is a MemoryStore whose reads take delay, as a Redis across
+// a slow link does.
+type slowReadStore struct {
+	*graphauth.MemoryStore
+	delay time.Duration
+}
+
+func (s slowReadStore) Get(ctx context.Context, key string) ([]byte, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.MemoryStore.Get(ctx, key)
+}
+
+// Options.StoreTimeout lets a token request wait longer for a slow store:
+// with the default 300 ms a 500 ms read is given up and the token fetched
+// from the platform; with 2 s the replica takes the stored token.
+func TestStoreTimeoutBoundsTheRead(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	store := slowReadStore{graphauth.NewMemoryStore(), 500 * time.Millisecond}
+	first := replica(t, srv, store, nil)
+	_, err := first.Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	require.NoError(t, first.Close())
+	require.Equal(t, 1, store.Len())
+
+	logs := &syncWriter{w: new(strings.Builder)}
+	_, err = replica(t, srv, store, logs).Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken), "the default budget gave the read up")
+	assert.Contains(t, logs.String(), "did not answer within 300ms (Options.StoreTimeout)")
+
+	opts := fakeOpts(srv)
+	opts.Store, opts.StoreTimeout = store, 2*time.Second
+	_, err = secretCred(t, srv, opts).Token(context.Background(), graphauth.TokenRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.Count(graphauthtest.EndpointToken), "a longer budget waits for the stored token")
+}

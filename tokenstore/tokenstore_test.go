@@ -114,7 +114,9 @@ func TestReplicasShareThroughAnEncryptedFileStore(t *testing.T) {
 		store, err := tokenstore.Encrypted(files, key("k1", 7))
 		require.NoError(t, err)
 		cred, err := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret),
-			&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), Store: store})
+			// A generous budget: the test is about what the files keep, on a
+			// machine that may be fsyncing for every other test at once.
+			&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), Store: store, StoreTimeout: 10 * time.Second})
 		require.NoError(t, err)
 		tok, err := cred.Token(context.Background(), graphauth.TokenRequest{})
 		require.NoError(t, err)

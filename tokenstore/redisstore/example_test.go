@@ -34,7 +34,9 @@ func ExampleNew() {
 	store, _ := tokenstore.Encrypted(redisstore.New(rdb, "billing-sync"), tokenstore.Key{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)})
 	for range 2 {
 		cred, _ := graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret),
-			&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), Store: store})
+			// StoreTimeout: a Redis across a slow link may need more than
+			// the default 300 ms a token request waits for it.
+			&graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), Store: store, StoreTimeout: time.Second})
 		if _, err := cred.Token(context.Background(), graphauth.TokenRequest{}); err != nil {
 			fmt.Println(err)
 			return

@@ -66,7 +66,7 @@ func TestReplicasShareTokensThroughRedis(t *testing.T) {
 	for i := range replicas {
 		replicas[i], err = graphauth.NewClientSecretCredential(srv.TenantID, srv.ClientID, graphauth.Secret(srv.Secret), &graphauth.Options{
 			AuthorityHost: srv.URL, HTTPClient: srv.Client(), Store: store, AllowedTenants: []string{"*"},
-			Logger: newLogger(&logs)})
+			Logger: newLogger(&logs), StoreTimeout: 10 * time.Second}) // the test is about sharing, on a machine that may be busy
 		require.NoError(t, err)
 	}
 	var first sync.Map
@@ -118,7 +118,9 @@ func TestUserTokensInRedis(t *testing.T) {
 	require.NoError(t, err)
 	newSignIn := func() *graphauth.SignIn {
 		s, err := graphauth.NewSignIn(srv.TenantID, srv.ClientID, graphauth.ClientAuth{Secret: graphauth.Secret(srv.Secret)},
-			&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client()},
+			// A generous budget: the test is about what Redis keeps, on a
+			// machine that may be running every other test at once.
+			&graphauth.SignInOptions{Options: graphauth.Options{AuthorityHost: srv.URL, HTTPClient: srv.Client(), StoreTimeout: 10 * time.Second},
 				RedirectURI: "http://localhost/callback", Store: store})
 		require.NoError(t, err)
 		return s
