@@ -47,18 +47,13 @@ func (c Config) scope() string {
 	return c.cloud().DefaultScope()
 }
 
-// cloud is Cloud, or the Microsoft cloud whose host AuthorityHost names
-// (as graphauth.Options reads it), or the public cloud.
+// cloud is Cloud, or the cloud whose host AuthorityHost names, read as
+// graphauth reads AZURE_AUTHORITY_HOST (graphauth.Config.Cloud).
 func (c Config) cloud() graphauth.Cloud {
 	if c.Cloud.GraphEndpoint != "" {
 		return c.Cloud
 	}
-	if c.AuthorityHost != "" {
-		if a, err := graphauth.ParseAuthority(strings.TrimSuffix(c.AuthorityHost, "/") + "/organizations"); err == nil && a.Cloud.GraphEndpoint != "" {
-			return a.Cloud
-		}
-	}
-	return graphauth.AzurePublic
+	return graphauth.Config{AuthorityHost: c.AuthorityHost}.Cloud()
 }
 
 func (c Config) check() error {

@@ -46,7 +46,7 @@ func TestTenantsThatCannotBeATenantAreRefusedBeforeAnyRequest(t *testing.T) {
 	} {
 		tok, err := cred.Token(ctx, graphauth.TokenRequest{TenantID: tenant})
 		var cerr *graphauth.ConfigError
-		require.True(t, errors.As(err, &cerr), "%q: %v", clipped(tenant), err)
+		require.True(t, errors.As(err, &cerr), "%q: %v", truncated(tenant), err)
 		assert.Empty(t, tok.AccessToken)
 		assert.Less(t, len(err.Error()), 1000, "the error does not repeat a huge tenant")
 		assert.NotContains(t, err.Error(), "\n", "nor a line break of it")
@@ -69,13 +69,6 @@ func TestTheAllowListFoldsASCIICaseOnly(t *testing.T) {
 		assert.ErrorIs(t, err, graphauth.ErrTenantNotAllowed, "%q", tenant)
 	}
 	assert.Zero(t, srv.Count(""), "nothing was sent")
-}
-
-func clipped(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "..."
-	}
-	return s
 }
 
 // A caller that writes into a token's Scopes changes neither the key nor

@@ -128,7 +128,7 @@ func (f Flows) NewCredential(cfg Config, opts *Options) (TokenCredential, error)
 		o.AuthorityHost = cfg.AuthorityHost
 	}
 	for name := range f {
-		if builtinFlow(name) != name || name == FlowSecret || name == FlowCertificate || name == FlowFederated || name == FlowManagedIdentity || name == "" {
+		if b := builtinFlow(name); name == "" || b == FlowSecret || b == FlowCertificate || b == FlowFederated || b == FlowManagedIdentity {
 			return nil, &ConfigError{Field: "Flows", Reason: "the name " + quote(printable(name, 40)) + " is taken by a built-in flow"}
 		}
 	}
