@@ -26,8 +26,10 @@ import (
 // connections at once, and a credential gives every Store call 300 ms.
 func redisServer(t testing.TB) (*redis.Client, func()) {
 	t.Helper()
-	return redistest.Start(t, redis.Options{DialTimeout: 2 * time.Second,
-		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, MaxRetries: -1})
+	// Generous timeouts: the tests are about what Redis keeps and shares,
+	// on a machine that may be running every other test at once.
+	return redistest.Start(t, redis.Options{DialTimeout: 10 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxRetries: -1})
 }
 
 func TestStoreOperations(t *testing.T) {
@@ -75,7 +77,7 @@ func TestReplicasShareTokensThroughRedis(t *testing.T) {
 			tok, err := r.Token(context.Background(), graphauth.TokenRequest{TenantID: tn})
 			require.NoError(t, err)
 			if prev, loaded := first.LoadOrStore(tn, tok.AccessToken); loaded {
-				assert.True(t, prev == tok.AccessToken, "replica %d took the shared token of %s", i, tn)
+				assert.True(t, prev == tok.AccessToken, "replica %d took the shared token of %s; the log:\n%s", i, tn, logs.String())
 			}
 		}
 		if i == 0 { // tokens reach the store after their callers have them
