@@ -201,9 +201,13 @@ func callStore[T any](ctx context.Context, g *storeGate, timeout time.Duration, 
 	case r := <-ch:
 		return r.v, r.err
 	case <-sctx.Done():
-		if settled.CompareAndSwap(false, true) {
-			g.stuck.Add(1)
+		// The call's goroutine also ends sctx as it returns, so Done may
+		// be ready beside an answer; whoever settles first decides.
+		if !settled.CompareAndSwap(false, true) {
+			r := <-ch // the call answered first
+			return r.v, r.err
 		}
+		g.stuck.Add(1)
 		return zero, fmt.Errorf("graphauth: the store did not answer within %s (Options.StoreTimeout): %w", timeout, context.DeadlineExceeded)
 	}
 }

@@ -1,0 +1,28 @@
+package graphauth
+
+import (
+	"context"
+	"testing"
+)
+
+// A Store call that answers at once is never reported as timed out: the
+// call's goroutine ends its context as it returns, and a caller that saw
+// both that and the answer must take the answer. CI once had a replica
+// fetch its own token because a read that had answered was reported as
+// "did not answer within 10s".
+func TestAnAnsweredStoreCallIsNeverATimeout(t *testing.T) {
+	t.Parallel()
+	var g storeGate
+	for i := range 20000 {
+		v, err := callStore(context.Background(), &g, storeTimeout, func(context.Context) (int, error) { return i, nil })
+		if err != nil || v != i {
+			t.Fatalf("call %d: got %d, %v", i, v, err)
+		}
+	}
+	if n := g.stuck.Load(); n != 0 {
+		t.Fatalf("%d calls counted as stuck", n)
+	}
+	if n := g.running.Load(); n != 0 {
+		t.Fatalf("%d calls counted as running", n)
+	}
+}
