@@ -197,19 +197,27 @@ func callStore[T any](ctx context.Context, g *storeGate, timeout time.Duration, 
 		}
 		ch <- result{v, err}
 	}()
+	var r result
 	select {
-	case r := <-ch:
-		return r.v, r.err
+	case r = <-ch:
 	case <-sctx.Done():
 		// The call's goroutine also ends sctx as it returns, so Done may
 		// be ready beside an answer; whoever settles first decides.
-		if !settled.CompareAndSwap(false, true) {
-			r := <-ch // the call answered first
-			return r.v, r.err
+		if settled.CompareAndSwap(false, true) {
+			g.stuck.Add(1)
+			return zero, overdue(timeout)
 		}
-		g.stuck.Add(1)
-		return zero, fmt.Errorf("graphauth: the store did not answer within %s (Options.StoreTimeout): %w", timeout, context.DeadlineExceeded)
+		r = <-ch // the call answered first
 	}
+	if r.err != nil && errors.Is(r.err, context.DeadlineExceeded) && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+		return zero, overdue(timeout) // a Store that gave up at the budget says only "deadline exceeded"
+	}
+	return r.v, r.err
+}
+
+// overdue is the error of a Store call that outlasted its budget.
+func overdue(timeout time.Duration) error {
+	return fmt.Errorf("graphauth: the store did not answer within %s (Options.StoreTimeout): %w", timeout, context.DeadlineExceeded)
 }
 
 // storeWrites runs Store writes in the background, after the callers

@@ -2,7 +2,10 @@ package graphauth
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 // A Store call that answers at once is never reported as timed out: the
@@ -24,5 +27,22 @@ func TestAnAnsweredStoreCallIsNeverATimeout(t *testing.T) {
 	}
 	if n := g.running.Load(); n != 0 {
 		t.Fatalf("%d calls counted as running", n)
+	}
+}
+
+// A Store that gives up at the budget itself (returning its context's
+// error) is reported as the budget running out, whichever of the two the
+// caller sees first.
+func TestAStoreThatGaveUpAtTheBudgetSaysSo(t *testing.T) {
+	t.Parallel()
+	var g storeGate
+	for i := range 200 {
+		_, err := callStore(context.Background(), &g, time.Millisecond, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			return 0, ctx.Err()
+		})
+		if err == nil || !strings.Contains(err.Error(), "did not answer within 1ms (Options.StoreTimeout)") || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("call %d: %v", i, err)
+		}
 	}
 }
