@@ -155,23 +155,41 @@ func (r *Registry) read(ctx context.Context, c hgetter, field string) (consent.R
 	return rec, err == nil, err
 }
 
+// listBatch is how many fields List asks Redis for at a time.
+const listBatch = 500
+
 // List returns every record, by tenant ID. Values that are not records
 // are left out, and named in an error wrapping consent.ErrCorruptRecord
 // returned beside the records that could be read.
+//
+// The hash is read in batches (HSCAN), so that an MSP's thousands of
+// tenants never hold Redis up for one reply; a tenant added or removed
+// while List runs may or may not be in its result.
 func (r *Registry) List(ctx context.Context) ([]consent.Record, error) {
-	all, err := r.rdb.HGetAll(ctx, r.key).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redisregistry: %w", err)
-	}
-	out := make([]consent.Record, 0, len(all))
+	seen := map[string]bool{} // HSCAN may return a field twice
+	var out []consent.Record
 	var bad []string
-	for field, v := range all {
-		rec, err := decode(field, []byte(v))
+	for cursor := uint64(0); ; {
+		kv, next, err := r.rdb.HScan(ctx, r.key, cursor, "", listBatch).Result()
 		if err != nil {
-			bad = append(bad, field)
-			continue
+			return nil, fmt.Errorf("redisregistry: %w", err)
 		}
-		out = append(out, rec)
+		for i := 0; i+1 < len(kv); i += 2 {
+			field := kv[i]
+			if seen[field] {
+				continue
+			}
+			seen[field] = true
+			rec, err := decode(field, []byte(kv[i+1]))
+			if err != nil {
+				bad = append(bad, field)
+				continue
+			}
+			out = append(out, rec)
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].TenantID) < strings.ToLower(out[j].TenantID) })
 	if len(bad) > 0 {

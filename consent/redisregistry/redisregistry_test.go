@@ -147,3 +147,28 @@ func FuzzRecordDecoding(f *testing.F) {
 		_ = rec.UnmarshalJSON([]byte(data))
 	})
 }
+
+// An MSP's registry of thousands of tenants is read in batches; every
+// tenant comes back once, in order, beside the one corrupt value.
+func TestRedisRegistryListsThousandsOfTenants(t *testing.T) {
+	rdb := redisServer(t)
+	ctx := context.Background()
+	reg := redisregistry.New(rdb, "msp")
+	const n = 2500 // five batches
+	pipe := rdb.Pipeline()
+	for i := range n {
+		tenant := fmt.Sprintf("%08x-0000-4000-8000-000000000000", i)
+		pipe.HSet(ctx, "msp:tenants", tenant, fmt.Sprintf(`{"tenantId":%q,"status":"confirmed"}`, tenant))
+	}
+	pipe.HSet(ctx, "msp:tenants", "not-a-tenant", "{")
+	_, err := pipe.Exec(ctx)
+	require.NoError(t, err)
+	recs, err := reg.List(ctx)
+	require.ErrorIs(t, err, consent.ErrCorruptRecord)
+	assert.Contains(t, err.Error(), "not-a-tenant")
+	require.Len(t, recs, n)
+	for i, rec := range recs {
+		require.Equal(t, fmt.Sprintf("%08x-0000-4000-8000-000000000000", i), rec.TenantID)
+		require.Equal(t, consent.StatusConfirmed, rec.Status)
+	}
+}
