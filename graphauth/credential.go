@@ -120,6 +120,8 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 			return Token{}, err
 		}
 		req.Scopes = key
+	} else if len(req.Scopes) > 0 && strings.HasPrefix(req.Scopes[0], "\x00") {
+		return Token{}, scopesError(req.Scopes[0]) // v1 tokens' keys start so: see checkAppScopes
 	}
 	scopes := req.Scopes
 	if scopes == nil {
@@ -186,6 +188,9 @@ func (c *credential) fetchShared(ctx context.Context, tenant string, scopes []st
 	}
 	if len(scopes) == 0 {
 		return Token{}, &ConfigError{Field: "Scopes", Reason: "an empty list asks for nothing; use nil for the default scope"}
+	}
+	if err := checkAppScopes(scopes); err != nil {
+		return Token{}, err
 	}
 	if tenant != c.tenantID {
 		// Checked before it takes a key: with AllowedTenants "*" the tenant

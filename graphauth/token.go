@@ -18,8 +18,9 @@ type TokenCredential interface {
 // scope of the credential's cloud (Microsoft Graph's "/.default") in the
 // credential's own tenant.
 type TokenRequest struct {
-	// Scopes of one resource. Nil means the Graph "/.default" scope of the
-	// configured cloud.
+	// Scopes of one resource, each its own element. Nil means the Graph
+	// "/.default" scope of the configured cloud. A scope holding a space or
+	// a control character is a *ConfigError, as is an empty one.
 	Scopes []string
 	// Resource asks the v1 token endpoint ({tenant}/oauth2/token) for a
 	// token of this resource, by App ID URI ("https://graph.microsoft.com")

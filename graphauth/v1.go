@@ -27,6 +27,28 @@ const v1Marker = "\x00v1\x00"
 // of resource.
 func v1Key(resource string) []string { return []string{v1Marker + resource} }
 
+// checkAppScopes refuses a requested scope that would not reach the
+// platform as itself: one holding a space or a control character (the
+// platform splits the scope parameter at spaces, and a line break would
+// forge a log line), or one spelt like a v1 token's cache key. A v1 key
+// (v1Key) passes.
+func checkAppScopes(scopes []string) error {
+	if _, v1 := v1Resource(scopes); v1 {
+		return nil
+	}
+	for _, sc := range scopes {
+		if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return scopesError(sc)
+		}
+	}
+	return nil
+}
+
+// scopesError says which requested scope was refused, and why.
+func scopesError(scope string) error {
+	return &ConfigError{Field: "TokenRequest.Scopes", Reason: fmt.Sprintf("holds %q: give each scope as its own element, without spaces or control characters", clip(scope, 80))}
+}
+
 // v1Resource returns the resource a cache key stands for, when it is a v1
 // one.
 func v1Resource(scopes []string) (string, bool) {

@@ -152,6 +152,36 @@ func TestV1RequestsThatCannotBeRight(t *testing.T) {
 	assert.Zero(t, srv.CountGrant("client_credentials"), "nothing was sent")
 }
 
+// Scopes that would not reach the platform as themselves are refused before
+// any request: one spelt like a v1 token's cache key (even with that v1
+// token cached), one with a space the platform would split at, one with a
+// line break that would forge a log line.
+func TestScopesThatAreNotOneScopeAreRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	cred := secretCred(t, srv, nil)
+	defer cred.Close()
+	ctx := context.Background()
+	_, err := cred.Token(ctx, graphauth.TokenRequest{Resource: graphResource})
+	require.NoError(t, err)
+	before := srv.CountGrant("client_credentials")
+	for name, scopes := range map[string][]string{
+		"a v1 cache key":      {"\x00v1\x00" + graphResource},
+		"two scopes in one":   {graphResource + "/.default offline_access"},
+		"a line break":        {graphResource + "/.default\nlevel=ERROR msg=forged"},
+		"an empty scope":      {graphResource + "/.default", ""},
+		"a NUL in the second": {graphResource + "/.default", "x\x00y"},
+	} {
+		_, err := cred.Token(ctx, graphauth.TokenRequest{Scopes: scopes})
+		var ce *graphauth.ConfigError
+		require.True(t, errors.As(err, &ce), "%s: %v", name, err)
+		assert.Equal(t, "TokenRequest.Scopes", ce.Field, name)
+		assert.NotContains(t, err.Error(), "\n", name)
+	}
+	assert.Equal(t, before, srv.CountGrant("client_credentials"), "nothing was sent")
+}
+
 // v1Platform answers the v1 token endpoint with body.
 func v1Platform(t *testing.T, status int, body string) (*httptest.Server, *atomic.Int32) {
 	var calls atomic.Int32
