@@ -105,7 +105,9 @@
 //     federatedIdentityCredentials), oauth2PermissionGrants.
 //   - POST /$batch: up to 20 requests, dependsOn, 424 for a failed
 //     dependency, each request through the whole fake (its own status,
-//     throttling and faults).
+//     throttling and faults); answers in the reverse of the requests'
+//     order (Graph's may come in any order: match them by id), each body
+//     as JSON, text, or base64 for other content.
 //
 // Managed identity: AddManagedIdentity registers one, and the server
 // answers as IMDS at IMDSPath (Metadata: true, api-version) and as App
