@@ -230,6 +230,16 @@ func missingService(d *Diagnosis, description string) {
 func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 	d.Code = fmt.Sprintf("HTTP%d", ge.StatusCode)
 	switch {
+	case ge.StatusCode == http.StatusUnauthorized && strings.EqualFold(ge.Code, "Authorization_IdentityNotFound"):
+		// Graph's answer to a token whose app has no service principal
+		// in the tenant Graph resolves: no admin consent there yet, or a
+		// consent too recent to have replicated.
+		d.Summary = "Microsoft Graph does not know the calling app in this tenant (Authorization_IdentityNotFound): the app has no service principal there yet; no administrator has consented in this tenant, or the consent is too recent to have replicated."
+		d.Action = "Have an administrator of the tenant grant admin consent to the app; if that was just done, wait a few minutes and get a new token."
+		d.Portal, d.Command, d.Wait, d.Retryable = portalAPI, "GET /servicePrincipals(appId='{client-id}')", aadsts.ReplicationWait, true
+	case ge.StatusCode == http.StatusUnauthorized && strings.Contains(strings.ToLower(ge.Message), "continuous access evaluation"):
+		d.Summary = "Microsoft Graph revoked the token by continuous access evaluation (" + ge.Code + "): the user's session was ended, their password or account changed, or a location policy now blocks them."
+		d.Action = "Sign the user in again (with the claims of Graph's challenge); an app-only token is refused this way when the app's credentials or the tenant's policy changed."
 	case ge.StatusCode == http.StatusUnauthorized:
 		d.Summary = "Microsoft Graph refused the token (" + ge.Code + "): it has expired, is for another resource or cloud, or was not issued by this cloud."
 		d.Action = "Get a token for the cloud's Graph (https://graph.microsoft.com/.default in the public cloud) and send it as a Bearer token."
