@@ -146,8 +146,13 @@ func (s *Server) require(w http.ResponseWriter, r *http.Request, c *caller, perm
 // graphJSONType is the Content-Type of Graph's JSON answers.
 const graphJSONType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
+// graphAGSDiagnostic is the x-ms-ags-diagnostic header Graph's gateway puts
+// on every answer, naming the data center that served it.
+const graphAGSDiagnostic = `{"ServerInfo":{"DataCenter":"Fake Region","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"FK1PEPF00000000","ADSiteName":"FK"}}`
+
 // graphWriter gives every Graph answer the headers Graph sends besides its
-// IDs: OData's content type and version on JSON, and no caching.
+// IDs: OData's content type and version on JSON, no caching, HSTS, and the
+// gateway's x-ms-ags-diagnostic.
 type graphWriter struct {
 	http.ResponseWriter
 	wrote bool
@@ -164,6 +169,8 @@ func (g *graphWriter) WriteHeader(status int) {
 		if h.Get("Cache-Control") == "" {
 			h.Set("Cache-Control", "no-cache")
 		}
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+		h.Set("x-ms-ags-diagnostic", graphAGSDiagnostic)
 	}
 	g.ResponseWriter.WriteHeader(status)
 }
