@@ -369,6 +369,15 @@ func decodeBody(r *http.Request, v any) bool {
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
+// ticksTime is a time as Graph writes the ones its services stamp
+// (a secret's start and end, an assignment's createdDateTime): .NET ticks,
+// up to seven fractional digits, trailing zeros dropped
+// ("2019-09-09T19:50:29.3086381Z"), where directory objects' own dates are
+// whole seconds.
+func ticksTime(t time.Time) string {
+	return t.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano)
+}
+
 // decompressBody accepts a gzip request body (Content-Encoding: gzip), as
 // Graph does and as the Graph SDKs' compression handler sends it.
 func (s *Server) decompressBody(w http.ResponseWriter, r *http.Request) bool {

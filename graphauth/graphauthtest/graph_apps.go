@@ -177,7 +177,7 @@ func applicationJSON(a *app, withKeys bool) map[string]any {
 	passwords := []map[string]any{}
 	for _, sec := range a.Secrets {
 		passwords = append(passwords, map[string]any{"keyId": sec.KeyID, "displayName": sec.DisplayName, "hint": sec.Value[:3],
-			"startDateTime": isoTime(sec.Start), "endDateTime": isoTime(sec.End), "secretText": nil})
+			"startDateTime": ticksTime(sec.Start), "endDateTime": ticksTime(sec.End), "secretText": nil})
 	}
 	keys := []map[string]any{}
 	for _, c := range a.Certificates {
@@ -315,8 +315,9 @@ func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *cal
 		return
 	}
 	a.Secrets = append(a.Secrets, sec)
-	writeJSON(w, http.StatusOK, map[string]any{"customKeyIdentifier": nil, "displayName": sec.DisplayName, "hint": sec.Value[:3],
-		"keyId": sec.KeyID, "secretText": sec.Value, "startDateTime": isoTime(sec.Start), "endDateTime": isoTime(sec.End)})
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordCredential",
+		"customKeyIdentifier": nil, "displayName": sec.DisplayName, "hint": sec.Value[:3],
+		"keyId": sec.KeyID, "secretText": sec.Value, "startDateTime": ticksTime(sec.Start), "endDateTime": ticksTime(sec.End)})
 }
 
 func keyOrNil(der []byte, include bool) any {

@@ -94,7 +94,7 @@ func (s *Server) graphAssignments(w http.ResponseWriter, r *http.Request, c *cal
 func assignmentJSON(g roleGrant, roleID, principalID, resourceID string) map[string]any {
 	return map[string]any{
 		"id": g.ID, "appRoleId": roleID, "principalId": principalID, "principalType": "ServicePrincipal",
-		"resourceId": resourceID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": isoTime(g.Created),
+		"resourceId": resourceID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": ticksTime(g.Created),
 	}
 }
 
