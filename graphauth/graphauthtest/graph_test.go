@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,6 +145,12 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 	require.Equal(t, 200, pw.Status, pw.Body)
 	secret := pw.Body["secretText"].(string)
 	assert.Equal(t, secret[:3], pw.Body["hint"])
+	assert.Equal(t, "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordCredential", pw.Body["@odata.context"])
+	stamped, _ := srv.App(appID)
+	require.Len(t, stamped.Secrets, 1)
+	start := pw.Body["startDateTime"].(string)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$`, start, "Graph's ticks: at most seven fractional digits")
+	assert.Equal(t, stamped.Secrets[0].Start.UTC().Truncate(100*time.Nanosecond).Format(time.RFC3339Nano), start, "the start to the tick, not cut to the second")
 
 	_, cert := graphauthtest.NewCertificate("CN=sync worker", srv.Now())
 	patch := graphCall(t, srv, tok, "PATCH", "/v1.0/applications(appId='"+appID+"')", map[string]any{"keyCredentials": []map[string]string{{
