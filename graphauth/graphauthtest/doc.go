@@ -100,7 +100,7 @@
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
 //     an administrator); GET /users/{id}/authentication/passwordMethods.
 //   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, appRoleAssignedTo,
-//     appRoleAssignments), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, addPassword,
+//     appRoleAssignments), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, delete, addPassword,
 //     removePassword, addKey and removeKey with their proof,
 //     federatedIdentityCredentials), oauth2PermissionGrants.
 //   - POST /$batch: up to 20 requests, dependsOn, 424 for a failed

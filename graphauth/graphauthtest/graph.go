@@ -338,6 +338,8 @@ func (s *Server) graphRoutes() []graphRoute {
 		{"GET", "applications(appId)", s.graphGetApp, optSelect},
 		{"PATCH", "applications/{id}", s.graphPatchApp, 0},
 		{"PATCH", "applications(appId)", s.graphPatchApp, 0},
+		{"DELETE", "applications/{id}", s.graphDeleteApp, 0},
+		{"DELETE", "applications(appId)", s.graphDeleteApp, 0},
 		{"POST", "applications/{id}/addPassword", s.graphAddPassword, 0},
 		{"POST", "applications(appId)/addPassword", s.graphAddPassword, 0},
 	}

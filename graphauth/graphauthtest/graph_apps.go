@@ -287,6 +287,24 @@ func (s *Server) graphPatchApp(w http.ResponseWriter, r *http.Request, c *caller
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// graphDeleteApp serves DELETE /applications/{id}: the registration goes,
+// and with it the app's service principal in its home tenant, as Graph
+// deletes both; tokens for it are refused from then on (AADSTS700016).
+func (s *Server) graphDeleteApp(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
+	if !s.require(w, r, c, permAppWrite) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.appForCaller(w, r, c, p, true)
+	if a == nil {
+		return
+	}
+	delete(s.dir.apps, strings.ToLower(a.ClientID))
+	s.dir.removeSP(a.HomeTenant, a.ClientID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
 	if !s.require(w, r, c, permAppWrite) {
 		return
