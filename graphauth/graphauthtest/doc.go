@@ -102,7 +102,9 @@
 //   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, appRoleAssignedTo,
 //     appRoleAssignments), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, delete, addPassword,
 //     removePassword, addKey and removeKey with their proof,
-//     federatedIdentityCredentials), oauth2PermissionGrants.
+//     federatedIdentityCredentials), oauth2PermissionGrants (create; list with
+//     $filter on clientId, resourceId, principalId or consentType; get; and
+//     per client service principal).
 //   - POST /$batch: up to 20 requests, dependsOn, 424 for a failed
 //     dependency, each request through the whole fake (its own status,
 //     throttling and faults); answers in the reverse of the requests'

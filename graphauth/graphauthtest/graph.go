@@ -345,6 +345,7 @@ func (s *Server) graphRoutes() []graphRoute {
 	}
 	routes = append(routes, s.credentialRoutes()...)
 	routes = append(routes, s.appListRoutes()...)
+	routes = append(routes, s.grantRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.groupRoutes()...)
 	routes = append(routes, s.tenantRoutes()...)

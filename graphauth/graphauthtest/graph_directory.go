@@ -196,7 +196,8 @@ func (s *Server) graphGrantScopes(w http.ResponseWriter, r *http.Request, c *cal
 		p, _ := graphperm.ByValue(graphperm.Delegated, sc)
 		s.grantScopeLocked(c.tenant.ID, client.AppID, user, p.Value)
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": newGrantID()[:32], "clientId": client.ID, "consentType": body.ConsentType,
+	writeJSON(w, http.StatusCreated, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#oauth2PermissionGrants/$entity",
+		"id": grantID(client.ID, resource.ID, user), "clientId": client.ID, "consentType": body.ConsentType,
 		"principalId": nilIfEmpty(user), "resourceId": resource.ID, "scope": body.Scope})
 }
 
