@@ -104,11 +104,21 @@ func (c *Client) GrantAppRoles(ctx context.Context, clientAppID, resourceAppID s
 			continue
 		}
 		body := map[string]string{"principalId": client.ID, "resourceId": resource.ID, "appRoleId": id}
-		if err := c.do(ctx, "POST", "/servicePrincipals/"+url.PathEscape(resource.ID)+"/appRoleAssignedTo", body, nil, needAssign...); err != nil {
+		if err := c.do(ctx, "POST", "/servicePrincipals/"+url.PathEscape(resource.ID)+"/appRoleAssignedTo", body, nil, needAssign...); err != nil && !assignedAlready(err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// assignedAlready reports Graph's refusal of an app role assignment that
+// exists (400, "Permission being assigned already exists on the
+// object."): another replica or an administrator granted the role since
+// the assignments were read, which is what was wanted.
+func assignedAlready(err error) bool {
+	var ge *GraphError
+	return errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(ge.Message), "already exists on the object")
 }
 
 // AppRoleAssignment is an application permission granted to a service

@@ -267,6 +267,17 @@ func (d *directory) spByID(id string) *servicePrincipal {
 	return nil
 }
 
+// hasRole reports whether role is granted to appID in tenantID, in effect
+// or not yet.
+func (d *directory) hasRole(tenantID, appID, role string) bool {
+	for _, g := range d.roleGrants {
+		if g.Tenant == tenantID && strings.EqualFold(g.AppID, appID) && strings.EqualFold(g.Role, role) {
+			return true
+		}
+	}
+	return false
+}
+
 // rolesAt lists the Graph app roles granted to appID in tenantID that are in
 // effect at now.
 func (d *directory) rolesAt(tenantID, appID string, now time.Time) []string {

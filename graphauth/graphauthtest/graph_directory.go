@@ -150,6 +150,10 @@ func (s *Server) graphAssignRole(w http.ResponseWriter, r *http.Request, c *call
 		s.writeGraphError(w, r, 400, "Request_BadRequest", "Invalid principalId '"+body.PrincipalID+"': no service principal with that ID in this tenant.")
 	case resource.AppID != graphperm.GraphAppID || !known:
 		s.writeGraphError(w, r, 400, "Request_BadRequest", "Permission being assigned was not found on application '"+resource.AppID+"'.")
+	case s.dir.hasRole(c.tenant.ID, principal.AppID, perm.Value):
+		// Graph refuses a second assignment of the same role; a client
+		// must read the assignments or take this answer as done.
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "Permission being assigned already exists on the object.")
 	default:
 		g := s.grantRoleLocked(c.tenant.ID, principal.AppID, perm.Value)
 		writeJSON(w, http.StatusCreated, assignmentJSON(g, perm.ID, principal.ID, resource.ID))

@@ -170,6 +170,10 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 	assign := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals/"+graphSP.Body["id"].(string)+"/appRoleAssignedTo", map[string]string{
 		"principalId": sp.Body["id"].(string), "resourceId": graphSP.Body["id"].(string), "appRoleId": "df021288-bdef-4463-88db-98f22de89214"})
 	require.Equal(t, 201, assign.Status, assign.Body)
+	again := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals/"+graphSP.Body["id"].(string)+"/appRoleAssignedTo", map[string]string{
+		"principalId": sp.Body["id"].(string), "resourceId": graphSP.Body["id"].(string), "appRoleId": "df021288-bdef-4463-88db-98f22de89214"})
+	assert.Equal(t, 400, again.Status, "Graph refuses the same assignment twice")
+	assert.Equal(t, "Permission being assigned already exists on the object.", again.Body["error"].(map[string]any)["message"])
 
 	list := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+appID+"')/appRoleAssignments", nil)
 	require.Equal(t, 200, list.Status)
