@@ -192,3 +192,33 @@ func TestAConsistencyLevelTheCallerSetIsKept(t *testing.T) {
 	assert.Equal(t, "session", seq.headers[0].Get("ConsistencyLevel"))
 	assert.Empty(t, seq.headers[1].Get("ConsistencyLevel"), "a plain query goes without it")
 }
+
+// Graph needs ConsistencyLevel: eventual on every page of an advanced
+// query; a nextLink that carries only its $skiptoken must still get it.
+func TestEveryPageOfAnAdvancedQueryIsSentEventual(t *testing.T) {
+	t.Parallel()
+	var api *httptest.Server
+	var mu sync.Mutex
+	var levels []string
+	api = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		levels = append(levels, r.Header.Get("ConsistencyLevel"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("$skiptoken") == "" {
+			fmt.Fprintf(w, `{"@odata.count":2,"value":[{"id":"1"}],"@odata.nextLink":%q}`, api.URL+"/v1.0/users?$skiptoken=RFNwdAIAAQAAACA6")
+			return
+		}
+		fmt.Fprint(w, `{"value":[{"id":"2"}]}`)
+	}))
+	defer api.Close()
+	c, err := msgraph.NewClient(&recordingCred{}, &msgraph.Options{Endpoint: api.URL, HTTPClient: api.Client()})
+	require.NoError(t, err)
+	var ids []string
+	for u, err := range msgraph.All[user](context.Background(), c, "/users?$filter=endswith(mail,'@contoso.com')&$count=true") {
+		require.NoError(t, err)
+		ids = append(ids, u.ID)
+	}
+	assert.Equal(t, []string{"1", "2"}, ids)
+	assert.Equal(t, []string{"eventual", "eventual"}, levels)
+}

@@ -366,6 +366,12 @@ const maxBody = 32 << 20
 // *GraphError (see ParseGraphError), as is an answer that is not the JSON
 // expected; credential errors come back as the credential returned them.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	return c.do(ctx, method, path, body, out, false)
+}
+
+// do is Do; eventual sends ConsistencyLevel: eventual whatever the URL
+// says, for the later pages of an advanced query.
+func (c *Client) do(ctx context.Context, method, path string, body, out any, eventual bool) error {
 	target, err := c.URL(path)
 	if err != nil {
 		return err
@@ -384,6 +390,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if eventual {
+		req.Header.Set("ConsistencyLevel", "eventual")
 	}
 	resp, err := c.Send(ctx, req)
 	if err != nil {
