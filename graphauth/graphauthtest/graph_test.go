@@ -170,6 +170,9 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 	assign := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals/"+graphSP.Body["id"].(string)+"/appRoleAssignedTo", map[string]string{
 		"principalId": sp.Body["id"].(string), "resourceId": graphSP.Body["id"].(string), "appRoleId": "df021288-bdef-4463-88db-98f22de89214"})
 	require.Equal(t, 201, assign.Status, assign.Body)
+	assert.Equal(t, "sync worker", assign.Body["principalDisplayName"], "the assignment names its principal, as Graph's do")
+	assert.Equal(t, "Microsoft Graph", assign.Body["resourceDisplayName"])
+	assert.Contains(t, assign.Body, "deletedDateTime")
 	again := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals/"+graphSP.Body["id"].(string)+"/appRoleAssignedTo", map[string]string{
 		"principalId": sp.Body["id"].(string), "resourceId": graphSP.Body["id"].(string), "appRoleId": "df021288-bdef-4463-88db-98f22de89214"})
 	assert.Equal(t, 400, again.Status, "Graph refuses the same assignment twice")
