@@ -150,6 +150,8 @@ func TestAClaimsChallengeIsAnsweredWithATokenForTheClaims(t *testing.T) {
 	assert.Equal(t, 401, ge.StatusCode)
 	assert.Equal(t, "InvalidAuthenticationToken", ge.Code)
 	assert.Len(t, seq2.auth, 2, "one retry, then the 401")
+	assert.JSONEq(t, claims, ge.Claims, "the challenge is the caller's to answer")
+	assert.NotContains(t, ge.Error(), "essential", "and stays out of the message")
 }
 
 // A token whose end had passed by the wall clock when Graph refused it

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/internal/graphperm"
 	"github.com/entrakit/entrakit/internal/retry"
 )
@@ -47,7 +48,14 @@ type GraphError struct {
 	// call (any one is enough), least privileged first, from Microsoft's
 	// permission map; nil when the map does not know the call.
 	Required []string
-	Err      error // the transport or parse cause, if any
+	// Claims is the claims challenge (JSON) of a 401 whose WWW-Authenticate
+	// said error="insufficient_claims" (continuous access evaluation, or a
+	// Conditional Access authentication context) and that Send's one retry
+	// did not satisfy: a delegated app asks for a token with these claims
+	// (graphauth.TokenRequest.Claims), signing the user in again if that
+	// needs interaction. Empty otherwise.
+	Claims string
+	Err    error // the transport or parse cause, if any
 }
 
 // Error returns one line: status, code, message, the permissions a 403
@@ -112,6 +120,10 @@ func (e *GraphError) Throttled() bool {
 // maxErrorBody caps what is read of an error answer.
 const maxErrorBody = 1 << 20
 
+// maxClaims caps a claims challenge kept in a GraphError, as graphauth
+// caps the one in an AuthError.
+const maxClaims = 8 << 10
+
 // ParseGraphError reads a Graph answer of status 400 or more into a
 // *GraphError: code, message, request IDs and date from Graph's error body,
 // Retry-After, and for a 403 the permissions the call needs (from the
@@ -159,6 +171,9 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 		}
 	} else {
 		e.Err = fmt.Errorf("a %s body of %d bytes that is not Graph's error JSON", clip(resp.Header.Get("Content-Type"), 60), len(data))
+	}
+	if claims, ok := graphauth.ClaimsChallenge(resp.Header); ok && resp.StatusCode == http.StatusUnauthorized && len(claims) <= maxClaims {
+		e.Claims = claims
 	}
 	if wait, ok := retry.RetryAfter(resp.Header, now); ok && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		e.RetryAfter = wait

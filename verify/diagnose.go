@@ -237,7 +237,7 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 		d.Summary = "Microsoft Graph does not know the calling app in this tenant (Authorization_IdentityNotFound): the app has no service principal there yet; no administrator has consented in this tenant, or the consent is too recent to have replicated."
 		d.Action = "Have an administrator of the tenant grant admin consent to the app; if that was just done, wait a few minutes and get a new token."
 		d.Portal, d.Command, d.Wait, d.Retryable = portalAPI, "GET /servicePrincipals(appId='{client-id}')", aadsts.ReplicationWait, true
-	case ge.StatusCode == http.StatusUnauthorized && strings.Contains(strings.ToLower(ge.Message), "continuous access evaluation"):
+	case ge.StatusCode == http.StatusUnauthorized && (ge.Claims != "" || strings.Contains(strings.ToLower(ge.Message), "continuous access evaluation")):
 		d.Summary = "Microsoft Graph revoked the token by continuous access evaluation (" + ge.Code + "): the user's session was ended, their password or account changed, or a location policy now blocks them."
 		d.Action = "Sign the user in again (with the claims of Graph's challenge); an app-only token is refused this way when the app's credentials or the tenant's policy changed."
 	case ge.StatusCode == http.StatusUnauthorized:
