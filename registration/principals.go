@@ -47,7 +47,10 @@ func (c *Client) ServicePrincipal(ctx context.Context, appID string) (ServicePri
 // and for AADSTS500011/650052 when a resource such as Microsoft Graph is
 // missing in a customer tenant. created reports whether it was made; one
 // that another process created while this one looked is returned with
-// created false. Needs
+// created false. An application created moments before (CreateApp) that
+// Graph does not see yet is waited for: the create is tried again, up to
+// five times over about 15 seconds (ClientOptions.Retry's MinWait and
+// MaxWait pace it), within ctx. Needs
 // Application.ReadWrite.OwnedBy or Application.ReadWrite.All.
 func (c *Client) EnsureServicePrincipal(ctx context.Context, appID string) (sp ServicePrincipal, created bool, err error) {
 	sp, err = c.ServicePrincipal(ctx, appID)
@@ -55,7 +58,9 @@ func (c *Client) EnsureServicePrincipal(ctx context.Context, appID string) (sp S
 	if !errors.As(err, &ge) || !ge.NotFound() {
 		return sp, false, err
 	}
-	err = c.do(ctx, "POST", "/servicePrincipals", map[string]string{"appId": appID}, &sp, needSPCreate...)
+	err = c.lag.retry(ctx, func() error {
+		return c.do(ctx, "POST", "/servicePrincipals", map[string]string{"appId": appID}, &sp, needSPCreate...)
+	}, appNotReplicated)
 	if errors.As(err, &ge) && (ge.StatusCode == http.StatusConflict || ge.StatusCode == http.StatusBadRequest) {
 		// Another replica or administrator created it since we looked:
 		// Graph refuses the duplicate; the winner's is the one to use.
