@@ -24,7 +24,7 @@ type Client struct {
 	g *msgraph.Client
 	// lag paces the retries of a write that Graph refused because an
 	// object created moments before had not replicated yet.
-	lag replicationLag
+	lag *replicationLag
 }
 
 // ClientOptions configures a Client. Zero values are the defaults.
@@ -80,7 +80,7 @@ func NewClient(cred graphauth.TokenCredential, opts *ClientOptions) (*Client, er
 	if err != nil {
 		return nil, fmt.Errorf("registration: %w", err)
 	}
-	return &Client{g: g, lag: replicationLag{first: o.Retry.MinWait, most: o.Retry.MaxWait}}, nil
+	return &Client{g: g, lag: &replicationLag{first: o.Retry.MinWait, most: o.Retry.MaxWait}}, nil
 }
 
 // Graph returns the Graph client underneath, for calls this package has no
@@ -96,7 +96,13 @@ type GraphError = msgraph.GraphError
 // nil). need lists the permissions the operation accepts, for a 403; nil
 // keeps what Microsoft's permission map says.
 func (c *Client) do(ctx context.Context, method, path string, body, out any, need ...string) error {
-	err := c.g.Do(ctx, method, path, body, out)
+	send := func() error { return c.g.Do(ctx, method, path, body, out) }
+	var err error
+	if c.lag.created(path) {
+		err = c.lag.retry(ctx, send, notFound)
+	} else {
+		err = send()
+	}
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden && len(need) > 0 {
 		ge.Required = need

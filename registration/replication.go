@@ -4,23 +4,87 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
-// replicationLag paces the retries of a write that Graph refused because
+// replicationLag paces the retries of a call that Graph refused because
 // an object created moments before had not reached the replica that served
 // it: first, then doubling up to most, five tries in all (about 15 s by
-// default), never past the context's deadline.
+// default), never past the context's deadline. It remembers the
+// applications this client created in the last two minutes, whose 404s are
+// such refusals.
 type replicationLag struct {
 	first, most time.Duration
+	mu          sync.Mutex
+	recent      map[string]time.Time // lower-cased object and app IDs -> created
+}
+
+// replicationWindow is how long after a create a 404 for the object is
+// taken for replication lag.
+const replicationWindow = 2 * time.Minute
+
+// remember notes an application this client created.
+func (l *replicationLag) remember(app Application) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if l.recent == nil {
+		l.recent = map[string]time.Time{}
+	}
+	for id, at := range l.recent {
+		if now.Sub(at) > replicationWindow {
+			delete(l.recent, id)
+		}
+	}
+	for _, id := range []string{app.ObjectID, app.AppID} {
+		if id != "" {
+			l.recent[strings.ToLower(id)] = now
+		}
+	}
+}
+
+// created reports whether path names an application this client created
+// within the replication window: /applications/{id}… or
+// /applications(appId='{id}')….
+func (l *replicationLag) created(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/applications")
+	if !ok {
+		return false
+	}
+	var id string
+	switch {
+	case strings.HasPrefix(rest, "/"):
+		id, _, _ = strings.Cut(rest[1:], "/")
+		id, _, _ = strings.Cut(id, "?")
+	case strings.HasPrefix(rest, "(appId='"):
+		id, _, _ = strings.Cut(rest[len("(appId='"):], "'")
+	default:
+		return false
+	}
+	if unescaped, err := url.PathUnescape(id); err == nil {
+		id = unescaped
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at, ok := l.recent[strings.ToLower(id)]
+	return ok && time.Since(at) <= replicationWindow
+}
+
+// notFound reports a 404, which for an object created moments before means
+// it has not replicated yet.
+func notFound(err error) bool {
+	var ge *GraphError
+	return errors.As(err, &ge) && ge.NotFound()
 }
 
 const replicationTries = 5
 
 // retry runs write until it succeeds, fails otherwise than lagging says,
 // runs out of tries, or ctx ends (the last refusal is returned then).
-func (l replicationLag) retry(ctx context.Context, write func() error, lagging func(error) bool) error {
+func (l *replicationLag) retry(ctx context.Context, write func() error, lagging func(error) bool) error {
 	wait, most := l.first, l.most
 	if wait <= 0 {
 		wait = time.Second
