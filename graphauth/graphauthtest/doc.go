@@ -99,8 +99,8 @@
 //   - password reset: POST
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
 //     an administrator); GET /users/{id}/authentication/passwordMethods.
-//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, appRoleAssignedTo,
-//     appRoleAssignments), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, delete, addPassword,
+//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, delete, appRoleAssignedTo,
+//     appRoleAssignments, and deleting an assignment), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, delete, addPassword,
 //     removePassword, addKey and removeKey with their proof,
 //     federatedIdentityCredentials), oauth2PermissionGrants (create; list with
 //     $filter on clientId, resourceId, principalId or consentType; get; and
