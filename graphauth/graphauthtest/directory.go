@@ -267,6 +267,19 @@ func (d *directory) spByID(id string) *servicePrincipal {
 	return nil
 }
 
+// removeSP deletes the service principal of appID from a tenant, with the
+// grants it held.
+func (d *directory) removeSP(tenantID, appID string) {
+	delete(d.sps, spKey{tenantID, strings.ToLower(appID)})
+	kept := d.roleGrants[:0]
+	for _, g := range d.roleGrants {
+		if !(g.Tenant == tenantID && strings.EqualFold(g.AppID, appID)) {
+			kept = append(kept, g)
+		}
+	}
+	d.roleGrants = kept
+}
+
 // hasRole reports whether role is granted to appID in tenantID, in effect
 // or not yet.
 func (d *directory) hasRole(tenantID, appID, role string) bool {

@@ -146,45 +146,6 @@ func (s *Server) require(w http.ResponseWriter, r *http.Request, c *caller, perm
 // graphJSONType is the Content-Type of Graph's JSON answers.
 const graphJSONType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
-// graphAGSDiagnostic is the x-ms-ags-diagnostic header Graph's gateway puts
-// on every answer, naming the data center that served it.
-const graphAGSDiagnostic = `{"ServerInfo":{"DataCenter":"Fake Region","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"FK1PEPF00000000","ADSiteName":"FK"}}`
-
-// graphWriter gives every Graph answer the headers Graph sends besides its
-// IDs: OData's content type and version on JSON, no caching, HSTS, and the
-// gateway's x-ms-ags-diagnostic.
-type graphWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (g *graphWriter) WriteHeader(status int) {
-	if !g.wrote {
-		g.wrote = true
-		h := g.Header()
-		if strings.HasPrefix(h.Get("Content-Type"), "application/json") {
-			h.Set("Content-Type", graphJSONType)
-			h.Set("OData-Version", "4.0")
-		}
-		if h.Get("Cache-Control") == "" {
-			h.Set("Cache-Control", "no-cache")
-		}
-		h.Set("Strict-Transport-Security", "max-age=31536000")
-		h.Set("x-ms-ags-diagnostic", graphAGSDiagnostic)
-	}
-	g.ResponseWriter.WriteHeader(status)
-}
-
-func (g *graphWriter) Write(b []byte) (int, error) {
-	if !g.wrote {
-		g.WriteHeader(http.StatusOK) // a body written without WriteHeader
-	}
-	return g.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (g *graphWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
-
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) {
 	w = &graphWriter{ResponseWriter: w}
 	c := s.authenticateGraph(w, r)

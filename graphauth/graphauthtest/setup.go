@@ -244,19 +244,6 @@ func (s *Server) RemoveServicePrincipal(tenantIDOrDomain, appID string) {
 	s.dir.removeSP(s.mustTenant(tenantIDOrDomain).ID, appID)
 }
 
-// removeSP deletes the service principal of appID from a tenant, with the
-// grants it held.
-func (d *directory) removeSP(tenantID, appID string) {
-	delete(d.sps, spKey{tenantID, strings.ToLower(appID)})
-	kept := d.roleGrants[:0]
-	for _, g := range d.roleGrants {
-		if !(g.Tenant == tenantID && strings.EqualFold(g.AppID, appID)) {
-			kept = append(kept, g)
-		}
-	}
-	d.roleGrants = kept
-}
-
 // SignIn makes the user with this UPN the one signed in for clients without
 // a session of their own: the authorize and admin consent endpoints act as
 // this user for a request that carries no login_hint and no session cookie
