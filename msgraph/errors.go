@@ -160,7 +160,10 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 	e := &GraphError{StatusCode: resp.StatusCode, RequestID: clip(resp.Header.Get("request-id"), 64),
 		ClientRequestID: clip(resp.Header.Get("client-request-id"), 64)}
 	var body errorBody
-	if json.Unmarshal(data, &body) == nil && body.Error.Code != "" {
+	// Graph's workloads do not all name a code: Planner's 403 is
+	// {"error":{"code":"","message":"You do not have the required
+	// permissions to access this item.","innerError":{…}}}.
+	if json.Unmarshal(data, &body) == nil && (body.Error.Code != "" || body.Error.Message != "" || body.Error.InnerError.RequestID != "") {
 		in := body.Error.InnerError
 		e.Code, e.Message, e.Date = clip(body.Error.Code, 100), clip(body.Error.Message, 500), clip(in.Date, 40)
 		if e.RequestID == "" {
@@ -171,6 +174,14 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 		}
 	} else {
 		e.Err = fmt.Errorf("a %s body of %d bytes that is not Graph's error JSON", clip(resp.Header.Get("Content-Type"), 60), len(data))
+	}
+	if e.Date == "" {
+		// An answer without Graph's error body (a gateway's HTML page)
+		// still has the HTTP date, which support asks for with the
+		// request-id; written as innerError.date is.
+		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			e.Date = t.UTC().Format("2006-01-02T15:04:05")
+		}
 	}
 	if claims, ok := graphauth.ClaimsChallenge(resp.Header); ok && resp.StatusCode == http.StatusUnauthorized && len(claims) <= maxClaims {
 		e.Claims = claims
