@@ -173,7 +173,14 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 			e.ClientRequestID = clip(in.ClientRequestID, 64)
 		}
 	} else {
-		e.Err = fmt.Errorf("a %s body of %d bytes that is not Graph's error JSON", clip(resp.Header.Get("Content-Type"), 60), len(data))
+		switch ct := clip(resp.Header.Get("Content-Type"), 60); {
+		case len(data) == 0:
+			e.Err = errors.New("an empty body, not Graph's error JSON")
+		case ct == "":
+			e.Err = fmt.Errorf("a body of %d bytes without a Content-Type that is not Graph's error JSON", len(data))
+		default:
+			e.Err = fmt.Errorf("a %s body of %d bytes that is not Graph's error JSON", ct, len(data))
+		}
 	}
 	if e.Date == "" {
 		// An answer without Graph's error body (a gateway's HTML page)

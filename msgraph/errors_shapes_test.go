@@ -42,3 +42,12 @@ func TestAGatewayPageKeepsTheHTTPDate(t *testing.T) {
 	assert.Error(t, ge.Err)
 	assert.NotContains(t, ge.Error(), "upstream")
 }
+
+// A 401 with an empty body (a gateway that refused the token before Graph
+// saw it) says so in plain words.
+func TestAnEmptyRefusalSaysItIsEmpty(t *testing.T) {
+	t.Parallel()
+	ge := msgraph.ParseGraphError(answer(401, http.Header{"Www-Authenticate": {`Bearer realm=""`}}, ""))
+	assert.EqualError(t, ge.Err, "an empty body, not Graph's error JSON")
+	assert.NotContains(t, ge.Error(), "  ", "no gap where a content type would be")
+}
