@@ -99,7 +99,7 @@
 //   - password reset: POST
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
 //     an administrator); GET /users/{id}/authentication/passwordMethods.
-//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, delete, appRoleAssignedTo,
+//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, delete, appRoleAssignedTo (grant and list),
 //     appRoleAssignments, and deleting an assignment), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, delete, addPassword,
 //     removePassword, addKey and removeKey with their proof,
 //     federatedIdentityCredentials), oauth2PermissionGrants (create; list with

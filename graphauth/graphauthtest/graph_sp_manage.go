@@ -3,21 +3,54 @@ package graphauthtest
 import (
 	"net/http"
 	"strings"
+
+	"github.com/entrakit/entrakit/internal/graphperm"
 )
 
 // DELETE /servicePrincipals/{id} (an app's removal from a tenant, as an
 // offboarded customer's administrator or a tool does it) and DELETE
 // /servicePrincipals/{id}/appRoleAssignedTo/{id} or
 // …/appRoleAssignments/{id} (an application permission revoked): 204, as
-// Graph answers them.
+// Graph answers them; and GET …/appRoleAssignedTo, a resource's grants.
 
-func (s *Server) directoryDeleteRoutes() []graphRoute {
+func (s *Server) spManageRoutes() []graphRoute {
 	return []graphRoute{
 		{"DELETE", "servicePrincipals/{id}", s.graphDeleteSP, 0},
 		{"DELETE", "servicePrincipals(appId)", s.graphDeleteSP, 0},
 		{"DELETE", "servicePrincipals/{id}/appRoleAssignedTo/{id}", s.graphDeleteAssignment, 0},
 		{"DELETE", "servicePrincipals/{id}/appRoleAssignments/{id}", s.graphDeleteAssignment, 0},
+		{"GET", "servicePrincipals/{id}/appRoleAssignedTo", s.graphAssignedTo, optSelect | optTop | optSkipToken},
+		{"GET", "servicePrincipals(appId)/appRoleAssignedTo", s.graphAssignedTo, optSelect | optTop | optSkipToken},
 	}
+}
+
+// graphAssignedTo serves GET /servicePrincipals/{id}/appRoleAssignedTo:
+// the app roles of a resource granted in the caller's tenant, which for
+// Microsoft Graph's service principal is every application permission of
+// every app there, and for another service principal none (the fake
+// grants only Graph's roles).
+func (s *Server) graphAssignedTo(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
+	if !s.require(w, r, c, [2][]string{append(permAppRead[0], "AppRoleAssignment.ReadWrite.All"), permAppRead[1]}) {
+		return
+	}
+	resource := s.spInCallerTenant(w, r, c, p)
+	if resource == nil {
+		return
+	}
+	s.mu.Lock()
+	items := []map[string]any{}
+	if strings.EqualFold(resource.AppID, GraphAppID) {
+		for _, g := range s.dir.roleGrants {
+			principal := s.dir.sp(c.tenant.ID, g.AppID)
+			if g.Tenant != c.tenant.ID || principal == nil {
+				continue
+			}
+			perm, _ := graphperm.ByValue(graphperm.Application, g.Role)
+			items = append(items, s.assignmentJSON(g, perm.ID, principal.ID, resource.ID))
+		}
+	}
+	s.mu.Unlock()
+	s.legacyPage(w, r, "servicePrincipals('"+resource.ID+"')/appRoleAssignedTo", items)
 }
 
 // graphDeleteSP removes a service principal and the grants it held; tokens

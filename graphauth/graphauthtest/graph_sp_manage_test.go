@@ -10,11 +10,12 @@ import (
 	"github.com/entrakit/entrakit/graphauth/graphauthtest"
 )
 
-// Revoking an app role (DELETE …/appRoleAssignedTo/{id}) and removing an
-// app from a tenant (DELETE /servicePrincipals/{id}) answer 204 as Graph
-// does; the fake answered 405 to both, so offboarding and least-privilege
-// tools failed against it only. Tokens issued after carry the change.
-func TestRevokingARoleAndRemovingAServicePrincipal(t *testing.T) {
+// Listing a resource's grants (GET …/appRoleAssignedTo), revoking an app
+// role (DELETE …/appRoleAssignedTo/{id}) and removing an app from a tenant
+// (DELETE /servicePrincipals/{id}) answer as Graph does; the fake answered
+// 405 to all three, so audit, offboarding and least-privilege tools failed
+// against it only. Tokens issued after carry the change.
+func TestListingRevokingAndRemovingAServicePrincipalsGrants(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)
 	defer srv.Close()
@@ -46,6 +47,16 @@ func TestRevokingARoleAndRemovingAServicePrincipal(t *testing.T) {
 	}
 	_, roles := token()
 	assert.ElementsMatch(t, []string{"User.Read.All", "Group.Read.All"}, roles)
+	assignedTo := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals/"+graphID+"/appRoleAssignedTo", nil)
+	require.Equal(t, 200, assignedTo.Status, assignedTo.Body)
+	var listed []string
+	for _, v := range assignedTo.Body["value"].([]any) {
+		if a := v.(map[string]any); a["principalId"] == spID {
+			listed = append(listed, a["id"].(string))
+			assert.Equal(t, "worker", a["principalDisplayName"])
+		}
+	}
+	assert.ElementsMatch(t, assignments, listed, "Graph's service principal lists the roles it granted")
 
 	assert.Equal(t, 404, graphCall(t, srv, tok, "DELETE", "/v1.0/servicePrincipals/"+graphID+"/appRoleAssignedTo/not-an-assignment", nil).Status)
 	del := graphCall(t, srv, tok, "DELETE", "/v1.0/servicePrincipals/"+graphID+"/appRoleAssignedTo/"+assignments[1], nil)
