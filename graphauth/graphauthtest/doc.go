@@ -123,7 +123,9 @@
 // Query options on users and groups follow Graph's documented behaviour
 // for directory objects: $filter (eq, ne, not, in, startswith, endswith,
 // ge, le, and, or), $orderby, $search, $count and /$count, $select, $top,
-// paging by @odata.nextLink. Operators and properties that Graph allows
+// paging by @odata.nextLink, and OData casts on memberOf, members and
+// their transitive forms (/me/memberOf/microsoft.graph.group, or
+// graph.group as msgraph-sdk-go writes it). Operators and properties that Graph allows
 // only in advanced queries need ConsistencyLevel: eventual and $count=true,
 // and are refused without them (400 Request_UnsupportedQuery) as Graph
 // refuses them; so are properties that cannot be filtered or sorted, and

@@ -166,6 +166,9 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) 
 		path = append([]string{"users", c.userOID}, path[1:]...)
 		c.viaMe = true
 	}
+	if rest, typ := splitCast(path); typ != "" {
+		path, r = rest, withCast(r, typ)
+	}
 	if s.throttled(w, r, c, path) {
 		return
 	}
