@@ -48,6 +48,12 @@ type GraphError struct {
 	// call (any one is enough), least privileged first, from Microsoft's
 	// permission map; nil when the map does not know the call.
 	Required []string
+	// Granted lists, for a 403, the permissions the token sent carried
+	// (its roles, or its scp for a delegated call), read from the token
+	// without verifying it. When one of Required is among them, the
+	// refusal is not about a missing permission but about the object: an
+	// Application.ReadWrite.OwnedBy app that does not own it, say.
+	Granted []string
 	// Claims is the claims challenge (JSON) of a 401 whose WWW-Authenticate
 	// said error="insufficient_claims" (continuous access evaluation, or a
 	// Conditional Access authentication context) and that Send's one retry
@@ -77,7 +83,9 @@ func (e *GraphError) Error() string {
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
 	}
-	if len(e.Required) > 0 {
+	if held := e.holds(); len(held) > 0 {
+		fmt.Fprintf(&b, " (the token carries %s, which allows the call: the refusal is about this object, such as one an OwnedBy permission does not cover because the app does not own it)", strings.Join(held, ", "))
+	} else if len(e.Required) > 0 {
 		kind := "application"
 		if e.Scheme != "" && e.Scheme != graphperm.SchemeApplication.String() {
 			kind = "delegated"
@@ -198,10 +206,11 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 	}
 	if req := resp.Request; req != nil && req.URL != nil {
 		e.Method, e.Path = req.Method, clip(req.URL.EscapedPath(), 200)
-		scheme := schemeOf(req.Header.Get("Authorization"))
+		scheme, granted := tokenPermissions(req.Header.Get("Authorization"))
 		e.Scheme = scheme.String()
 		if resp.StatusCode == http.StatusForbidden {
 			e.Required = required(req.Method, req.URL.EscapedPath(), scheme)
+			e.Granted = granted
 		}
 	}
 	return e
@@ -222,22 +231,52 @@ func required(method, path string, scheme graphperm.Scheme) []string {
 	return out
 }
 
-// schemeOf reads from a bearer token whether the call was app-only or
-// delegated: a delegated token carries scp. The token is not verified and
-// not kept.
-func schemeOf(authorization string) graphperm.Scheme {
+// tokenPermissions reads from a bearer token whether the call was
+// app-only or delegated (a delegated token carries scp) and the
+// permissions it carried: its roles, or its scp. The token is not verified
+// and not kept; at most 100 permissions of 100 bytes are read.
+func tokenPermissions(authorization string) (graphperm.Scheme, []string) {
 	tok, ok := strings.CutPrefix(authorization, "Bearer ")
 	if !ok {
-		return graphperm.SchemeApplication
+		return graphperm.SchemeApplication, nil
 	}
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(tok, claims); err != nil {
-		return graphperm.SchemeApplication
+		return graphperm.SchemeApplication, nil
 	}
 	if scp, _ := claims["scp"].(string); scp != "" {
-		return graphperm.SchemeDelegatedWork
+		return graphperm.SchemeDelegatedWork, permissionList(strings.Fields(scp))
 	}
-	return graphperm.SchemeApplication
+	roles, _ := claims["roles"].([]any)
+	var names []string
+	for _, r := range roles {
+		if name, ok := r.(string); ok {
+			names = append(names, name)
+		}
+	}
+	return graphperm.SchemeApplication, permissionList(names)
+}
+
+func permissionList(names []string) []string {
+	var out []string
+	for _, n := range names[:min(len(names), 100)] {
+		out = append(out, clip(n, 100))
+	}
+	return out
+}
+
+// holds lists the permissions of Required that the token carried.
+func (e *GraphError) holds() []string {
+	var out []string
+	for _, r := range e.Required {
+		for _, g := range e.Granted {
+			if strings.EqualFold(r, g) {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // clip keeps s to n bytes on one line: control characters (C0 and C1,

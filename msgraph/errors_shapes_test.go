@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/entrakit/entrakit/msgraph"
@@ -50,4 +51,22 @@ func TestAnEmptyRefusalSaysItIsEmpty(t *testing.T) {
 	ge := msgraph.ParseGraphError(answer(401, http.Header{"Www-Authenticate": {`Bearer realm=""`}}, ""))
 	assert.EqualError(t, ge.Err, "an empty body, not Graph's error JSON")
 	assert.NotContains(t, ge.Error(), "  ", "no gap where a content type would be")
+}
+
+// An Application.ReadWrite.OwnedBy app adding a secret to an app it does
+// not own gets Graph's 403 Authorization_RequestDenied; the error told it
+// to get Application.ReadWrite.OwnedBy, which its token carried. It now
+// says the refusal is about the object.
+func TestA403ForAPermissionTheTokenHasIsAboutTheObject(t *testing.T) {
+	t.Parallel()
+	ge := msgraph.ParseGraphError(forbidden(t, jwt.MapClaims{"roles": []string{"Application.ReadWrite.OwnedBy"}},
+		"POST", "https://graph.microsoft.com/v1.0/applications/6d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f/addPassword"))
+	assert.Contains(t, ge.Required, "Application.ReadWrite.OwnedBy")
+	assert.Equal(t, []string{"Application.ReadWrite.OwnedBy"}, ge.Granted)
+	assert.Contains(t, ge.Error(), "the token carries Application.ReadWrite.OwnedBy, which allows the call")
+	assert.NotContains(t, ge.Error(), "the call needs one of these")
+
+	missing := msgraph.ParseGraphError(forbidden(t, jwt.MapClaims{"roles": []string{"User.Read.All"}},
+		"POST", "https://graph.microsoft.com/v1.0/applications/6d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f/addPassword"))
+	assert.Contains(t, missing.Error(), "the call needs one of these application permissions")
 }

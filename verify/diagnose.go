@@ -243,6 +243,14 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 	case ge.StatusCode == http.StatusUnauthorized:
 		d.Summary = "Microsoft Graph refused the token (" + ge.Code + "): it has expired, is for another resource or cloud, or was not issued by this cloud."
 		d.Action = "Get a token for the cloud's Graph (https://graph.microsoft.com/.default in the public cloud) and send it as a Bearer token."
+	case ge.StatusCode == http.StatusForbidden && len(intersectFold(ge.Required, ge.Granted)) > 0:
+		held := intersectFold(ge.Required, ge.Granted)
+		d.Summary = "Microsoft Graph refused the call (" + ge.Code + ") although the token carries " + strings.Join(held, ", ") +
+			", which allows it: the refusal is about this object, not a missing permission."
+		d.Action = "An *.OwnedBy permission covers only the objects the app owns: add the app as an owner of the object, or grant the .All permission instead. " +
+			"Otherwise the object needs more than the permission (an administrator role for a privileged object, or a Conditional Access or tenant policy)."
+		d.Portal = portalAPI
+		d.Command = "POST /applications/{id}/owners/$ref {\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{app-sp-id}\"}"
 	case ge.StatusCode == http.StatusForbidden:
 		d.Missing = ge.Required
 		d.Summary = "Microsoft Graph says the app lacks the permission for this operation (" + ge.Code + ")."
@@ -287,4 +295,15 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.TrimSpace(line)
+}
+
+// intersectFold lists the names of a that are in b, ignoring case.
+func intersectFold(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if containsFold(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

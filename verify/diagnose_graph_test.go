@@ -41,3 +41,19 @@ func TestGraphsIdentityNotFoundIsDiagnosedAsMissingConsent(t *testing.T) {
 	expired := verify.Diagnose(graphRefusal(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."))
 	assert.Contains(t, expired.Summary, "has expired", "other 401s keep the token diagnosis")
 }
+
+// A 403 for a call the token's permission allows (OwnedBy on an app the
+// caller does not own) is diagnosed as about the object, not as a missing
+// permission the app already has.
+func TestA403ThatThePermissionHeldAllowsIsAboutTheObject(t *testing.T) {
+	t.Parallel()
+	ge := graphRefusal(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	ge.Required, ge.Granted = []string{"Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"}, []string{"Application.ReadWrite.OwnedBy"}
+	d := verify.Diagnose(ge)
+	assert.Contains(t, d.Summary, "although the token carries Application.ReadWrite.OwnedBy")
+	assert.Contains(t, d.Action, "owner")
+	assert.Empty(t, d.Missing, "nothing to grant")
+
+	ge.Granted = []string{"User.Read.All"}
+	assert.Equal(t, []string{"Application.ReadWrite.OwnedBy", "Application.ReadWrite.All"}, verify.Diagnose(ge).Missing)
+}
