@@ -241,6 +241,7 @@ func (s *Server) graphCreateApp(w http.ResponseWriter, r *http.Request, c *calle
 	stored := s.dir.apps[created.ClientID]
 	stored.owners = append(stored.owners, c.appID)
 	stored.otherAccess = body.otherAccess()
+	setLocation(w, c.tenant.ID, stored.ObjectID, "Application")
 	writeJSON(w, http.StatusCreated, applicationJSON(stored, false))
 }
 

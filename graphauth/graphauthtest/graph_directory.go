@@ -129,6 +129,7 @@ func (s *Server) graphCreateSP(w http.ResponseWriter, r *http.Request, c *caller
 		return
 	}
 	sp := s.dir.ensureSP(c.tenant.ID, body.AppID, s.clk.now())
+	setLocation(w, c.tenant.ID, sp.ID, "ServicePrincipal")
 	writeJSON(w, http.StatusCreated, s.spJSON(sp, false))
 }
 

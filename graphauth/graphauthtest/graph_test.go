@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 type graphReply struct {
 	Status int
+	Header http.Header
 	Body   map[string]any
 }
 
@@ -44,7 +46,7 @@ func graphCall(t *testing.T, srv *graphauthtest.Server, token, method, path stri
 	resp, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	out := graphReply{Status: resp.StatusCode}
+	out := graphReply{Status: resp.StatusCode, Header: resp.Header}
 	raw, _ := io.ReadAll(resp.Body)
 	if len(raw) > 0 {
 		require.NoError(t, json.Unmarshal(raw, &out.Body), string(raw))
@@ -140,6 +142,8 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 	})
 	require.Equal(t, 201, created.Status, created.Body)
 	objectID, appID := created.Body["id"].(string), created.Body["appId"].(string)
+	assert.Equal(t, "https://graph.microsoft.com/v2/"+srv.TenantID+"/directoryObjects/"+objectID+"/Microsoft.DirectoryServices.Application",
+		created.Header.Get("Location"), "a directory create names the new object as Graph's do")
 
 	pw := graphCall(t, srv, tok, "POST", "/v1.0/applications/"+objectID+"/addPassword", map[string]any{"passwordCredential": map[string]string{"displayName": "ci"}})
 	require.Equal(t, 200, pw.Status, pw.Body)
@@ -162,6 +166,7 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 
 	sp := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": appID})
 	require.Equal(t, 201, sp.Status, sp.Body)
+	assert.True(t, strings.HasSuffix(sp.Header.Get("Location"), "/directoryObjects/"+sp.Body["id"].(string)+"/Microsoft.DirectoryServices.ServicePrincipal"), sp.Header.Get("Location"))
 	assert.Equal(t, 409, graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": appID}).Status)
 
 	graphSP := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id,appRoles", nil)

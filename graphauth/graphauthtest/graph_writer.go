@@ -5,6 +5,14 @@ import (
 	"strings"
 )
 
+// setLocation gives a created directory object's answer the Location
+// header Graph's directory writes carry: the object under Graph's
+// internal /v2/{tenant}/directoryObjects path, with its directory type
+// ("Application", "ServicePrincipal", "User", "Group").
+func setLocation(w http.ResponseWriter, tenantID, id, typ string) {
+	w.Header().Set("Location", "https://graph.microsoft.com/v2/"+tenantID+"/directoryObjects/"+id+"/Microsoft.DirectoryServices."+typ)
+}
+
 // graphAGSDiagnostic is the x-ms-ags-diagnostic header Graph's gateway puts
 // on every answer, naming the data center that served it.
 const graphAGSDiagnostic = `{"ServerInfo":{"DataCenter":"Fake Region","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"FK1PEPF00000000","ADSiteName":"FK"}}`
