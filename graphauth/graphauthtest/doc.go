@@ -105,6 +105,8 @@
 //     federatedIdentityCredentials), oauth2PermissionGrants (create; list with
 //     $filter on clientId, resourceId, principalId or consentType; get; and
 //     per client service principal).
+//   - directoryObjects: GET /directoryObjects/{id} and POST
+//     /directoryObjects/getByIds, for users, groups and service principals.
 //   - POST /$batch: up to 20 requests, dependsOn, 424 for a failed
 //     dependency, each request through the whole fake (its own status,
 //     throttling and faults); answers in the reverse of the requests'

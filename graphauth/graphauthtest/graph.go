@@ -311,6 +311,7 @@ func (s *Server) graphRoutes() []graphRoute {
 	routes = append(routes, s.appListRoutes()...)
 	routes = append(routes, s.grantRoutes()...)
 	routes = append(routes, s.spManageRoutes()...)
+	routes = append(routes, s.directoryObjectRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.groupRoutes()...)
 	routes = append(routes, s.tenantRoutes()...)
