@@ -224,3 +224,22 @@ func TestEveryPageOfAnAdvancedQueryIsSentEventual(t *testing.T) {
 	assert.Equal(t, []string{"1", "2"}, ids)
 	assert.Equal(t, []string{"eventual", "eventual"}, levels)
 }
+
+// Against the fake platform: a claims challenge from Graph is answered
+// through the token endpoint with the claims, and the call goes through.
+func TestAClaimsChallengeFromTheFakeIsAnswered(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	c := onFake(t, srv, nil, "User.Read.All")
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Path: "/users", Status: 401,
+		Claims: `{"access_token":{"nbf":{"essential":true,"value":"1764000000"}}}`})
+	require.NoError(t, c.Get(context.Background(), "/users?$top=1", nil))
+	withClaims := 0
+	for _, rec := range srv.Requests() {
+		if rec.Claims {
+			withClaims++
+		}
+	}
+	assert.Equal(t, 1, withClaims, "one token request carried the challenge's claims")
+}
