@@ -81,7 +81,7 @@ func All[T any](ctx context.Context, c *Client, path string) iter.Seq2[T, error]
 			for _, raw := range page.Value {
 				var item T
 				if err := json.Unmarshal(raw, &item); err != nil {
-					yield(zero, &GraphError{StatusCode: 200, Method: "GET", Err: fmt.Errorf("an item is not the JSON expected: %w", err)})
+					yield(zero, &GraphError{StatusCode: 200, Method: "GET", Path: pathOf(c, path), Err: fmt.Errorf("an item is not the JSON expected: %w", err)})
 					return
 				}
 				if !yield(item, nil) {
@@ -100,3 +100,17 @@ func (p Page) String() string {
 
 // Format prints String for every verb.
 func (p Page) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
+
+// pathOf is the escaped path, without host and query, that path (as for
+// URL) is sent to, for an error.
+func pathOf(c *Client, path string) string {
+	target, err := c.URL(path)
+	if err != nil {
+		return ""
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	return clip(u.EscapedPath(), 200)
+}
