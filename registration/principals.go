@@ -170,7 +170,9 @@ func (c *Client) assignedRoleIDs(ctx context.Context, principalID string) (map[s
 
 // GrantDelegated grants delegated permissions of a resource (e.g. "User.Read
 // Mail.Send" of Microsoft Graph) to the app clientAppID: for every user when
-// userID is empty, else for that user. Needs
+// userID is empty, else for that user. When a grant exists already (an
+// administrator consented, or an earlier call), the scopes are added to it,
+// as Graph keeps one grant per client, resource and principal. Needs
 // DelegatedPermissionGrant.ReadWrite.All and Application.Read.All.
 func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID, userID string, scopes ...string) error {
 	if strings.EqualFold(resourceAppID, MicrosoftGraphAppID) {
@@ -192,7 +194,62 @@ func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID,
 	if userID != "" {
 		body["consentType"], body["principalId"] = "Principal", userID
 	}
-	return c.do(ctx, "POST", "/oauth2PermissionGrants", body, nil, needDelegated...)
+	err = c.do(ctx, "POST", "/oauth2PermissionGrants", body, nil, needDelegated...)
+	if !grantExists(err) {
+		return err
+	}
+	// Graph keeps one grant per client, resource and principal: an
+	// administrator's consent or an earlier call made it; add the scopes
+	// to it.
+	existing, ferr := c.delegatedGrant(ctx, client.ID, resource.ID, userID)
+	if ferr != nil || existing.ID == "" {
+		return err
+	}
+	merged := strings.Fields(existing.Scope)
+	for _, s := range scopes {
+		if !containsFold(merged, s) {
+			merged = append(merged, s)
+		}
+	}
+	if len(merged) == len(strings.Fields(existing.Scope)) {
+		return nil
+	}
+	return c.do(ctx, "PATCH", "/oauth2PermissionGrants/"+url.PathEscape(existing.ID), map[string]string{"scope": strings.Join(merged, " ")}, nil, needDelegated...)
+}
+
+// grantExists reports Graph's refusal of a second delegated grant for the
+// same client, resource and principal (400 "Permission entry already
+// exists."; some tenants answer 409).
+func grantExists(err error) bool {
+	var ge *GraphError
+	return errors.As(err, &ge) && (ge.StatusCode == http.StatusBadRequest || ge.StatusCode == http.StatusConflict) &&
+		strings.Contains(strings.ToLower(ge.Message), "permission entry already exists")
+}
+
+// oauth2PermissionGrant is a delegated grant as Graph lists it.
+type oauth2PermissionGrant struct {
+	ID          string `json:"id"`
+	ClientID    string `json:"clientId"`
+	ConsentType string `json:"consentType"`
+	PrincipalID string `json:"principalId"`
+	ResourceID  string `json:"resourceId"`
+	Scope       string `json:"scope"`
+}
+
+// delegatedGrant finds the grant of client's service principal to resource
+// for userID ("" for all principals); a zero grant when there is none.
+func (c *Client) delegatedGrant(ctx context.Context, clientSP, resourceSP, userID string) (oauth2PermissionGrant, error) {
+	for g, err := range msgraph.All[oauth2PermissionGrant](ctx, c.g, "/oauth2PermissionGrants?$filter=clientId eq '"+url.PathEscape(clientSP)+"'") {
+		if err != nil {
+			return oauth2PermissionGrant{}, err
+		}
+		all := userID == "" && strings.EqualFold(g.ConsentType, "AllPrincipals")
+		one := userID != "" && strings.EqualFold(g.ConsentType, "Principal") && strings.EqualFold(g.PrincipalID, userID)
+		if strings.EqualFold(g.ResourceID, resourceSP) && (all || one) {
+			return g, nil
+		}
+	}
+	return oauth2PermissionGrant{}, nil
 }
 
 // GrantPermissionSet grants the app clientAppID the Microsoft Graph

@@ -280,6 +280,17 @@ func (d *directory) removeSP(tenantID, appID string) {
 	d.roleGrants = kept
 }
 
+// hasScopeGrant reports whether appID holds delegated scopes in tenantID
+// for user ("" for all principals).
+func (d *directory) hasScopeGrant(tenantID, appID, user string) bool {
+	for _, g := range d.scopeGrants {
+		if g.Tenant == tenantID && strings.EqualFold(g.AppID, appID) && g.User == user {
+			return true
+		}
+	}
+	return false
+}
+
 // hasRole reports whether role is granted to appID in tenantID, in effect
 // or not yet.
 func (d *directory) hasRole(tenantID, appID, role string) bool {

@@ -102,7 +102,8 @@
 //   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, delete, appRoleAssignedTo (grant and list),
 //     appRoleAssignments, and deleting an assignment), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, delete, addPassword,
 //     removePassword, addKey and removeKey with their proof,
-//     federatedIdentityCredentials), oauth2PermissionGrants (create; list with
+//     federatedIdentityCredentials), oauth2PermissionGrants (create, one per
+//     client, resource and principal; patch its scope; delete; list with
 //     $filter on clientId, resourceId, principalId or consentType; get; and
 //     per client service principal).
 //   - directoryObjects: GET /directoryObjects/{id} and POST

@@ -204,6 +204,12 @@ func (s *Server) graphGrantScopes(w http.ResponseWriter, r *http.Request, c *cal
 			return
 		}
 	}
+	if s.dir.hasScopeGrant(c.tenant.ID, client.AppID, user) {
+		// Graph keeps one grant per client, resource and principal: more
+		// scopes are a PATCH of its scope.
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "Permission entry already exists.")
+		return
+	}
 	for _, sc := range strings.Fields(body.Scope) {
 		p, _ := graphperm.ByValue(graphperm.Delegated, sc)
 		s.grantScopeLocked(c.tenant.ID, client.AppID, user, p.Value)

@@ -26,7 +26,63 @@ func (s *Server) grantRoutes() []graphRoute {
 		{"GET", "oauth2PermissionGrants", s.graphListGrants, -1},
 		{"GET", "oauth2PermissionGrants/{id}", s.graphGetGrant, optSelect},
 		{"GET", "servicePrincipals/{id}/oauth2PermissionGrants", s.graphListGrants, -1},
+		{"PATCH", "oauth2PermissionGrants/{id}", s.graphUpdateGrant, 0},
+		{"DELETE", "oauth2PermissionGrants/{id}", s.graphUpdateGrant, 0},
 	}
+}
+
+// graphUpdateGrant serves PATCH /oauth2PermissionGrants/{id} (its scope
+// replaced: how scopes are added to or taken from a grant) and DELETE
+// (the grant revoked), 204 both.
+func (s *Server) graphUpdateGrant(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
+	if !s.require(w, r, c, permDelegatedGrt) {
+		return
+	}
+	var scopes []string
+	if r.Method == http.MethodPatch {
+		var body struct {
+			Scope *string `json:"scope"`
+		}
+		if !decodeBody(r, &body) || body.Scope == nil {
+			s.writeGraphError(w, r, 400, "Request_BadRequest", "The request body must set the grant's scope.")
+			return
+		}
+		for _, sc := range strings.Fields(*body.Scope) {
+			perm, ok := graphperm.ByValue(graphperm.Delegated, sc)
+			if !ok || !perm.Enabled {
+				s.writeGraphError(w, r, 400, "Request_BadRequest", "Scope '"+sc+"' is not a delegated permission of Microsoft Graph.")
+				return
+			}
+			scopes = append(scopes, perm.Value)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var target map[string]any
+	for _, it := range s.grantsLocked(c.tenant.ID) {
+		if it["id"] == p[1] {
+			target = it
+		}
+	}
+	if target == nil {
+		s.writeGraphError(w, r, 404, "Request_ResourceNotFound", "Resource '"+p[1]+"' does not exist or one of its queried reference-property objects are not present.")
+		return
+	}
+	client := s.dir.spByID(target["clientId"].(string))
+	user, _ := target["principalId"].(string)
+	kept := s.dir.scopeGrants[:0]
+	for _, g := range s.dir.scopeGrants {
+		// scopes the grant keeps keep their record, and the time they
+		// took effect
+		if !(g.Tenant == c.tenant.ID && strings.EqualFold(g.AppID, client.AppID) && g.User == user) || containsFold(scopes, g.Scope) {
+			kept = append(kept, g)
+		}
+	}
+	s.dir.scopeGrants = kept
+	for _, sc := range scopes {
+		s.grantScopeLocked(c.tenant.ID, client.AppID, user, sc)
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // oauth2PermissionGrantType follows the oauth2PermissionGrant resource

@@ -61,6 +61,16 @@ func TestDelegatedGrantsAreListedAsGraphListsThem(t *testing.T) {
 	assert.Equal(t, 400, graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants?$filter=startswith(scope,'User')", nil).Status,
 		"scope is not filterable")
 
+	again := graphCall(t, srv, tok, "POST", "/v1.0/oauth2PermissionGrants", map[string]any{
+		"clientId": clientID, "consentType": "AllPrincipals", "resourceId": graphID, "scope": "Files.Read"})
+	assert.Equal(t, 400, again.Status, "one grant per client, resource and principal")
+	assert.Equal(t, "Permission entry already exists.", again.Body["error"].(map[string]any)["message"])
+	require.Equal(t, 204, graphCall(t, srv, tok, "PATCH", "/v1.0/oauth2PermissionGrants/"+id, map[string]string{"scope": "User.Read Files.Read"}).Status)
+	patched := graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants/"+id, nil)
+	assert.ElementsMatch(t, []string{"User.Read", "Files.Read"}, strings.Fields(patched.Body["scope"].(string)), "PATCH replaces the scope")
+	require.Equal(t, 204, graphCall(t, srv, tok, "DELETE", "/v1.0/oauth2PermissionGrants/"+id, nil).Status)
+	assert.Equal(t, 404, graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants/"+id, nil).Status)
+
 	srv.RevokeAppRoles(srv.TenantID, srv.ClientID, "DelegatedPermissionGrant.ReadWrite.All")
 	assert.Equal(t, 403, graphCall(t, srv, appToken(t, srv), "GET", "/v1.0/oauth2PermissionGrants", nil).Status)
 }
