@@ -250,36 +250,6 @@ func escapeLoose(path string) string {
 	return b.String()
 }
 
-// Send sends req to Graph with a bearer token, after checking that it goes
-// to the client's host (or the error wraps ErrForeignLink), with the
-// client's retries and spans. It returns Graph's answer whatever its
-// status, for the caller to read and close; ParseGraphError reads a
-// refusal. Errors are the credential's (*graphauth.AuthError) or a
-// *GraphError for a request that got no answer.
-func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, error) {
-	if req.URL == nil || req.URL.Scheme != c.base.Scheme || hostOf(req.URL) != c.base.Host {
-		host := ""
-		if req.URL != nil {
-			host = req.URL.Host
-		}
-		return nil, fmt.Errorf("%w: %s, not %s", ErrForeignLink, clip(host, 100), c.base.Host)
-	}
-	tok, err := c.cred.Token(ctx, graphauth.TokenRequest{TenantID: c.tenantID, Scopes: c.scopes, Resource: c.resource})
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, &GraphError{Method: req.Method, Path: clip(req.URL.EscapedPath(), 200), Err: transportCause(err)}
-	}
-	return resp, nil
-}
-
 // transportCause drops *url.Error's URL, which can carry a query with
 // personal data, and keeps the cause testable with errors.Is.
 func transportCause(err error) error {
@@ -298,6 +268,12 @@ const maxBody = 32 << 20
 // *GraphError (see ParseGraphError), as is an answer that is not the JSON
 // expected; credential errors come back as the credential returned them.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	return c.do(ctx, method, path, body, out, false)
+}
+
+// do is Do; eventual sends ConsistencyLevel: eventual whatever the URL
+// says, for the later pages of an advanced query.
+func (c *Client) do(ctx context.Context, method, path string, body, out any, eventual bool) error {
 	target, err := c.URL(path)
 	if err != nil {
 		return err
@@ -316,6 +292,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if eventual {
+		req.Header.Set("ConsistencyLevel", "eventual")
 	}
 	resp, err := c.Send(ctx, req)
 	if err != nil {

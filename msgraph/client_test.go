@@ -363,7 +363,8 @@ func TestAnItemOfTheWrongShapeStopsAll(t *testing.T) {
 	}
 	assert.Equal(t, 1, got)
 	var ge *msgraph.GraphError
-	assert.True(t, errors.As(last, &ge))
+	require.True(t, errors.As(last, &ge))
+	assert.Equal(t, "/v1.0/users", ge.Path, "the error names the collection")
 }
 
 func TestAV1ResourceTokenServesGraphToo(t *testing.T) {

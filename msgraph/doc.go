@@ -19,6 +19,10 @@
 // parsed from Graph's error body ({"error":{"code","message","innerError"}});
 // a 403 names the permissions the call needs, from Microsoft's permission
 // map. ParseGraphError does the same for an answer received by other means.
+// An advanced query ($count=true, $search, /$count) goes with
+// ConsistencyLevel: eventual, as Graph needs on directory objects, and a
+// 401 claims challenge (continuous access evaluation) is answered with a
+// token for the claims and the request once more.
 //
 // Each request is a client span when Options.TracerProvider is set, named
 // after the method and the call's path template (never its IDs or query),

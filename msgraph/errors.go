@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/entrakit/entrakit/graphauth"
 	"github.com/entrakit/entrakit/internal/graphperm"
 	"github.com/entrakit/entrakit/internal/retry"
 )
@@ -47,7 +48,20 @@ type GraphError struct {
 	// call (any one is enough), least privileged first, from Microsoft's
 	// permission map; nil when the map does not know the call.
 	Required []string
-	Err      error // the transport or parse cause, if any
+	// Granted lists, for a 403, the permissions the token sent carried
+	// (its roles, or its scp for a delegated call), read from the token
+	// without verifying it. When one of Required is among them, the
+	// refusal is not about a missing permission but about the object: an
+	// Application.ReadWrite.OwnedBy app that does not own it, say.
+	Granted []string
+	// Claims is the claims challenge (JSON) of a 401 whose WWW-Authenticate
+	// said error="insufficient_claims" (continuous access evaluation, or a
+	// Conditional Access authentication context) and that Send's one retry
+	// did not satisfy: a delegated app asks for a token with these claims
+	// (graphauth.TokenRequest.Claims), signing the user in again if that
+	// needs interaction. Empty otherwise.
+	Claims string
+	Err    error // the transport or parse cause, if any
 }
 
 // Error returns one line: status, code, message, the permissions a 403
@@ -69,7 +83,9 @@ func (e *GraphError) Error() string {
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
 	}
-	if len(e.Required) > 0 {
+	if held := e.holds(); len(held) > 0 {
+		fmt.Fprintf(&b, " (the token carries %s, which allows the call: the refusal is about this object, such as one an OwnedBy permission does not cover because the app does not own it)", strings.Join(held, ", "))
+	} else if len(e.Required) > 0 {
 		kind := "application"
 		if e.Scheme != "" && e.Scheme != graphperm.SchemeApplication.String() {
 			kind = "delegated"
@@ -112,6 +128,10 @@ func (e *GraphError) Throttled() bool {
 // maxErrorBody caps what is read of an error answer.
 const maxErrorBody = 1 << 20
 
+// maxClaims caps a claims challenge kept in a GraphError, as graphauth
+// caps the one in an AuthError.
+const maxClaims = 8 << 10
+
 // ParseGraphError reads a Graph answer of status 400 or more into a
 // *GraphError: code, message, request IDs and date from Graph's error body,
 // Retry-After, and for a 403 the permissions the call needs (from the
@@ -148,7 +168,10 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 	e := &GraphError{StatusCode: resp.StatusCode, RequestID: clip(resp.Header.Get("request-id"), 64),
 		ClientRequestID: clip(resp.Header.Get("client-request-id"), 64)}
 	var body errorBody
-	if json.Unmarshal(data, &body) == nil && body.Error.Code != "" {
+	// Graph's workloads do not all name a code: Planner's 403 is
+	// {"error":{"code":"","message":"You do not have the required
+	// permissions to access this item.","innerError":{…}}}.
+	if json.Unmarshal(data, &body) == nil && (body.Error.Code != "" || body.Error.Message != "" || body.Error.InnerError.RequestID != "") {
 		in := body.Error.InnerError
 		e.Code, e.Message, e.Date = clip(body.Error.Code, 100), clip(body.Error.Message, 500), clip(in.Date, 40)
 		if e.RequestID == "" {
@@ -158,17 +181,36 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 			e.ClientRequestID = clip(in.ClientRequestID, 64)
 		}
 	} else {
-		e.Err = fmt.Errorf("a %s body of %d bytes that is not Graph's error JSON", clip(resp.Header.Get("Content-Type"), 60), len(data))
+		switch ct := clip(resp.Header.Get("Content-Type"), 60); {
+		case len(data) == 0:
+			e.Err = errors.New("an empty body, not Graph's error JSON")
+		case ct == "":
+			e.Err = fmt.Errorf("a body of %d bytes without a Content-Type that is not Graph's error JSON", len(data))
+		default:
+			e.Err = fmt.Errorf("a %s body of %d bytes that is not Graph's error JSON", ct, len(data))
+		}
+	}
+	if e.Date == "" {
+		// An answer without Graph's error body (a gateway's HTML page)
+		// still has the HTTP date, which support asks for with the
+		// request-id; written as innerError.date is.
+		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			e.Date = t.UTC().Format("2006-01-02T15:04:05")
+		}
+	}
+	if claims, ok := graphauth.ClaimsChallenge(resp.Header); ok && resp.StatusCode == http.StatusUnauthorized && len(claims) <= maxClaims {
+		e.Claims = claims
 	}
 	if wait, ok := retry.RetryAfter(resp.Header, now); ok && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		e.RetryAfter = wait
 	}
 	if req := resp.Request; req != nil && req.URL != nil {
 		e.Method, e.Path = req.Method, clip(req.URL.EscapedPath(), 200)
-		scheme := schemeOf(req.Header.Get("Authorization"))
+		scheme, granted := tokenPermissions(req.Header.Get("Authorization"))
 		e.Scheme = scheme.String()
 		if resp.StatusCode == http.StatusForbidden {
 			e.Required = required(req.Method, req.URL.EscapedPath(), scheme)
+			e.Granted = granted
 		}
 	}
 	return e
@@ -189,22 +231,52 @@ func required(method, path string, scheme graphperm.Scheme) []string {
 	return out
 }
 
-// schemeOf reads from a bearer token whether the call was app-only or
-// delegated: a delegated token carries scp. The token is not verified and
-// not kept.
-func schemeOf(authorization string) graphperm.Scheme {
+// tokenPermissions reads from a bearer token whether the call was
+// app-only or delegated (a delegated token carries scp) and the
+// permissions it carried: its roles, or its scp. The token is not verified
+// and not kept; at most 100 permissions of 100 bytes are read.
+func tokenPermissions(authorization string) (graphperm.Scheme, []string) {
 	tok, ok := strings.CutPrefix(authorization, "Bearer ")
 	if !ok {
-		return graphperm.SchemeApplication
+		return graphperm.SchemeApplication, nil
 	}
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(tok, claims); err != nil {
-		return graphperm.SchemeApplication
+		return graphperm.SchemeApplication, nil
 	}
 	if scp, _ := claims["scp"].(string); scp != "" {
-		return graphperm.SchemeDelegatedWork
+		return graphperm.SchemeDelegatedWork, permissionList(strings.Fields(scp))
 	}
-	return graphperm.SchemeApplication
+	roles, _ := claims["roles"].([]any)
+	var names []string
+	for _, r := range roles {
+		if name, ok := r.(string); ok {
+			names = append(names, name)
+		}
+	}
+	return graphperm.SchemeApplication, permissionList(names)
+}
+
+func permissionList(names []string) []string {
+	var out []string
+	for _, n := range names[:min(len(names), 100)] {
+		out = append(out, clip(n, 100))
+	}
+	return out
+}
+
+// holds lists the permissions of Required that the token carried.
+func (e *GraphError) holds() []string {
+	var out []string
+	for _, r := range e.Required {
+		for _, g := range e.Granted {
+			if strings.EqualFold(r, g) {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // clip keeps s to n bytes on one line: control characters (C0 and C1,

@@ -51,10 +51,13 @@ func TestParseGraphErrorReadsGraphsBody(t *testing.T) {
 
 func TestAForbiddenDelegatedCallNamesDelegatedPermissions(t *testing.T) {
 	t.Parallel()
-	ge := msgraph.ParseGraphError(forbidden(t, jwt.MapClaims{"scp": "User.Read"}, "GET", "https://graph.microsoft.com/v1.0/me/memberOf"))
+	// Mail.Read: User.Read would allow /me/memberOf, and a 403 with it is
+	// about the object (TestA403ForAPermissionTheTokenHasIsAboutTheObject).
+	ge := msgraph.ParseGraphError(forbidden(t, jwt.MapClaims{"scp": "Mail.Read"}, "GET", "https://graph.microsoft.com/v1.0/me/memberOf"))
 	require.NotNil(t, ge)
 	assert.Equal(t, "DelegatedWork", ge.Scheme)
 	assert.Contains(t, ge.Required, "GroupMember.Read.All")
+	assert.Equal(t, []string{"Mail.Read"}, ge.Granted)
 	assert.Contains(t, ge.Error(), "delegated permissions")
 }
 

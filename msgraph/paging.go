@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"net/url"
 )
 
 // Page is one page of a Graph collection.
@@ -25,10 +26,20 @@ const maxPages = 100000
 // *GraphError, the credential's error, or one wrapping ErrForeignLink for
 // a nextLink to another host, a link that repeats, or more than 100,000
 // pages. Stop ranging to stop early. The last page's DeltaLink, for a
-// delta query, is what to call next time.
+// delta query, is what to call next time. Every page of an advanced query
+// (see Send) goes with ConsistencyLevel: eventual, as Graph needs, even
+// when a nextLink does not repeat the options that made it one.
 func (c *Client) Pages(ctx context.Context, path string) iter.Seq2[Page, error] {
 	return func(yield func(Page, error) bool) {
 		seen := map[string]bool{}
+		// Graph needs ConsistencyLevel on every page of an advanced
+		// query, and a nextLink need not repeat what made it one.
+		eventual := false
+		if first, err := c.URL(path); err == nil {
+			if u, err := url.Parse(first); err == nil {
+				eventual = advancedQuery(u)
+			}
+		}
 		for n := 0; path != ""; n++ {
 			if n >= maxPages || seen[path] {
 				yield(Page{}, fmt.Errorf("msgraph: paging stopped after %d pages: Graph's nextLink does not end", n))
@@ -36,7 +47,7 @@ func (c *Client) Pages(ctx context.Context, path string) iter.Seq2[Page, error] 
 			}
 			seen[path] = true
 			var page Page
-			if err := c.Get(ctx, path, &page); err != nil {
+			if err := c.do(ctx, "GET", path, nil, &page, eventual); err != nil {
 				yield(Page{}, err)
 				return
 			}
@@ -70,7 +81,7 @@ func All[T any](ctx context.Context, c *Client, path string) iter.Seq2[T, error]
 			for _, raw := range page.Value {
 				var item T
 				if err := json.Unmarshal(raw, &item); err != nil {
-					yield(zero, &GraphError{StatusCode: 200, Method: "GET", Err: fmt.Errorf("an item is not the JSON expected: %w", err)})
+					yield(zero, &GraphError{StatusCode: 200, Method: "GET", Path: pathOf(c, path), Err: fmt.Errorf("an item is not the JSON expected: %w", err)})
 					return
 				}
 				if !yield(item, nil) {
@@ -89,3 +100,17 @@ func (p Page) String() string {
 
 // Format prints String for every verb.
 func (p Page) Format(f fmt.State, _ rune) { fmt.Fprint(f, p.String()) }
+
+// pathOf is the escaped path, without host and query, that path (as for
+// URL) is sent to, for an error.
+func pathOf(c *Client, path string) string {
+	target, err := c.URL(path)
+	if err != nil {
+		return ""
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	return clip(u.EscapedPath(), 200)
+}

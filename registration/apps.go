@@ -42,8 +42,10 @@ type platform struct {
 // CreateApp registers app in the tenant and returns it. The calling app
 // becomes its owner, which Application.ReadWrite.OwnedBy needs to manage it
 // later. It does not create the service principal (EnsureServicePrincipal
-// does) and grants nothing. Needs Application.ReadWrite.OwnedBy or
-// Application.ReadWrite.All.
+// does) and grants nothing. For two minutes after, this client's calls on
+// the new application (AddPassword, AddCertificate, Application, …) take
+// a 404 for replication lag and try again, as EnsureServicePrincipal does.
+// Needs Application.ReadWrite.OwnedBy or Application.ReadWrite.All.
 func (c *Client) CreateApp(ctx context.Context, app App) (Application, error) {
 	if err := app.Validate(); err != nil {
 		return Application{}, err
@@ -62,6 +64,9 @@ func (c *Client) CreateApp(ctx context.Context, app App) (Application, error) {
 	}
 	var out Application
 	err := c.do(ctx, "POST", "/applications", body, &out, needAppWrite...)
+	if err == nil {
+		c.lag.remember(out)
+	}
 	return out, err
 }
 

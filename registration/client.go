@@ -22,6 +22,9 @@ import (
 // *GraphError listing them.
 type Client struct {
 	g *msgraph.Client
+	// lag paces the retries of a write that Graph refused because an
+	// object created moments before had not replicated yet.
+	lag *replicationLag
 }
 
 // ClientOptions configures a Client. Zero values are the defaults.
@@ -45,8 +48,10 @@ type ClientOptions struct {
 	// create a missing service principal, say) names its scopes here.
 	Scopes []string
 	// Retry bounds the retries after a 429 (any request), or a 5xx answer or
-	// a connection error (GET only: a write may have been applied). The
-	// zero value is the default policy.
+	// a connection error (GET only: a write may have been applied). Its
+	// MinWait and MaxWait also pace the waits for an application created
+	// moments before to replicate (EnsureServicePrincipal): 1 s doubling to
+	// 8 s when zero. The zero value is the default policy.
 	Retry graphauth.RetryOptions
 	// TracerProvider receives a client span per Graph request. Nil means
 	// no spans.
@@ -75,7 +80,7 @@ func NewClient(cred graphauth.TokenCredential, opts *ClientOptions) (*Client, er
 	if err != nil {
 		return nil, fmt.Errorf("registration: %w", err)
 	}
-	return &Client{g: g}, nil
+	return &Client{g: g, lag: &replicationLag{first: o.Retry.MinWait, most: o.Retry.MaxWait}}, nil
 }
 
 // Graph returns the Graph client underneath, for calls this package has no
@@ -91,7 +96,13 @@ type GraphError = msgraph.GraphError
 // nil). need lists the permissions the operation accepts, for a 403; nil
 // keeps what Microsoft's permission map says.
 func (c *Client) do(ctx context.Context, method, path string, body, out any, need ...string) error {
-	err := c.g.Do(ctx, method, path, body, out)
+	send := func() error { return c.g.Do(ctx, method, path, body, out) }
+	var err error
+	if c.lag.created(path) {
+		err = c.lag.retry(ctx, send, notFound)
+	} else {
+		err = send()
+	}
 	var ge *GraphError
 	if errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden && len(need) > 0 {
 		ge.Required = need

@@ -47,7 +47,10 @@ func (c *Client) ServicePrincipal(ctx context.Context, appID string) (ServicePri
 // and for AADSTS500011/650052 when a resource such as Microsoft Graph is
 // missing in a customer tenant. created reports whether it was made; one
 // that another process created while this one looked is returned with
-// created false. Needs
+// created false. An application created moments before (CreateApp) that
+// Graph does not see yet is waited for: the create is tried again, up to
+// five times over about 15 seconds (ClientOptions.Retry's MinWait and
+// MaxWait pace it), within ctx. Needs
 // Application.ReadWrite.OwnedBy or Application.ReadWrite.All.
 func (c *Client) EnsureServicePrincipal(ctx context.Context, appID string) (sp ServicePrincipal, created bool, err error) {
 	sp, err = c.ServicePrincipal(ctx, appID)
@@ -55,7 +58,9 @@ func (c *Client) EnsureServicePrincipal(ctx context.Context, appID string) (sp S
 	if !errors.As(err, &ge) || !ge.NotFound() {
 		return sp, false, err
 	}
-	err = c.do(ctx, "POST", "/servicePrincipals", map[string]string{"appId": appID}, &sp, needSPCreate...)
+	err = c.lag.retry(ctx, func() error {
+		return c.do(ctx, "POST", "/servicePrincipals", map[string]string{"appId": appID}, &sp, needSPCreate...)
+	}, appNotReplicated)
 	if errors.As(err, &ge) && (ge.StatusCode == http.StatusConflict || ge.StatusCode == http.StatusBadRequest) {
 		// Another replica or administrator created it since we looked:
 		// Graph refuses the duplicate; the winner's is the one to use.
@@ -104,11 +109,21 @@ func (c *Client) GrantAppRoles(ctx context.Context, clientAppID, resourceAppID s
 			continue
 		}
 		body := map[string]string{"principalId": client.ID, "resourceId": resource.ID, "appRoleId": id}
-		if err := c.do(ctx, "POST", "/servicePrincipals/"+url.PathEscape(resource.ID)+"/appRoleAssignedTo", body, nil, needAssign...); err != nil {
+		if err := c.do(ctx, "POST", "/servicePrincipals/"+url.PathEscape(resource.ID)+"/appRoleAssignedTo", body, nil, needAssign...); err != nil && !assignedAlready(err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// assignedAlready reports Graph's refusal of an app role assignment that
+// exists (400, "Permission being assigned already exists on the
+// object."): another replica or an administrator granted the role since
+// the assignments were read, which is what was wanted.
+func assignedAlready(err error) bool {
+	var ge *GraphError
+	return errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(ge.Message), "already exists on the object")
 }
 
 // AppRoleAssignment is an application permission granted to a service
@@ -155,7 +170,9 @@ func (c *Client) assignedRoleIDs(ctx context.Context, principalID string) (map[s
 
 // GrantDelegated grants delegated permissions of a resource (e.g. "User.Read
 // Mail.Send" of Microsoft Graph) to the app clientAppID: for every user when
-// userID is empty, else for that user. Needs
+// userID is empty, else for that user. When a grant exists already (an
+// administrator consented, or an earlier call), the scopes are added to it,
+// as Graph keeps one grant per client, resource and principal. Needs
 // DelegatedPermissionGrant.ReadWrite.All and Application.Read.All.
 func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID, userID string, scopes ...string) error {
 	if strings.EqualFold(resourceAppID, MicrosoftGraphAppID) {
@@ -177,7 +194,62 @@ func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID,
 	if userID != "" {
 		body["consentType"], body["principalId"] = "Principal", userID
 	}
-	return c.do(ctx, "POST", "/oauth2PermissionGrants", body, nil, needDelegated...)
+	err = c.do(ctx, "POST", "/oauth2PermissionGrants", body, nil, needDelegated...)
+	if !grantExists(err) {
+		return err
+	}
+	// Graph keeps one grant per client, resource and principal: an
+	// administrator's consent or an earlier call made it; add the scopes
+	// to it.
+	existing, ferr := c.delegatedGrant(ctx, client.ID, resource.ID, userID)
+	if ferr != nil || existing.ID == "" {
+		return err
+	}
+	merged := strings.Fields(existing.Scope)
+	for _, s := range scopes {
+		if !containsFold(merged, s) {
+			merged = append(merged, s)
+		}
+	}
+	if len(merged) == len(strings.Fields(existing.Scope)) {
+		return nil
+	}
+	return c.do(ctx, "PATCH", "/oauth2PermissionGrants/"+url.PathEscape(existing.ID), map[string]string{"scope": strings.Join(merged, " ")}, nil, needDelegated...)
+}
+
+// grantExists reports Graph's refusal of a second delegated grant for the
+// same client, resource and principal (400 "Permission entry already
+// exists."; some tenants answer 409).
+func grantExists(err error) bool {
+	var ge *GraphError
+	return errors.As(err, &ge) && (ge.StatusCode == http.StatusBadRequest || ge.StatusCode == http.StatusConflict) &&
+		strings.Contains(strings.ToLower(ge.Message), "permission entry already exists")
+}
+
+// oauth2PermissionGrant is a delegated grant as Graph lists it.
+type oauth2PermissionGrant struct {
+	ID          string `json:"id"`
+	ClientID    string `json:"clientId"`
+	ConsentType string `json:"consentType"`
+	PrincipalID string `json:"principalId"`
+	ResourceID  string `json:"resourceId"`
+	Scope       string `json:"scope"`
+}
+
+// delegatedGrant finds the grant of client's service principal to resource
+// for userID ("" for all principals); a zero grant when there is none.
+func (c *Client) delegatedGrant(ctx context.Context, clientSP, resourceSP, userID string) (oauth2PermissionGrant, error) {
+	for g, err := range msgraph.All[oauth2PermissionGrant](ctx, c.g, "/oauth2PermissionGrants?$filter=clientId eq '"+url.PathEscape(clientSP)+"'") {
+		if err != nil {
+			return oauth2PermissionGrant{}, err
+		}
+		all := userID == "" && strings.EqualFold(g.ConsentType, "AllPrincipals")
+		one := userID != "" && strings.EqualFold(g.ConsentType, "Principal") && strings.EqualFold(g.PrincipalID, userID)
+		if strings.EqualFold(g.ResourceID, resourceSP) && (all || one) {
+			return g, nil
+		}
+	}
+	return oauth2PermissionGrant{}, nil
 }
 
 // GrantPermissionSet grants the app clientAppID the Microsoft Graph

@@ -230,9 +230,27 @@ func missingService(d *Diagnosis, description string) {
 func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 	d.Code = fmt.Sprintf("HTTP%d", ge.StatusCode)
 	switch {
+	case ge.StatusCode == http.StatusUnauthorized && strings.EqualFold(ge.Code, "Authorization_IdentityNotFound"):
+		// Graph's answer to a token whose app has no service principal
+		// in the tenant Graph resolves: no admin consent there yet, or a
+		// consent too recent to have replicated.
+		d.Summary = "Microsoft Graph does not know the calling app in this tenant (Authorization_IdentityNotFound): the app has no service principal there yet; no administrator has consented in this tenant, or the consent is too recent to have replicated."
+		d.Action = "Have an administrator of the tenant grant admin consent to the app; if that was just done, wait a few minutes and get a new token."
+		d.Portal, d.Command, d.Wait, d.Retryable = portalAPI, "GET /servicePrincipals(appId='{client-id}')", aadsts.ReplicationWait, true
+	case ge.StatusCode == http.StatusUnauthorized && (ge.Claims != "" || strings.Contains(strings.ToLower(ge.Message), "continuous access evaluation")):
+		d.Summary = "Microsoft Graph revoked the token by continuous access evaluation (" + ge.Code + "): the user's session was ended, their password or account changed, or a location policy now blocks them."
+		d.Action = "Sign the user in again (with the claims of Graph's challenge); an app-only token is refused this way when the app's credentials or the tenant's policy changed."
 	case ge.StatusCode == http.StatusUnauthorized:
 		d.Summary = "Microsoft Graph refused the token (" + ge.Code + "): it has expired, is for another resource or cloud, or was not issued by this cloud."
 		d.Action = "Get a token for the cloud's Graph (https://graph.microsoft.com/.default in the public cloud) and send it as a Bearer token."
+	case ge.StatusCode == http.StatusForbidden && len(intersectFold(ge.Required, ge.Granted)) > 0:
+		held := intersectFold(ge.Required, ge.Granted)
+		d.Summary = "Microsoft Graph refused the call (" + ge.Code + ") although the token carries " + strings.Join(held, ", ") +
+			", which allows it: the refusal is about this object, not a missing permission."
+		d.Action = "An *.OwnedBy permission covers only the objects the app owns: add the app as an owner of the object, or grant the .All permission instead. " +
+			"Otherwise the object needs more than the permission (an administrator role for a privileged object, or a Conditional Access or tenant policy)."
+		d.Portal = portalAPI
+		d.Command = "POST /applications/{id}/owners/$ref {\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{app-sp-id}\"}"
 	case ge.StatusCode == http.StatusForbidden:
 		d.Missing = ge.Required
 		d.Summary = "Microsoft Graph says the app lacks the permission for this operation (" + ge.Code + ")."
@@ -277,4 +295,15 @@ func fromGraph(d *Diagnosis, ge *registration.GraphError) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.TrimSpace(line)
+}
+
+// intersectFold lists the names of a that are in b, ignoring case.
+func intersectFold(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if containsFold(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -121,8 +121,11 @@ func (r *run) callProbe(p probe) outcome {
 	if resp.StatusCode >= 400 {
 		ge := msgraph.ParseGraphError(resp)
 		answer := fmt.Sprintf("%s answered %d", call, ge.StatusCode)
-		if ge.Code != "" {
+		switch {
+		case ge.Code != "":
 			answer += " " + ge.Code + ": " + ge.Message
+		case ge.Message != "":
+			answer += ": " + ge.Message
 		}
 		if ge.RequestID != "" {
 			answer += " [request-id " + ge.RequestID + "]"

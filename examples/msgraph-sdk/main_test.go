@@ -168,3 +168,28 @@ func TestSDKPostsABatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, all.GetValue(), 3)
 }
+
+// The SDK's cast builders (MemberOf().GraphGroup(), Members().GraphUser())
+// send …/graph.group and …/graph.user, which Graph serves as collections
+// of that type.
+func TestSDKListsAUsersGroupsByCast(t *testing.T) {
+	srv := newServer(t)
+	client, _, err := newClient(srv)
+	require.NoError(t, err)
+	ctx := context.Background()
+	filter := "startswith(displayName,'Adele')"
+	found, err := client.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter},
+	})
+	require.NoError(t, err)
+	require.Len(t, found.GetValue(), 1)
+	groupsOf, err := client.Users().ByUserId(*found.GetValue()[0].GetId()).MemberOf().GraphGroup().Get(ctx, nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, groupsOf.GetValue())
+	for _, g := range groupsOf.GetValue() {
+		assert.NotEmpty(t, *g.GetDisplayName())
+		members, err := client.Groups().ByGroupId(*g.GetId()).Members().GraphUser().Get(ctx, nil)
+		require.NoError(t, err)
+		assert.NotEmpty(t, members.GetValue(), "%s has its user members", *g.GetDisplayName())
+	}
+}

@@ -267,6 +267,41 @@ func (d *directory) spByID(id string) *servicePrincipal {
 	return nil
 }
 
+// removeSP deletes the service principal of appID from a tenant, with the
+// grants it held.
+func (d *directory) removeSP(tenantID, appID string) {
+	delete(d.sps, spKey{tenantID, strings.ToLower(appID)})
+	kept := d.roleGrants[:0]
+	for _, g := range d.roleGrants {
+		if !(g.Tenant == tenantID && strings.EqualFold(g.AppID, appID)) {
+			kept = append(kept, g)
+		}
+	}
+	d.roleGrants = kept
+}
+
+// hasScopeGrant reports whether appID holds delegated scopes in tenantID
+// for user ("" for all principals).
+func (d *directory) hasScopeGrant(tenantID, appID, user string) bool {
+	for _, g := range d.scopeGrants {
+		if g.Tenant == tenantID && strings.EqualFold(g.AppID, appID) && g.User == user {
+			return true
+		}
+	}
+	return false
+}
+
+// hasRole reports whether role is granted to appID in tenantID, in effect
+// or not yet.
+func (d *directory) hasRole(tenantID, appID, role string) bool {
+	for _, g := range d.roleGrants {
+		if g.Tenant == tenantID && strings.EqualFold(g.AppID, appID) && strings.EqualFold(g.Role, role) {
+			return true
+		}
+	}
+	return false
+}
+
 // rolesAt lists the Graph app roles granted to appID in tenantID that are in
 // effect at now.
 func (d *directory) rolesAt(tenantID, appID string, now time.Time) []string {

@@ -99,13 +99,20 @@
 //   - password reset: POST
 //     /users/{id}/authentication/methods/{id}/resetPassword (delegated, by
 //     an administrator); GET /users/{id}/authentication/passwordMethods.
-//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, appRoleAssignedTo,
-//     appRoleAssignments), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, addPassword,
+//   - apps: servicePrincipals (list with $filter, $select, $orderby, $top and $count; by id or appId, create, delete, appRoleAssignedTo (grant and list),
+//     appRoleAssignments, and deleting an assignment), applications (list with $filter, $select, $orderby, $top and $count; create, get, patch, delete, addPassword,
 //     removePassword, addKey and removeKey with their proof,
-//     federatedIdentityCredentials), oauth2PermissionGrants.
+//     federatedIdentityCredentials), oauth2PermissionGrants (create, one per
+//     client, resource and principal; patch its scope; delete; list with
+//     $filter on clientId, resourceId, principalId or consentType; get; and
+//     per client service principal).
+//   - directoryObjects: GET /directoryObjects/{id} and POST
+//     /directoryObjects/getByIds, for users, groups and service principals.
 //   - POST /$batch: up to 20 requests, dependsOn, 424 for a failed
 //     dependency, each request through the whole fake (its own status,
-//     throttling and faults).
+//     throttling and faults); answers in the reverse of the requests'
+//     order (Graph's may come in any order: match them by id), each body
+//     as JSON, text, or base64 for other content.
 //
 // Managed identity: AddManagedIdentity registers one, and the server
 // answers as IMDS at IMDSPath (Metadata: true, api-version) and as App
@@ -119,7 +126,9 @@
 // Query options on users and groups follow Graph's documented behaviour
 // for directory objects: $filter (eq, ne, not, in, startswith, endswith,
 // ge, le, and, or), $orderby, $search, $count and /$count, $select, $top,
-// paging by @odata.nextLink. Operators and properties that Graph allows
+// paging by @odata.nextLink, and OData casts on memberOf, members and
+// their transitive forms (/me/memberOf/microsoft.graph.group, or
+// graph.group as msgraph-sdk-go writes it). Operators and properties that Graph allows
 // only in advanced queries need ConsistencyLevel: eventual and $count=true,
 // and are refused without them (400 Request_UnsupportedQuery) as Graph
 // refuses them; so are properties that cannot be filtered or sorted, and

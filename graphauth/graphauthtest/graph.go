@@ -146,38 +146,6 @@ func (s *Server) require(w http.ResponseWriter, r *http.Request, c *caller, perm
 // graphJSONType is the Content-Type of Graph's JSON answers.
 const graphJSONType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
-// graphWriter gives every Graph answer the headers Graph sends besides its
-// IDs: OData's content type and version on JSON, and no caching.
-type graphWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (g *graphWriter) WriteHeader(status int) {
-	if !g.wrote {
-		g.wrote = true
-		h := g.Header()
-		if strings.HasPrefix(h.Get("Content-Type"), "application/json") {
-			h.Set("Content-Type", graphJSONType)
-			h.Set("OData-Version", "4.0")
-		}
-		if h.Get("Cache-Control") == "" {
-			h.Set("Cache-Control", "no-cache")
-		}
-	}
-	g.ResponseWriter.WriteHeader(status)
-}
-
-func (g *graphWriter) Write(b []byte) (int, error) {
-	if !g.wrote {
-		g.WriteHeader(http.StatusOK) // a body written without WriteHeader
-	}
-	return g.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (g *graphWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
-
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) {
 	w = &graphWriter{ResponseWriter: w}
 	c := s.authenticateGraph(w, r)
@@ -197,6 +165,9 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, p []string) 
 		}
 		path = append([]string{"users", c.userOID}, path[1:]...)
 		c.viaMe = true
+	}
+	if rest, typ := splitCast(path); typ != "" {
+		path, r = rest, withCast(r, typ)
 	}
 	if s.throttled(w, r, c, path) {
 		return
@@ -331,11 +302,16 @@ func (s *Server) graphRoutes() []graphRoute {
 		{"GET", "applications(appId)", s.graphGetApp, optSelect},
 		{"PATCH", "applications/{id}", s.graphPatchApp, 0},
 		{"PATCH", "applications(appId)", s.graphPatchApp, 0},
+		{"DELETE", "applications/{id}", s.graphDeleteApp, 0},
+		{"DELETE", "applications(appId)", s.graphDeleteApp, 0},
 		{"POST", "applications/{id}/addPassword", s.graphAddPassword, 0},
 		{"POST", "applications(appId)/addPassword", s.graphAddPassword, 0},
 	}
 	routes = append(routes, s.credentialRoutes()...)
 	routes = append(routes, s.appListRoutes()...)
+	routes = append(routes, s.grantRoutes()...)
+	routes = append(routes, s.spManageRoutes()...)
+	routes = append(routes, s.directoryObjectRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.groupRoutes()...)
 	routes = append(routes, s.tenantRoutes()...)
@@ -361,6 +337,15 @@ func decodeBody(r *http.Request, v any) bool {
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// ticksTime is a time as Graph writes the ones its services stamp
+// (a secret's start and end, an assignment's createdDateTime): .NET ticks,
+// up to seven fractional digits, trailing zeros dropped
+// ("2019-09-09T19:50:29.3086381Z"), where directory objects' own dates are
+// whole seconds.
+func ticksTime(t time.Time) string {
+	return t.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano)
+}
 
 // decompressBody accepts a gzip request body (Content-Encoding: gzip), as
 // Graph does and as the Graph SDKs' compression handler sends it.

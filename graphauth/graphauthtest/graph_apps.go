@@ -177,7 +177,7 @@ func applicationJSON(a *app, withKeys bool) map[string]any {
 	passwords := []map[string]any{}
 	for _, sec := range a.Secrets {
 		passwords = append(passwords, map[string]any{"keyId": sec.KeyID, "displayName": sec.DisplayName, "hint": sec.Value[:3],
-			"startDateTime": isoTime(sec.Start), "endDateTime": isoTime(sec.End), "secretText": nil})
+			"startDateTime": ticksTime(sec.Start), "endDateTime": ticksTime(sec.End), "secretText": nil})
 	}
 	keys := []map[string]any{}
 	for _, c := range a.Certificates {
@@ -241,6 +241,7 @@ func (s *Server) graphCreateApp(w http.ResponseWriter, r *http.Request, c *calle
 	stored := s.dir.apps[created.ClientID]
 	stored.owners = append(stored.owners, c.appID)
 	stored.otherAccess = body.otherAccess()
+	setLocation(w, c.tenant.ID, stored.ObjectID, "Application")
 	writeJSON(w, http.StatusCreated, applicationJSON(stored, false))
 }
 
@@ -287,6 +288,24 @@ func (s *Server) graphPatchApp(w http.ResponseWriter, r *http.Request, c *caller
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// graphDeleteApp serves DELETE /applications/{id}: the registration goes,
+// and with it the app's service principal in its home tenant, as Graph
+// deletes both; tokens for it are refused from then on (AADSTS700016).
+func (s *Server) graphDeleteApp(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
+	if !s.require(w, r, c, permAppWrite) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.appForCaller(w, r, c, p, true)
+	if a == nil {
+		return
+	}
+	delete(s.dir.apps, strings.ToLower(a.ClientID))
+	s.dir.removeSP(a.HomeTenant, a.ClientID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
 	if !s.require(w, r, c, permAppWrite) {
 		return
@@ -315,8 +334,9 @@ func (s *Server) graphAddPassword(w http.ResponseWriter, r *http.Request, c *cal
 		return
 	}
 	a.Secrets = append(a.Secrets, sec)
-	writeJSON(w, http.StatusOK, map[string]any{"customKeyIdentifier": nil, "displayName": sec.DisplayName, "hint": sec.Value[:3],
-		"keyId": sec.KeyID, "secretText": sec.Value, "startDateTime": isoTime(sec.Start), "endDateTime": isoTime(sec.End)})
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordCredential",
+		"customKeyIdentifier": nil, "displayName": sec.DisplayName, "hint": sec.Value[:3],
+		"keyId": sec.KeyID, "secretText": sec.Value, "startDateTime": ticksTime(sec.Start), "endDateTime": ticksTime(sec.End)})
 }
 
 func keyOrNil(der []byte, include bool) any {

@@ -2,13 +2,16 @@ package graphauthtest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxBatch is Graph's limit of requests in one JSON batch.
@@ -26,7 +29,10 @@ type batchItem struct {
 
 // graphBatch serves POST /$batch (Graph's JSON batching): up to 20
 // requests, each answered with its own status, headers and body, run in
-// order with dependsOn; a request whose dependency failed gets 424. Each
+// order with dependsOn; a request whose dependency failed gets 424. The
+// answers come in the reverse of the requests' order: Graph documents that
+// they "might appear in a different order" and a client must match them by
+// id, which a fake answering in order would never show. Each
 // request goes through the whole fake, as a request of its own: the same
 // bearer token, throttling (so one item can get a 429 with its own
 // Retry-After while the batch is 200), faults by path and the request log.
@@ -50,6 +56,7 @@ func (s *Server) graphBatch(w http.ResponseWriter, r *http.Request, c *caller, _
 		status[strings.ToLower(it.ID)] = resp["status"].(int)
 		responses = append(responses, resp)
 	}
+	slices.Reverse(responses)
 	writeJSON(w, http.StatusOK, map[string]any{"responses": responses})
 }
 
@@ -139,20 +146,31 @@ func (s *Server) runBatchItem(outer *http.Request, it batchItem) (int, map[strin
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, req)
 	headers := map[string]string{}
-	for _, k := range []string{"Content-Type", "Retry-After", "Location", "x-ms-throttle-scope", "x-ms-throttle-information", "request-id"} {
+	for _, k := range []string{"Content-Type", "Cache-Control", "OData-Version", "Retry-After", "Location", "x-ms-throttle-scope", "x-ms-throttle-information", "request-id"} {
 		if v := rec.Header().Get(k); v != "" {
 			headers[k] = v
 		}
 	}
-	raw := rec.Body.Bytes()
-	var parsed any
-	if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && json.Unmarshal(raw, &parsed) == nil {
-		return rec.Code, headers, parsed
-	}
+	return rec.Code, headers, batchBody(rec.Header().Get("Content-Type"), rec.Body.Bytes())
+}
+
+// batchBody is an answer's body as a batch carries it, in OData's JSON
+// batch format: JSON as JSON, text as a string, and anything else (a
+// report's CSV served as application/octet-stream, a photo) as a base64
+// string, which is how Graph sends binary content inside a batch.
+func batchBody(contentType string, raw []byte) any {
 	if len(raw) == 0 {
-		return rec.Code, headers, nil
+		return nil
 	}
-	return rec.Code, headers, string(raw)
+	media := strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
+	var parsed any
+	switch {
+	case (media == "application/json" || strings.HasSuffix(media, "+json")) && json.Unmarshal(raw, &parsed) == nil:
+		return parsed
+	case strings.HasPrefix(media, "text/") && utf8.Valid(raw):
+		return string(raw)
+	}
+	return base64.StdEncoding.EncodeToString(raw)
 }
 
 // graphErrorBody is Graph's error JSON, for answers built outside a

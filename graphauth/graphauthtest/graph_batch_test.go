@@ -1,6 +1,7 @@
 package graphauthtest_test
 
 import (
+	"encoding/base64"
 	"strconv"
 	"testing"
 	"time"
@@ -127,4 +128,47 @@ func TestBatchRefusedItemNamesARequestID(t *testing.T) {
 	inner := got["1"]["body"].(map[string]any)["error"].(map[string]any)["innerError"].(map[string]any)
 	assert.NotEmpty(t, inner["request-id"])
 	assert.Equal(t, inner["request-id"], inner["client-request-id"])
+}
+
+// TestBatchAnswersOutOfOrderWithEachBodyInItsForm: Graph documents that a
+// batch's answers may come in another order than its requests, to be
+// matched by id, and carries each body in OData's form: JSON as an object,
+// text as a string, anything else base64. The fake answered in order and
+// copied any body as a string, so a client that paired answers by position
+// or that did not decode a binary body passed here and failed on Graph.
+func TestBatchAnswersOutOfOrderWithEachBodyInItsForm(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := tokenWithRoles(t, srv, "User.Read.All", "Group.Read.All")
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Path: "/groups", Status: 503, Body: graphauthtest.BodyHTML})
+	srv.InjectFault(graphauthtest.Fault{Endpoint: graphauthtest.EndpointGraph, Path: "/domains", Status: 500, Body: graphauthtest.BodyMalformedJSON})
+	r := graphDo(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{
+		{"id": "users", "method": "GET", "url": "/users?$select=id"},
+		{"id": "count", "method": "GET", "url": "/users/$count", "headers": map[string]string{"ConsistencyLevel": "eventual"}},
+		{"id": "groups", "method": "GET", "url": "/groups"},
+		{"id": "domains", "method": "GET", "url": "/domains"},
+	}})
+	require.Equal(t, 200, r.Status, r.Raw)
+	var order []string
+	for _, x := range r.Body["responses"].([]any) {
+		order = append(order, x.(map[string]any)["id"].(string))
+	}
+	assert.ElementsMatch(t, []string{"users", "count", "groups", "domains"}, order)
+	assert.NotEqual(t, []string{"users", "count", "groups", "domains"}, order, "answers are matched by id, not by position")
+
+	got := batchResponses(t, r)
+	users := got["users"]
+	assert.IsType(t, map[string]any{}, users["body"], "JSON is carried as JSON")
+	h := users["headers"].(map[string]any)
+	assert.Equal(t, "no-cache", h["Cache-Control"])
+	assert.Equal(t, "4.0", h["OData-Version"])
+	assert.IsType(t, "", got["count"]["body"], "text is carried as a string")
+	assert.Contains(t, got["groups"]["body"], "<html>", "an HTML page is text too")
+	assert.EqualValues(t, 503, got["groups"]["status"])
+	enc, ok := got["domains"]["body"].(string)
+	require.True(t, ok, "a body that is not JSON or text is a base64 string")
+	raw, err := base64.StdEncoding.DecodeString(enc)
+	require.NoError(t, err)
+	assert.NotEmpty(t, raw)
 }

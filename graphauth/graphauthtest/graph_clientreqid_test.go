@@ -1,6 +1,7 @@
 package graphauthtest_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,8 +37,9 @@ func TestGraphAnswersWithTheClientRequestID(t *testing.T) {
 	assert.Equal(t, unsent.Header.Get("request-id"), inner["client-request-id"])
 }
 
-// Graph's JSON answers carry OData's content type and version and are not
-// to be cached, answers and refusals alike, as real Graph sends them.
+// Graph's JSON answers carry OData's content type and version, are not to
+// be cached, and carry HSTS and the gateway's x-ms-ags-diagnostic, answers
+// and refusals alike, as real Graph sends them.
 func TestGraphAnswersWithODataHeaders(t *testing.T) {
 	t.Parallel()
 	srv := graphauthtest.NewServer(nil)
@@ -47,5 +49,11 @@ func TestGraphAnswersWithODataHeaders(t *testing.T) {
 		assert.Equal(t, "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8", r.Header.Get("Content-Type"), r.Status)
 		assert.Equal(t, "4.0", r.Header.Get("OData-Version"), r.Status)
 		assert.Equal(t, "no-cache", r.Header.Get("Cache-Control"), r.Status)
+		assert.Equal(t, "max-age=31536000", r.Header.Get("Strict-Transport-Security"), r.Status)
+		var diag struct {
+			ServerInfo struct{ DataCenter, Slice, Ring, ScaleUnit, RoleInstance string }
+		}
+		require.NoError(t, json.Unmarshal([]byte(r.Header.Get("x-ms-ags-diagnostic")), &diag), "the gateway's diagnostic header is JSON, as Graph's is")
+		assert.NotEmpty(t, diag.ServerInfo.DataCenter)
 	}
 }

@@ -132,7 +132,9 @@ func (s *Server) graphAddKey(w http.ResponseWriter, r *http.Request, c *caller, 
 		return
 	}
 	a.Certificates = append(a.Certificates, added[0])
-	writeJSON(w, http.StatusOK, keyCredentialJSON(added[0], false))
+	out := keyCredentialJSON(added[0], false)
+	out["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.keyCredential"
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) graphRemoveKey(w http.ResponseWriter, r *http.Request, c *caller, p []string) {

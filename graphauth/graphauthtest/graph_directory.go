@@ -25,14 +25,18 @@ func (s *Server) spInCallerTenant(w http.ResponseWriter, r *http.Request, c *cal
 	return sp
 }
 
-func (s *Server) spJSON(sp *servicePrincipal, withPermissions bool) map[string]any {
-	name := "Microsoft Graph"
-	if a := s.dir.apps[sp.AppID]; a != nil {
-		name = a.DisplayName
-	} else if fp := firstParty(sp.AppID); fp != "" {
-		name = fp
+// spName is the display name of appID's service principals.
+func (s *Server) spName(appID string) string {
+	if a := s.dir.apps[appID]; a != nil {
+		return a.DisplayName
+	} else if fp := firstParty(appID); fp != "" {
+		return fp
 	}
-	out := map[string]any{"id": sp.ID, "appId": sp.AppID, "displayName": name, "accountEnabled": true, "servicePrincipalType": "Application"}
+	return "Microsoft Graph"
+}
+
+func (s *Server) spJSON(sp *servicePrincipal, withPermissions bool) map[string]any {
+	out := map[string]any{"id": sp.ID, "appId": sp.AppID, "displayName": s.spName(sp.AppID), "accountEnabled": true, "servicePrincipalType": "Application"}
 	if sp.AppID == graphperm.GraphAppID && withPermissions {
 		var roles, scopes []map[string]any
 		for _, p := range graphperm.All(graphperm.Application) {
@@ -85,16 +89,19 @@ func (s *Server) graphAssignments(w http.ResponseWriter, r *http.Request, c *cal
 			continue
 		}
 		perm, _ := graphperm.ByValue(graphperm.Application, g.Role)
-		items = append(items, assignmentJSON(g, perm.ID, sp.ID, graphSP.ID))
+		items = append(items, s.assignmentJSON(g, perm.ID, sp.ID, graphSP.ID))
 	}
 	s.mu.Unlock()
 	s.legacyPage(w, r, "servicePrincipals('"+sp.ID+"')/appRoleAssignments", items)
 }
 
-func assignmentJSON(g roleGrant, roleID, principalID, resourceID string) map[string]any {
+// assignmentJSON is an app role assignment to Microsoft Graph as Graph
+// renders one, with both sides' display names.
+func (s *Server) assignmentJSON(g roleGrant, roleID, principalID, resourceID string) map[string]any {
 	return map[string]any{
-		"id": g.ID, "appRoleId": roleID, "principalId": principalID, "principalType": "ServicePrincipal",
-		"resourceId": resourceID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": isoTime(g.Created),
+		"id": g.ID, "deletedDateTime": nil, "appRoleId": roleID, "createdDateTime": ticksTime(g.Created),
+		"principalDisplayName": s.spName(g.AppID), "principalId": principalID, "principalType": "ServicePrincipal",
+		"resourceDisplayName": "Microsoft Graph", "resourceId": resourceID,
 	}
 }
 
@@ -122,6 +129,7 @@ func (s *Server) graphCreateSP(w http.ResponseWriter, r *http.Request, c *caller
 		return
 	}
 	sp := s.dir.ensureSP(c.tenant.ID, body.AppID, s.clk.now())
+	setLocation(w, c.tenant.ID, sp.ID, "ServicePrincipal")
 	writeJSON(w, http.StatusCreated, s.spJSON(sp, false))
 }
 
@@ -150,9 +158,13 @@ func (s *Server) graphAssignRole(w http.ResponseWriter, r *http.Request, c *call
 		s.writeGraphError(w, r, 400, "Request_BadRequest", "Invalid principalId '"+body.PrincipalID+"': no service principal with that ID in this tenant.")
 	case resource.AppID != graphperm.GraphAppID || !known:
 		s.writeGraphError(w, r, 400, "Request_BadRequest", "Permission being assigned was not found on application '"+resource.AppID+"'.")
+	case s.dir.hasRole(c.tenant.ID, principal.AppID, perm.Value):
+		// Graph refuses a second assignment of the same role; a client
+		// must read the assignments or take this answer as done.
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "Permission being assigned already exists on the object.")
 	default:
 		g := s.grantRoleLocked(c.tenant.ID, principal.AppID, perm.Value)
-		writeJSON(w, http.StatusCreated, assignmentJSON(g, perm.ID, principal.ID, resource.ID))
+		writeJSON(w, http.StatusCreated, s.assignmentJSON(g, perm.ID, principal.ID, resource.ID))
 	}
 }
 
@@ -192,11 +204,18 @@ func (s *Server) graphGrantScopes(w http.ResponseWriter, r *http.Request, c *cal
 			return
 		}
 	}
+	if s.dir.hasScopeGrant(c.tenant.ID, client.AppID, user) {
+		// Graph keeps one grant per client, resource and principal: more
+		// scopes are a PATCH of its scope.
+		s.writeGraphError(w, r, 400, "Request_BadRequest", "Permission entry already exists.")
+		return
+	}
 	for _, sc := range strings.Fields(body.Scope) {
 		p, _ := graphperm.ByValue(graphperm.Delegated, sc)
 		s.grantScopeLocked(c.tenant.ID, client.AppID, user, p.Value)
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": newGrantID()[:32], "clientId": client.ID, "consentType": body.ConsentType,
+	writeJSON(w, http.StatusCreated, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#oauth2PermissionGrants/$entity",
+		"id": grantID(client.ID, resource.ID, user), "clientId": client.ID, "consentType": body.ConsentType,
 		"principalId": nilIfEmpty(user), "resourceId": resource.ID, "scope": body.Scope})
 }
 

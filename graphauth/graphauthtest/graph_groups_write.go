@@ -53,6 +53,7 @@ func (s *Server) graphCreateGroup(w http.ResponseWriter, r *http.Request, c *cal
 	out := s.groupJSON(c.tenant, stored)
 	delete(out, "@odata.type")
 	out["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#groups/$entity"
+	setLocation(w, c.tenant.ID, stored.ID, "Group")
 	writeJSON(w, http.StatusCreated, out)
 }
 

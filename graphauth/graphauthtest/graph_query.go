@@ -285,6 +285,7 @@ func (q *odataQuery) contextURL(set string) string {
 // offset, @odata.count in an advanced query with $count=true, and an
 // @odata.nextLink that repeats the request's options.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, q *odataQuery, set string, items []map[string]any, types func(map[string]any) *resourceType) {
+	set, items = applyCast(r, set, items, types)
 	items = q.apply(items)
 	if q.offset > len(items) {
 		s.refuse(w, r, badRequest("Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request."))

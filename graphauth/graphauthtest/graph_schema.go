@@ -142,7 +142,7 @@ func groupType() *resourceType {
 
 // The resource types, built once per server: they are read-only after.
 type schemas struct {
-	user, group, directoryObject, application, servicePrincipal *resourceType
+	user, group, directoryObject, application, servicePrincipal, grant *resourceType
 }
 
 func newSchemas() schemas {
@@ -160,5 +160,5 @@ func newSchemas() schemas {
 			}
 		}
 	}
-	return schemas{user: u, group: g, directoryObject: d, application: applicationType(), servicePrincipal: servicePrincipalType()}
+	return schemas{user: u, group: g, directoryObject: d, application: applicationType(), servicePrincipal: servicePrincipalType(), grant: oauth2PermissionGrantType()}
 }

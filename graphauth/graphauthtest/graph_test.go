@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,6 +19,7 @@ import (
 
 type graphReply struct {
 	Status int
+	Header http.Header
 	Body   map[string]any
 }
 
@@ -43,7 +46,7 @@ func graphCall(t *testing.T, srv *graphauthtest.Server, token, method, path stri
 	resp, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	out := graphReply{Status: resp.StatusCode}
+	out := graphReply{Status: resp.StatusCode, Header: resp.Header}
 	raw, _ := io.ReadAll(resp.Body)
 	if len(raw) > 0 {
 		require.NoError(t, json.Unmarshal(raw, &out.Body), string(raw))
@@ -139,11 +142,19 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 	})
 	require.Equal(t, 201, created.Status, created.Body)
 	objectID, appID := created.Body["id"].(string), created.Body["appId"].(string)
+	assert.Equal(t, "https://graph.microsoft.com/v2/"+srv.TenantID+"/directoryObjects/"+objectID+"/Microsoft.DirectoryServices.Application",
+		created.Header.Get("Location"), "a directory create names the new object as Graph's do")
 
 	pw := graphCall(t, srv, tok, "POST", "/v1.0/applications/"+objectID+"/addPassword", map[string]any{"passwordCredential": map[string]string{"displayName": "ci"}})
 	require.Equal(t, 200, pw.Status, pw.Body)
 	secret := pw.Body["secretText"].(string)
 	assert.Equal(t, secret[:3], pw.Body["hint"])
+	assert.Equal(t, "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordCredential", pw.Body["@odata.context"])
+	stamped, _ := srv.App(appID)
+	require.Len(t, stamped.Secrets, 1)
+	start := pw.Body["startDateTime"].(string)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$`, start, "Graph's ticks: at most seven fractional digits")
+	assert.Equal(t, stamped.Secrets[0].Start.UTC().Truncate(100*time.Nanosecond).Format(time.RFC3339Nano), start, "the start to the tick, not cut to the second")
 
 	_, cert := graphauthtest.NewCertificate("CN=sync worker", srv.Now())
 	patch := graphCall(t, srv, tok, "PATCH", "/v1.0/applications(appId='"+appID+"')", map[string]any{"keyCredentials": []map[string]string{{
@@ -155,6 +166,7 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 
 	sp := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": appID})
 	require.Equal(t, 201, sp.Status, sp.Body)
+	assert.True(t, strings.HasSuffix(sp.Header.Get("Location"), "/directoryObjects/"+sp.Body["id"].(string)+"/Microsoft.DirectoryServices.ServicePrincipal"), sp.Header.Get("Location"))
 	assert.Equal(t, 409, graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": appID}).Status)
 
 	graphSP := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id,appRoles", nil)
@@ -163,6 +175,13 @@ func TestGraphRegistrationRoundTrip(t *testing.T) {
 	assign := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals/"+graphSP.Body["id"].(string)+"/appRoleAssignedTo", map[string]string{
 		"principalId": sp.Body["id"].(string), "resourceId": graphSP.Body["id"].(string), "appRoleId": "df021288-bdef-4463-88db-98f22de89214"})
 	require.Equal(t, 201, assign.Status, assign.Body)
+	assert.Equal(t, "sync worker", assign.Body["principalDisplayName"], "the assignment names its principal, as Graph's do")
+	assert.Equal(t, "Microsoft Graph", assign.Body["resourceDisplayName"])
+	assert.Contains(t, assign.Body, "deletedDateTime")
+	again := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals/"+graphSP.Body["id"].(string)+"/appRoleAssignedTo", map[string]string{
+		"principalId": sp.Body["id"].(string), "resourceId": graphSP.Body["id"].(string), "appRoleId": "df021288-bdef-4463-88db-98f22de89214"})
+	assert.Equal(t, 400, again.Status, "Graph refuses the same assignment twice")
+	assert.Equal(t, "Permission being assigned already exists on the object.", again.Body["error"].(map[string]any)["message"])
 
 	list := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+appID+"')/appRoleAssignments", nil)
 	require.Equal(t, 200, list.Status)

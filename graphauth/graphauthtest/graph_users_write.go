@@ -46,6 +46,7 @@ func (s *Server) graphCreateUser(w http.ResponseWriter, r *http.Request, c *call
 	out := s.userJSON(c.tenant, stored)
 	delete(out, "@odata.type")
 	out["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#users/$entity"
+	setLocation(w, c.tenant.ID, stored.ID, "User")
 	writeJSON(w, http.StatusCreated, out)
 }
 

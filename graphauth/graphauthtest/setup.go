@@ -241,15 +241,7 @@ func (s *Server) AddServicePrincipal(tenantIDOrDomain, appID string) {
 func (s *Server) RemoveServicePrincipal(tenantIDOrDomain, appID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.mustTenant(tenantIDOrDomain)
-	delete(s.dir.sps, spKey{t.ID, strings.ToLower(appID)})
-	kept := s.dir.roleGrants[:0]
-	for _, g := range s.dir.roleGrants {
-		if !(g.Tenant == t.ID && strings.EqualFold(g.AppID, appID)) {
-			kept = append(kept, g)
-		}
-	}
-	s.dir.roleGrants = kept
+	s.dir.removeSP(s.mustTenant(tenantIDOrDomain).ID, appID)
 }
 
 // SignIn makes the user with this UPN the one signed in for clients without

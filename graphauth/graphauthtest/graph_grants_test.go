@@ -1,0 +1,76 @@
+package graphauthtest_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+// The delegated grants a consent made are listed as Graph lists them: one
+// oauth2PermissionGrant per client, resource and principal, its scopes
+// space-separated, its ID the one POST answered; clientId eq filters them,
+// as the guides that check a grant do. The fake only created grants, so
+// reading them back (msgraph-sdk-go's Oauth2PermissionGrants().Get) was a
+// 405 here.
+func TestDelegatedGrantsAreListedAsGraphListsThem(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.ReadWrite.OwnedBy", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All")
+	tok := appToken(t, srv)
+
+	app := graphCall(t, srv, tok, "POST", "/v1.0/applications", map[string]any{"displayName": "mail reader"})
+	require.Equal(t, 201, app.Status, app.Body)
+	client := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": app.Body["appId"].(string)})
+	require.Equal(t, 201, client.Status, client.Body)
+	graph := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id", nil)
+	clientID, graphID := client.Body["id"].(string), graph.Body["id"].(string)
+
+	created := graphCall(t, srv, tok, "POST", "/v1.0/oauth2PermissionGrants", map[string]any{
+		"clientId": clientID, "consentType": "AllPrincipals", "resourceId": graphID, "scope": "User.Read Mail.Read"})
+	require.Equal(t, 201, created.Status, created.Body)
+	id := created.Body["id"].(string)
+	assert.Len(t, id, 43, "two service principal IDs, base64url")
+
+	list := graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants?$filter=clientId%20eq%20'"+clientID+"'", nil)
+	require.Equal(t, 200, list.Status, list.Body)
+	assert.Equal(t, "https://graph.microsoft.com/v1.0/$metadata#oauth2PermissionGrants", list.Body["@odata.context"])
+	grants := list.Body["value"].([]any)
+	require.Len(t, grants, 1)
+	g := grants[0].(map[string]any)
+	assert.Equal(t, id, g["id"], "the ID POST answered")
+	assert.Equal(t, "AllPrincipals", g["consentType"])
+	assert.Nil(t, g["principalId"])
+	assert.Equal(t, graphID, g["resourceId"])
+	assert.ElementsMatch(t, []string{"User.Read", "Mail.Read"}, strings.Fields(g["scope"].(string)))
+
+	bySP := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals/"+clientID+"/oauth2PermissionGrants", nil)
+	require.Equal(t, 200, bySP.Status, bySP.Body)
+	assert.Len(t, bySP.Body["value"], 1)
+	one := graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants/"+id, nil)
+	require.Equal(t, 200, one.Status, one.Body)
+	assert.Equal(t, clientID, one.Body["clientId"])
+
+	none := graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants?$filter=clientId%20eq%20'00000000-0000-0000-0000-000000000001'", nil)
+	require.Equal(t, 200, none.Status)
+	assert.Empty(t, none.Body["value"])
+	assert.Equal(t, 400, graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants?$filter=startswith(scope,'User')", nil).Status,
+		"scope is not filterable")
+
+	again := graphCall(t, srv, tok, "POST", "/v1.0/oauth2PermissionGrants", map[string]any{
+		"clientId": clientID, "consentType": "AllPrincipals", "resourceId": graphID, "scope": "Files.Read"})
+	assert.Equal(t, 400, again.Status, "one grant per client, resource and principal")
+	assert.Equal(t, "Permission entry already exists.", again.Body["error"].(map[string]any)["message"])
+	require.Equal(t, 204, graphCall(t, srv, tok, "PATCH", "/v1.0/oauth2PermissionGrants/"+id, map[string]string{"scope": "User.Read Files.Read"}).Status)
+	patched := graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants/"+id, nil)
+	assert.ElementsMatch(t, []string{"User.Read", "Files.Read"}, strings.Fields(patched.Body["scope"].(string)), "PATCH replaces the scope")
+	require.Equal(t, 204, graphCall(t, srv, tok, "DELETE", "/v1.0/oauth2PermissionGrants/"+id, nil).Status)
+	assert.Equal(t, 404, graphCall(t, srv, tok, "GET", "/v1.0/oauth2PermissionGrants/"+id, nil).Status)
+
+	srv.RevokeAppRoles(srv.TenantID, srv.ClientID, "DelegatedPermissionGrant.ReadWrite.All")
+	assert.Equal(t, 403, graphCall(t, srv, appToken(t, srv), "GET", "/v1.0/oauth2PermissionGrants", nil).Status)
+}
