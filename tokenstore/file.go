@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,8 +19,11 @@ import (
 // FileStore keeps each value in a file of a folder, for the processes of one
 // host: a value is written to a temporary file and renamed into place, so a
 // reader never sees half of one, and writers of one key take a lock on it
-// (flock on Unix). Expired values read as not found and are removed. Wrap
-// it in Encrypted unless the folder is as private as the process.
+// (flock on Unix). Expired values read as not found and are removed. The
+// folder must be the process user's and writable by no one else; a value
+// that is not a regular file (a symbolic link, say) reads as
+// graphauth.ErrCorruptEntry. Wrap it in Encrypted unless the folder is as
+// private as the process.
 type FileStore struct {
 	dir string
 	now func() time.Time
@@ -27,10 +31,23 @@ type FileStore struct {
 
 var _ graphauth.Store = (*FileStore)(nil)
 
+// maxFileValue bounds what Get reads: a user's tokens are kilobytes.
+const maxFileValue = 8 << 20
+
 // NewFileStore returns a store in dir, creating it (mode 0700) if needed.
+// On Unix it refuses a folder that another user owns or that its group or
+// everyone may write to, where another user could put values of their own
+// in place of this process's.
 func NewFileStore(dir string) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("tokenstore: %w", err)
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore: %w", err)
+	}
+	if err := checkPrivate(dir, info); err != nil {
+		return nil, err
 	}
 	return &FileStore{dir: dir, now: time.Now}, nil
 }
@@ -42,22 +59,66 @@ func (f *FileStore) path(key string) string {
 
 // Get reads the value of key. The file holds the expiry (8 bytes, Unix
 // nanoseconds) and then the value.
-func (f *FileStore) Get(_ context.Context, key string) ([]byte, error) {
-	data, err := os.ReadFile(f.path(key))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, graphauth.ErrNotFound
-	}
+func (f *FileStore) Get(ctx context.Context, key string) ([]byte, error) {
+	data, read, err := f.read(f.path(key))
 	if err != nil {
-		return nil, fmt.Errorf("tokenstore: %w", err)
+		return nil, err
 	}
 	if len(data) < 8 {
 		return nil, fmt.Errorf("%w: a truncated file", graphauth.ErrCorruptEntry)
 	}
 	if !f.now().Before(time.Unix(0, int64(binary.BigEndian.Uint64(data[:8])))) {
-		_ = os.Remove(f.path(key))
+		f.removeExpired(ctx, f.path(key), read)
 		return nil, graphauth.ErrNotFound
 	}
 	return data[8:], nil
+}
+
+// read reads the file at path, which must be a regular file (a symbolic
+// link is not followed), and returns what it read with the file's identity.
+func (f *FileStore) read(path string) ([]byte, fs.FileInfo, error) {
+	file, err := os.OpenFile(path, openFlags, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, graphauth.ErrNotFound
+	}
+	if err != nil {
+		if info, lerr := os.Lstat(path); lerr == nil && !info.Mode().IsRegular() {
+			return nil, nil, fmt.Errorf("%w: not a regular file", graphauth.ErrCorruptEntry)
+		}
+		return nil, nil, fmt.Errorf("tokenstore: %w", err)
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("tokenstore: %w", err)
+	}
+	if !info.Mode().IsRegular() || info.Size() > maxFileValue {
+		return nil, nil, fmt.Errorf("%w: not a regular file of at most %d bytes", graphauth.ErrCorruptEntry, maxFileValue)
+	}
+	data, err := io.ReadAll(io.LimitReader(file, maxFileValue+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("tokenstore: %w", err)
+	}
+	if len(data) > maxFileValue {
+		return nil, nil, fmt.Errorf("%w: over %d bytes", graphauth.ErrCorruptEntry, maxFileValue)
+	}
+	return data, info, nil
+}
+
+// removeExpired removes the expired file read, unless another process has
+// meanwhile renamed a new value into its place: it takes the key's write
+// lock, under which no value is renamed in, and removes the file only if it
+// is still the one read. A lock it cannot have before ctx ends leaves the
+// file for a later reader.
+func (f *FileStore) removeExpired(ctx context.Context, path string, read fs.FileInfo) {
+	unlock, err := lockFile(ctx, path+".lock")
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if now, err := os.Lstat(path); err == nil && os.SameFile(now, read) {
+		_ = os.Remove(path)
+	}
 }
 
 // Set writes value under key for ttl, atomically. It waits for another
