@@ -207,12 +207,12 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 	authority := s.opts.authority + "/" + s.tenant
 	httpc := msalHTTP{c: s.opts.retrying, dis: &discovery{entra: s.opts.entra}, tracer: tracerFrom(s.opts.tracers)}
 	var cacheOpt []confidential.Option
-	var pubCacheOpt []public.Option
+	var pubCache cache.ExportReplace // the public client's, kept whole (see onePartition)
 	if store != nil {
 		ms := newMSALStore(store, s.clientID, s.opts.budget, func(msg string, err error) {
 			s.opts.log.LogAttrs(context.Background(), levelWarn, msg, slog.String("client_id", s.clientID), slog.String("error", firstLine(err.Error())))
 		})
-		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(ms)}, []public.Option{public.WithCache(ms)}
+		cacheOpt, pubCache = []confidential.Option{confidential.WithCache(ms)}, ms
 		s.users = ms
 	}
 	if s.opts.clock != nil { // MSAL judges cached user tokens by the wall clock: see clockedCache
@@ -221,7 +221,7 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 			inner = s.users
 		}
 		cc := newClockedCache(inner, s.now)
-		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(cc)}, []public.Option{public.WithCache(cc)}
+		cacheOpt, pubCache = []confidential.Option{confidential.WithCache(cc)}, cc
 	}
 	switch {
 	case auth.Secret != "" && auth.Key != nil:
@@ -248,8 +248,11 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 		}
 		return s.confidential(authority, confidential.NewCredFromAssertionCallback(sign), httpc, cacheOpt...)
 	}
-	p, err := public.New(s.clientID, append([]public.Option{public.WithAuthority(authority), public.WithHTTPClient(httpc),
-		public.WithInstanceDiscovery(s.opts.known)}, pubCacheOpt...)...)
+	popts := []public.Option{public.WithAuthority(authority), public.WithHTTPClient(httpc), public.WithInstanceDiscovery(s.opts.known)}
+	if pubCache != nil {
+		popts = append(popts, public.WithCache(onePartition{pubCache}))
+	}
+	p, err := public.New(s.clientID, popts...)
 	if err != nil {
 		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}

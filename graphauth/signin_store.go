@@ -96,3 +96,21 @@ func (m *msalStore) delete(ctx context.Context, key string) error {
 	_, err := callStore(ctx, &m.gate, m.gate.budget.read, func(sctx context.Context) (struct{}, error) { return struct{}{}, m.store.Delete(sctx, key) })
 	return err
 }
+
+// onePartition keeps a public client's cache as one partition. MSAL's
+// public client writes the tokens a sign-in redeems to partition "" and
+// reads them, for a silent token, from the account's partition, where
+// they never are: with a Store or a Clock, a public client's user could
+// not get a token after signing in. A public client is a native app on
+// the user's machine, whose cache MSAL keeps whole; so is this one.
+type onePartition struct{ inner cache.ExportReplace }
+
+// Replace loads the one partition.
+func (o onePartition) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
+	return o.inner.Replace(ctx, u, cache.ReplaceHints{})
+}
+
+// Export saves the one partition.
+func (o onePartition) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
+	return o.inner.Export(ctx, m, cache.ExportHints{})
+}
