@@ -48,6 +48,11 @@ func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cach
 		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", ErrCorruptEntry)
 		m.delete(ctx, key)
 	case errors.Is(err, ErrNotFound):
+		// Signed out, maybe on another replica: this process's copy must
+		// not bring the user back while the Store is down.
+		m.mu.Lock()
+		delete(m.local, hints.PartitionKey)
+		m.mu.Unlock()
 	case errors.Is(err, ErrCorruptEntry):
 		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", err)
 		m.delete(ctx, key)
