@@ -24,7 +24,35 @@ var (
 	// administrator signed in to another tenant than the one the consent
 	// named. A forged or crossed callback looks like this.
 	ErrTenantMismatch = errors.New("consent: the tenant that signed in is not the tenant asked for")
+	// ErrTenantClaimed means the tenant is onboarded, its grant confirmed,
+	// for another AppState (another of the product's client records)
+	// than the round trip carried: its record is left as it is. (A round
+	// trip that carries no AppState keeps the record's.) The
+	// round trip proves that a user of the tenant signed in, not that an
+	// administrator did, and a member or a guest of an onboarded tenant
+	// who forges the consent's redirect would otherwise move the tenant
+	// to a client record of their choosing. To move a tenant, delete its
+	// record (Registry.Delete) and onboard it again.
+	ErrTenantClaimed = errors.New("consent: the tenant is onboarded for another client record (AppState); delete its record to onboard it again")
 )
+
+// claimedByOther reports whether old, the tenant's stored record, binds
+// the tenant to another AppState than appState: a confirmed record with
+// an AppState of its own, and a round trip that carries another. A round
+// trip that carries none (Start) claims nothing: keepClient keeps the
+// record's.
+func claimedByOther(old Record, ok bool, appState string) bool {
+	return ok && old.Status == StatusConfirmed && old.AppState != "" && appState != "" && old.AppState != appState
+}
+
+// keepClient returns rec with the AppState of old, the tenant's confirmed
+// record, when rec carries none.
+func keepClient(rec, old Record, ok bool) Record {
+	if ok && old.Status == StatusConfirmed && rec.AppState == "" {
+		rec.AppState = old.AppState
+	}
+	return rec
+}
 
 // Defaults of HandlerOptions.
 const (
