@@ -264,10 +264,14 @@ func (r *Rotator) Check(ctx context.Context) (Rotation, error) {
 	return r.withLease(ctx, r.rotate)
 }
 
+// leaseTTL is how long the rotation lease is taken for, and extended
+// for before the new credential is shared.
+const leaseTTL = 2 * time.Minute
+
 // withLease runs step while holding the lease; without it, another
 // replica is at work.
 func (r *Rotator) withLease(ctx context.Context, step func(context.Context) (Rotation, error)) (Rotation, error) {
-	ok, err := r.o.Lease.TryAcquire(ctx, r.leaseName(), r.holder, 2*time.Minute)
+	ok, err := r.o.Lease.TryAcquire(ctx, r.leaseName(), r.holder, leaseTTL)
 	if err != nil {
 		return Nothing, fmt.Errorf("registration: taking the rotation lease: %w", err)
 	}

@@ -122,6 +122,20 @@ func (r *Rotator) rotate(ctx context.Context) (Rotation, error) {
 		}
 		return Nothing, cause
 	}
+	// Adding the credential may have outlasted the lease (Graph throttled
+	// it, say): another replica may then be rotating too, and the later
+	// share would leave this credential or that one on the app, valid and
+	// never removed. The lease is extended first, and the new credential
+	// removed again when it passed to another replica.
+	if held, lerr := r.o.Lease.TryAcquire(ctx, r.leaseName(), r.holder, leaseTTL); lerr != nil || !held {
+		if lerr != nil {
+			return undo(fmt.Errorf("registration: extending the rotation lease before sharing the new %s: %w", kind, lerr))
+		}
+		r.o.Logger.LogAttrs(ctx, slog.LevelWarn, "registration: the rotation lease passed to another replica while the new "+kind+" was added; removing it again",
+			r.attrs(slog.String("new_key_id", keyID))...)
+		_, _ = undo(nil)
+		return LeftToOther, nil
+	}
 	if err := r.share(ctx, next); err != nil {
 		// A write whose reply was lost (a timeout) may have landed: the
 		// other replicas then pick the new secret up, and removing it from

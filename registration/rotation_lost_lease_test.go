@@ -1,0 +1,47 @@
+package registration_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+	"github.com/entrakit/entrakit/registration"
+)
+
+// lapsingLease grants the lease once; after that, it has passed to
+// another replica, as a lease that expired while its holder waited on
+// Graph does.
+type lapsingLease struct{ taken atomic.Int32 }
+
+func (l *lapsingLease) TryAcquire(context.Context, string, string, time.Duration) (bool, error) {
+	return l.taken.Add(1) == 1, nil
+}
+
+func (l *lapsingLease) Release(context.Context, string, string) error { return nil }
+
+// A replica whose addPassword outlasted the lease shared its new secret
+// all the same, while the replica that took the lease over made one too:
+// the later share won, and the other secret stayed on the app, valid and
+// never removed. The lease is extended before the share; a replica that
+// lost it removes its new secret and leaves the rotation to the other.
+func TestARotationThatLostItsLeaseUndoesItsNewSecret(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	clock := &testClock{t: srv.Now()}
+	store := graphauth.NewMemoryStore()
+	fleet := rotationFleet(t, srv, 1, store, &lapsingLease{}, clock, nil)
+	before := secretCount(t, srv)
+	got, err := fleet[0].rotator.Check(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, registration.LeftToOther, got)
+	assert.Equal(t, before, secretCount(t, srv), "the new secret was removed again")
+	assert.True(t, graphauth.Secret(srv.Secret) == fleet[0].slot.Secret(), "the old secret stays in use")
+	assert.Zero(t, store.Len(), "nothing was shared")
+}
