@@ -59,7 +59,7 @@ func (f *FileStore) path(key string) string {
 
 // Get reads the value of key. The file holds the expiry (8 bytes, Unix
 // nanoseconds) and then the value.
-func (f *FileStore) Get(ctx context.Context, key string) ([]byte, error) {
+func (f *FileStore) Get(_ context.Context, key string) ([]byte, error) {
 	data, read, err := f.read(f.path(key))
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func (f *FileStore) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: a truncated file", graphauth.ErrCorruptEntry)
 	}
 	if !f.now().Before(time.Unix(0, int64(binary.BigEndian.Uint64(data[:8])))) {
-		f.removeExpired(ctx, f.path(key), read)
+		f.removeExpired(f.path(key), read)
 		return nil, graphauth.ErrNotFound
 	}
 	return data[8:], nil
@@ -108,10 +108,13 @@ func (f *FileStore) read(path string) ([]byte, fs.FileInfo, error) {
 // removeExpired removes the expired file read, unless another process has
 // meanwhile renamed a new value into its place: it takes the key's write
 // lock, under which no value is renamed in, and removes the file only if it
-// is still the one read. A lock it cannot have before ctx ends leaves the
-// file for a later reader.
-func (f *FileStore) removeExpired(ctx context.Context, path string, read fs.FileInfo) {
-	unlock, err := lockFile(ctx, path+".lock")
+// is still the one read. It does not wait for the lock: a writer holding
+// it is about to replace the file (or hangs, and a read must not wait on
+// it).
+func (f *FileStore) removeExpired(path string, read fs.FileInfo) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel() // lockFile tries once before it looks at the context
+	unlock, err := lockFile(done, path+".lock")
 	if err != nil {
 		return
 	}

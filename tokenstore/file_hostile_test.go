@@ -109,3 +109,28 @@ func TestAnExpiredFileReplacedMeanwhileIsKept(t *testing.T) {
 	require.NoError(t, err, "the fresh value is still there")
 	assert.Equal(t, "fresh", string(v))
 }
+
+// A reader that finds a value expired while a hung process holds the
+// key's write lock neither waits for the lock nor removes the value.
+func TestAnExpiredReadDoesNotWaitOnAHeldLock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	store, err := tokenstore.NewFileStore(dir)
+	require.NoError(t, err)
+	require.NoError(t, store.Set(context.Background(), "k", []byte("old"), time.Minute))
+	holdLock(t, dir, "k")
+	tokenstore.SetFileStoreNow(store, func() time.Time { return time.Now().Add(2 * time.Minute) })
+	done := make(chan error, 1)
+	go func() {
+		_, err := store.Get(context.Background(), "k") // no deadline: only the lock could hold it up
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, graphauth.ErrNotFound)
+	case <-time.After(30 * time.Second): // a hang, not a measure of speed
+		t.Fatal("Get waited for the write lock")
+	}
+	_, err = os.Stat(valuePath(dir, "k"))
+	assert.NoError(t, err, "left for the writer that holds the lock")
+}
