@@ -58,11 +58,12 @@ func newWebApp(s *graphauth.SignIn, key []byte, redirect, graphURL string, base 
 	if err != nil {
 		return nil, err
 	}
-	a.mux = http.NewServeMux()
-	a.mux.Handle("GET /login", h.Login())
-	a.mux.Handle("/callback", h.Callback())
-	a.mux.HandleFunc("POST /logout", a.logout)
-	a.mux.HandleFunc("GET /{$}", a.home)
+	mux := http.NewServeMux()
+	mux.Handle("GET /login", h.Login())
+	mux.Handle("/callback", h.Callback())
+	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("GET /{$}", a.home)
+	a.mux = mux
 	return a, nil
 }
 
