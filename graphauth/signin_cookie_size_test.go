@@ -29,8 +29,11 @@ func TestLoginRefusesACookieTheBrowserWouldDrop(t *testing.T) {
 	var failure error
 	h, err := s.Handler(graphauth.HandlerOptions{Key: make([]byte, 32),
 		OnSignIn: func(http.ResponseWriter, *http.Request, *graphauth.User) {},
-		OnError:  func(w http.ResponseWriter, _ *http.Request, err error) { failure = err; w.WriteHeader(http.StatusInternalServerError) },
-		Request:  func(*http.Request) graphauth.AuthRequest { return graphauth.AuthRequest{Scopes: scopes} }})
+		OnError: func(w http.ResponseWriter, _ *http.Request, err error) {
+			failure = err
+			w.WriteHeader(http.StatusInternalServerError)
+		},
+		Request: func(*http.Request) graphauth.AuthRequest { return graphauth.AuthRequest{Scopes: scopes} }})
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
 	h.Login().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost/login", nil))
