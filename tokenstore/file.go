@@ -49,7 +49,24 @@ func NewFileStore(dir string) (*FileStore, error) {
 	if err := checkPrivate(dir, info); err != nil {
 		return nil, err
 	}
+	removeStaleTemps(dir, time.Now())
 	return &FileStore{dir: dir, now: time.Now}, nil
+}
+
+// staleTemp is how old a temporary file must be to be another process's
+// leftover: a write renames its own within a second or so.
+const staleTemp = 10 * time.Minute
+
+// removeStaleTemps removes the temporary files that writers which died
+// between writing and renaming left behind, each holding a value that
+// would otherwise stay on disk for good.
+func removeStaleTemps(dir string, now time.Time) {
+	temps, _ := filepath.Glob(filepath.Join(dir, ".tmp-*"))
+	for _, p := range temps {
+		if info, err := os.Lstat(p); err == nil && info.Mode().IsRegular() && now.Sub(info.ModTime()) > staleTemp {
+			_ = os.Remove(p)
+		}
+	}
 }
 
 func (f *FileStore) path(key string) string {

@@ -134,3 +134,24 @@ func TestAnExpiredReadDoesNotWaitOnAHeldLock(t *testing.T) {
 	_, err = os.Stat(valuePath(dir, "k"))
 	assert.NoError(t, err, "left for the writer that holds the lock")
 }
+
+// A writer that died between writing its temporary file and renaming it
+// left the value there for good; a store opened later removes such
+// leftovers, and leaves a write under way alone.
+func TestFileStoreRemovesTheTemporaryFilesOfDeadWriters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, err := tokenstore.NewFileStore(dir)
+	require.NoError(t, err)
+	dead, live := filepath.Join(dir, ".tmp-123"), filepath.Join(dir, ".tmp-456")
+	require.NoError(t, os.WriteFile(dead, []byte("a token"), 0o600))
+	require.NoError(t, os.WriteFile(live, []byte("a token"), 0o600))
+	long := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(dead, long, long))
+	_, err = tokenstore.NewFileStore(dir)
+	require.NoError(t, err)
+	_, err = os.Stat(dead)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a dead writer's leftover")
+	_, err = os.Stat(live)
+	assert.NoError(t, err, "a write under way")
+}
