@@ -49,7 +49,7 @@ func (h *Handler) peek(r *http.Request, state string) (string, pending, bool) {
 	if len(state) < 16 {
 		return "", pending{}, false
 	}
-	name := cookieName(state)
+	name := h.cookieName(state)
 	c, err := r.Cookie(name)
 	if err != nil {
 		return "", pending{}, false

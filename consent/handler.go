@@ -179,7 +179,8 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 // ID token whose tid is the consented tenant (and the pinned one) proves it.
 // The handler then confirms the grant's roles with an app-only token there
 // (HandlerOptions.Required, or at least one role), records the tenant and
-// calls Done. Each leg's state lives in a sealed, single-use cookie and is
+// calls Done. Each leg's state lives in a sealed, single-use cookie (a
+// __Host- cookie off loopback, which no other origin can set) and is
 // checked before any network request. It is safe for concurrent use.
 //
 // The ID token shows that a user of the tenant is at this browser, not that
@@ -187,8 +188,9 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 // the app's service principal there. So the roles decide: a tenant whose
 // app-only token lacks them ends with a *GrantError, and nothing is
 // recorded, whoever signed in. A member of a tenant whose administrator
-// granted them can complete a round trip for it; Record.ConsentedBy names
-// who signed in.
+// granted them can complete a round trip for it, but not move the tenant,
+// once confirmed, to another AppState (ErrTenantClaimed);
+// Record.ConsentedBy names who signed in.
 type Handler struct {
 	cfg     Config
 	opts    HandlerOptions
@@ -196,6 +198,7 @@ type Handler struct {
 	used    sealed.Once
 	path    string
 	sec     bool
+	prefix  string // "__Host-" off loopback: a cookie no sibling subdomain can set
 	now     func() time.Time
 	http    *http.Client
 	slots   chan struct{}
@@ -252,6 +255,14 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 		h.path = "/"
 	}
 	h.sec = !ids.IsLoopbackHost(u.Hostname())
+	if h.sec {
+		// A __Host- cookie (Secure, Path=/, no Domain) cannot be set by a
+		// sibling subdomain: one that could would plant its own round
+		// trip's cookie in an administrator's browser, and the tenant the
+		// administrator consents for would be recorded with the planter's
+		// AppState.
+		h.prefix, h.path = "__Host-", "/"
+	}
 	h.bg.start(cap(h.slots))
 	return h, nil
 }
@@ -379,7 +390,8 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appSt
 	return nil
 }
 
-func cookieName(state string) string { return "entrakit_consent_" + state[:16] }
+// cookieName names the cookie of the round trip whose state this is.
+func (h *Handler) cookieName(state string) string { return h.prefix + "entrakit_consent_" + state[:16] }
 
 // maxCookie is the most a browser keeps of one cookie, name and value
 // (RFC 6265 §6.1); a larger one is dropped without a word.
@@ -399,7 +411,7 @@ func (h *Handler) fits(p pending) error {
 		return err
 	}
 	next := pending{State: sp.State, Created: p.Created, Pinned: p.Pinned, Consented: "00000000-0000-0000-0000-000000000000", SignIn: &sp, AppState: p.AppState}
-	name := cookieName(next.State)
+	name := h.cookieName(next.State)
 	value, err := h.box.Seal(name, next)
 	if err != nil {
 		return err
@@ -413,7 +425,7 @@ func (h *Handler) fits(p pending) error {
 
 // setCookie seals p into the cookie named after its state.
 func (h *Handler) setCookie(w http.ResponseWriter, p pending) error {
-	name := cookieName(p.State)
+	name := h.cookieName(p.State)
 	value, err := h.box.Seal(name, p)
 	if err != nil {
 		return err
