@@ -77,8 +77,10 @@ type SignInOptions struct {
 	RedirectURI string
 	// Store, when set, keeps signed-in users' tokens (through MSAL's cache,
 	// one entry per user) where every replica finds them, so that a
-	// restart or a load balancer does not sign users out. Nil keeps them in
-	// this process.
+	// restart or a load balancer does not sign users out. They include
+	// refresh tokens: a Store that is not a ConfidentialStore (one not
+	// wrapped in tokenstore.Encrypted) is logged as a warning. Nil keeps
+	// them in this process.
 	Store Store
 	// Scopes are the delegated permissions asked for at sign-in: Graph's
 	// by name ("User.Read"), another resource's in full
@@ -209,6 +211,10 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 	var cacheOpt []confidential.Option
 	var pubCache cache.ExportReplace // the public client's, kept whole (see onePartition)
 	if store != nil {
+		if !IsConfidential(store) {
+			s.opts.log.LogAttrs(context.Background(), levelWarn, "graphauth: SignInOptions.Store is not a ConfidentialStore: "+
+				"signed-in users' refresh tokens are kept there readable; wrap it with tokenstore.Encrypted", slog.String("client_id", s.clientID))
+		}
 		ms := newMSALStore(store, s.clientID, s.opts.budget, func(msg string, err error) {
 			s.opts.log.LogAttrs(context.Background(), levelWarn, msg, slog.String("client_id", s.clientID), slog.String("error", firstLine(err.Error())))
 		})
