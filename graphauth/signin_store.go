@@ -41,12 +41,16 @@ func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cach
 	key := m.prefix + hints.PartitionKey
 	data, err := callStore(ctx, &m.gate, m.gate.budget.read, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, key) })
 	switch {
+	// An entry this process cannot read is passed over, not deleted: it
+	// may be another replica's, sealed under a key this one does not have
+	// yet (a key rotation rolling out) or written by a newer version, and
+	// deleting it would sign the user out on every replica. The next
+	// write for the user replaces it.
 	case err == nil:
 		if u.Unmarshal(data) == nil {
 			return nil
 		}
-		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", ErrCorruptEntry)
-		m.delete(ctx, key)
+		m.warnFunc("graphauth: passing over a stored user cache entry that cannot be read", ErrCorruptEntry)
 	case errors.Is(err, ErrNotFound):
 		// Signed out, maybe on another replica: this process's copy must
 		// not bring the user back while the Store is down.
@@ -54,8 +58,7 @@ func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cach
 		delete(m.local, hints.PartitionKey)
 		m.mu.Unlock()
 	case errors.Is(err, ErrCorruptEntry):
-		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", err)
-		m.delete(ctx, key)
+		m.warnFunc("graphauth: passing over a stored user cache entry that cannot be read", err)
 	default:
 		m.warnFunc("graphauth: the token store failed; using this process's copy", err)
 		m.mu.Lock()
