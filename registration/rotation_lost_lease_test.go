@@ -2,6 +2,7 @@ package registration_test
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,4 +45,28 @@ func TestARotationThatLostItsLeaseUndoesItsNewSecret(t *testing.T) {
 	assert.Equal(t, before, secretCount(t, srv), "the new secret was removed again")
 	assert.True(t, graphauth.Secret(srv.Secret) == fleet[0].slot.Secret(), "the old secret stays in use")
 	assert.Zero(t, store.Len(), "nothing was shared")
+}
+
+// A replica that stopped between addPassword and sharing the new secret
+// left it on the app, valid, with a value nobody holds; the next rotation
+// made another and said nothing. It now names the orphans in its log (and
+// leaves them: another deployment of the app may be using them).
+func TestARotationNamesTheSecretsAnEarlierOneLeftBehind(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	clock := &testClock{t: srv.Now()}
+	logs := &safeLog{}
+	fleet := rotationFleet(t, srv, 1, graphauth.NewMemoryStore(), nil, clock, slog.New(slog.NewTextHandler(logs, nil)))
+	app, _ := srv.App(srv.ClientID)
+	c := admin(t, srv, "Application.ReadWrite.OwnedBy")
+	orphan, err := c.AddPassword(context.Background(), app.ObjectID, "rotated 2026-01-01", time.Time{}) // the crashed replica's
+	require.NoError(t, err)
+	got, err := fleet[0].rotator.Check(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, registration.Rotated, got)
+	assert.Contains(t, logs.String(), orphan.KeyID)
+	assert.NotContains(t, logs.String(), string(orphan.SecretText))
+	after, _ := srv.App(srv.ClientID)
+	assert.Len(t, after.Secrets, len(app.Secrets)+2, "the orphan is named, not removed")
 }
