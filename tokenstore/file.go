@@ -1,6 +1,7 @@
 package tokenstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -74,21 +75,66 @@ func (f *FileStore) path(key string) string {
 	return filepath.Join(f.dir, hex.EncodeToString(sum[:16]))
 }
 
-// Get reads the value of key. The file holds the expiry (8 bytes, Unix
-// nanoseconds) and then the value.
+// fileMagic begins a value file: then the expiry (8 bytes, Unix
+// nanoseconds), the first 16 bytes of the SHA-256 of expiry and value, and
+// the value. A file without it is of the first format, the expiry and the
+// value alone, which is still read.
+const fileMagic = "\xffEK1"
+
+// encodeFile lays out a value file.
+func encodeFile(expires time.Time, value []byte) []byte {
+	out := make([]byte, 0, len(fileMagic)+8+16+len(value))
+	out = append(out, fileMagic...)
+	out = binary.BigEndian.AppendUint64(out, uint64(expires.UnixNano()))
+	sum := fileSum(out[len(fileMagic):], value)
+	out = append(out, sum[:]...)
+	return append(out, value...)
+}
+
+// fileSum is the checksum of a value file's expiry and value.
+func fileSum(expiry, value []byte) [16]byte {
+	h := sha256.New()
+	h.Write(expiry)
+	h.Write(value)
+	var sum [16]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
+// decodeFile reads a value file. A file cut short or changed (another
+// process truncated or wrote it in place) is graphauth.ErrCorruptEntry.
+func decodeFile(data []byte) (time.Time, []byte, error) {
+	if rest, ok := bytes.CutPrefix(data, []byte(fileMagic)); ok {
+		if len(rest) < 8+16 {
+			return time.Time{}, nil, fmt.Errorf("%w: a truncated file", graphauth.ErrCorruptEntry)
+		}
+		expiry, sum, value := rest[:8], rest[8:24], rest[24:]
+		if want := fileSum(expiry, value); !bytes.Equal(sum, want[:]) {
+			return time.Time{}, nil, fmt.Errorf("%w: a file cut short or changed", graphauth.ErrCorruptEntry)
+		}
+		return time.Unix(0, int64(binary.BigEndian.Uint64(expiry))), value, nil
+	}
+	if len(data) < 8 {
+		return time.Time{}, nil, fmt.Errorf("%w: a truncated file", graphauth.ErrCorruptEntry)
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(data[:8]))), data[8:], nil
+}
+
+// Get reads the value of key (see fileMagic for the file's layout).
 func (f *FileStore) Get(_ context.Context, key string) ([]byte, error) {
 	data, read, err := f.read(f.path(key))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) < 8 {
-		return nil, fmt.Errorf("%w: a truncated file", graphauth.ErrCorruptEntry)
+	expires, value, err := decodeFile(data)
+	if err != nil {
+		return nil, err
 	}
-	if !f.now().Before(time.Unix(0, int64(binary.BigEndian.Uint64(data[:8])))) {
+	if !f.now().Before(expires) {
 		f.removeExpired(f.path(key), read)
 		return nil, graphauth.ErrNotFound
 	}
-	return data[8:], nil
+	return value, nil
 }
 
 // read reads the file at path, which must be a regular file (a symbolic
@@ -155,9 +201,7 @@ func (f *FileStore) Set(ctx context.Context, key string, value []byte, ttl time.
 		return fmt.Errorf("tokenstore: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // nothing to remove after the rename
-	var head [8]byte
-	binary.BigEndian.PutUint64(head[:], uint64(f.now().Add(ttl).UnixNano()))
-	_, err = tmp.Write(append(head[:], value...))
+	_, err = tmp.Write(encodeFile(f.now().Add(ttl), value))
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -155,3 +155,38 @@ func TestFileStoreRemovesTheTemporaryFilesOfDeadWriters(t *testing.T) {
 	_, err = os.Stat(live)
 	assert.NoError(t, err, "a write under way")
 }
+
+// A value file is replaced whole, by rename, so a reader never sees half
+// of one; but another process may truncate or overwrite one in place, and
+// a file cut anywhere past its expiry read back as a shorter value. The
+// file's checksum makes any such file a corrupt entry. A file of the
+// first format (expiry and value) is still read.
+func TestAFileCutShortOrChangedIsCorrupt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := tokenstore.NewFileStore(dir)
+	require.NoError(t, err)
+	value := []byte(`{"t":"an access token","e":1,"r":1}`)
+	require.NoError(t, store.Set(ctx, "k", value, time.Hour))
+	path := valuePath(dir, "k")
+	whole, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for n := 0; n < len(whole); n++ {
+		require.NoError(t, os.WriteFile(path, whole[:n], 0o600))
+		v, err := store.Get(ctx, "k")
+		require.ErrorIs(t, err, graphauth.ErrCorruptEntry, "cut to %d bytes: read %q", n, v)
+	}
+	flipped := append([]byte(nil), whole...)
+	flipped[len(flipped)-3] ^= 0x20
+	require.NoError(t, os.WriteFile(path, flipped, 0o600))
+	_, err = store.Get(ctx, "k")
+	require.ErrorIs(t, err, graphauth.ErrCorruptEntry, "a changed byte")
+
+	var head [8]byte
+	binary.BigEndian.PutUint64(head[:], uint64(time.Now().Add(time.Hour).UnixNano()))
+	require.NoError(t, os.WriteFile(path, append(head[:], value...), 0o600))
+	v, err := store.Get(ctx, "k")
+	require.NoError(t, err, "the first format")
+	assert.Equal(t, value, v)
+}
