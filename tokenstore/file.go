@@ -22,7 +22,8 @@ import (
 // reader never sees half of one, and writers of one key take a lock on it
 // (flock on Unix). Expired values read as not found and are removed. The
 // folder must be the process user's and writable by no one else; a value
-// that is not a regular file (a symbolic link, say) reads as
+// that is not a regular file (a symbolic link, say), or whose file was cut
+// short or changed in place (each carries a checksum), reads as
 // graphauth.ErrCorruptEntry. Wrap it in Encrypted unless the folder is as
 // private as the process.
 type FileStore struct {
@@ -120,7 +121,7 @@ func decodeFile(data []byte) (time.Time, []byte, error) {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(data[:8]))), data[8:], nil
 }
 
-// Get reads the value of key (see fileMagic for the file's layout).
+// Get reads the value of key.
 func (f *FileStore) Get(_ context.Context, key string) ([]byte, error) {
 	data, read, err := f.read(f.path(key))
 	if err != nil {
