@@ -51,15 +51,22 @@ const storeTimeout = 10 * time.Second
 // product serving a customer, for good when no confirmation can run.
 func (h *Handler) recordPending(ctx context.Context, rec Record) (Record, error) {
 	rec.Status, rec.LastVerified = StatusPending, h.now()
+	claimed := false
 	stored, _, err := update(ctx, h.opts.Registry, rec.TenantID, func(old Record, ok bool) (Record, bool) {
-		next := keepConsent(rec, old, ok)
+		if claimed = claimedByOther(old, ok, rec.AppState); claimed {
+			return old, false
+		}
+		next := keepClient(keepConsent(rec, old, ok), old, ok)
 		if ok && old.Status == StatusConfirmed {
 			next.Status, next.Roles, next.Missing, next.LastVerified = StatusConfirmed, old.Roles, old.Missing, old.LastVerified
 		}
 		return next, true
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return Record{}, err
+	case claimed:
+		return Record{}, ErrTenantClaimed
 	}
 	return stored, nil
 }

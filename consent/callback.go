@@ -49,7 +49,7 @@ func (h *Handler) peek(r *http.Request, state string) (string, pending, bool) {
 	if len(state) < 16 {
 		return "", pending{}, false
 	}
-	name := cookieName(state)
+	name := h.cookieName(state)
 	c, err := r.Cookie(name)
 	if err != nil {
 		return "", pending{}, false
@@ -212,11 +212,18 @@ func (h *Handler) confirmNow(ctx context.Context, rec Record) (Record, error) {
 		return Record{}, err
 	}
 	rec.Roles, rec.Missing, rec.LastVerified, rec.Status = c.Roles, c.Missing, h.now(), StatusConfirmed
+	claimed := false
 	stored, _, err := update(ctx, h.opts.Registry, rec.TenantID, func(old Record, ok bool) (Record, bool) {
-		return keepConsent(rec, old, ok), true
+		if claimed = claimedByOther(old, ok, rec.AppState); claimed {
+			return old, false
+		}
+		return keepClient(keepConsent(rec, old, ok), old, ok), true
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return Record{}, err
+	case claimed:
+		return Record{}, ErrTenantClaimed
 	}
 	return stored, nil
 }

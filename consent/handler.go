@@ -24,7 +24,35 @@ var (
 	// administrator signed in to another tenant than the one the consent
 	// named. A forged or crossed callback looks like this.
 	ErrTenantMismatch = errors.New("consent: the tenant that signed in is not the tenant asked for")
+	// ErrTenantClaimed means the tenant is onboarded, its grant confirmed,
+	// for another AppState (another of the product's client records)
+	// than the round trip carried: its record is left as it is. (A round
+	// trip that carries no AppState keeps the record's.) The
+	// round trip proves that a user of the tenant signed in, not that an
+	// administrator did, and a member or a guest of an onboarded tenant
+	// who forges the consent's redirect would otherwise move the tenant
+	// to a client record of their choosing. To move a tenant, delete its
+	// record (Registry.Delete) and onboard it again.
+	ErrTenantClaimed = errors.New("consent: the tenant is onboarded for another client record (AppState); delete its record to onboard it again")
 )
+
+// claimedByOther reports whether old, the tenant's stored record, binds
+// the tenant to another AppState than appState: a confirmed record with
+// an AppState of its own, and a round trip that carries another. A round
+// trip that carries none (Start) claims nothing: keepClient keeps the
+// record's.
+func claimedByOther(old Record, ok bool, appState string) bool {
+	return ok && old.Status == StatusConfirmed && old.AppState != "" && appState != "" && old.AppState != appState
+}
+
+// keepClient returns rec with the AppState of old, the tenant's confirmed
+// record, when rec carries none.
+func keepClient(rec, old Record, ok bool) Record {
+	if ok && old.Status == StatusConfirmed && rec.AppState == "" {
+		rec.AppState = old.AppState
+	}
+	return rec
+}
 
 // Defaults of HandlerOptions.
 const (
@@ -151,7 +179,8 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 // ID token whose tid is the consented tenant (and the pinned one) proves it.
 // The handler then confirms the grant's roles with an app-only token there
 // (HandlerOptions.Required, or at least one role), records the tenant and
-// calls Done. Each leg's state lives in a sealed, single-use cookie and is
+// calls Done. Each leg's state lives in a sealed, single-use cookie (a
+// __Host- cookie off loopback, which no other origin can set) and is
 // checked before any network request. It is safe for concurrent use.
 //
 // The ID token shows that a user of the tenant is at this browser, not that
@@ -159,8 +188,9 @@ func (o HandlerOptions) Format(f fmt.State, _ rune) {
 // the app's service principal there. So the roles decide: a tenant whose
 // app-only token lacks them ends with a *GrantError, and nothing is
 // recorded, whoever signed in. A member of a tenant whose administrator
-// granted them can complete a round trip for it; Record.ConsentedBy names
-// who signed in.
+// granted them can complete a round trip for it, but not move the tenant,
+// once confirmed, to another AppState (ErrTenantClaimed);
+// Record.ConsentedBy names who signed in.
 type Handler struct {
 	cfg     Config
 	opts    HandlerOptions
@@ -168,6 +198,7 @@ type Handler struct {
 	used    sealed.Once
 	path    string
 	sec     bool
+	prefix  string // "__Host-" off loopback: a cookie no sibling subdomain can set
 	now     func() time.Time
 	http    *http.Client
 	slots   chan struct{}
@@ -224,6 +255,14 @@ func NewHandler(cfg Config, opts HandlerOptions) (*Handler, error) {
 		h.path = "/"
 	}
 	h.sec = !ids.IsLoopbackHost(u.Hostname())
+	if h.sec {
+		// A __Host- cookie (Secure, Path=/, no Domain) cannot be set by a
+		// sibling subdomain: one that could would plant its own round
+		// trip's cookie in an administrator's browser, and the tenant the
+		// administrator consents for would be recorded with the planter's
+		// AppState.
+		h.prefix, h.path = "__Host-", "/"
+	}
 	h.bg.start(cap(h.slots))
 	return h, nil
 }
@@ -351,7 +390,8 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request, tenant, appSt
 	return nil
 }
 
-func cookieName(state string) string { return "entrakit_consent_" + state[:16] }
+// cookieName names the cookie of the round trip whose state this is.
+func (h *Handler) cookieName(state string) string { return h.prefix + "entrakit_consent_" + state[:16] }
 
 // maxCookie is the most a browser keeps of one cookie, name and value
 // (RFC 6265 §6.1); a larger one is dropped without a word.
@@ -371,7 +411,7 @@ func (h *Handler) fits(p pending) error {
 		return err
 	}
 	next := pending{State: sp.State, Created: p.Created, Pinned: p.Pinned, Consented: "00000000-0000-0000-0000-000000000000", SignIn: &sp, AppState: p.AppState}
-	name := cookieName(next.State)
+	name := h.cookieName(next.State)
 	value, err := h.box.Seal(name, next)
 	if err != nil {
 		return err
@@ -385,7 +425,7 @@ func (h *Handler) fits(p pending) error {
 
 // setCookie seals p into the cookie named after its state.
 func (h *Handler) setCookie(w http.ResponseWriter, p pending) error {
-	name := cookieName(p.State)
+	name := h.cookieName(p.State)
 	value, err := h.box.Seal(name, p)
 	if err != nil {
 		return err

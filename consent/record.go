@@ -49,7 +49,10 @@ type Record struct {
 	Error string `json:"error,omitempty"`
 	// AppState is the product's own state that the round trip carried
 	// (Handler.Redirect), such as which of its client records is being
-	// authorised; empty when Start began the round trip.
+	// authorised; empty when Start began the round trip, unless the
+	// tenant was confirmed before for an AppState, which it keeps. A
+	// confirmed tenant is never moved to another AppState by a round
+	// trip (ErrTenantClaimed).
 	AppState string `json:"appState,omitempty"`
 }
 

@@ -76,7 +76,7 @@ func validateIDToken(ctx context.Context, keys *keySet, raw string, c idTokenChe
 	switch {
 	case tid == "":
 		return nil, &IDTokenError{Reason: "no tenant (tid)"}
-	case claims["iss"] != c.authority+"/"+tid+"/v2.0":
+	case !isIssuer(claims["iss"], c.authority, tid):
 		return nil, &IDTokenError{Reason: fmt.Sprintf("issuer %q is not this platform's for tenant %q", fmt.Sprint(claims["iss"]), tid)}
 	case !c.allowed(tid):
 		return nil, &IDTokenError{Reason: fmt.Sprintf("users of tenant %q may not sign in (AllowedTenants)", tid)}
@@ -87,6 +87,20 @@ func validateIDToken(ctx context.Context, keys *keySet, raw string, c idTokenChe
 		return nil, err
 	}
 	return claims, nil
+}
+
+// isIssuer reports whether iss is the platform's issuer for tenant tid:
+// https://{host}/{tid}/v2.0 on the configured authority host or, when that
+// host is a Microsoft cloud's (an alias such as login.windows.net or
+// login.chinacloudapi.cn, or the host in capitals), on the cloud's own
+// host, with which the platform names itself in every ID token whatever
+// host the app signed in through.
+func isIssuer(iss any, authority, tid string) bool {
+	if iss == authority+"/"+tid+"/v2.0" {
+		return true
+	}
+	c, ok := cloudOfAuthorityHost(authority)
+	return ok && iss == strings.TrimSuffix(c.AuthorityHost, "/")+"/"+tid+"/v2.0"
 }
 
 // checkTimes checks exp, nbf and iat against now, each within maxSkew.

@@ -77,8 +77,10 @@ type SignInOptions struct {
 	RedirectURI string
 	// Store, when set, keeps signed-in users' tokens (through MSAL's cache,
 	// one entry per user) where every replica finds them, so that a
-	// restart or a load balancer does not sign users out. Nil keeps them in
-	// this process.
+	// restart or a load balancer does not sign users out. They include
+	// refresh tokens: a Store that is not a ConfidentialStore (one not
+	// wrapped in tokenstore.Encrypted) is logged as a warning. Nil keeps
+	// them in this process.
 	Store Store
 	// Scopes are the delegated permissions asked for at sign-in: Graph's
 	// by name ("User.Read"), another resource's in full
@@ -207,12 +209,16 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 	authority := s.opts.authority + "/" + s.tenant
 	httpc := msalHTTP{c: s.opts.retrying, dis: &discovery{entra: s.opts.entra}, tracer: tracerFrom(s.opts.tracers)}
 	var cacheOpt []confidential.Option
-	var pubCacheOpt []public.Option
+	var pubCache cache.ExportReplace // the public client's, kept whole (see onePartition)
 	if store != nil {
+		if !IsConfidential(store) {
+			s.opts.log.LogAttrs(context.Background(), levelWarn, "graphauth: SignInOptions.Store is not a ConfidentialStore: "+
+				"signed-in users' refresh tokens are kept there readable; wrap it with tokenstore.Encrypted", slog.String("client_id", s.clientID))
+		}
 		ms := newMSALStore(store, s.clientID, s.opts.budget, func(msg string, err error) {
 			s.opts.log.LogAttrs(context.Background(), levelWarn, msg, slog.String("client_id", s.clientID), slog.String("error", firstLine(err.Error())))
 		})
-		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(ms)}, []public.Option{public.WithCache(ms)}
+		cacheOpt, pubCache = []confidential.Option{confidential.WithCache(ms)}, ms
 		s.users = ms
 	}
 	if s.opts.clock != nil { // MSAL judges cached user tokens by the wall clock: see clockedCache
@@ -221,7 +227,7 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 			inner = s.users
 		}
 		cc := newClockedCache(inner, s.now)
-		cacheOpt, pubCacheOpt = []confidential.Option{confidential.WithCache(cc)}, []public.Option{public.WithCache(cc)}
+		cacheOpt, pubCache = []confidential.Option{confidential.WithCache(cc)}, cc
 	}
 	switch {
 	case auth.Secret != "" && auth.Key != nil:
@@ -248,8 +254,11 @@ func (s *SignIn) newMSAL(auth ClientAuth, store Store) error {
 		}
 		return s.confidential(authority, confidential.NewCredFromAssertionCallback(sign), httpc, cacheOpt...)
 	}
-	p, err := public.New(s.clientID, append([]public.Option{public.WithAuthority(authority), public.WithHTTPClient(httpc),
-		public.WithInstanceDiscovery(s.opts.known)}, pubCacheOpt...)...)
+	popts := []public.Option{public.WithAuthority(authority), public.WithHTTPClient(httpc), public.WithInstanceDiscovery(s.opts.known)}
+	if pubCache != nil {
+		popts = append(popts, public.WithCache(onePartition{pubCache}))
+	}
+	p, err := public.New(s.clientID, popts...)
 	if err != nil {
 		return &ConfigError{Field: "AuthorityHost", Reason: "MSAL refused the authority", Err: errors.New(firstLine(err.Error()))}
 	}

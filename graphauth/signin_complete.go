@@ -17,7 +17,7 @@ import (
 
 // User is a signed-in user and the token obtained at sign-in.
 type User struct {
-	AccountID string // keys the user's tokens in this SignIn: pass it to Token and SignOut
+	AccountID string // keys the user's tokens in this SignIn: pass it to Token and SignOut, from the app's session only (it is no secret)
 	TenantID  string
 	ObjectID  string
 	Username  string // preferred_username, usually the UPN

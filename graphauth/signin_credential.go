@@ -20,7 +20,10 @@ var _ TokenCredential = (*UserCredential)(nil)
 // Credential returns the tokens of the signed-in account accountID (a
 // User's AccountID, or an Account's ID) as a TokenCredential. It sends
 // nothing: an account the SignIn does not hold is reported by Token, with
-// ErrNoAccount.
+// ErrNoAccount. An account ID is no secret (it is the user's object ID and
+// tenant ID, which other users of the tenant can read): take it from the
+// app's own authenticated session, never from the request, or one user
+// gets another's tokens.
 func (s *SignIn) Credential(accountID string) *UserCredential {
 	return &UserCredential{s: s, accountID: accountID}
 }

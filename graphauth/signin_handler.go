@@ -63,6 +63,10 @@ type SignInHandler struct {
 	used   sealed.Once // states already completed, until their cookie expires
 }
 
+// maxCookie is the most a browser keeps of one cookie, name and value
+// (RFC 6265 §6.1).
+const maxCookie = 4096
+
 // browserCookie names the cookie that binds sign-ins to the browser.
 const browserCookie = "entrakit_browser"
 
@@ -134,6 +138,12 @@ func (h *SignInHandler) Login() http.Handler {
 		value, err := h.box.Seal(name, sealedPending{Pending: p, Browser: browser})
 		if err != nil {
 			h.fail(w, r, err)
+			return
+		}
+		if n := len(name) + 1 + len(value); n > maxCookie {
+			// A browser drops a larger cookie without a word, and the
+			// callback would then fail as if forged.
+			h.fail(w, r, &ConfigError{Field: "Scopes", Reason: fmt.Sprintf("the sign-in's scopes make its cookie %d bytes, more than the %d a browser keeps: ask for fewer scopes at once (incremental consent)", n, maxCookie)})
 			return
 		}
 		maxAge, formPost := int(loginLifetime/time.Second), req.ResponseMode == "form_post"

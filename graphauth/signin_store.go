@@ -41,16 +41,24 @@ func (m *msalStore) Replace(ctx context.Context, u cache.Unmarshaler, hints cach
 	key := m.prefix + hints.PartitionKey
 	data, err := callStore(ctx, &m.gate, m.gate.budget.read, func(sctx context.Context) ([]byte, error) { return m.store.Get(sctx, key) })
 	switch {
+	// An entry this process cannot read is passed over, not deleted: it
+	// may be another replica's, sealed under a key this one does not have
+	// yet (a key rotation rolling out) or written by a newer version, and
+	// deleting it would sign the user out on every replica. The next
+	// write for the user replaces it.
 	case err == nil:
 		if u.Unmarshal(data) == nil {
 			return nil
 		}
-		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", ErrCorruptEntry)
-		m.delete(ctx, key)
+		m.warnFunc("graphauth: passing over a stored user cache entry that cannot be read", ErrCorruptEntry)
 	case errors.Is(err, ErrNotFound):
+		// Signed out, maybe on another replica: this process's copy must
+		// not bring the user back while the Store is down.
+		m.mu.Lock()
+		delete(m.local, hints.PartitionKey)
+		m.mu.Unlock()
 	case errors.Is(err, ErrCorruptEntry):
-		m.warnFunc("graphauth: dropping a stored user cache entry that cannot be read", err)
-		m.delete(ctx, key)
+		m.warnFunc("graphauth: passing over a stored user cache entry that cannot be read", err)
 	default:
 		m.warnFunc("graphauth: the token store failed; using this process's copy", err)
 		m.mu.Lock()
@@ -95,4 +103,22 @@ func (m *msalStore) forget(ctx context.Context, accountID string) error {
 func (m *msalStore) delete(ctx context.Context, key string) error {
 	_, err := callStore(ctx, &m.gate, m.gate.budget.read, func(sctx context.Context) (struct{}, error) { return struct{}{}, m.store.Delete(sctx, key) })
 	return err
+}
+
+// onePartition keeps a public client's cache as one partition. MSAL's
+// public client writes the tokens a sign-in redeems to partition "" and
+// reads them, for a silent token, from the account's partition, where
+// they never are: with a Store or a Clock, a public client's user could
+// not get a token after signing in. A public client is a native app on
+// the user's machine, whose cache MSAL keeps whole; so is this one.
+type onePartition struct{ inner cache.ExportReplace }
+
+// Replace loads the one partition.
+func (o onePartition) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.ReplaceHints) error {
+	return o.inner.Replace(ctx, u, cache.ReplaceHints{})
+}
+
+// Export saves the one partition.
+func (o onePartition) Export(ctx context.Context, m cache.Marshaler, _ cache.ExportHints) error {
+	return o.inner.Export(ctx, m, cache.ExportHints{})
 }

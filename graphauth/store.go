@@ -25,8 +25,10 @@ import (
 //
 // Implementations must be safe for concurrent use. Get returns an error
 // wrapping ErrNotFound for a missing or expired key, and one wrapping
-// ErrCorruptEntry for a value that cannot be used (it is then deleted and
-// the token fetched again). Any other error — a store that is down or slow —
+// ErrCorruptEntry for a value that cannot be used (an app-only token is
+// then deleted and fetched again; a signed-in user's entry is passed over,
+// as it may be sealed under a key this process does not have yet, and
+// replaced at the user's next write). Any other error — a store that is down or slow —
 // is logged and the credential carries on without the Store: a token request
 // never fails because of it. Values hold tokens: wrap a store that leaves
 // the process with tokenstore.Encrypted.

@@ -74,8 +74,9 @@ type RotatorOptions struct {
 	// Lifetime is the new secret's validity. Zero means 180 days.
 	Lifetime time.Duration
 	// Overlap is how long the old secret stays on the app after the
-	// switch, for replicas that have not picked the new one up yet. Zero
-	// means one hour.
+	// switch, for replicas that have not picked the new one up yet: at
+	// least Interval, as each replica picks it up at its next check. Zero
+	// means one hour, or twice Interval if that is longer.
 	Overlap time.Duration
 	// Interval is how often Run checks. Zero means one minute.
 	Interval time.Duration
@@ -137,10 +138,13 @@ func newRotator(c *Client, cred live, opts RotatorOptions) (*Rotator, error) {
 	}
 	def(&opts.Lead, 30*24*time.Hour)
 	def(&opts.Lifetime, 180*24*time.Hour)
-	def(&opts.Overlap, time.Hour)
 	def(&opts.Interval, time.Minute)
+	def(&opts.Overlap, max(time.Hour, 2*opts.Interval))
 	if opts.Lifetime <= opts.Lead {
 		return nil, errors.New("registration: RotatorOptions.Lifetime must be longer than Lead, or every new secret is due at once")
+	}
+	if opts.Overlap < opts.Interval {
+		return nil, fmt.Errorf("registration: RotatorOptions.Overlap (%s) must be at least Interval (%s): a replica picks the new secret up at its next check, and the old one must still be on the app until then", opts.Overlap, opts.Interval)
 	}
 	if opts.Lease == nil {
 		opts.Lease = leaseIn(opts.Store)
@@ -264,10 +268,14 @@ func (r *Rotator) Check(ctx context.Context) (Rotation, error) {
 	return r.withLease(ctx, r.rotate)
 }
 
+// leaseTTL is how long the rotation lease is taken for, and extended
+// for before the new credential is shared.
+const leaseTTL = 2 * time.Minute
+
 // withLease runs step while holding the lease; without it, another
 // replica is at work.
 func (r *Rotator) withLease(ctx context.Context, step func(context.Context) (Rotation, error)) (Rotation, error) {
-	ok, err := r.o.Lease.TryAcquire(ctx, r.leaseName(), r.holder, 2*time.Minute)
+	ok, err := r.o.Lease.TryAcquire(ctx, r.leaseName(), r.holder, leaseTTL)
 	if err != nil {
 		return Nothing, fmt.Errorf("registration: taking the rotation lease: %w", err)
 	}

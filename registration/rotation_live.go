@@ -47,7 +47,7 @@ func (l secretLive) set(v graphauth.Secret) error {
 func (l secretLive) retire() { l.slot.Retire() }
 
 func (secretLive) add(ctx context.Context, c *Client, objectID string, now, end time.Time) (string, graphauth.Secret, time.Time, error) {
-	pc, err := c.AddPassword(ctx, objectID, "rotated "+now.UTC().Format(time.DateOnly), end)
+	pc, err := c.AddPassword(ctx, objectID, rotatedPrefix+now.UTC().Format(time.DateOnly), end)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
@@ -103,7 +103,7 @@ func (l certificateLive) add(ctx context.Context, c *Client, objectID string, no
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
-	kc, err := c.AddKey(ctx, objectID, next, "rotated "+now.UTC().Format(time.DateOnly), l.current())
+	kc, err := c.AddKey(ctx, objectID, next, rotatedPrefix+now.UTC().Format(time.DateOnly), l.current())
 	if err != nil {
 		return "", "", time.Time{}, err
 	}

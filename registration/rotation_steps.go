@@ -110,6 +110,7 @@ func (r *Rotator) pickUp(ctx context.Context, st secretState) error {
 func (r *Rotator) rotate(ctx context.Context) (Rotation, error) {
 	now, kind := r.o.Now(), r.cred.kind()
 	r.o.Logger.LogAttrs(ctx, slog.LevelInfo, "registration: the live "+kind+" is due; adding a new one", r.attrs(slog.Time("end", r.live.End))...)
+	r.warnOrphans(ctx)
 	keyID, v, end, err := r.cred.add(ctx, r.c, r.o.ObjectID, now, now.Add(r.o.Lifetime))
 	if err != nil {
 		return Nothing, fmt.Errorf("registration: adding the new %s: %w", kind, err)
@@ -121,6 +122,20 @@ func (r *Rotator) rotate(ctx context.Context) (Rotation, error) {
 				r.attrs(slog.String("new_key_id", keyID), slog.String("error", rerr.Error()))...)
 		}
 		return Nothing, cause
+	}
+	// Adding the credential may have outlasted the lease (Graph throttled
+	// it, say): another replica may then be rotating too, and the later
+	// share would leave this credential or that one on the app, valid and
+	// never removed. The lease is extended first, and the new credential
+	// removed again when it passed to another replica.
+	if held, lerr := r.o.Lease.TryAcquire(ctx, r.leaseName(), r.holder, leaseTTL); lerr != nil || !held {
+		if lerr != nil {
+			return undo(fmt.Errorf("registration: extending the rotation lease before sharing the new %s: %w", kind, lerr))
+		}
+		r.o.Logger.LogAttrs(ctx, slog.LevelWarn, "registration: the rotation lease passed to another replica while the new "+kind+" was added; removing it again",
+			r.attrs(slog.String("new_key_id", keyID))...)
+		_, _ = undo(nil)
+		return LeftToOther, nil
 	}
 	if err := r.share(ctx, next); err != nil {
 		// A write whose reply was lost (a timeout) may have landed: the
@@ -147,6 +162,34 @@ func (r *Rotator) rotate(ctx context.Context) (Rotation, error) {
 	r.o.Logger.LogAttrs(ctx, slog.LevelInfo, "registration: rotated: the new "+kind+" is in use",
 		r.attrs(slog.String("previous_key_id", prev), slog.Time("end", next.End), slog.Time("remove_previous_after", next.RemoveAfter))...)
 	return Rotated, nil
+}
+
+// rotatedPrefix begins the display name of every credential a Rotator
+// adds.
+const rotatedPrefix = "rotated "
+
+// warnOrphans logs the credentials that a rotation added but that no
+// replica shares: a replica that died between addPassword and sharing
+// the new secret left one on the app, valid, with a value nobody holds.
+// They are not removed, as another deployment of the app with a Store
+// of its own may be using them; the log names them for an operator.
+func (r *Rotator) warnOrphans(ctx context.Context) {
+	creds, err := r.c.Credentials(ctx, r.o.ObjectID)
+	if err != nil {
+		return // the rotation's own calls report Graph's failures
+	}
+	var orphans []string
+	for _, ci := range creds {
+		if ci.Kind == r.cred.kind() && strings.HasPrefix(ci.DisplayName, rotatedPrefix) &&
+			!strings.EqualFold(ci.KeyID, r.live.KeyID) && !strings.EqualFold(ci.KeyID, r.live.Previous) {
+			orphans = append(orphans, ci.KeyID)
+		}
+	}
+	if len(orphans) > 0 {
+		r.o.Logger.LogAttrs(ctx, slog.LevelWarn, "registration: the app holds "+r.cred.kind()+"s that a rotation added but no replica shares "+
+			"(a replica stopped before sharing one, or another deployment rotates the app with a Store of its own): remove those not in use",
+			r.attrs(slog.Any("orphan_key_ids", orphans))...)
+	}
 }
 
 // removePrevious removes the old secret once the overlap has passed. One

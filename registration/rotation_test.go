@@ -186,10 +186,15 @@ func TestRotatorBadInput(t *testing.T) {
 		"no store":                   {ObjectID: "x"},
 		"negative lead":              {ObjectID: "x", Store: store, Lead: -1},
 		"lifetime shorter than lead": {ObjectID: "x", Store: store, Lead: 48 * time.Hour, Lifetime: 24 * time.Hour},
+		// A replica picks the new secret up at its next check: an old
+		// secret removed before then took the replicas still on it down.
+		"overlap shorter than interval": {ObjectID: "x", Store: store, Overlap: time.Hour, Interval: 2 * time.Hour},
 	} {
 		_, err := registration.NewRotator(c, slot, o)
 		assert.Error(t, err, name)
 	}
+	_, err = registration.NewRotator(c, slot, registration.RotatorOptions{ObjectID: "x", Store: store, Interval: 2 * time.Hour})
+	assert.NoError(t, err, "a zero Overlap follows a long Interval")
 	_, err = registration.NewRotator(c, nil, registration.RotatorOptions{ObjectID: "x", Store: store})
 	assert.Error(t, err)
 	// A shared store that would keep the secret readable (a plain Redis,

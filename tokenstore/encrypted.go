@@ -52,7 +52,9 @@ func (e *EncryptedStore) ready() error {
 // Encrypted wraps store so that every value is sealed with AES-256-GCM under
 // the first key, bound to its store key (a value cannot be moved to another
 // key), and opened with whichever key sealed it. Give the new key first and
-// keep the old ones until the values they sealed have expired. A value that
+// keep the old ones until the values they sealed have expired. Across a
+// fleet, roll a new key out in two steps, first second on every replica,
+// then first: a replica without it cannot open what it seals. A value that
 // no key opens reads as graphauth.ErrCorruptEntry.
 func Encrypted(store graphauth.Store, keys ...Key) (*EncryptedStore, error) {
 	if store == nil || len(keys) == 0 {

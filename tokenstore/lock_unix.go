@@ -18,7 +18,7 @@ const lockPoll = 5 * time.Millisecond
 // until ctx ends, so that a process that hangs holding the lock cannot
 // hold up a token request beyond the Store's deadline.
 func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600) // never a file a planted link names
 	if err != nil {
 		return nil, err
 	}

@@ -119,6 +119,11 @@ func Diagnose(err error) Diagnosis {
 		d.Summary = "The round trip named two tenants: the consent came back for another tenant than the one asked for, " +
 			"or the administrator signed in to another tenant than the one that consented. Nothing was recorded."
 		d.Action = "Start again for one tenant, and sign in with an administrator account of that tenant (not a guest account from another)."
+	case errors.Is(err, consent.ErrTenantClaimed):
+		d.Code = "TenantClaimed"
+		d.Summary = "The tenant is onboarded already, for another of the product's client records; the round trip does not move it " +
+			"(it shows that a user of the tenant signed in, not that an administrator did). Nothing was changed."
+		d.Action = "To move the tenant to this client record, delete its record in the product, then authorise it again."
 	case errors.Is(err, consent.ErrTenantNotAllowed):
 		d.Code = "ConsentTenantNotAllowed"
 		d.Summary = "The tenant that consented may not be onboarded here (the product's allow-list or deny-list). Nothing was recorded."

@@ -30,6 +30,7 @@ func TestDiagnoseExplainsTheRoundTripsRefusals(t *testing.T) {
 		{graphauth.ErrStateMismatch, "StateMismatch", "opened a second time"},
 		{fmt.Errorf("%w: the consent named a, the administrator signed in to b", consent.ErrTenantMismatch), "TenantMismatch", "administrator account of that tenant"},
 		{consent.ErrTenantNotAllowed, "ConsentTenantNotAllowed", "allowed tenants"},
+		{consent.ErrTenantClaimed, "TenantClaimed", "delete its record"},
 	} {
 		d := verify.Diagnose(tc.err)
 		assert.Equal(t, tc.code, d.Code, tc.err.Error())

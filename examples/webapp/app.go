@@ -2,10 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -14,27 +10,50 @@ import (
 	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
+	"github.com/entrakit/entrakit/internal/sealed"
 )
+
+// sessionLifetime is how long a sign-in lasts, in the browser (the
+// cookie's Max-Age) and here (the sealed expiry, which a copied cookie
+// cannot outlive).
+const sessionLifetime = 8 * time.Hour
 
 // webApp is the example's own part: a session cookie naming the signed-in
 // account, a home page, and sign-out.
 type webApp struct {
 	signIn   *graphauth.SignIn
-	session  cipher.AEAD
+	session  *sealed.Box
+	homeURL  string // the app's home page, from its redirect URI
+	cookie   string // the session cookie's name: __Host-session over https
+	secure   bool   // the redirect URI is https: so is the app, behind a proxy too
 	graphURL string
 	base     http.RoundTripper // for Graph calls; nil means the default
+	now      func() time.Time
+	mux      *http.ServeMux
 }
 
-func newWebApp(s *graphauth.SignIn, key []byte, graphURL string, base http.RoundTripper) (http.Handler, error) {
-	block, err := aes.NewCipher(key)
+// ServeHTTP serves the app's pages.
+func (a *webApp) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// newWebApp serves the app whose registered redirect URI is redirect. The
+// session cookie is Secure and a __Host- cookie when that URI is https,
+// whether or not TLS ends at this process (a proxy in front ends it
+// usually), so that it never travels in the clear and a sibling subdomain
+// cannot plant a session of its own.
+func newWebApp(s *graphauth.SignIn, key []byte, redirect, graphURL string, base http.RoundTripper) (*webApp, error) {
+	box, err := sealed.New(key)
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
+	ru, err := url.Parse(redirect)
+	if err != nil || ru.Host == "" {
+		return nil, fmt.Errorf("the redirect URI %q is not absolute", redirect)
 	}
-	a := &webApp{signIn: s, session: aead, graphURL: graphURL, base: base}
+	a := &webApp{signIn: s, session: box, homeURL: (&url.URL{Scheme: ru.Scheme, Host: ru.Host, Path: "/"}).String(),
+		cookie: "session", secure: ru.Scheme == "https", graphURL: graphURL, base: base, now: time.Now}
+	if a.secure {
+		a.cookie = "__Host-session"
+	}
 	h, err := s.Handler(graphauth.HandlerOptions{Key: key, OnSignIn: a.onSignIn})
 	if err != nil {
 		return nil, err
@@ -42,38 +61,41 @@ func newWebApp(s *graphauth.SignIn, key []byte, graphURL string, base http.Round
 	mux := http.NewServeMux()
 	mux.Handle("GET /login", h.Login())
 	mux.Handle("/callback", h.Callback())
-	mux.HandleFunc("GET /logout", a.logout)
+	mux.HandleFunc("POST /logout", a.logout)
 	mux.HandleFunc("GET /{$}", a.home)
-	return mux, nil
+	a.mux = mux
+	return a, nil
 }
 
+// session is what the session cookie holds, sealed (bound to the cookie's
+// name) with its expiry.
 type session struct {
 	AccountID string `json:"a"`
 	Name      string `json:"n"`
 	Username  string `json:"u"`
+	Expires   int64  `json:"x"` // Unix seconds
 }
 
 func (a *webApp) onSignIn(w http.ResponseWriter, r *http.Request, u *graphauth.User) {
-	plain, _ := json.Marshal(session{u.AccountID, u.Name, u.Username})
-	nonce := make([]byte, a.session.NonceSize())
-	_, _ = rand.Read(nonce)
-	http.SetCookie(w, &http.Cookie{Name: "session", Value: base64.RawURLEncoding.EncodeToString(a.session.Seal(nonce, nonce, plain, nil)),
-		Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int((8 * time.Hour).Seconds())})
+	value, err := a.session.Seal(a.cookie, session{u.AccountID, u.Name, u.Username, a.now().Add(sessionLifetime).Unix()})
+	if err != nil {
+		http.Error(w, "cannot start the session", http.StatusInternalServerError)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: a.secure, MaxAge: int(sessionLifetime / time.Second)})
 	http.Redirect(w, r, "/", http.StatusFound)
 }
 
+// current returns the session the request's cookie holds, unless it has
+// expired.
 func (a *webApp) current(r *http.Request) (session, bool) {
-	c, err := r.Cookie("session")
+	c, err := r.Cookie(a.cookie)
 	if err != nil {
 		return session{}, false
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
-	if err != nil || len(sealed) < a.session.NonceSize() {
-		return session{}, false
-	}
-	plain, err := a.session.Open(nil, sealed[:a.session.NonceSize()], sealed[a.session.NonceSize():], nil)
 	var s session
-	if err != nil || json.Unmarshal(plain, &s) != nil {
+	if a.session.Open(a.cookie, c.Value, &s) != nil || s.AccountID == "" || !a.now().Before(time.Unix(s.Expires, 0)) {
 		return session{}, false
 	}
 	return s, true
@@ -82,7 +104,7 @@ func (a *webApp) current(r *http.Request) (session, bool) {
 var page = template.Must(template.New("home").Parse(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>entrakit web app</title></head>
 <body style="font-family:sans-serif;max-width:36em;margin:3em auto">
 {{if .Signed}}<h1 id="user">Signed in as {{.Name}} ({{.Username}})</h1>
-<p id="graph">Microsoft Graph /me: {{.Graph}}</p><p><a id="logout" href="/logout">Sign out</a></p>
+<p id="graph">Microsoft Graph /me: {{.Graph}}</p><form method="post" action="/logout"><button id="logout">Sign out</button></form>
 {{else}}<h1>entrakit web app</h1><p><a id="login" href="/login">Sign in with Microsoft</a></p>{{end}}
 </body></html>`))
 
@@ -117,14 +139,14 @@ func (a *webApp) me(ctx context.Context, accountID string) string {
 	return fmt.Sprintf("%s <%s>", me.DisplayName, me.Mail)
 }
 
+// logout signs the user out: a POST, which another site's page cannot
+// make with the session cookie (SameSite=Lax), where a GET from a link or
+// an image would sign anyone out. It returns the browser to the home page
+// of the redirect URI's origin, not to the request's Host header.
 func (a *webApp) logout(w http.ResponseWriter, r *http.Request) {
 	if s, ok := a.current(r); ok {
 		_ = a.signIn.SignOut(r.Context(), s.AccountID)
 	}
-	http.SetCookie(w, &http.Cookie{Name: "session", Path: "/", MaxAge: -1})
-	home := url.URL{Scheme: "http", Host: r.Host, Path: "/"}
-	if r.TLS != nil {
-		home.Scheme = "https"
-	}
-	http.Redirect(w, r, a.signIn.LogoutURL(home.String()), http.StatusFound)
+	http.SetCookie(w, &http.Cookie{Name: a.cookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure})
+	http.Redirect(w, r, a.signIn.LogoutURL(a.homeURL), http.StatusFound)
 }

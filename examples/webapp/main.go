@@ -92,8 +92,11 @@ func build(redirect string) (http.Handler, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		h, err := newWebApp(s, key, cfg.GraphEndpoint(), nil)
-		return h, func() {}, err
+		h, err := newWebApp(s, key, redirect, cfg.GraphEndpoint(), nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return h, func() {}, nil
 	}
 	fake := graphauthtest.NewServer(&graphauthtest.Options{Interactive: true})
 	app := fake.AddApp(graphauthtest.App{DisplayName: "entrakit web app example", Secrets: []graphauthtest.Secret{{}},
@@ -104,6 +107,10 @@ func build(redirect string) (http.Handler, func(), error) {
 		fake.Close()
 		return nil, nil, err
 	}
-	h, err := newWebApp(s, key, fake.URL, fake.Client().Transport)
-	return h, fake.Close, err
+	h, err := newWebApp(s, key, redirect, fake.URL, fake.Client().Transport)
+	if err != nil {
+		fake.Close()
+		return nil, nil, err
+	}
+	return h, fake.Close, nil
 }

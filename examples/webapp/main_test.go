@@ -63,7 +63,7 @@ func TestSignInThroughTheSignInForm(t *testing.T) {
 	assert.Contains(t, home, "Signed in as Adele Vance (adele@contoso.onmicrosoft.com)")
 	assert.Contains(t, home, "Microsoft Graph /me: Adele Vance &lt;adele@contoso.onmicrosoft.com&gt;")
 
-	resp, err = browser.Get(base + "/logout")
+	resp, err = browser.PostForm(base+"/logout", nil)
 	require.NoError(t, err)
 	assert.Contains(t, readAll(t, resp), "Sign in with Microsoft")
 }

@@ -42,8 +42,14 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
-// Set stores value under key with a TTL.
+// Set stores value under key with a TTL. A ttl of zero or less is a value
+// that has expired already: the key is deleted, as the other Stores read
+// such a value as not found. (Redis would keep it for ever for a zero
+// ttl, and with the earlier value's TTL for -1, redis.KeepTTL.)
 func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if ttl <= 0 {
+		return s.Delete(ctx, key)
+	}
 	if err := s.rdb.Set(ctx, s.prefix+key, value, ttl).Err(); err != nil {
 		return fmt.Errorf("redisstore: %w", err)
 	}

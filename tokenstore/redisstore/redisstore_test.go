@@ -135,3 +135,23 @@ func TestUserTokensInRedis(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, tok.AccessToken)
 }
+
+// A value set with a ttl of zero or less has expired, as MemoryStore and
+// FileStore read it: Redis kept it for ever (no PX for zero) or with the
+// earlier value's TTL (KEEPTTL for -1), so a token written with a lifetime
+// spent on the way lived on in Redis alone.
+func TestAValueSetWithoutATTLHasExpired(t *testing.T) {
+	t.Parallel()
+	rdb, _ := redisServer(t)
+	ctx := context.Background()
+	s := redisstore.New(rdb, "app1")
+	for _, ttl := range []time.Duration{0, redis.KeepTTL, -time.Minute} {
+		require.NoError(t, s.Set(ctx, "k", []byte("earlier"), time.Hour))
+		require.NoError(t, s.Set(ctx, "k", []byte("expired"), ttl), ttl)
+		v, err := s.Get(ctx, "k")
+		assert.ErrorIs(t, err, graphauth.ErrNotFound, "ttl %s: got %q", ttl, v)
+		n, err := rdb.Exists(ctx, "app1:k").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "ttl %s: nothing left in Redis", ttl)
+	}
+}

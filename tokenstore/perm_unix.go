@@ -1,0 +1,31 @@
+//go:build unix
+
+package tokenstore
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// openFlags open a stored value without following a symbolic link put in
+// its place, and without waiting on a FIFO put there.
+const openFlags = os.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+
+// checkPrivate refuses a folder that another user could write to: one
+// writable by its group or by everyone, or owned by another user. Such a
+// user could rename a value of their own over one of ours (a token for
+// their tenant, read back as ours), or delete ours at will.
+func checkPrivate(dir string, info fs.FileInfo) error {
+	if !info.IsDir() {
+		return fmt.Errorf("tokenstore: %s is not a folder", dir)
+	}
+	if perm := info.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("tokenstore: the folder %s (mode %#o) is writable by other users: chmod 700 it", dir, perm)
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("tokenstore: the folder %s belongs to user %d, not to this process's user %d", dir, st.Uid, os.Geteuid())
+	}
+	return nil
+}
