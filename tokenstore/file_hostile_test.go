@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -48,6 +49,26 @@ func TestFileStoreRefusesAFolderOthersCanWrite(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	_, err = tokenstore.NewFileStore(file)
 	assert.Error(t, err)
+}
+
+// STATE_DIR=/tmp, taken literally: the refusal never says to chmod the
+// shared folder, and the folder it names instead works.
+func TestFileStoreInASharedFolderNamesOneOfItsOwn(t *testing.T) {
+	t.Parallel()
+	shared := filepath.Join(t.TempDir(), "tmp")
+	require.NoError(t, os.Mkdir(shared, 0o700))
+	require.NoError(t, os.Chmod(shared, 0o1777))
+	_, err := tokenstore.NewFileStore(shared)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "chmod")
+	own := filepath.Join(shared, fmt.Sprintf("entrakit-%d", os.Geteuid()))
+	assert.Contains(t, err.Error(), own)
+	store, err := tokenstore.NewFileStore(own)
+	require.NoError(t, err)
+	require.NoError(t, store.Set(context.Background(), "k", []byte("v"), time.Minute))
+	info, err := os.Stat(own)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm())
 }
 
 // A symbolic link or a FIFO put where a value belongs is not followed or

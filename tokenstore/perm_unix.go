@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -21,11 +22,15 @@ func checkPrivate(dir string, info fs.FileInfo) error {
 	if !info.IsDir() {
 		return fmt.Errorf("tokenstore: %s is not a folder", dir)
 	}
+	// A shared folder (/tmp, a volume mounted for every user) is the
+	// usual cause: a folder inside it is the usual fix, and never a chmod
+	// of the shared one.
+	own := filepath.Join(dir, fmt.Sprintf("entrakit-%d", os.Geteuid()))
 	if perm := info.Mode().Perm(); perm&0o022 != 0 {
-		return fmt.Errorf("tokenstore: the folder %s (mode %#o) is writable by other users: chmod 700 it", dir, perm)
+		return fmt.Errorf("tokenstore: the folder %s (mode %#o) is writable by other users, who could put values of their own in it: give a folder of this user's own, such as %s (NewFileStore creates it with mode 0700)", dir, perm, own)
 	}
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("tokenstore: the folder %s belongs to user %d, not to this process's user %d", dir, st.Uid, os.Geteuid())
+		return fmt.Errorf("tokenstore: the folder %s belongs to user %d, not to this process's user %d: give a folder of this user's own, such as %s (NewFileStore creates it with mode 0700)", dir, st.Uid, os.Geteuid(), own)
 	}
 	return nil
 }

@@ -9,7 +9,8 @@
 //
 // In a real tenant, set AZURE_TENANT_ID, AZURE_CLIENT_ID,
 // AZURE_CLIENT_SECRET, APP_OBJECT_ID (the registration's object ID),
-// STATE_DIR (where the live secret is kept, sealed, across restarts) and
+// STATE_DIR (a folder of the service's own user, created if missing,
+// where the live secret is kept, sealed, across restarts) and
 // STATE_KEY (64 hex digits, the key that seals it); the app needs
 // Application.ReadWrite.OwnedBy and must own itself (or have
 // Application.ReadWrite.All). It then runs one check and exits. Otherwise
