@@ -278,6 +278,15 @@ func (d *directory) removeSP(tenantID, appID string) {
 		}
 	}
 	d.roleGrants = kept
+	// its delegated grants go too: a service principal created again
+	// starts without consent, as in Graph
+	scopes := d.scopeGrants[:0]
+	for _, g := range d.scopeGrants {
+		if !(g.Tenant == tenantID && strings.EqualFold(g.AppID, appID)) {
+			scopes = append(scopes, g)
+		}
+	}
+	d.scopeGrants = scopes
 }
 
 // hasScopeGrant reports whether appID holds delegated scopes in tenantID

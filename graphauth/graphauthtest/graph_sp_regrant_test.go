@@ -1,0 +1,41 @@
+package graphauthtest_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/entrakit/entrakit/graphauth/graphauthtest"
+)
+
+// Removing an app's service principal from a tenant (DELETE
+// /servicePrincipals/{id}) takes its delegated grants with it, as Graph
+// does: a service principal created again later starts without consent.
+// The fake dropped only the app roles, so the old delegated grant came
+// back with the new service principal, and users signed in to it with
+// scopes nobody had consented to since.
+func TestRemovingAServicePrincipalRevokesItsDelegatedGrants(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.ReadWrite.OwnedBy", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All")
+	tok := appToken(t, srv)
+
+	app := graphCall(t, srv, tok, "POST", "/v1.0/applications", map[string]any{"displayName": "mail reader"})
+	require.Equal(t, 201, app.Status, app.Body)
+	appID := app.Body["appId"].(string)
+	client := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": appID})
+	require.Equal(t, 201, client.Status, client.Body)
+	graph := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id", nil)
+	created := graphCall(t, srv, tok, "POST", "/v1.0/oauth2PermissionGrants", map[string]any{
+		"clientId": client.Body["id"], "consentType": "AllPrincipals", "resourceId": graph.Body["id"], "scope": "User.Read Mail.Read"})
+	require.Equal(t, 201, created.Status, created.Body)
+
+	require.Equal(t, 204, graphCall(t, srv, tok, "DELETE", "/v1.0/servicePrincipals/"+client.Body["id"].(string), nil).Status)
+	again := graphCall(t, srv, tok, "POST", "/v1.0/servicePrincipals", map[string]string{"appId": appID})
+	require.Equal(t, 201, again.Status, again.Body)
+	list := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals/"+again.Body["id"].(string)+"/oauth2PermissionGrants", nil)
+	require.Equal(t, 200, list.Status, list.Body)
+	assert.Empty(t, list.Body["value"], "the grant went with the service principal it was made to")
+}
