@@ -2,6 +2,7 @@ package graphauth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
@@ -137,6 +138,11 @@ func TestClaimsChallengeParsing(t *testing.T) {
 		{`Basic realm="x"`, "", false},
 		{`Bearer error="insufficient_claims", claims="%%%"`, "", false},
 		{`Bearer error=insufficient_claims, claims=eyJhY2Nlc3NfdG9rZW4iOnt9fQ`, `{"access_token":{}}`, true},
+		// not JSON, or too long to be a challenge: a hostile resource's
+		// would be relayed to the token endpoint
+		{`Bearer error="insufficient_claims", claims="{not json"`, "", false},
+		{`Bearer error="insufficient_claims", claims="` + base64.StdEncoding.EncodeToString([]byte(`{"a":"`+strings.Repeat("x", 9000)+`"}`)) + `"`, "", false},
+		{`Bearer error="insufficient_claims", claims="` + base64.StdEncoding.EncodeToString([]byte(`{"a":`)) + `"`, "", false},
 	}
 	for _, c := range cases {
 		h := http.Header{}

@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,7 +136,9 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, To
 // ClaimsChallenge extracts the claims of a continuous access evaluation
 // challenge from a 401's WWW-Authenticate headers: a Bearer challenge with
 // error="insufficient_claims" and a claims parameter, base64-encoded JSON
-// (decoded here) or plain JSON. ok is false when there is no such challenge.
+// (decoded here) or plain JSON. ok is false when there is no such challenge,
+// and for claims that are not a JSON object or exceed 8 KiB: a hostile or
+// broken resource's would otherwise be relayed to the token endpoint.
 func ClaimsChallenge(h http.Header) (claims string, ok bool) {
 	for _, v := range h.Values("WWW-Authenticate") {
 		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
@@ -147,16 +150,25 @@ func ClaimsChallenge(h http.Header) (claims string, ok bool) {
 		if c == "" || !strings.EqualFold(params["error"], "insufficient_claims") {
 			continue
 		}
-		if strings.HasPrefix(strings.TrimSpace(c), "{") {
+		if len(c) > 2*maxClaims {
+			continue // base64 of more than maxClaims, or more than it as it is
+		}
+		if claimsObject(c) {
 			return c, true
 		}
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if b, err := enc.DecodeString(c); err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
+			if b, err := enc.DecodeString(c); err == nil && claimsObject(string(b)) {
 				return string(b), true
 			}
 		}
 	}
 	return "", false
+}
+
+// claimsObject reports whether c is claims worth sending to the token
+// endpoint: a JSON object of at most maxClaims bytes.
+func claimsObject(c string) bool {
+	return len(c) <= maxClaims && strings.HasPrefix(strings.TrimSpace(c), "{") && json.Valid([]byte(c))
 }
 
 // authParams parses the comma-separated key=value and key="quoted value"
