@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -242,4 +243,45 @@ func TestAClaimsChallengeFromTheFakeIsAnswered(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, withClaims, "one token request carried the challenge's claims")
+}
+
+// noFreshCred is a signed-in user's credential as graphauth.UserCredential
+// is: it serves tokens, and refuses TokenRequest.Fresh with a ConfigError.
+type noFreshCred struct{ expires time.Time }
+
+func (n noFreshCred) Token(_ context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
+	if req.Fresh {
+		return graphauth.Token{}, &graphauth.ConfigError{Field: "Fresh", Reason: "is not offered for a signed-in user's tokens"}
+	}
+	return graphauth.Token{AccessToken: "user-token", ExpiresOn: n.expires}, nil
+}
+
+// A 401 for a signed-in user's token past its end is Graph's 401: the
+// credential refuses the fresh token Send asked for, and the caller got a
+// ConfigError about Fresh, an option it never set, instead.
+func TestA401StandsWhenTheCredentialOffersNoFreshToken(t *testing.T) {
+	t.Parallel()
+	expired := graphJSON(401, `{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired.","innerError":{"date":"2026-11-24T09:00:00","request-id":"r","client-request-id":"r"}}}`)
+	seq := &sequence{answers: []func(http.ResponseWriter){expired}}
+	err := onStub(t, seq, noFreshCred{expires: time.Now().Add(-time.Minute)}).Get(context.Background(), "/me", nil)
+	var ge *msgraph.GraphError
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, 401, ge.StatusCode)
+	assert.Equal(t, "InvalidAuthenticationToken", ge.Code)
+	assert.Len(t, seq.auth, 1)
+}
+
+// Claims that are not JSON are no challenge to answer: the 401 is the
+// caller's, and nothing of them goes to the token endpoint.
+func TestClaimsThatAreNotJSONAreNotRelayed(t *testing.T) {
+	t.Parallel()
+	seq := &sequence{answers: []func(http.ResponseWriter){caeChallenge(`{"access_token":` + strings.Repeat("[", 100))}}
+	cred := &recordingCred{}
+	err := onStub(t, seq, cred).Get(context.Background(), "/me", nil)
+	var ge *msgraph.GraphError
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, 401, ge.StatusCode)
+	assert.Empty(t, ge.Claims)
+	require.Len(t, cred.asked, 1)
+	assert.Empty(t, cred.asked[0].Claims)
 }

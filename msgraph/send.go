@@ -62,6 +62,17 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, e
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
+	tok, err = c.cred.Token(ctx, tr)
+	if err != nil {
+		if tr.Fresh {
+			// A credential that offers no fresh token (a signed-in
+			// user's) leaves Graph's 401 as the answer, not an error
+			// about an option the caller never set.
+			return resp, nil
+		}
+		drain(resp)
+		return nil, err
+	}
 	again := req.Clone(ctx)
 	if req.GetBody != nil {
 		body, err := req.GetBody()
@@ -70,10 +81,16 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, e
 		}
 		again.Body = body
 	}
+	drain(resp)
+	resp, err = c.sendWith(again, tok)
+	return resp, err
+}
+
+// drain reads a little of an answer not used, so that its connection can
+// be reused, and closes it.
+func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
-	resp, _, err = c.send(again, tr)
-	return resp, err
 }
 
 // send sends req once with a token for tr, through the retries and spans.
@@ -82,12 +99,18 @@ func (c *Client) send(req *http.Request, tr graphauth.TokenRequest) (*http.Respo
 	if err != nil {
 		return nil, tok, err
 	}
+	resp, err := c.sendWith(req, tok)
+	return resp, tok, err
+}
+
+// sendWith sends req once with tok, through the retries and spans.
+func (c *Client) sendWith(req *http.Request, tok graphauth.Token) (*http.Response, error) {
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, tok, &GraphError{Method: req.Method, Path: clip(req.URL.EscapedPath(), 200), Err: transportCause(err)}
+		return nil, &GraphError{Method: req.Method, Path: clip(req.URL.EscapedPath(), 200), Err: transportCause(err)}
 	}
-	return resp, tok, nil
+	return resp, nil
 }
 
 // advancedQuery reports whether u asks for what Graph serves on directory
