@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -284,4 +285,33 @@ func TestClaimsThatAreNotJSONAreNotRelayed(t *testing.T) {
 	assert.Empty(t, ge.Claims)
 	require.Len(t, cred.asked, 1)
 	assert.Empty(t, cred.asked[0].Claims)
+}
+
+// A claims challenge from the host a redirect led to (a report's download
+// URL, say) is not Graph's: it is not answered. The client asked its
+// credential for a token with whatever claims that host chose, sent it to
+// the token endpoint, and sent the request to Graph once more.
+func TestAChallengeFromAnotherHostIsNotAnswered(t *testing.T) {
+	t.Parallel()
+	foreign := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caeChallenge(`{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`)(w)
+	}))
+	defer foreign.Close()
+	var graphCalls atomic.Int32
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		graphCalls.Add(1)
+		http.Redirect(w, r, foreign.URL+"/report.csv", http.StatusFound)
+	}))
+	defer api.Close()
+	cred := &recordingCred{}
+	c, err := msgraph.NewClient(cred, &msgraph.Options{Endpoint: api.URL, HTTPClient: api.Client()})
+	require.NoError(t, err)
+	err = c.Get(context.Background(), "/reports/getOffice365ActiveUserDetail(period='D7')", nil)
+	var ge *msgraph.GraphError
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, 401, ge.StatusCode)
+	require.Len(t, cred.asked, 1, "no token asked for the other host's claims")
+	assert.Empty(t, cred.asked[0].Claims)
+	assert.EqualValues(t, 1, graphCalls.Load())
+	assert.Empty(t, ge.Claims, "nor handed to the caller to answer")
 }

@@ -29,7 +29,8 @@ import (
 // graphauth.Transport answers it: a token that satisfies the claims, and
 // the request once more; so is a 401 for a token whose ExpiresOn had passed
 // by the wall clock, with a fresh token. A request whose body cannot be
-// replayed (no GetBody) gets the 401.
+// replayed (no GetBody) gets the 401, as does a 401 from another host that
+// a redirect led to.
 func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, error) {
 	if req.URL == nil || req.URL.Scheme != c.base.Scheme || hostOf(req.URL) != c.base.Host {
 		host := ""
@@ -47,7 +48,9 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, e
 		req.Header.Set("ConsistencyLevel", "eventual")
 	}
 	resp, tok, err := c.send(req, tr)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || !c.fromGraph(resp) {
+		// A 401 from the host a redirect led to judged no token of
+		// Graph's, and its challenge is not Graph's to answer.
 		return resp, err
 	}
 	if claims, ok := graphauth.ClaimsChallenge(resp.Header); ok {
@@ -84,6 +87,13 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, e
 	drain(resp)
 	resp, err = c.sendWith(again, tok)
 	return resp, err
+}
+
+// fromGraph reports whether resp came from the client's Graph host, not
+// from one a redirect led to.
+func (c *Client) fromGraph(resp *http.Response) bool {
+	u := resp.Request
+	return u == nil || u.URL == nil || u.URL.Scheme == c.base.Scheme && hostOf(u.URL) == c.base.Host
 }
 
 // drain reads a little of an answer not used, so that its connection can
