@@ -315,3 +315,31 @@ func TestAChallengeFromAnotherHostIsNotAnswered(t *testing.T) {
 	assert.EqualValues(t, 1, graphCalls.Load())
 	assert.Empty(t, ge.Claims, "nor handed to the caller to answer")
 }
+
+// Send leaves the caller's request as it was: it wrote the bearer token
+// into the caller's header map, where a dump or log of the request showed
+// it, and two Sends of one request raced on that map.
+func TestSendLeavesTheCallersRequestAlone(t *testing.T) {
+	t.Parallel()
+	seq := &sequence{answers: []func(http.ResponseWriter){graphJSON(200, `{"value":[]}`)}}
+	c := onStub(t, seq, &recordingCred{})
+	target, err := c.URL("/users/$count")
+	require.NoError(t, err)
+	req, err := http.NewRequest("GET", target, nil)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Send(context.Background(), req)
+			if assert.NoError(t, err) {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Empty(t, req.Header, "no token, Accept or ConsistencyLevel in the caller's request")
+	assert.Equal(t, "eventual", seq.headers[0].Get("ConsistencyLevel"), "though they went to Graph")
+	assert.NotEmpty(t, seq.headers[0].Get("Authorization"))
+}

@@ -40,7 +40,9 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, e
 		return nil, fmt.Errorf("%w: %s, not %s", ErrForeignLink, clip(host, 100), c.base.Host)
 	}
 	tr := graphauth.TokenRequest{TenantID: c.tenantID, Scopes: c.scopes, Resource: c.resource}
-	req = req.WithContext(ctx)
+	// A copy with its own headers: the token, and what Send adds, stay
+	// out of the caller's request, which it may log or send again.
+	req = req.Clone(ctx)
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
