@@ -1,6 +1,7 @@
 package graphauthtest_test
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,4 +39,39 @@ func TestRemovingAServicePrincipalRevokesItsDelegatedGrants(t *testing.T) {
 	list := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals/"+again.Body["id"].(string)+"/oauth2PermissionGrants", nil)
 	require.Equal(t, 200, list.Status, list.Body)
 	assert.Empty(t, list.Body["value"], "the grant went with the service principal it was made to")
+}
+
+// An Application.ReadWrite.OwnedBy app manages only the service principals
+// it owns in the tenant it calls: the one an administrator's consent made
+// in a customer's tenant, for an app it owns at home, is not among them
+// (Graph refuses an OwnedBy app even creating it there, "the backing
+// application of the service principal being created must in the local
+// tenant"). The fake judged by the ownership of the app in its home
+// tenant, and let the app remove the customer's service principal.
+func TestAnOwnedByAppCannotRemoveAServicePrincipalInAnotherTenant(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	manager := srv.AddApp(graphauthtest.App{DisplayName: "manager", MultiTenant: true, Secrets: []graphauthtest.Secret{{}}})
+	srv.GrantAppRoles(srv.TenantID, manager.ClientID, "Application.ReadWrite.OwnedBy")
+	tokenIn := func(tenant string) string {
+		r := postForm(t, srv, "/"+tenant+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {manager.ClientID},
+			"client_secret": {manager.Secrets[0].Value}, "scope": {"https://graph.microsoft.com/.default"}})
+		require.Equal(t, 200, r.Status, r.ErrorDescription)
+		return r.AccessToken
+	}
+	worker := graphCall(t, srv, tokenIn(srv.TenantID), "POST", "/v1.0/applications", map[string]any{"displayName": "worker", "signInAudience": "AzureADMultipleOrgs"})
+	require.Equal(t, 201, worker.Status, worker.Body)
+	workerID := worker.Body["appId"].(string)
+
+	customer := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Fabrikam"})
+	srv.AddServicePrincipal(customer.ID, manager.ClientID)
+	srv.GrantAppRoles(customer.ID, manager.ClientID, "Application.ReadWrite.OwnedBy")
+	srv.AddServicePrincipal(customer.ID, workerID) // the customer's administrator consented
+	tok := tokenIn(customer.ID)
+	sp := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+workerID+"')", nil)
+	require.Equal(t, 200, sp.Status, sp.Body)
+	del := graphCall(t, srv, tok, "DELETE", "/v1.0/servicePrincipals/"+sp.Body["id"].(string), nil)
+	assert.Equal(t, 403, del.Status, del.Body)
+	assert.Equal(t, 200, graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+workerID+"')", nil).Status, "the customer's service principal stays")
 }
