@@ -245,7 +245,9 @@ func (c *Client) delegatedGrant(ctx context.Context, clientSP, resourceSP, userI
 		}
 		all := userID == "" && strings.EqualFold(g.ConsentType, "AllPrincipals")
 		one := userID != "" && strings.EqualFold(g.ConsentType, "Principal") && strings.EqualFold(g.PrincipalID, userID)
-		if strings.EqualFold(g.ResourceID, resourceSP) && (all || one) {
+		// the filter is Graph's to apply; whose grant it is is checked
+		// here too, so that another app's is never widened
+		if strings.EqualFold(g.ClientID, clientSP) && strings.EqualFold(g.ResourceID, resourceSP) && (all || one) {
 			return g, nil
 		}
 	}
