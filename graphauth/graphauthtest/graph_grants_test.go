@@ -74,3 +74,47 @@ func TestDelegatedGrantsAreListedAsGraphListsThem(t *testing.T) {
 	srv.RevokeAppRoles(srv.TenantID, srv.ClientID, "DelegatedPermissionGrant.ReadWrite.All")
 	assert.Equal(t, 403, graphCall(t, srv, appToken(t, srv), "GET", "/v1.0/oauth2PermissionGrants", nil).Status)
 }
+
+// A consent to Microsoft Graph and another API makes one grant per
+// resource, as Graph lists them; the fake listed the other API's scope
+// inside the Graph grant ("User.Read 797f4846-…/user_impersonation"), so a
+// client that added a Graph scope to it (a PATCH of what it read) was
+// refused, and one that wrote Graph's scopes alone revoked the other
+// API's consent. A POST for Graph was refused as a duplicate when only
+// the other API's grant existed.
+func TestGrantsToAnotherAPIAreGrantsOfTheirOwn(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All")
+	tok := appToken(t, srv)
+	app := srv.AddApp(graphauthtest.App{DisplayName: "portal"})
+	srv.GrantScopes(srv.TenantID, app.ClientID, "", armScope)
+	client := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+app.ClientID+"')", nil)
+	require.Equal(t, 200, client.Status, client.Body)
+	graph := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id", nil)
+	arm := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+graphauthtest.AzureServiceManagementAppID+"')?$select=id", nil)
+	require.Equal(t, 200, arm.Status, arm.Body)
+
+	created := graphCall(t, srv, tok, "POST", "/v1.0/oauth2PermissionGrants", map[string]any{
+		"clientId": client.Body["id"], "consentType": "AllPrincipals", "resourceId": graph.Body["id"], "scope": "User.Read"})
+	require.Equal(t, 201, created.Status, created.Body)
+
+	byResource := func() map[string]string {
+		list := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals/"+client.Body["id"].(string)+"/oauth2PermissionGrants", nil)
+		require.Equal(t, 200, list.Status, list.Body)
+		out := map[string]string{}
+		for _, v := range list.Body["value"].([]any) {
+			g := v.(map[string]any)
+			out[g["resourceId"].(string)] = g["scope"].(string)
+		}
+		return out
+	}
+	grants := byResource()
+	assert.Equal(t, map[string]string{graph.Body["id"].(string): "User.Read", arm.Body["id"].(string): "user_impersonation"}, grants)
+
+	patch := graphCall(t, srv, tok, "PATCH", "/v1.0/oauth2PermissionGrants/"+created.Body["id"].(string), map[string]string{"scope": "User.Read Mail.Send"})
+	require.Equal(t, 204, patch.Status, patch.Body)
+	assert.Equal(t, map[string]string{graph.Body["id"].(string): "User.Read Mail.Send", arm.Body["id"].(string): "user_impersonation"}, byResource(),
+		"the other API's consent stays")
+}
