@@ -2,6 +2,7 @@ package registration_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -93,5 +94,51 @@ func TestGrantDelegatedWidensOnlyItsClientsGrant(t *testing.T) {
 	c, err := registration.NewClient(fixedToken{}, &registration.ClientOptions{GraphEndpoint: api.URL, HTTPClient: api.Client()})
 	require.NoError(t, err)
 	require.NoError(t, c.GrantDelegated(context.Background(), "44444444-4444-4444-8444-444444444444", registration.MicrosoftGraphAppID, "", "Mail.Send"))
-	assert.Equal(t, []string{"/v1.0/oauth2PermissionGrants/own-grant"}, patched)
+	require.NotEmpty(t, patched)
+	for _, p := range patched {
+		assert.Equal(t, "/v1.0/oauth2PermissionGrants/own-grant", p)
+	}
+}
+
+// Graph offers no ETag on a grant: another writer that read the grant
+// before GrantDelegated's PATCH and wrote after it dropped the scope
+// GrantDelegated added, which returned nil all the same. The scopes are
+// read back and added again.
+func TestGrantDelegatedAddsAgainAScopeAnotherWriterDropped(t *testing.T) {
+	t.Parallel()
+	const clientSP, graphSP = "11111111-1111-4111-8111-111111111111", "33333333-3333-4333-8333-333333333333"
+	var mu sync.Mutex
+	scope, patches := "User.Read", 0
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/v1.0/servicePrincipals(appId='00000003"):
+			fmt.Fprintf(w, `{"id":%q,"appId":"00000003-0000-0000-c000-000000000000"}`, graphSP)
+		case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/v1.0/servicePrincipals(appId="):
+			fmt.Fprintf(w, `{"id":%q,"appId":"44444444-4444-4444-8444-444444444444"}`, clientSP)
+		case r.Method == "POST":
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"error":{"code":"Request_BadRequest","message":"Permission entry already exists.","innerError":{"request-id":"r"}}}`)
+		case r.Method == "GET":
+			fmt.Fprintf(w, `{"value":[{"id":"grant","clientId":%q,"consentType":"AllPrincipals","principalId":null,"resourceId":%q,"scope":%q}]}`, clientSP, graphSP, scope)
+		case r.Method == "PATCH":
+			var body struct{ Scope string }
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			scope = body.Scope
+			if patches++; patches == 1 {
+				scope = "User.Read Files.Read" // the other writer, who read "User.Read"
+			}
+			w.WriteHeader(204)
+		}
+	}))
+	defer api.Close()
+	c, err := registration.NewClient(fixedToken{}, &registration.ClientOptions{GraphEndpoint: api.URL, HTTPClient: api.Client()})
+	require.NoError(t, err)
+	require.NoError(t, c.GrantDelegated(context.Background(), "44444444-4444-4444-8444-444444444444", registration.MicrosoftGraphAppID, "", "Mail.Send"))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.ElementsMatch(t, []string{"User.Read", "Files.Read", "Mail.Send"}, strings.Fields(scope))
+	assert.Equal(t, 2, patches)
 }

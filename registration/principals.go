@@ -200,22 +200,39 @@ func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID,
 	}
 	// Graph keeps one grant per client, resource and principal: an
 	// administrator's consent or an earlier call made it; add the scopes
-	// to it.
-	existing, ferr := c.delegatedGrant(ctx, client.ID, resource.ID, userID)
-	if ferr != nil || existing.ID == "" {
-		return err
-	}
-	merged := strings.Fields(existing.Scope)
-	for _, s := range scopes {
-		if !containsFold(merged, s) {
-			merged = append(merged, s)
+	// to it. Graph offers no ETag on a grant, so another writer's PATCH
+	// between this read and this PATCH can overwrite the scopes added:
+	// they are read back, and added again if they went.
+	for try := 0; try < grantTries; try++ {
+		existing, ferr := c.delegatedGrant(ctx, client.ID, resource.ID, userID)
+		switch {
+		case ferr != nil && try == 0:
+			return err
+		case ferr != nil:
+			return ferr
+		case existing.ID == "":
+			return err
+		}
+		held := strings.Fields(existing.Scope)
+		merged := held
+		for _, s := range scopes {
+			if !containsFold(merged, s) {
+				merged = append(merged, s)
+			}
+		}
+		if len(merged) == len(held) {
+			return nil
+		}
+		if err := c.do(ctx, "PATCH", "/oauth2PermissionGrants/"+url.PathEscape(existing.ID), map[string]string{"scope": strings.Join(merged, " ")}, nil, needDelegated...); err != nil {
+			return err
 		}
 	}
-	if len(merged) == len(strings.Fields(existing.Scope)) {
-		return nil
-	}
-	return c.do(ctx, "PATCH", "/oauth2PermissionGrants/"+url.PathEscape(existing.ID), map[string]string{"scope": strings.Join(merged, " ")}, nil, needDelegated...)
+	return nil
 }
+
+// grantTries bounds GrantDelegated's read and PATCH of a grant that
+// another writer changes at the same time.
+const grantTries = 3
 
 // grantExists reports Graph's refusal of a second delegated grant for the
 // same client, resource and principal (400 "Permission entry already
