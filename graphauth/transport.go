@@ -89,8 +89,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
+	tok, err := t.Credential.Token(req.Context(), r)
+	if err != nil && r.Fresh {
+		// A credential that offers no fresh token (a UserCredential)
+		// leaves the resource's 401 as the answer, not an error about
+		// an option the caller never set.
+		return resp, nil
+	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
 	retry := req.Clone(req.Context())
 	if req.GetBody != nil {
 		body, err := req.GetBody()
@@ -99,8 +109,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		retry.Body = body
 	}
-	resp, _, err = t.send(retry, r)
-	return resp, err
+	return t.sendWith(retry, tok)
 }
 
 // expiredByTheWallClock reports whether tok had expired by the wall clock
@@ -117,6 +126,12 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, To
 	if err != nil {
 		return nil, Token{}, err
 	}
+	resp, err := t.sendWith(req, tok)
+	return resp, tok, err
+}
+
+// sendWith sends req once with tok.
+func (t *Transport) sendWith(req *http.Request, tok Token) (*http.Response, error) {
 	out := req.Clone(req.Context())
 	out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	base := t.Base
@@ -130,7 +145,7 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, To
 		// even when Base does not set it.
 		resp.Request = out
 	}
-	return resp, tok, err
+	return resp, err
 }
 
 // ClaimsChallenge extracts the claims of a continuous access evaluation
