@@ -278,11 +278,11 @@ func (d *directory) removeSP(tenantID, appID string) {
 		}
 	}
 	d.roleGrants = kept
-	// its delegated grants go too: a service principal created again
-	// starts without consent, as in Graph
+	// its delegated grants go too, as client or as resource: a service
+	// principal created again starts without consent, as in Graph
 	scopes := d.scopeGrants[:0]
 	for _, g := range d.scopeGrants {
-		if !(g.Tenant == tenantID && strings.EqualFold(g.AppID, appID)) {
+		if !(g.Tenant == tenantID && (strings.EqualFold(g.AppID, appID) || strings.EqualFold(grantResource(g.Scope), appID))) {
 			scopes = append(scopes, g)
 		}
 	}

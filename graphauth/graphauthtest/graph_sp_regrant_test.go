@@ -75,3 +75,27 @@ func TestAnOwnedByAppCannotRemoveAServicePrincipalInAnotherTenant(t *testing.T) 
 	assert.Equal(t, 403, del.Status, del.Body)
 	assert.Equal(t, 200, graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+workerID+"')", nil).Status, "the customer's service principal stays")
 }
+
+// Removing an API's service principal takes the delegated grants to it
+// with it: the fake kept them, and they came back with the API's next
+// service principal.
+func TestRemovingAnAPIsServicePrincipalRevokesTheGrantsToIt(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All")
+	app := srv.AddApp(graphauthtest.App{DisplayName: "portal"})
+	srv.GrantScopes(srv.TenantID, app.ClientID, "", "User.Read", armScope)
+	srv.RemoveServicePrincipal(srv.TenantID, graphauthtest.AzureServiceManagementAppID)
+	srv.AddServicePrincipal(srv.TenantID, graphauthtest.AzureServiceManagementAppID)
+	tok := appToken(t, srv)
+	client := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+app.ClientID+"')", nil)
+	require.Equal(t, 200, client.Status, client.Body)
+	list := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals/"+client.Body["id"].(string)+"/oauth2PermissionGrants", nil)
+	require.Equal(t, 200, list.Status, list.Body)
+	var scopes []string
+	for _, v := range list.Body["value"].([]any) {
+		scopes = append(scopes, v.(map[string]any)["scope"].(string))
+	}
+	assert.Equal(t, []string{"User.Read"}, scopes, "Graph's grant stays, the API's went with it")
+}
