@@ -186,7 +186,7 @@ func (s *Server) graphGrantScopes(w http.ResponseWriter, r *http.Request, c *cal
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	client, resource := s.dir.spByID(body.ClientID), s.dir.spByID(body.ResourceID)
-	if client == nil || resource == nil || client.Tenant != c.tenant.ID || resource.AppID != graphperm.GraphAppID {
+	if client == nil || resource == nil || client.Tenant != c.tenant.ID || resource.Tenant != c.tenant.ID || resource.AppID != graphperm.GraphAppID {
 		s.writeGraphError(w, r, 400, "Request_BadRequest", "clientId and resourceId must be service principal IDs in this tenant, the resource Microsoft Graph.")
 		return
 	}

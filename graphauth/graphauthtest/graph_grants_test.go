@@ -1,6 +1,7 @@
 package graphauthtest_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -117,4 +118,28 @@ func TestGrantsToAnotherAPIAreGrantsOfTheirOwn(t *testing.T) {
 	require.Equal(t, 204, patch.Status, patch.Body)
 	assert.Equal(t, map[string]string{graph.Body["id"].(string): "User.Read Mail.Send", arm.Body["id"].(string): "user_impersonation"}, byResource(),
 		"the other API's consent stays")
+}
+
+// A grant names its resource by the service principal in the caller's
+// tenant: Graph's service principal of another tenant is refused, as
+// Graph refuses an object it cannot see there; the fake took it.
+func TestAGrantToAnotherTenantsResourceIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	other := srv.AddTenant(graphauthtest.Tenant{DisplayName: "Fabrikam"})
+	otherApp := srv.AddApp(graphauthtest.App{DisplayName: "peek", HomeTenant: other.ID, Secrets: []graphauthtest.Secret{{}}})
+	srv.GrantAppRoles(other.ID, otherApp.ClientID, "Application.Read.All")
+	r := postForm(t, srv, "/"+other.ID+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {otherApp.ClientID},
+		"client_secret": {otherApp.Secrets[0].Value}, "scope": {"https://graph.microsoft.com/.default"}})
+	require.Equal(t, 200, r.Status, r.ErrorDescription)
+	otherGraph := graphCall(t, srv, r.AccessToken, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id", nil)
+	require.Equal(t, 200, otherGraph.Status, otherGraph.Body)
+
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All")
+	tok := appToken(t, srv)
+	client := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+srv.ClientID+"')", nil)
+	created := graphCall(t, srv, tok, "POST", "/v1.0/oauth2PermissionGrants", map[string]any{
+		"clientId": client.Body["id"], "consentType": "AllPrincipals", "resourceId": otherGraph.Body["id"], "scope": "Mail.Read"})
+	assert.Equal(t, 400, created.Status, created.Body)
 }
