@@ -35,7 +35,7 @@ func (s *Server) grantRoutes() []graphRoute {
 // replaced: how scopes are added to or taken from a grant) and DELETE
 // (the grant revoked), 204 both.
 func (s *Server) graphUpdateGrant(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
-	if !s.require(w, r, c, permDelegatedGrt) {
+	if !s.require(w, r, c, permDelegatedGrt) || !s.requireAdmin(w, r, c) {
 		return
 	}
 	var asked []string

@@ -143,3 +143,35 @@ func TestAGrantToAnotherTenantsResourceIsRefused(t *testing.T) {
 		"clientId": client.Body["id"], "consentType": "AllPrincipals", "resourceId": otherGraph.Body["id"], "scope": "Mail.Read"})
 	assert.Equal(t, 400, created.Status, created.Body)
 }
+
+// A signed-in user changes grants only as an administrator: Graph refuses
+// a user without an administrator role, whatever scopes the token carries
+// (an administrator's tenant-wide consent to
+// DelegatedPermissionGrant.ReadWrite.All puts it in every user's token).
+// The fake let any such user widen, revoke or make grants and app role
+// assignments.
+func TestOnlyAnAdministratorChangesGrantsWithADelegatedToken(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	srv.GrantAppRoles(srv.TenantID, srv.ClientID, "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All")
+	tok := appToken(t, srv)
+	app := srv.AddApp(graphauthtest.App{DisplayName: "portal"})
+	srv.GrantScopes(srv.TenantID, app.ClientID, "", "User.Read")
+	client := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='"+app.ClientID+"')", nil)
+	graph := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=id", nil)
+	list := graphCall(t, srv, tok, "GET", "/v1.0/servicePrincipals/"+client.Body["id"].(string)+"/oauth2PermissionGrants", nil)
+	require.Equal(t, 200, list.Status, list.Body)
+	grant := list.Body["value"].([]any)[0].(map[string]any)["id"].(string)
+
+	scopes := []string{"DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Application.Read.All"}
+	user := userToken(t, srv, "adele@contoso.onmicrosoft.com", scopes...)
+	patch := map[string]string{"scope": "User.Read Mail.ReadWrite"}
+	assert.Equal(t, 403, graphCall(t, srv, user, "PATCH", "/v1.0/oauth2PermissionGrants/"+grant, patch).Status, "a user without a role")
+	assert.Equal(t, 403, graphCall(t, srv, user, "DELETE", "/v1.0/oauth2PermissionGrants/"+grant, nil).Status)
+	assert.Equal(t, 403, graphCall(t, srv, user, "POST", "/v1.0/servicePrincipals/"+graph.Body["id"].(string)+"/appRoleAssignedTo",
+		map[string]string{"principalId": client.Body["id"].(string), "resourceId": graph.Body["id"].(string), "appRoleId": "df021288-bdef-4463-88db-98f22de89214"}).Status)
+
+	admin := userToken(t, srv, "admin@contoso.onmicrosoft.com", scopes...)
+	assert.Equal(t, 204, graphCall(t, srv, admin, "PATCH", "/v1.0/oauth2PermissionGrants/"+grant, patch).Status, "an administrator")
+}

@@ -84,7 +84,7 @@ func (s *Server) graphDeleteSP(w http.ResponseWriter, r *http.Request, c *caller
 // principal the path names, as principal (appRoleAssignments) or as
 // resource (appRoleAssignedTo).
 func (s *Server) graphDeleteAssignment(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
-	if !s.require(w, r, c, permRoleAssign) {
+	if !s.require(w, r, c, permRoleAssign) || !s.requireAdmin(w, r, c) {
 		return
 	}
 	sp := s.spInCallerTenant(w, r, c, p)
