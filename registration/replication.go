@@ -107,6 +107,7 @@ func (l *replicationLag) retry(ctx context.Context, write func() error, lagging 
 	if most <= 0 {
 		most = 8 * time.Second
 	}
+	wait = min(wait, most) // a MinWait above MaxWait is bounded by it
 	var err error
 	for try := 1; ; try++ {
 		if err = write(); err == nil || !lagging(err) || try == replicationTries {
