@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,4 +142,26 @@ func TestGrantDelegatedAddsAgainAScopeAnotherWriterDropped(t *testing.T) {
 	defer mu.Unlock()
 	assert.ElementsMatch(t, []string{"User.Read", "Files.Read", "Mail.Send"}, strings.Fields(scope))
 	assert.Equal(t, 2, patches)
+}
+
+// A scope is one permission: one holding a space ("read admin") would
+// grant two of an API whose scope names are not checked here, and an empty
+// one made a grant of no scope. Both are refused before Graph is called.
+func TestGrantDelegatedRefusesAScopeThatIsNotOne(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(500)
+	}))
+	defer api.Close()
+	c, err := registration.NewClient(fixedToken{}, &registration.ClientOptions{GraphEndpoint: api.URL, HTTPClient: api.Client()})
+	require.NoError(t, err)
+	for _, scope := range []string{"read admin", "read\nadmin", ""} {
+		err := c.GrantDelegated(context.Background(), "44444444-4444-4444-8444-444444444444", "55555555-5555-4555-8555-555555555555", "", "read", scope)
+		require.Error(t, err, "%q", scope)
+		assert.Contains(t, err.Error(), "is not one permission")
+		assert.NotContains(t, err.Error(), "\n")
+	}
+	assert.Zero(t, calls.Load())
 }

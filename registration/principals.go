@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/entrakit/entrakit/msgraph"
 )
@@ -172,9 +173,17 @@ func (c *Client) assignedRoleIDs(ctx context.Context, principalID string) (map[s
 // Mail.Send" of Microsoft Graph) to the app clientAppID: for every user when
 // userID is empty, else for that user. When a grant exists already (an
 // administrator consented, or an earlier call), the scopes are added to it,
-// as Graph keeps one grant per client, resource and principal. Needs
-// DelegatedPermissionGrant.ReadWrite.All and Application.Read.All.
+// as Graph keeps one grant per client, resource and principal. Each scope
+// names one permission: an empty one, or one holding a space, is refused.
+// Needs DelegatedPermissionGrant.ReadWrite.All and Application.Read.All.
 func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID, userID string, scopes ...string) error {
+	for _, s := range scopes {
+		// a grant's scope is space-separated: "read admin" would grant
+		// two permissions of an API whose names are not checked here
+		if s == "" || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+			return fmt.Errorf("registration: scope %q is not one permission: name each scope on its own", clipScope(s))
+		}
+	}
 	if strings.EqualFold(resourceAppID, MicrosoftGraphAppID) {
 		for _, s := range scopes {
 			if _, err := GraphPermission(DelegatedPermission, s); err != nil {
@@ -228,6 +237,14 @@ func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID,
 		}
 	}
 	return nil
+}
+
+// clipScope keeps a scope quoted in an error short.
+func clipScope(s string) string {
+	if len(s) > 100 {
+		return strings.ToValidUTF8(s[:100], "") + "…"
+	}
+	return s
 }
 
 // grantTries bounds GrantDelegated's read and PATCH of a grant that
