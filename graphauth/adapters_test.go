@@ -2,10 +2,13 @@ package graphauth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -137,6 +140,11 @@ func TestClaimsChallengeParsing(t *testing.T) {
 		{`Basic realm="x"`, "", false},
 		{`Bearer error="insufficient_claims", claims="%%%"`, "", false},
 		{`Bearer error=insufficient_claims, claims=eyJhY2Nlc3NfdG9rZW4iOnt9fQ`, `{"access_token":{}}`, true},
+		// not JSON, or too long to be a challenge: a hostile resource's
+		// would be relayed to the token endpoint
+		{`Bearer error="insufficient_claims", claims="{not json"`, "", false},
+		{`Bearer error="insufficient_claims", claims="` + base64.StdEncoding.EncodeToString([]byte(`{"a":"`+strings.Repeat("x", 9000)+`"}`)) + `"`, "", false},
+		{`Bearer error="insufficient_claims", claims="` + base64.StdEncoding.EncodeToString([]byte(`{"a":`)) + `"`, "", false},
 	}
 	for _, c := range cases {
 		h := http.Header{}
@@ -159,4 +167,32 @@ func FuzzClaimsChallenge(f *testing.F) {
 			assert.True(t, strings.HasPrefix(strings.TrimSpace(claims), "{"))
 		}
 	})
+}
+
+// userLikeCred serves an expired token and refuses Fresh, as a
+// UserCredential does.
+type userLikeCred struct{}
+
+func (userLikeCred) Token(_ context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
+	if req.Fresh {
+		return graphauth.Token{}, &graphauth.ConfigError{Field: "Fresh", Reason: "is not offered for a signed-in user's tokens"}
+	}
+	return graphauth.Token{AccessToken: "expired", ExpiresOn: time.Now().Add(-time.Minute)}, nil
+}
+
+// A 401 for a signed-in user's token past its end stays the resource's
+// 401: the Transport asked for a fresh token, which a UserCredential
+// refuses, and the caller got a ConfigError about Fresh, an option it
+// never set.
+func TestTransportKeepsThe401WhenNoFreshTokenIsOffered(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer api.Close()
+	client := &http.Client{Transport: &graphauth.Transport{Credential: userLikeCred{}, Base: api.Client().Transport, AllowedHosts: []string{api.URL}}}
+	resp, err := client.Get(api.URL + "/v1.0/me")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }

@@ -2,6 +2,7 @@ package graphauth
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,8 +89,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
+	tok, err := t.Credential.Token(req.Context(), r)
+	if err != nil && r.Fresh {
+		// A credential that offers no fresh token (a UserCredential)
+		// leaves the resource's 401 as the answer, not an error about
+		// an option the caller never set.
+		return resp, nil
+	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
 	retry := req.Clone(req.Context())
 	if req.GetBody != nil {
 		body, err := req.GetBody()
@@ -98,8 +109,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		retry.Body = body
 	}
-	resp, _, err = t.send(retry, r)
-	return resp, err
+	return t.sendWith(retry, tok)
 }
 
 // expiredByTheWallClock reports whether tok had expired by the wall clock
@@ -116,6 +126,12 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, To
 	if err != nil {
 		return nil, Token{}, err
 	}
+	resp, err := t.sendWith(req, tok)
+	return resp, tok, err
+}
+
+// sendWith sends req once with tok.
+func (t *Transport) sendWith(req *http.Request, tok Token) (*http.Response, error) {
 	out := req.Clone(req.Context())
 	out.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	base := t.Base
@@ -129,13 +145,15 @@ func (t *Transport) send(req *http.Request, tr TokenRequest) (*http.Response, To
 		// even when Base does not set it.
 		resp.Request = out
 	}
-	return resp, tok, err
+	return resp, err
 }
 
 // ClaimsChallenge extracts the claims of a continuous access evaluation
 // challenge from a 401's WWW-Authenticate headers: a Bearer challenge with
 // error="insufficient_claims" and a claims parameter, base64-encoded JSON
-// (decoded here) or plain JSON. ok is false when there is no such challenge.
+// (decoded here) or plain JSON. ok is false when there is no such challenge,
+// and for claims that are not a JSON object or exceed 8 KiB: a hostile or
+// broken resource's would otherwise be relayed to the token endpoint.
 func ClaimsChallenge(h http.Header) (claims string, ok bool) {
 	for _, v := range h.Values("WWW-Authenticate") {
 		scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
@@ -147,16 +165,25 @@ func ClaimsChallenge(h http.Header) (claims string, ok bool) {
 		if c == "" || !strings.EqualFold(params["error"], "insufficient_claims") {
 			continue
 		}
-		if strings.HasPrefix(strings.TrimSpace(c), "{") {
+		if len(c) > 2*maxClaims {
+			continue // base64 of more than maxClaims, or more than it as it is
+		}
+		if claimsObject(c) {
 			return c, true
 		}
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if b, err := enc.DecodeString(c); err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "{") {
+			if b, err := enc.DecodeString(c); err == nil && claimsObject(string(b)) {
 				return string(b), true
 			}
 		}
 	}
 	return "", false
+}
+
+// claimsObject reports whether c is claims worth sending to the token
+// endpoint: a JSON object of at most maxClaims bytes.
+func claimsObject(c string) bool {
+	return len(c) <= maxClaims && strings.HasPrefix(strings.TrimSpace(c), "{") && json.Valid([]byte(c))
 }
 
 // authParams parses the comma-separated key=value and key="quoted value"

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,4 +244,102 @@ func TestAClaimsChallengeFromTheFakeIsAnswered(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, withClaims, "one token request carried the challenge's claims")
+}
+
+// noFreshCred is a signed-in user's credential as graphauth.UserCredential
+// is: it serves tokens, and refuses TokenRequest.Fresh with a ConfigError.
+type noFreshCred struct{ expires time.Time }
+
+func (n noFreshCred) Token(_ context.Context, req graphauth.TokenRequest) (graphauth.Token, error) {
+	if req.Fresh {
+		return graphauth.Token{}, &graphauth.ConfigError{Field: "Fresh", Reason: "is not offered for a signed-in user's tokens"}
+	}
+	return graphauth.Token{AccessToken: "user-token", ExpiresOn: n.expires}, nil
+}
+
+// A 401 for a signed-in user's token past its end is Graph's 401: the
+// credential refuses the fresh token Send asked for, and the caller got a
+// ConfigError about Fresh, an option it never set, instead.
+func TestA401StandsWhenTheCredentialOffersNoFreshToken(t *testing.T) {
+	t.Parallel()
+	expired := graphJSON(401, `{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired.","innerError":{"date":"2026-11-24T09:00:00","request-id":"r","client-request-id":"r"}}}`)
+	seq := &sequence{answers: []func(http.ResponseWriter){expired}}
+	err := onStub(t, seq, noFreshCred{expires: time.Now().Add(-time.Minute)}).Get(context.Background(), "/me", nil)
+	var ge *msgraph.GraphError
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, 401, ge.StatusCode)
+	assert.Equal(t, "InvalidAuthenticationToken", ge.Code)
+	assert.Len(t, seq.auth, 1)
+}
+
+// Claims that are not JSON are no challenge to answer: the 401 is the
+// caller's, and nothing of them goes to the token endpoint.
+func TestClaimsThatAreNotJSONAreNotRelayed(t *testing.T) {
+	t.Parallel()
+	seq := &sequence{answers: []func(http.ResponseWriter){caeChallenge(`{"access_token":` + strings.Repeat("[", 100))}}
+	cred := &recordingCred{}
+	err := onStub(t, seq, cred).Get(context.Background(), "/me", nil)
+	var ge *msgraph.GraphError
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, 401, ge.StatusCode)
+	assert.Empty(t, ge.Claims)
+	require.Len(t, cred.asked, 1)
+	assert.Empty(t, cred.asked[0].Claims)
+}
+
+// A claims challenge from the host a redirect led to (a report's download
+// URL, say) is not Graph's: it is not answered. The client asked its
+// credential for a token with whatever claims that host chose, sent it to
+// the token endpoint, and sent the request to Graph once more.
+func TestAChallengeFromAnotherHostIsNotAnswered(t *testing.T) {
+	t.Parallel()
+	foreign := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caeChallenge(`{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`)(w)
+	}))
+	defer foreign.Close()
+	var graphCalls atomic.Int32
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		graphCalls.Add(1)
+		http.Redirect(w, r, foreign.URL+"/report.csv", http.StatusFound)
+	}))
+	defer api.Close()
+	cred := &recordingCred{}
+	c, err := msgraph.NewClient(cred, &msgraph.Options{Endpoint: api.URL, HTTPClient: api.Client()})
+	require.NoError(t, err)
+	err = c.Get(context.Background(), "/reports/getOffice365ActiveUserDetail(period='D7')", nil)
+	var ge *msgraph.GraphError
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, 401, ge.StatusCode)
+	require.Len(t, cred.asked, 1, "no token asked for the other host's claims")
+	assert.Empty(t, cred.asked[0].Claims)
+	assert.EqualValues(t, 1, graphCalls.Load())
+	assert.Empty(t, ge.Claims, "nor handed to the caller to answer")
+}
+
+// Send leaves the caller's request as it was: it wrote the bearer token
+// into the caller's header map, where a dump or log of the request showed
+// it, and two Sends of one request raced on that map.
+func TestSendLeavesTheCallersRequestAlone(t *testing.T) {
+	t.Parallel()
+	seq := &sequence{answers: []func(http.ResponseWriter){graphJSON(200, `{"value":[]}`)}}
+	c := onStub(t, seq, &recordingCred{})
+	target, err := c.URL("/users/$count")
+	require.NoError(t, err)
+	req, err := http.NewRequest("GET", target, nil)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Send(context.Background(), req)
+			if assert.NoError(t, err) {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Empty(t, req.Header, "no token, Accept or ConsistencyLevel in the caller's request")
+	assert.Equal(t, "eventual", seq.headers[0].Get("ConsistencyLevel"), "though they went to Graph")
+	assert.NotEmpty(t, seq.headers[0].Get("Authorization"))
 }

@@ -302,7 +302,11 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, eve
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
-		return ParseGraphError(resp)
+		ge := ParseGraphError(resp)
+		if !c.fromGraph(resp) {
+			ge.Claims = "" // another host's challenge is not Graph's
+		}
+		return ge
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	switch {

@@ -151,34 +151,65 @@ func ParseGraphError(resp *http.Response) *GraphError {
 	return parseError(resp, data, time.Now())
 }
 
-// errorBody is Graph's error JSON.
+// errorBody is Graph's error JSON. Its fields are read one by one
+// (textOf), so that one of another type (a date as a number, a message as
+// OData v3's {"lang", "value"}) does not lose the others.
 type errorBody struct {
 	Error struct {
-		Code       string `json:"code"`
-		Message    string `json:"message"`
+		Code       json.RawMessage `json:"code"`
+		Message    json.RawMessage `json:"message"`
 		InnerError struct {
-			Date            string `json:"date"`
-			RequestID       string `json:"request-id"`
-			ClientRequestID string `json:"client-request-id"`
+			Date            json.RawMessage `json:"date"`
+			RequestID       json.RawMessage `json:"request-id"`
+			ClientRequestID json.RawMessage `json:"client-request-id"`
 		} `json:"innerError"`
 	} `json:"error"`
+}
+
+// textOf is a field of Graph's error JSON as text: a string as it is, the
+// value of OData v3's {"lang": …, "value": "…"} message, a number as it is
+// written; "" for anything else.
+func textOf(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var v3 struct {
+		Value string `json:"value"`
+	}
+	if json.Unmarshal(raw, &v3) == nil {
+		return v3.Value
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
 }
 
 func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 	e := &GraphError{StatusCode: resp.StatusCode, RequestID: clip(resp.Header.Get("request-id"), 64),
 		ClientRequestID: clip(resp.Header.Get("client-request-id"), 64)}
-	var body errorBody
 	// Graph's workloads do not all name a code: Planner's 403 is
 	// {"error":{"code":"","message":"You do not have the required
 	// permissions to access this item.","innerError":{…}}}.
-	if json.Unmarshal(data, &body) == nil && (body.Error.Code != "" || body.Error.Message != "" || body.Error.InnerError.RequestID != "") {
+	code, message, date, requestID, clientRequestID := "", "", "", "", ""
+	var body errorBody
+	var wrongType *json.UnmarshalTypeError
+	// A part of another shape (an innerError that is a string) is left
+	// empty, and the rest is read: Unmarshal goes on past a type error.
+	if err := json.Unmarshal(data, &body); err == nil || errors.As(err, &wrongType) {
+		code, message = textOf(body.Error.Code), textOf(body.Error.Message)
 		in := body.Error.InnerError
-		e.Code, e.Message, e.Date = clip(body.Error.Code, 100), clip(body.Error.Message, 500), clip(in.Date, 40)
+		date, requestID, clientRequestID = textOf(in.Date), textOf(in.RequestID), textOf(in.ClientRequestID)
+	}
+	if code != "" || message != "" || requestID != "" {
+		e.Code, e.Message, e.Date = clip(code, 100), clip(message, 500), clip(date, 40)
 		if e.RequestID == "" {
-			e.RequestID = clip(in.RequestID, 64)
+			e.RequestID = clip(requestID, 64)
 		}
 		if e.ClientRequestID == "" {
-			e.ClientRequestID = clip(in.ClientRequestID, 64)
+			e.ClientRequestID = clip(clientRequestID, 64)
 		}
 	} else {
 		switch ct := clip(resp.Header.Get("Content-Type"), 60); {

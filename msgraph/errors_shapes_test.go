@@ -70,3 +70,35 @@ func TestA403ForAPermissionTheTokenHasIsAboutTheObject(t *testing.T) {
 		"POST", "https://graph.microsoft.com/v1.0/applications/6d7e8f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f/addPassword"))
 	assert.Contains(t, missing.Error(), "the call needs one of these application permissions")
 }
+
+// A field of another JSON type than Graph's (a date as a number, an
+// innerError that is a string, a message as OData v3's {"lang", "value"})
+// lost the code and message too: the whole body was "not Graph's error
+// JSON". Each field is read on its own; what is written into the error
+// stays escaped and bounded.
+func TestAnErrorFieldOfAnotherTypeKeepsTheOthers(t *testing.T) {
+	t.Parallel()
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	ge := msgraph.ParseGraphError(answer(400, hdr,
+		`{"error":{"code":"Request_BadRequest","message":"Invalid value","innerError":{"date":20261124,"request-id":["x"],"client-request-id":"c-1"}}}`))
+	assert.Equal(t, "Request_BadRequest", ge.Code)
+	assert.Equal(t, "Invalid value", ge.Message)
+	assert.Equal(t, "20261124", ge.Date)
+	assert.Equal(t, "c-1", ge.ClientRequestID)
+	assert.NoError(t, ge.Err)
+
+	ge = msgraph.ParseGraphError(answer(403, hdr, `{"error":{"code":"accessDenied","message":"Denied","innerError":"opaque"}}`))
+	assert.Equal(t, "accessDenied", ge.Code)
+	assert.Equal(t, "Denied", ge.Message)
+
+	ge = msgraph.ParseGraphError(answer(404, hdr, `{"error":{"code":"-2130575338, Microsoft.SharePoint.SPException","message":{"lang":"en-US","value":"The file \u001b[31mreport.xlsx does not exist."}}}`))
+	assert.Equal(t, "The file  [31mreport.xlsx does not exist.", ge.Message, "the terminal escape is a space")
+
+	ge = msgraph.ParseGraphError(answer(400, hdr, `{"error":{"code":{"nested":{"deeper":[1,2,3]}},"message":"`+strings.Repeat("m", 5000)+`"}}`))
+	assert.Empty(t, ge.Code)
+	assert.LessOrEqual(t, len(ge.Message), 504, "500 bytes and an ellipsis")
+
+	ge = msgraph.ParseGraphError(answer(400, hdr, `{"error":"just a string"}`))
+	assert.Empty(t, ge.Code)
+	assert.Error(t, ge.Err)
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/entrakit/entrakit/msgraph"
 )
@@ -172,9 +173,17 @@ func (c *Client) assignedRoleIDs(ctx context.Context, principalID string) (map[s
 // Mail.Send" of Microsoft Graph) to the app clientAppID: for every user when
 // userID is empty, else for that user. When a grant exists already (an
 // administrator consented, or an earlier call), the scopes are added to it,
-// as Graph keeps one grant per client, resource and principal. Needs
-// DelegatedPermissionGrant.ReadWrite.All and Application.Read.All.
+// as Graph keeps one grant per client, resource and principal. Each scope
+// names one permission: an empty one, or one holding a space, is refused.
+// Needs DelegatedPermissionGrant.ReadWrite.All and Application.Read.All.
 func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID, userID string, scopes ...string) error {
+	for _, s := range scopes {
+		// a grant's scope is space-separated: "read admin" would grant
+		// two permissions of an API whose names are not checked here
+		if s == "" || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+			return fmt.Errorf("registration: scope %q is not one permission: name each scope on its own", clipScope(s))
+		}
+	}
 	if strings.EqualFold(resourceAppID, MicrosoftGraphAppID) {
 		for _, s := range scopes {
 			if _, err := GraphPermission(DelegatedPermission, s); err != nil {
@@ -200,22 +209,47 @@ func (c *Client) GrantDelegated(ctx context.Context, clientAppID, resourceAppID,
 	}
 	// Graph keeps one grant per client, resource and principal: an
 	// administrator's consent or an earlier call made it; add the scopes
-	// to it.
-	existing, ferr := c.delegatedGrant(ctx, client.ID, resource.ID, userID)
-	if ferr != nil || existing.ID == "" {
-		return err
-	}
-	merged := strings.Fields(existing.Scope)
-	for _, s := range scopes {
-		if !containsFold(merged, s) {
-			merged = append(merged, s)
+	// to it. Graph offers no ETag on a grant, so another writer's PATCH
+	// between this read and this PATCH can overwrite the scopes added:
+	// they are read back, and added again if they went.
+	for try := 0; try < grantTries; try++ {
+		existing, ferr := c.delegatedGrant(ctx, client.ID, resource.ID, userID)
+		switch {
+		case ferr != nil && try == 0:
+			return err
+		case ferr != nil:
+			return ferr
+		case existing.ID == "":
+			return err
+		}
+		held := strings.Fields(existing.Scope)
+		merged := held
+		for _, s := range scopes {
+			if !containsFold(merged, s) {
+				merged = append(merged, s)
+			}
+		}
+		if len(merged) == len(held) {
+			return nil
+		}
+		if err := c.do(ctx, "PATCH", "/oauth2PermissionGrants/"+url.PathEscape(existing.ID), map[string]string{"scope": strings.Join(merged, " ")}, nil, needDelegated...); err != nil {
+			return err
 		}
 	}
-	if len(merged) == len(strings.Fields(existing.Scope)) {
-		return nil
-	}
-	return c.do(ctx, "PATCH", "/oauth2PermissionGrants/"+url.PathEscape(existing.ID), map[string]string{"scope": strings.Join(merged, " ")}, nil, needDelegated...)
+	return nil
 }
+
+// clipScope keeps a scope quoted in an error short.
+func clipScope(s string) string {
+	if len(s) > 100 {
+		return strings.ToValidUTF8(s[:100], "") + "…"
+	}
+	return s
+}
+
+// grantTries bounds GrantDelegated's read and PATCH of a grant that
+// another writer changes at the same time.
+const grantTries = 3
 
 // grantExists reports Graph's refusal of a second delegated grant for the
 // same client, resource and principal (400 "Permission entry already
@@ -245,7 +279,9 @@ func (c *Client) delegatedGrant(ctx context.Context, clientSP, resourceSP, userI
 		}
 		all := userID == "" && strings.EqualFold(g.ConsentType, "AllPrincipals")
 		one := userID != "" && strings.EqualFold(g.ConsentType, "Principal") && strings.EqualFold(g.PrincipalID, userID)
-		if strings.EqualFold(g.ResourceID, resourceSP) && (all || one) {
+		// the filter is Graph's to apply; whose grant it is is checked
+		// here too, so that another app's is never widened
+		if strings.EqualFold(g.ClientID, clientSP) && strings.EqualFold(g.ResourceID, resourceSP) && (all || one) {
 			return g, nil
 		}
 	}

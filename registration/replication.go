@@ -39,12 +39,27 @@ func (l *replicationLag) remember(app Application) {
 			delete(l.recent, id)
 		}
 	}
+	// A client that creates apps by the thousand (a test tenant's
+	// seeding) forgets its oldest first, which at worst costs a 404 that
+	// is not waited out.
+	for len(l.recent) >= maxRecent {
+		oldest, first := "", now
+		for id, at := range l.recent {
+			if !at.After(first) {
+				oldest, first = id, at
+			}
+		}
+		delete(l.recent, oldest)
+	}
 	for _, id := range []string{app.ObjectID, app.AppID} {
 		if id != "" {
 			l.recent[strings.ToLower(id)] = now
 		}
 	}
 }
+
+// maxRecent caps the IDs remembered (two per application).
+const maxRecent = 1024
 
 // created reports whether path names an application this client created
 // within the replication window: /applications/{id}… or
@@ -92,6 +107,7 @@ func (l *replicationLag) retry(ctx context.Context, write func() error, lagging 
 	if most <= 0 {
 		most = 8 * time.Second
 	}
+	wait = min(wait, most) // a MinWait above MaxWait is bounded by it
 	var err error
 	for try := 1; ; try++ {
 		if err = write(); err == nil || !lagging(err) || try == replicationTries {

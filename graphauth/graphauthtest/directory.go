@@ -278,13 +278,23 @@ func (d *directory) removeSP(tenantID, appID string) {
 		}
 	}
 	d.roleGrants = kept
+	// its delegated grants go too, as client or as resource: a service
+	// principal created again starts without consent, as in Graph
+	scopes := d.scopeGrants[:0]
+	for _, g := range d.scopeGrants {
+		if !(g.Tenant == tenantID && (strings.EqualFold(g.AppID, appID) || strings.EqualFold(grantResource(g.Scope), appID))) {
+			scopes = append(scopes, g)
+		}
+	}
+	d.scopeGrants = scopes
 }
 
-// hasScopeGrant reports whether appID holds delegated scopes in tenantID
-// for user ("" for all principals).
+// hasScopeGrant reports whether appID holds delegated scopes of Microsoft
+// Graph in tenantID for user ("" for all principals); another API's are
+// a grant of their own.
 func (d *directory) hasScopeGrant(tenantID, appID, user string) bool {
 	for _, g := range d.scopeGrants {
-		if g.Tenant == tenantID && strings.EqualFold(g.AppID, appID) && g.User == user {
+		if g.Tenant == tenantID && strings.EqualFold(g.AppID, appID) && g.User == user && grantResource(g.Scope) == GraphAppID {
 			return true
 		}
 	}
@@ -342,4 +352,14 @@ func containsFold(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// grantResource is the app ID of the API a scope grant's Scope is of, and
+// the scope's value: Microsoft Graph's scopes are kept by value, another
+// API's as "{app ID}/{value}" (grantKey).
+func grantResource(scope string) string {
+	if api, _, ok := strings.Cut(scope, "/"); ok {
+		return api
+	}
+	return GraphAppID
 }

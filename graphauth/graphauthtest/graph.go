@@ -143,6 +143,25 @@ func (s *Server) require(w http.ResponseWriter, r *http.Request, c *caller, perm
 	return false
 }
 
+// requireAdmin answers 403 for a signed-in user who is not an
+// administrator: Graph lets a delegated call grant or revoke permissions
+// only for a user with an administrator role (Cloud Application
+// Administrator or above), whatever the scopes the token carries. App-only
+// callers pass.
+func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, c *caller) bool {
+	if c.appOnly() {
+		return true
+	}
+	s.mu.Lock()
+	u := c.tenant.byOID[strings.ToLower(c.userOID)]
+	admin := u != nil && u.Admin
+	s.mu.Unlock()
+	if !admin {
+		s.writeGraphError(w, r, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	}
+	return admin
+}
+
 // graphJSONType is the Content-Type of Graph's JSON answers.
 const graphJSONType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 

@@ -2,6 +2,7 @@ package graphauthtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -37,6 +38,13 @@ type batchItem struct {
 // bearer token, throttling (so one item can get a 429 with its own
 // Retry-After while the batch is 200), faults by path and the request log.
 func (s *Server) graphBatch(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
+	if r.Context().Value(inBatchKey{}) != nil {
+		// a batch inside a batch however its url spelled $batch
+		// ("%24batch"): Graph refuses it, and each level would multiply
+		// the requests by 20
+		s.writeGraphError(w, r, 400, "BadRequest", "The url of a batch request must be relative to the Graph version, such as /users, and cannot be another $batch.")
+		return
+	}
 	items, e := readBatch(r)
 	if e != nil {
 		s.refuse(w, r, e)
@@ -123,6 +131,9 @@ func failedDependency(it batchItem, status map[string]int) string {
 	return ""
 }
 
+// inBatchKey marks the context of a request made from an item of a batch.
+type inBatchKey struct{}
+
 // runBatchItem serves one request of a batch through the server's handler.
 func (s *Server) runBatchItem(outer *http.Request, it batchItem) (int, map[string]string, any) {
 	rel := strings.TrimPrefix(it.URL, "/")
@@ -134,7 +145,7 @@ func (s *Server) runBatchItem(outer *http.Request, it batchItem) (int, map[strin
 	if len(it.Body) > 0 {
 		body = bytes.NewReader(it.Body)
 	}
-	req, err := http.NewRequestWithContext(outer.Context(), strings.ToUpper(it.Method), "/v1.0/"+rel, body)
+	req, err := http.NewRequestWithContext(context.WithValue(outer.Context(), inBatchKey{}, true), strings.ToUpper(it.Method), "/v1.0/"+rel, body)
 	if err != nil {
 		return http.StatusBadRequest, nil, graphErrorBody("BadRequest", "The url of request '"+it.ID+"' is not valid.", s.clk.now(), outer)
 	}

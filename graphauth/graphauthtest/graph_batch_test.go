@@ -172,3 +172,21 @@ func TestBatchAnswersOutOfOrderWithEachBodyInItsForm(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, raw)
 }
+
+// A batch inside a batch is refused however its url spells $batch: the
+// fake refused "$batch" but ran "%24batch", a batch of batches each
+// multiplying the requests by 20, which Graph refuses.
+func TestABatchInABatchIsRefusedHoweverItIsSpelled(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	tok := tokenWithRoles(t, srv, "User.Read.All")
+	inner := map[string]any{"requests": []any{map[string]any{"id": "1", "method": "GET", "url": "/users?$top=1"}}}
+	for _, u := range []string{"$batch", "%24batch", "%24BATCH"} {
+		r := graphCall(t, srv, tok, "POST", "/v1.0/$batch", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "POST", "url": u,
+			"body": inner, "headers": map[string]string{"Content-Type": "application/json"}}}})
+		require.Equal(t, 200, r.Status, r.Body)
+		item := r.Body["responses"].([]any)[0].(map[string]any)
+		assert.EqualValues(t, 400, item["status"], u)
+	}
+}

@@ -24,17 +24,24 @@ var castTypes = map[string]string{"user": "user", "group": "group", "serviceprin
 // splitCast takes a trailing cast off a directoryObject collection's path,
 // returning the path without it and the type ("group"), or path as it is
 // and "".
+//
+// A cast followed by /$count (/me/memberOf/microsoft.graph.group/$count,
+// as Graph's guides count a user's groups) keeps the $count segment.
 func splitCast(path []string) ([]string, string) {
-	if len(path) < 2 || !castRelations[strings.ToLower(path[len(path)-2])] {
+	end := len(path)
+	if end >= 3 && path[end-1] == "$count" {
+		end--
+	}
+	if end < 2 || !castRelations[strings.ToLower(path[end-2])] {
 		return path, ""
 	}
-	last := strings.ToLower(path[len(path)-1])
+	last := strings.ToLower(path[end-1])
 	name, ok := strings.CutPrefix(last, "microsoft.graph.")
 	if !ok {
 		name, ok = strings.CutPrefix(last, "graph.")
 	}
 	if typ := castTypes[name]; ok && typ != "" {
-		return path[:len(path)-1], typ
+		return append(append([]string{}, path[:end-1]...), path[end:]...), typ
 	}
 	return path, ""
 }

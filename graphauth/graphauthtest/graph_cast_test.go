@@ -45,3 +45,33 @@ func TestAnODataCastListsOneTypeOfMember(t *testing.T) {
 	assert.Equal(t, 400, graphCall(t, srv, tok, "GET", "/v1.0/groups/"+outer.ID+"/members/microsoft.graph.shoe", nil).Status, "an unknown type is an unknown segment")
 
 }
+
+// A cast collection is counted as Graph's guides count a user's groups:
+// GET /me/memberOf/microsoft.graph.group/$count (msgraph-sdk-go's
+// MemberOf().GraphGroup().Count()) with ConsistencyLevel: eventual, and
+// the count is of that type alone. The fake answered 400 for the cast
+// with /$count, and for memberOf/$count and transitiveMembers/$count at
+// all.
+func TestACastCollectionIsCounted(t *testing.T) {
+	t.Parallel()
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	u := srv.AddUser(srv.TenantID, graphauthtest.User{UPN: "count@contoso.onmicrosoft.com", DisplayName: "Count User"})
+	srv.AddGroup(srv.TenantID, graphauthtest.Group{DisplayName: "Inner", Members: []string{u.UPN}})
+	outer := srv.AddGroup(srv.TenantID, graphauthtest.Group{DisplayName: "Outer", Members: []string{"Inner", u.UPN}})
+	tok := tokenWithRoles(t, srv, "User.Read.All", "Group.Read.All")
+	count := func(path string) string {
+		t.Helper()
+		r := graphDo(t, srv, tok, "GET", path, nil, "ConsistencyLevel: eventual")
+		require.Equal(t, 200, r.Status, r.Raw)
+		return r.Raw
+	}
+	assert.Equal(t, "2", count("/v1.0/users/"+u.ID+"/memberOf/microsoft.graph.group/$count"))
+	assert.Equal(t, "2", count("/v1.0/users/"+u.ID+"/memberOf/$count"))
+	assert.Equal(t, "0", count("/v1.0/users/"+u.ID+"/memberOf/graph.user/$count"))
+	assert.Equal(t, "1", count("/v1.0/groups/"+outer.ID+"/members/microsoft.graph.user/$count"), "the cast's type alone")
+	assert.Equal(t, "2", count("/v1.0/groups/"+outer.ID+"/members/$count"))
+	assert.Equal(t, "1", count("/v1.0/groups/"+outer.ID+"/transitiveMembers/microsoft.graph.user/$count"), "the user once")
+	assert.Equal(t, 400, graphDo(t, srv, tok, "GET", "/v1.0/users/"+u.ID+"/memberOf/microsoft.graph.group/$count", nil).Status,
+		"without ConsistencyLevel, as Graph refuses it")
+}

@@ -134,7 +134,7 @@ func (s *Server) graphCreateSP(w http.ResponseWriter, r *http.Request, c *caller
 }
 
 func (s *Server) graphAssignRole(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
-	if !s.require(w, r, c, permRoleAssign) {
+	if !s.require(w, r, c, permRoleAssign) || !s.requireAdmin(w, r, c) {
 		return
 	}
 	var body struct {
@@ -169,7 +169,7 @@ func (s *Server) graphAssignRole(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) graphGrantScopes(w http.ResponseWriter, r *http.Request, c *caller, _ []string) {
-	if !s.require(w, r, c, permDelegatedGrt) {
+	if !s.require(w, r, c, permDelegatedGrt) || !s.requireAdmin(w, r, c) {
 		return
 	}
 	var body struct {
@@ -186,7 +186,7 @@ func (s *Server) graphGrantScopes(w http.ResponseWriter, r *http.Request, c *cal
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	client, resource := s.dir.spByID(body.ClientID), s.dir.spByID(body.ResourceID)
-	if client == nil || resource == nil || client.Tenant != c.tenant.ID || resource.AppID != graphperm.GraphAppID {
+	if client == nil || resource == nil || client.Tenant != c.tenant.ID || resource.Tenant != c.tenant.ID || resource.AppID != graphperm.GraphAppID {
 		s.writeGraphError(w, r, 400, "Request_BadRequest", "clientId and resourceId must be service principal IDs in this tenant, the resource Microsoft Graph.")
 		return
 	}

@@ -35,10 +35,10 @@ func (s *Server) grantRoutes() []graphRoute {
 // replaced: how scopes are added to or taken from a grant) and DELETE
 // (the grant revoked), 204 both.
 func (s *Server) graphUpdateGrant(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
-	if !s.require(w, r, c, permDelegatedGrt) {
+	if !s.require(w, r, c, permDelegatedGrt) || !s.requireAdmin(w, r, c) {
 		return
 	}
-	var scopes []string
+	var asked []string
 	if r.Method == http.MethodPatch {
 		var body struct {
 			Scope *string `json:"scope"`
@@ -47,14 +47,7 @@ func (s *Server) graphUpdateGrant(w http.ResponseWriter, r *http.Request, c *cal
 			s.writeGraphError(w, r, 400, "Request_BadRequest", "The request body must set the grant's scope.")
 			return
 		}
-		for _, sc := range strings.Fields(*body.Scope) {
-			perm, ok := graphperm.ByValue(graphperm.Delegated, sc)
-			if !ok || !perm.Enabled {
-				s.writeGraphError(w, r, 400, "Request_BadRequest", "Scope '"+sc+"' is not a delegated permission of Microsoft Graph.")
-				return
-			}
-			scopes = append(scopes, perm.Value)
-		}
+		asked = strings.Fields(*body.Scope)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -68,13 +61,27 @@ func (s *Server) graphUpdateGrant(w http.ResponseWriter, r *http.Request, c *cal
 		s.writeGraphError(w, r, 404, "Request_ResourceNotFound", "Resource '"+p[1]+"' does not exist or one of its queried reference-property objects are not present.")
 		return
 	}
-	client := s.dir.spByID(target["clientId"].(string))
+	client, resource := s.dir.spByID(target["clientId"].(string)), s.dir.spByID(target["resourceId"].(string))
+	var scopes []string // as scope grants keep them (grantKey)
+	for _, sc := range asked {
+		if resource.AppID != GraphAppID {
+			scopes = append(scopes, resource.AppID+"/"+sc)
+			continue
+		}
+		perm, ok := graphperm.ByValue(graphperm.Delegated, sc)
+		if !ok || !perm.Enabled {
+			s.writeGraphError(w, r, 400, "Request_BadRequest", "Scope '"+sc+"' is not a delegated permission of Microsoft Graph.")
+			return
+		}
+		scopes = append(scopes, perm.Value)
+	}
 	user, _ := target["principalId"].(string)
 	kept := s.dir.scopeGrants[:0]
 	for _, g := range s.dir.scopeGrants {
 		// scopes the grant keeps keep their record, and the time they
-		// took effect
-		if !(g.Tenant == c.tenant.ID && strings.EqualFold(g.AppID, client.AppID) && g.User == user) || containsFold(scopes, g.Scope) {
+		// took effect; other resources' grants are not this one
+		mine := g.Tenant == c.tenant.ID && strings.EqualFold(g.AppID, client.AppID) && g.User == user && strings.EqualFold(grantResource(g.Scope), resource.AppID)
+		if !mine || containsFold(scopes, g.Scope) {
 			kept = append(kept, g)
 		}
 	}
@@ -120,25 +127,25 @@ func grantID(clientID, resourceID, principalID string) string {
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
-// grantsLocked renders the tenant's delegated grants to Microsoft Graph.
+// grantsLocked renders the tenant's delegated grants: one per client,
+// resource (Microsoft Graph or another API) and principal.
 func (s *Server) grantsLocked(tenantID string) []map[string]any {
-	type key struct{ app, user string }
+	type key struct{ app, user, resource string }
 	scopes := map[key][]string{}
 	var order []key
 	for _, g := range s.dir.scopeGrants {
 		if g.Tenant != tenantID {
 			continue
 		}
-		k := key{g.AppID, g.User}
+		k := key{g.AppID, g.User, grantResource(g.Scope)}
 		if _, seen := scopes[k]; !seen {
 			order = append(order, k)
 		}
-		scopes[k] = append(scopes[k], g.Scope)
+		scopes[k] = append(scopes[k], scopeValue(g.Scope))
 	}
-	resource := s.dir.sps[spKey{tenantID, graphperm.GraphAppID}]
 	var out []map[string]any
 	for _, k := range order {
-		client := s.dir.sps[spKey{tenantID, k.app}]
+		client, resource := s.dir.sps[spKey{tenantID, k.app}], s.dir.sps[spKey{tenantID, strings.ToLower(k.resource)}]
 		if client == nil || resource == nil {
 			continue
 		}
@@ -151,6 +158,14 @@ func (s *Server) grantsLocked(tenantID string) []map[string]any {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i]["id"].(string) < out[j]["id"].(string) })
 	return out
+}
+
+// scopeValue is a scope grant's Scope without the API it is of.
+func scopeValue(scope string) string {
+	if _, value, ok := strings.Cut(scope, "/"); ok {
+		return value
+	}
+	return scope
 }
 
 func (s *Server) graphListGrants(w http.ResponseWriter, r *http.Request, c *caller, p []string) {

@@ -30,6 +30,7 @@ func (s *Server) groupRoutes() []graphRoute {
 		{"GET", "groups/{id}/members", s.graphMembers, -1},
 		{"GET", "groups/{id}/members/$count", s.graphMembers, -1},
 		{"GET", "groups/{id}/transitiveMembers", s.graphMembers, -1},
+		{"GET", "groups/{id}/transitiveMembers/$count", s.graphMembers, -1},
 		{"POST", "groups/{id}/members/$ref", s.graphAddMember, 0},
 		{"DELETE", "groups/{id}/members/{id}/$ref", s.graphRemoveMember, 0},
 		{"GET", "groups/delta", s.graphDelta, -1},

@@ -323,6 +323,7 @@ func (s *Server) writeCount(w http.ResponseWriter, r *http.Request, q *odataQuer
 		s.refuse(w, r, badRequest("Request_UnsupportedQuery", "Raw count (/$count) is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information"))
 		return
 	}
+	_, items = applyCast(r, "", items, s.directoryTypeOf) // what a cast left out is not counted
 	w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(strconv.Itoa(len(q.apply(items)))))

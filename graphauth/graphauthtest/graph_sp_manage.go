@@ -56,7 +56,7 @@ func (s *Server) graphAssignedTo(w http.ResponseWriter, r *http.Request, c *call
 // graphDeleteSP removes a service principal and the grants it held; tokens
 // for its app in that tenant are refused from then on (AADSTS700016). An
 // Application.ReadWrite.OwnedBy caller may delete only the service
-// principals of the applications it owns.
+// principals of the applications it owns, in their home tenant.
 func (s *Server) graphDeleteSP(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
 	if !s.require(w, r, c, permAppWrite) {
 		return
@@ -68,8 +68,10 @@ func (s *Server) graphDeleteSP(w http.ResponseWriter, r *http.Request, c *caller
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.appOnly() && !containsFold(c.roles, "Application.ReadWrite.All") {
+		// it owns the service principals of its apps in their home
+		// tenant only: another tenant's was made by its administrator
 		a := s.dir.apps[sp.AppID]
-		if a == nil || (!containsFold(a.owners, c.appID) && !strings.EqualFold(a.ClientID, c.appID)) {
+		if a == nil || a.HomeTenant != c.tenant.ID || (!containsFold(a.owners, c.appID) && !strings.EqualFold(a.ClientID, c.appID)) {
 			s.writeGraphError(w, r, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 			return
 		}
@@ -82,7 +84,7 @@ func (s *Server) graphDeleteSP(w http.ResponseWriter, r *http.Request, c *caller
 // principal the path names, as principal (appRoleAssignments) or as
 // resource (appRoleAssignedTo).
 func (s *Server) graphDeleteAssignment(w http.ResponseWriter, r *http.Request, c *caller, p []string) {
-	if !s.require(w, r, c, permRoleAssign) {
+	if !s.require(w, r, c, permRoleAssign) || !s.requireAdmin(w, r, c) {
 		return
 	}
 	sp := s.spInCallerTenant(w, r, c, p)

@@ -32,6 +32,8 @@ func (s *Server) userRoutes() []graphRoute {
 		{"DELETE", "users/{id}", s.graphDeleteUser, 0},
 		{"GET", "users/{id}/memberOf", s.graphMemberOf, -1},
 		{"GET", "users/{id}/transitiveMemberOf", s.graphMemberOf, -1},
+		{"GET", "users/{id}/memberOf/$count", s.graphMemberOf, -1},
+		{"GET", "users/{id}/transitiveMemberOf/$count", s.graphMemberOf, -1},
 		{"GET", "users/delta", s.graphDelta, -1},
 		{"GET", "users/microsoft.graph.delta()", s.graphDelta, -1},
 		{"GET", "users/delta()", s.graphDelta, -1},
@@ -187,7 +189,12 @@ func (s *Server) graphMemberOf(w http.ResponseWriter, r *http.Request, c *caller
 	if !s.require(w, r, c, perm) {
 		return
 	}
-	q, e := parseQuery(r, s.types.group, optSelect|optTop|optSkipToken|optCount)
+	count := p[len(p)-1] == "$count"
+	allowed := optSelect | optTop | optSkipToken | optCount
+	if count {
+		allowed = optRawCount
+	}
+	q, e := parseQuery(r, s.types.group, allowed)
 	if e != nil {
 		s.refuse(w, r, e)
 		return
@@ -205,7 +212,11 @@ func (s *Server) graphMemberOf(w http.ResponseWriter, r *http.Request, c *caller
 		}
 	}
 	s.mu.Unlock()
-	if u != nil {
+	switch {
+	case u == nil:
+	case count:
+		s.writeCount(w, r, q, items)
+	default:
 		s.writePage(w, r, q, "directoryObjects", items, func(map[string]any) *resourceType { return s.types.group })
 	}
 }
