@@ -2,6 +2,7 @@ package msgraph
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -31,7 +32,7 @@ const maxPages = 100000
 // when a nextLink does not repeat the options that made it one.
 func (c *Client) Pages(ctx context.Context, path string) iter.Seq2[Page, error] {
 	return func(yield func(Page, error) bool) {
-		seen := map[string]bool{}
+		seen := map[[sha256.Size]byte]bool{} // links by digest: a nextLink may be kilobytes
 		// Graph needs ConsistencyLevel on every page of an advanced
 		// query, and a nextLink need not repeat what made it one.
 		eventual := false
@@ -41,11 +42,12 @@ func (c *Client) Pages(ctx context.Context, path string) iter.Seq2[Page, error] 
 			}
 		}
 		for n := 0; path != ""; n++ {
-			if n >= maxPages || seen[path] {
+			sum := sha256.Sum256([]byte(path))
+			if n >= maxPages || seen[sum] {
 				yield(Page{}, fmt.Errorf("msgraph: paging stopped after %d pages: Graph's nextLink does not end", n))
 				return
 			}
-			seen[path] = true
+			seen[sum] = true
 			var page Page
 			if err := c.do(ctx, "GET", path, nil, &page, eventual); err != nil {
 				yield(Page{}, err)
