@@ -27,7 +27,8 @@ var (
 	// sign-in sent: a forged, replayed or crossed callback, or (through a
 	// SignInHandler) one whose sign-in was started in another browser.
 	// Nothing was redeemed.
-	ErrStateMismatch = errors.New("graphauth: the callback's state does not match this sign-in")
+	ErrStateMismatch = errors.New("graphauth: the callback's state does not match a sign-in this browser started " +
+		"(a callback opened twice, in another browser, or forged): sign in again")
 	// ErrLoginExpired means the sign-in was started too long ago.
 	ErrLoginExpired = errors.New("graphauth: the sign-in took too long; start again")
 	// ErrMissingCode means the callback carries neither a code nor an error.

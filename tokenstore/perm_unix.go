@@ -30,7 +30,10 @@ func checkPrivate(dir string, info fs.FileInfo) error {
 		return fmt.Errorf("tokenstore: the folder %s (mode %#o) is writable by other users, who could put values of their own in it: give a folder of this user's own, such as %s (NewFileStore creates it with mode 0700)", dir, perm, own)
 	}
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("tokenstore: the folder %s belongs to user %d, not to this process's user %d: give a folder of this user's own, such as %s (NewFileStore creates it with mode 0700)", dir, st.Uid, os.Geteuid(), own)
+		// A folder inside this one is no fix: its owner's mode lets no
+		// other user make one there.
+		return fmt.Errorf("tokenstore: the folder %s belongs to user %d, not to this process's user %d: give a folder that user %d owns "+
+			"(chown it to that user, or name a new folder, which NewFileStore creates with mode 0700)", dir, st.Uid, os.Geteuid(), os.Geteuid())
 	}
 	return nil
 }

@@ -53,9 +53,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	roles := strings.Split(*rolesFlag, ",")
+	for i := range roles {
+		roles[i] = strings.TrimSpace(roles[i]) // "User.Read.All, Group.Read.All" as a person types it
+	}
 	perms, err := registration.ResolveGraphPermissions(roles, nil)
 	if err != nil {
 		return err // names the typo and the closest real permission
+	}
+	if err := checkOut(*dir); err != nil {
+		return err // before the app exists, whose secret would have nowhere to go
 	}
 	tg, cleanup, err := pickTarget()
 	if err != nil {
@@ -146,8 +152,43 @@ func pickTarget() (target, func(), error) {
 	return target{tenantID: srv.TenantID, client: client, authOpts: opts}, srv.Close, err
 }
 
+// outFiles are the files save writes in the -out folder.
+var outFiles = []string{"app.pem", "client-secret.txt"}
+
+// checkOut makes the -out folder if it is missing and refuses one that
+// already holds an app's credentials: writing over them would lose the
+// only copy of the earlier app's secret and key.
+func checkOut(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, f := range outFiles {
+		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
+			return fmt.Errorf("%s already holds %s, an earlier app's credentials: give -out a new folder", dir, f)
+		}
+	}
+	return nil
+}
+
+// writeNew writes a file that must not exist yet, readable by the owner
+// only.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // save writes the certificate with its key and the secret, readable by the
-// owner only.
+// owner only, never over an earlier app's.
 func save(dir string, cert *registration.Certificate, secret graphauth.Secret) (string, error) {
 	if dir == "" {
 		var err error
@@ -159,10 +200,10 @@ func save(dir string, cert *registration.Certificate, secret graphauth.Secret) (
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "app.pem"), pemBytes, 0o600); err != nil {
+	if err := writeNew(filepath.Join(dir, outFiles[0]), pemBytes); err != nil {
 		return "", err
 	}
-	return dir, os.WriteFile(filepath.Join(dir, "client-secret.txt"), []byte(string(secret)+"\n"), 0o600)
+	return dir, writeNew(filepath.Join(dir, outFiles[1]), []byte(string(secret)+"\n"))
 }
 
 func tokenRoles(token string) []string {

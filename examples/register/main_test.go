@@ -36,3 +36,28 @@ func TestRegisterNamesATypoBeforeDoingAnything(t *testing.T) {
 	err := run(context.Background(), []string{"-roles", "Group.ReadAll"}, &bytes.Buffer{})
 	assert.ErrorContains(t, err, `did you mean "Group.Read.All"`)
 }
+
+// Run twice with one -out, the second run refuses before it registers
+// anything: it wrote over the first app's secret and key, whose only copy
+// they were. A folder that does not exist yet is made; roles typed with a
+// space after the comma are the same roles (" Group.Read.All" was "not a
+// Microsoft Graph application permission; did you mean \"Group.Read.All\"").
+func TestRegisterTwiceIntoOneFolder(t *testing.T) {
+	for _, k := range []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"} {
+		t.Setenv(k, "")
+	}
+	dir := filepath.Join(t.TempDir(), "creds")
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-out", dir, "-roles", "User.Read.All, Group.Read.All"}, &out))
+	assert.Contains(t, out.String(), "token roles: User.Read.All, Group.Read.All")
+	first, err := os.ReadFile(filepath.Join(dir, "client-secret.txt"))
+	require.NoError(t, err)
+
+	out.Reset()
+	err = run(context.Background(), []string{"-out", dir}, &out)
+	assert.ErrorContains(t, err, dir+" already holds app.pem, an earlier app's credentials: give -out a new folder")
+	assert.Empty(t, out.String(), "nothing was registered")
+	again, err := os.ReadFile(filepath.Join(dir, "client-secret.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, first, again)
+}

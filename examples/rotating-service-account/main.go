@@ -90,9 +90,14 @@ func run(ctx context.Context, out io.Writer) error {
 // runReal runs one check with the secret from the environment, or the one
 // a previous rotation left in STATE_DIR.
 func runReal(ctx context.Context, out io.Writer) error {
+	for _, name := range []string{"APP_OBJECT_ID", "STATE_DIR"} {
+		if os.Getenv(name) == "" {
+			return fmt.Errorf("set %s too (see go doc ./examples/rotating-service-account)", name)
+		}
+	}
 	key, err := hex.DecodeString(os.Getenv("STATE_KEY"))
 	if err != nil || len(key) != 32 {
-		return errors.New("STATE_KEY must be 64 hex digits")
+		return errors.New("STATE_KEY must be 64 hex digits (openssl rand -hex 32 makes one)")
 	}
 	files, err := tokenstore.NewFileStore(os.Getenv("STATE_DIR"))
 	if err != nil {

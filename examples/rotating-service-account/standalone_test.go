@@ -49,3 +49,24 @@ func TestAgainstAStandaloneFakeThroughTheEnvironment(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, out, app.ClientID+" is the Application (client) ID of app \"workflow service account\", not its Object ID, which is "+app.ObjectID)
 }
+
+// A setting left out is named as the variable to set: an empty STATE_DIR
+// was "tokenstore: mkdir : no such file or directory", and an empty
+// APP_OBJECT_ID named RotatorOptions.ObjectID, a field the administrator
+// never sees.
+func TestAMissingSettingNamesItsVariable(t *testing.T) {
+	srv := graphauthtest.NewServer(nil)
+	defer srv.Close()
+	app := srv.AddApp(graphauthtest.App{DisplayName: "workflow service account", Secrets: []graphauthtest.Secret{{}}})
+	state := filepath.Join(t.TempDir(), "state")
+	key := strings.Repeat("1f", 32)
+	for name, env := range map[string][]string{
+		"APP_OBJECT_ID": {"APP_OBJECT_ID=", "STATE_DIR=" + state, "STATE_KEY=" + key},
+		"STATE_DIR":     {"APP_OBJECT_ID=" + app.ObjectID, "STATE_DIR=", "STATE_KEY=" + key},
+	} {
+		out, err := exampletest.Run(t, srv, append([]string{"AZURE_TENANT_ID=" + srv.TenantID, "AZURE_CLIENT_ID=" + app.ClientID,
+			"AZURE_CLIENT_SECRET=" + app.Secrets[0].Value}, env...))
+		require.Error(t, err, name)
+		assert.Contains(t, out, "set "+name+" too", name)
+	}
+}

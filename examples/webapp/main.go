@@ -5,8 +5,10 @@
 //	go run ./examples/webapp            # against the fake platform, on http://127.0.0.1:8080
 //
 // With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set, it signs
-// in against that tenant; register http://localhost:8080/callback as a web
-// redirect URI (or set -redirect, to one that ends in /callback). In fake
+// in against that tenant; register http://127.0.0.1:8080/callback as a web
+// redirect URI, or register another that ends in /callback and pass it as
+// -redirect (http://localhost:8080/callback, or the https one of a proxy in
+// front), then open the address it prints. In fake
 // mode the sign-in page is the fake's, on a self-signed certificate your
 // browser will warn about; sign in as admin@contoso.onmicrosoft.com or
 // adele@contoso.onmicrosoft.com.
@@ -61,7 +63,11 @@ func serve(ctx context.Context, addr, redirect string, out io.Writer) error {
 	defer cleanup()
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { <-ctx.Done(); srv.Close() }()
-	fmt.Fprintf(out, "open http://%s/\n", l.Addr())
+	// The app's own address as the browser must spell it: the sign-in's
+	// cookies are the redirect URI's host's, so a user who opened
+	// 127.0.0.1 came back to localhost without them.
+	u, _ := url.Parse(redirect)
+	fmt.Fprintf(out, "open %s://%s/\n", u.Scheme, u.Host)
 	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -127,4 +128,22 @@ func TestARedirectOffTheCallbackPathIsRefusedAtStart(t *testing.T) {
 		assert.Contains(t, err.Error(), "this app serves its callback on /callback", redirect)
 	}
 	require.NoError(t, checkRedirect("https://app.example/callback"))
+}
+
+// The address it tells the user to open is the redirect URI's host: the
+// sign-in's cookies belong to that host, and with -redirect
+// http://localhost:8080/callback it printed "open http://127.0.0.1:8080/",
+// where a sign-in came back to localhost without them and failed.
+func TestItTellsTheUserToOpenTheRedirectURIsHost(t *testing.T) {
+	t.Setenv("AZURE_TENANT_ID", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, "127.0.0.1:0", "http://localhost:8080/callback", pw); pw.Close() }()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	cancel()
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.NoError(t, <-done)
+	require.NoError(t, err)
+	assert.Equal(t, "open http://localhost:8080/\n", line)
 }

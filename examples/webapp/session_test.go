@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -132,4 +133,25 @@ func TestSignOutIsAPostAndReturnsToTheAppsOwnOrigin(t *testing.T) {
 			assert.True(t, sc.Secure, "and deleted as the Secure cookie it was")
 		}
 	}
+}
+
+// A callback opened a second time (the browser's back button, a reload)
+// tells the user what happened and what to do: it said only "the
+// callback's state does not match this sign-in".
+func TestACallbackOpenedTwiceSaysToSignInAgain(t *testing.T) {
+	p := newBehindProxy(t)
+	login := p.serve(http.MethodGet, "/login", "app.example", nil)
+	noFollow := p.fake.Client()
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.Get(login.Header.Get("Location"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	first := p.serve(http.MethodGet, back.RequestURI(), "app.example", login.Cookies())
+	require.Equal(t, http.StatusFound, first.StatusCode)
+	again := p.serve(http.MethodGet, back.RequestURI(), "app.example", login.Cookies())
+	body, _ := io.ReadAll(again.Body)
+	assert.Equal(t, http.StatusBadRequest, again.StatusCode)
+	assert.Contains(t, string(body), "a callback opened twice, in another browser, or forged): sign in again")
 }

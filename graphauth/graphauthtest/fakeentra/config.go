@@ -28,6 +28,7 @@ const maxSettingSeconds = 10 * 365 * 24 * 60 * 60
 
 type grant struct {
 	tenant, clientID string
+	app              int // index in apps, for an app whose clientId the fake made up
 	roles            []string
 }
 
@@ -74,7 +75,7 @@ func loadConfig(path string) (*graphauthtest.Options, []grant, error) {
 		}
 		opts.Apps = append(opts.Apps, app)
 		for tenant, roles := range a.Grants {
-			grants = append(grants, grant{tenant: tenant, clientID: a.ClientID, roles: roles})
+			grants = append(grants, grant{tenant: tenant, clientID: a.ClientID, app: i, roles: roles})
 		}
 	}
 	return opts, grants, nil
@@ -92,10 +93,10 @@ func start(opts *graphauthtest.Options, grants []grant) (srv *graphauthtest.Serv
 		}
 	}()
 	srv = graphauthtest.NewServer(opts)
+	apps := srv.Apps() // the configuration's apps, in its order
 	for _, g := range grants {
 		if g.clientID == "" {
-			srv.Close()
-			return nil, fmt.Errorf("an app with grants needs a clientId")
+			g.clientID = apps[g.app]
 		}
 		srv.GrantAppRoles(g.tenant, g.clientID, g.roles...)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,4 +166,32 @@ func TestTheExampleConfigurationServes(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
+}
+
+// An app without a clientId (the README: "a new one when empty") may carry
+// grants, which go to the client ID the fake made up for it; the command
+// refused to start with "an app with grants needs a clientId".
+func TestGrantsOfAnAppWithoutAClientID(t *testing.T) {
+	t.Parallel()
+	cfg := `{"tenants":[{"domain":"contoso.onmicrosoft.com"}],"apps":[{"displayName":"first"},
+		{"displayName":"granted","secrets":[{"value":"fake-secret-value"}],"grants":{"contoso.onmicrosoft.com":["Application.ReadWrite.OwnedBy"]}}]}`
+	path := filepath.Join(t.TempDir(), "directory.json")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
+	h := serve(t, "-config", path)
+	require.Len(t, h.Apps, 2)
+	resp, err := clientFor(t, h.CAFile).PostForm(h.URL+"/contoso.onmicrosoft.com/oauth2/v2.0/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {h.Apps[1].ClientID},
+		"client_secret": {"fake-secret-value"}, "scope": {"https://graph.microsoft.com/.default"}})
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.Equal(t, 200, resp.StatusCode)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	parts := strings.Split(body.AccessToken, ".")
+	require.Len(t, parts, 3)
+	claims, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	assert.Contains(t, string(claims), `"Application.ReadWrite.OwnedBy"`, "the grant went to the app the fake named")
 }
