@@ -121,7 +121,7 @@ func (c *credential) Token(ctx context.Context, req TokenRequest) (Token, error)
 		}
 		req.Scopes = key
 	} else if len(req.Scopes) > 0 && strings.HasPrefix(req.Scopes[0], "\x00") {
-		return Token{}, scopesError(req.Scopes[0]) // v1 tokens' keys start so: see checkAppScopes
+		return Token{}, checkScopes("TokenRequest.Scopes", req.Scopes[:1]) // v1 tokens' keys start so
 	}
 	scopes := req.Scopes
 	if scopes == nil {

@@ -19,8 +19,8 @@ type TokenCredential interface {
 // credential's own tenant.
 type TokenRequest struct {
 	// Scopes of one resource, each its own element. Nil means the Graph
-	// "/.default" scope of the configured cloud. A scope holding a space or
-	// a control character is a *ConfigError, as is an empty one.
+	// "/.default" scope of the configured cloud. A scope holding a space, a
+	// comma or a control character is a *ConfigError, as is an empty one.
 	Scopes []string
 	// Resource asks the v1 token endpoint ({tenant}/oauth2/token) for a
 	// token of this resource, by App ID URI ("https://graph.microsoft.com")

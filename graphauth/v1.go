@@ -28,25 +28,15 @@ const v1Marker = "\x00v1\x00"
 func v1Key(resource string) []string { return []string{v1Marker + resource} }
 
 // checkAppScopes refuses a requested scope that would not reach the
-// platform as itself: one holding a space or a control character (the
-// platform splits the scope parameter at spaces, and a line break would
-// forge a log line), or one spelt like a v1 token's cache key. A v1 key
+// platform as itself (checkScopes: a space, which the platform splits the
+// scope parameter at, a comma, a control character, which would forge a
+// log line), including one spelt like a v1 token's cache key. A v1 key
 // (v1Key) passes.
 func checkAppScopes(scopes []string) error {
 	if _, v1 := v1Resource(scopes); v1 {
 		return nil
 	}
-	for _, sc := range scopes {
-		if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			return scopesError(sc)
-		}
-	}
-	return nil
-}
-
-// scopesError says which requested scope was refused, and why.
-func scopesError(scope string) error {
-	return &ConfigError{Field: "TokenRequest.Scopes", Reason: fmt.Sprintf("holds %q: give each scope as its own element, without spaces or control characters", clip(scope, 80))}
+	return checkScopes("TokenRequest.Scopes", scopes)
 }
 
 // v1Resource returns the resource a cache key stands for, when it is a v1

@@ -128,10 +128,6 @@ func (e *GraphError) Throttled() bool {
 // maxErrorBody caps what is read of an error answer.
 const maxErrorBody = 1 << 20
 
-// maxClaims caps a claims challenge kept in a GraphError, as graphauth
-// caps the one in an AuthError.
-const maxClaims = 8 << 10
-
 // ParseGraphError reads a Graph answer of status 400 or more into a
 // *GraphError: code, message, request IDs and date from Graph's error body,
 // Retry-After, and for a 403 the permissions the call needs (from the
@@ -229,7 +225,7 @@ func parseError(resp *http.Response, data []byte, now time.Time) *GraphError {
 			e.Date = t.UTC().Format("2006-01-02T15:04:05")
 		}
 	}
-	if claims, ok := graphauth.ClaimsChallenge(resp.Header); ok && resp.StatusCode == http.StatusUnauthorized && len(claims) <= maxClaims {
+	if claims, ok := graphauth.ClaimsChallenge(resp.Header); ok && resp.StatusCode == http.StatusUnauthorized {
 		e.Claims = claims
 	}
 	if wait, ok := retry.RetryAfter(resp.Header, now); ok && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
