@@ -78,15 +78,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	r := t.Request
-	if claims, ok := ClaimsChallenge(resp.Header); ok {
-		r.Claims = claims
-	} else if expiredByTheWallClock(sent) {
-		r.Fresh = true
-	} else {
-		return resp, nil
-	}
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	r, again := RetryAfter401(resp, sent, t.Request)
+	if !again || req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
 	tok, err := t.Credential.Token(req.Context(), r)
@@ -110,6 +103,27 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		retry.Body = body
 	}
 	return t.sendWith(retry, tok)
+}
+
+// RetryAfter401 says whether a request refused with resp, a 401, is worth
+// one more try with another token, and with which: one that satisfies the
+// resource's claims challenge (ClaimsChallenge), or, for a token sent
+// (sent) whose ExpiresOn had passed by the wall clock, a fresh one. tr is
+// the request the refused token was got with. Transport and the msgraph
+// client retry so; a client of the application's own may too.
+func RetryAfter401(resp *http.Response, sent Token, tr TokenRequest) (TokenRequest, bool) {
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		return tr, false
+	}
+	if claims, ok := ClaimsChallenge(resp.Header); ok {
+		tr.Claims = claims
+		return tr, true
+	}
+	if expiredByTheWallClock(sent) {
+		tr.Fresh = true
+		return tr, true
+	}
+	return tr, false
 }
 
 // expiredByTheWallClock reports whether tok had expired by the wall clock

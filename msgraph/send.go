@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/entrakit/entrakit/graphauth"
 )
@@ -55,16 +54,8 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*http.Response, e
 		// Graph's, and its challenge is not Graph's to answer.
 		return resp, err
 	}
-	if claims, ok := graphauth.ClaimsChallenge(resp.Header); ok {
-		tr.Claims = claims
-	} else if !tok.ExpiresOn.IsZero() && !time.Now().Round(0).Before(tok.ExpiresOn.Round(0)) {
-		// A cache judges its tokens by the monotonic clock, which stood
-		// still while the machine was suspended: ask for a new one.
-		tr.Fresh = true
-	} else {
-		return resp, nil
-	}
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	tr, retry := graphauth.RetryAfter401(resp, tok, tr)
+	if !retry || req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
 	tok, err = c.cred.Token(ctx, tr)
